@@ -1,0 +1,19 @@
+/** $connect — records the connection so AUTH can bind it and pushes can find it. */
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { openConnection } from '../shared/data/connections.js';
+import { log } from '../shared/log.js';
+
+type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
+  requestContext: { identity?: { sourceIp?: string } };
+};
+
+export async function handler(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
+  const { connectionId, connectedAt, identity } = event.requestContext;
+  try {
+    await openConnection(connectionId, connectedAt ?? Date.now(), identity?.sourceIp);
+    return { statusCode: 200 };
+  } catch (error) {
+    log.error('connect failed', { connectionId, error });
+    return { statusCode: 500 };
+  }
+}

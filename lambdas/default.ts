@@ -1,0 +1,25 @@
+/**
+ * $default — every protocol frame. Decodes the frame, dispatches it through the command table, and returns
+ * the reply as the two-way route response. It never throws: any failure is a protocol answer.
+ */
+import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { createContext } from '../shared/commands/context.js';
+import { dispatch } from '../shared/commands/index.js';
+import { log } from '../shared/log.js';
+import { frameText } from '../shared/protocol/codec.js';
+import { encodeReply, fail, UNKNOWN_REQUEST } from '../shared/protocol/replies.js';
+import { callbackUrl } from '../shared/push/client.js';
+
+export async function handler(
+  event: APIGatewayProxyWebsocketEventV2,
+): Promise<{ statusCode: number; body: string }> {
+  const { connectionId, domainName, stage, requestTimeEpoch } = event.requestContext;
+  try {
+    const ctx = createContext(connectionId, callbackUrl(domainName, stage), requestTimeEpoch || Date.now());
+    const reply = await dispatch(frameText(event.body, event.isBase64Encoded), ctx);
+    return { statusCode: 200, body: encodeReply(reply) };
+  } catch (error) {
+    log.error('frame failed', { connectionId, error });
+    return { statusCode: 200, body: encodeReply(fail(UNKNOWN_REQUEST, 'internal_error')) };
+  }
+}

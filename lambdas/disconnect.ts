@@ -1,0 +1,14 @@
+/** $disconnect — forgets the connection. Best-effort on AWS: stale items also expire by TTL and are never trusted. */
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { forgetConnection } from '../shared/data/connections.js';
+import { log } from '../shared/log.js';
+
+export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
+  const { connectionId } = event.requestContext;
+  try {
+    await forgetConnection(connectionId);
+  } catch (error) {
+    log.error('disconnect cleanup failed', { connectionId, error });
+  }
+  return { statusCode: 200 };
+}

@@ -1,0 +1,22 @@
+/** `npm start`: the local runtime on ws://127.0.0.1:3001 (PORT changes it; DATA_DIR keeps data on disk). */
+import { startRuntime } from './runtime.js';
+
+const runtime = await startRuntime({
+  port: Number(process.env.PORT ?? 3001),
+  ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
+});
+
+console.log(`obrol is listening on ${runtime.url}`);
+console.log(`connect with:  npx wscat -c ${runtime.url}`);
+console.log('stop with Ctrl-C');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping…');
+    await runtime.stop();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * Passwords are kept only as salted scrypt hashes, with their parameters stored beside them so they can be
+ * raised later without breaking old accounts. Verification compares in constant time.
+ */
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
+const KEY_LENGTH = 32;
+const MAX_MEM = 128 * PARAMS.N * PARAMS.r * 2;
+
+function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, { N, r, p, maxmem: MAX_MEM }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, PARAMS.N, PARAMS.r, PARAMS.p);
+  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), key.toString('base64')].join('$');
+}
+
+/** A hash of nothing anyone knows, verified when the user does not exist so both paths take the same time. */
+const DECOY = hashPassword(randomBytes(24).toString('base64'));
+
+export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
+  const [scheme, n, r, p, salt, key] = (stored ?? (await DECOY)).split('$');
+  if (scheme !== 'scrypt' || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64');
+  const actual = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
+  return actual.length === expected.length && timingSafeEqual(actual, expected) && stored !== undefined;
+}

@@ -1,0 +1,24 @@
+/** GROUP_CREATE nama — a new group; its creator is its owner and first member. */
+import { addMember, createGroup } from '../data/groups.js';
+import { readAccount } from '../data/users.js';
+import { CommandError, ok } from '../protocol/replies.js';
+import { keyOf } from '../protocol/validation.js';
+import { defineCommand } from './command.js';
+import { requireUser } from './context.js';
+import { parseGroupName } from './group-name.js';
+
+export const groupCreate = defineCommand({
+  failure: 'grup gagal dibuat',
+  parse: parseGroupName,
+  async run({ name }, ctx) {
+    const caller = await requireUser(ctx);
+    const groupKey = keyOf(name);
+    const [created, account] = await Promise.all([
+      createGroup(groupKey, name, caller.name, ctx.now),
+      readAccount(caller.key, ctx.now),
+    ]);
+    if (!created) throw new CommandError('group_exists');
+    await addMember(groupKey, name, caller.key, caller.name, account.connections, ctx.now);
+    return ok('grup berhasil dibuat');
+  },
+});

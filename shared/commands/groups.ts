@@ -1,0 +1,14 @@
+/** GROUPS — the caller's groups, sorted. */
+import { listUserGroups } from '../data/groups.js';
+import { ok } from '../protocol/replies.js';
+import { defineCommand } from './command.js';
+import { requireUser } from './context.js';
+
+export const groups = defineCommand({
+  failure: 'daftar grup gagal',
+  parse: (rest) => (rest === '' ? {} : undefined),
+  async run(_params, ctx) {
+    const caller = await requireUser(ctx);
+    return ok((await listUserGroups(caller.key)).sort());
+  },
+});

@@ -1,0 +1,57 @@
+/**
+ * The dispatch table: request word → command. Every command's failure is answered with its own spec string;
+ * a typed CommandError names the reason, anything else is logged (without a stack) and answered `internal_error`.
+ */
+import { log } from '../log.js';
+import { parseRequest } from '../protocol/codec.js';
+import { CommandError, fail, type Reply, UNKNOWN_REQUEST } from '../protocol/replies.js';
+import { auth } from './auth.js';
+import type { Command } from './command.js';
+import type { CommandContext } from './context.js';
+import { groupCreate } from './group-create.js';
+import { groupJoin } from './group-join.js';
+import { groupLeave } from './group-leave.js';
+import { groupMembers } from './group-members.js';
+import { groups } from './groups.js';
+import { inbox } from './inbox.js';
+import { logout } from './logout.js';
+import { ping } from './ping.js';
+import { register } from './register.js';
+import { send } from './send.js';
+import { sendFile, sendGroupFile } from './send-file.js';
+import { sendGroup } from './send-group.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: each command's parameters are its own; the table only routes.
+type AnyCommand = Command<any>;
+
+export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
+  AUTH: auth,
+  LOGOUT: logout,
+  REGISTER: register,
+  SEND: send,
+  SEND_GROUP: sendGroup,
+  SEND_FILE: sendFile,
+  SEND_GROUP_FILE: sendGroupFile,
+  GROUP_CREATE: groupCreate,
+  GROUP_JOIN: groupJoin,
+  GROUP_LEAVE: groupLeave,
+  GROUP_MEMBERS: groupMembers,
+  GROUPS: groups,
+  INBOX: inbox,
+  PING: ping,
+});
+
+export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {
+  const { word, rest } = parseRequest(text);
+  const command = Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
+  if (!command) return fail(UNKNOWN_REQUEST, 'unknown_request');
+  try {
+    const params = command.parse(rest);
+    if (params === undefined) return fail(command.failure, 'bad_request');
+    return await command.run(params, ctx);
+  } catch (error) {
+    if (error instanceof CommandError) return fail(command.failure, error.reason);
+    log.error('command failed', { command: word, connectionId: ctx.connectionId, error });
+    return fail(command.failure, 'internal_error');
+  }
+}

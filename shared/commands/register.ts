@@ -1,0 +1,32 @@
+/** REGISTER username password negara nama — creates an account; nama is the rest of the line. */
+import { hashPassword } from '../auth/password.js';
+import { createUser } from '../data/users.js';
+import { splitParams } from '../protocol/codec.js';
+import { CommandError, ok } from '../protocol/replies.js';
+import { isCountry, isPassword, isText, isUsername, keyOf, LIMITS } from '../protocol/validation.js';
+import { defineCommand } from './command.js';
+
+export const register = defineCommand({
+  failure: 'registrasi gagal',
+  parse(rest) {
+    const [username, password, country, name] = splitParams(rest, 4, true) ?? [];
+    if (username === undefined || password === undefined || country === undefined || name === undefined)
+      return;
+    if (
+      !isUsername(username) ||
+      !isPassword(password) ||
+      !isCountry(country) ||
+      !isText(name, LIMITS.nameMax)
+    )
+      return;
+    return { username, password, country, name };
+  },
+  async run({ username, password, country, name }, ctx) {
+    const passwordHash = await hashPassword(password);
+    const createdAt = new Date(ctx.now).toISOString();
+    if (!(await createUser(keyOf(username), { username, passwordHash, country, name, createdAt }))) {
+      throw new CommandError('username_taken');
+    }
+    return ok('registrasi berhasil');
+  },
+});

@@ -1,0 +1,52 @@
+/**
+ * The service's configuration, read from the environment once per container and checked at cold start,
+ * so a missing variable fails the deploy's first invocation loudly instead of a user's request quietly.
+ * Endpoints for local engines, LocalStack or moto come from the SDK's own AWS_ENDPOINT_URL[_<SERVICE>].
+ */
+
+export interface Config {
+  readonly region: string;
+  readonly tableName: string;
+  readonly bucketName: string | undefined;
+  /** Overrides the @connections endpoint built from requestContext (local runtime, emulators). */
+  readonly callbackUrl: string | undefined;
+  /** How long a presigned download link lives, in seconds. */
+  readonly fileUrlTtlSeconds: number;
+  /** How long a presigned upload form lives, in seconds. */
+  readonly uploadTtlSeconds: number;
+  /** The largest file the upload flow accepts, in bytes. */
+  readonly maxUploadBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`${name} is not set: obrol needs it to start`);
+  return value;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  return {
+    region: required(env, 'AWS_REGION'),
+    tableName: required(env, 'TABLE_NAME'),
+    bucketName: env.BUCKET_NAME || undefined,
+    callbackUrl: env.CALLBACK_URL || undefined,
+    fileUrlTtlSeconds: positiveInt(env, 'FILE_URL_TTL_SECONDS', 3600),
+    uploadTtlSeconds: positiveInt(env, 'UPLOAD_TTL_SECONDS', 900),
+    maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 100 * 1024 * 1024),
+  };
+}
+
+export const config: Config = loadConfig(process.env);

@@ -1,0 +1,50 @@
+/**
+ * Every key in the table, in one place. Names are stored by their lower-case key, so lookups ignore case
+ * while items keep the spelling the user chose. docs/DATA_MODEL.md draws the same layout.
+ */
+
+export const keys = {
+  /** The account: profile, password hash and group-delivery cursor. */
+  user: (user: string) => ({ pk: `USER#${user}`, sk: '#PROFILE' }),
+  /** One live connection of a user (a device). */
+  userConnection: (user: string, connectionId: string) => ({
+    pk: `USER#${user}`,
+    sk: `#CONN#${connectionId}`,
+  }),
+  /** A group the user belongs to (the GROUPS listing). */
+  userGroup: (user: string, group: string) => ({ pk: `USER#${user}`, sk: `GROUP#${group}` }),
+  /** A WebSocket connection, bound to a user after AUTH. */
+  connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
+  /** The group itself. */
+  group: (group: string) => ({ pk: `GROUP#${group}`, sk: 'META' }),
+  /** A member of a group. */
+  groupMember: (group: string, user: string) => ({ pk: `GROUP#${group}`, sk: `MEMBER#${user}` }),
+  /** A live connection of a member, copied into the group so one Query finds every member's devices. */
+  groupConnection: (group: string, user: string, connectionId: string) => ({
+    pk: `GROUP#${group}`,
+    sk: `PRESENCE#${user}#${connectionId}`,
+  }),
+  /** A private message in the two users' conversation (history). */
+  directMessage: (a: string, b: string, id: string) => ({ pk: directPk(a, b), sk: `MSG#${id}` }),
+  /** A group message, stored once for all members. */
+  groupMessage: (group: string, id: string) => ({ pk: `GMSG#${group}`, sk: `MSG#${id}` }),
+  /** A push that is still waiting for the user's next AUTH. */
+  inbox: (user: string, id: string) => ({ pk: `INBOX#${user}`, sk: `MSG#${id}` }),
+  /** A file's metadata (the next issue's FILE_URL looks it up by id). */
+  file: (id: string) => ({ pk: `FILE#${id}`, sk: 'FILE' }),
+};
+
+export const prefixes = {
+  /** Profile and connections share this prefix, so one Query reads an account and its devices. */
+  userHead: '#',
+  userConnection: '#CONN#',
+  group: 'GROUP#',
+  member: 'MEMBER#',
+  presence: 'PRESENCE#',
+  message: 'MSG#',
+} as const;
+
+/** One conversation per pair of users, whoever writes first. */
+export function directPk(a: string, b: string): string {
+  return a < b ? `DM#${a}#${b}` : `DM#${b}#${a}`;
+}

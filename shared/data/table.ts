@@ -1,0 +1,76 @@
+/** The few table-wide helpers the named data functions share: paged queries and batched writes. */
+import { BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '../concurrency.js';
+import { db, TABLE } from './client.js';
+
+export type Item = Record<string, unknown> & { pk: string; sk: string };
+export type Key = { pk: string; sk: string };
+
+/** Reads every page of a Query on one partition. Reads grow with pages, never with a Scan. */
+export async function queryAll(
+  pk: string,
+  options: {
+    beginsWith?: string;
+    after?: string;
+    filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>;
+  } = {},
+): Promise<Item[]> {
+  const names: Record<string, string> = { '#pk': 'pk' };
+  const values: Record<string, unknown> = { ':pk': pk, ...options.filter?.ExpressionAttributeValues };
+  let condition = '#pk = :pk';
+  if (options.beginsWith !== undefined) {
+    names['#sk'] = 'sk';
+    values[':prefix'] = options.beginsWith;
+    condition += ' AND begins_with(#sk, :prefix)';
+  } else if (options.after !== undefined) {
+    names['#sk'] = 'sk';
+    values[':after'] = options.after;
+    condition += ' AND #sk > :after';
+  }
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        FilterExpression: options.filter?.FilterExpression,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...((page.Items ?? []) as Item[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
+/** Writes in batches of 25, retrying what DynamoDB left unprocessed. Not atomic; every caller's writes are idempotent. */
+export async function batchWrite(puts: readonly Item[], deletes: readonly Key[] = []): Promise<void> {
+  const requests: WriteRequest[] = [
+    ...puts.map((Item) => ({ PutRequest: { Item } })),
+    ...deletes.map((Key) => ({ DeleteRequest: { Key: { pk: Key.pk, sk: Key.sk } } })),
+  ];
+  await Promise.all(
+    chunk(requests, 25).map(async (batch) => {
+      let pending: WriteRequest[] = batch;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 8) throw new Error('BatchWriteItem left items unprocessed after retries');
+        const result = await db.send(new BatchWriteCommand({ RequestItems: { [TABLE]: pending } }));
+        pending = (result.UnprocessedItems?.[TABLE] ?? []) as WriteRequest[];
+      }
+    }),
+  );
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+export function epochSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}

@@ -1,0 +1,57 @@
+/**
+ * The request side of the wire: pure functions from a WebSocket frame to a request word and its arguments.
+ * Nothing here throws and nothing here does I/O.
+ */
+
+export interface Request {
+  /** The request word, upper-cased: `auth` and `AUTH` are the same request. */
+  readonly word: string;
+  /** Everything after the request word, trimmed, inner spacing kept. */
+  readonly rest: string;
+}
+
+/** Leading and trailing white space, CR and LF included, are ignored. */
+const EDGES = /^[\s\uFEFF]+|[\s\uFEFF]+$/g;
+const SEPARATOR = / +/;
+
+/** Turns an API Gateway frame body into text: binary frames arrive base64-encoded and are read as UTF-8. */
+export function frameText(body: string | null | undefined, isBase64Encoded: boolean | undefined): string {
+  if (body == null) return '';
+  return isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+export function parseRequest(text: string): Request {
+  const line = text.replace(EDGES, '');
+  const space = line.search(/\s/);
+  if (space === -1) return { word: line.toUpperCase(), rest: '' };
+  return { word: line.slice(0, space).toUpperCase(), rest: line.slice(space).replace(EDGES, '') };
+}
+
+/**
+ * Splits `rest` into exactly `count` parameters separated by one or more spaces.
+ * With `tail`, the last parameter is the rest of the line and keeps its inner spaces.
+ * Returns undefined when the count does not match.
+ */
+export function splitParams(rest: string, count: number, tail = false): string[] | undefined {
+  if (count === 0) return rest === '' ? [] : undefined;
+  if (rest === '') return undefined;
+  const params: string[] = [];
+  let remaining = rest;
+  while (params.length < count - 1) {
+    const match = SEPARATOR.exec(remaining);
+    if (!match) return undefined;
+    params.push(remaining.slice(0, match.index));
+    remaining = remaining.slice(match.index + match[0].length);
+  }
+  if (remaining === '' || (!tail && /\s/.test(remaining))) return undefined;
+  if (params.some((param) => /\s/.test(param))) return undefined;
+  params.push(remaining);
+  return params;
+}
+
+/** Counts user-perceived length as Unicode code points, so an emoji is one character, not two. */
+export function charLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}

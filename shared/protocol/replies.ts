@@ -1,0 +1,60 @@
+/**
+ * Every answer the service gives: the spec's Indonesian `data` strings and the stable `reason` codes.
+ * docs/PROTOCOL.md lists the same table for client authors.
+ */
+
+export const REASONS = [
+  'unknown_request',
+  'bad_request',
+  'not_authenticated',
+  'invalid_credentials',
+  'username_taken',
+  'unknown_recipient',
+  'unknown_group',
+  'unknown_file',
+  'not_a_member',
+  'group_exists',
+  'too_large',
+  'not_available',
+  'internal_error',
+] as const;
+
+export type Reason = (typeof REASONS)[number];
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
+
+export type Reply =
+  | { status: 'OK'; data: Json; [extra: string]: Json | undefined }
+  | { status: 'ERROR'; data: string; reason: Reason };
+
+export const FRAME_END = '\r\n\r\n';
+
+export const UNKNOWN_REQUEST = 'request tidak dikenali';
+
+export function ok(data: Json, extra: Record<string, Json> = {}): Reply {
+  return { status: 'OK', data, ...extra };
+}
+
+export function fail(data: string, reason: Reason): Reply {
+  return { status: 'ERROR', data, reason };
+}
+
+/** A typed failure a command throws; the dispatcher turns it into the command's failure reply. */
+export class CommandError extends Error {
+  constructor(readonly reason: Reason) {
+    super(reason);
+    this.name = 'CommandError';
+  }
+}
+
+/** One response frame: JSON, then CR LF CR LF. JSON.stringify escapes every control character, so the terminator can never appear inside. */
+export function encodeReply(reply: Reply): string {
+  return JSON.stringify(reply) + FRAME_END;
+}
+
+/** Pushes carry `event`; responses never do. */
+export type PushEvent = { event: string; id: string; [field: string]: Json | undefined };
+
+export function encodePush(push: PushEvent): string {
+  return JSON.stringify(push) + FRAME_END;
+}

@@ -1,0 +1,25 @@
+/**
+ * The @connections management API client: one per callback endpoint, created once per container.
+ * The endpoint is https://{domainName}/{stage} from the request, unless CALLBACK_URL overrides it
+ * (the local runtime, emulators, and S3-triggered handlers that have no request to read it from).
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { config } from '../config.js';
+
+const clients = new Map<string, ApiGatewayManagementApiClient>();
+
+export function callbackUrl(domainName: string | undefined, stage: string | undefined): string {
+  if (config.callbackUrl) return config.callbackUrl;
+  if (!domainName || !stage)
+    throw new Error('CALLBACK_URL is not set and the request names no domain and stage');
+  return `https://${domainName}/${stage}`;
+}
+
+export function managementClient(endpoint: string): ApiGatewayManagementApiClient {
+  let client = clients.get(endpoint);
+  if (!client) {
+    client = new ApiGatewayManagementApiClient({ region: config.region, endpoint });
+    clients.set(endpoint, client);
+  }
+  return client;
+}

@@ -1,0 +1,63 @@
+/**
+ * Pushing frames to connections. A 410 Gone means that exact connection is dead: it is forgotten, and the
+ * caller learns which users got nothing so their message can wait for them. Fan-out runs with bounded concurrency.
+ */
+import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { mapLimit } from '../concurrency.js';
+import type { Connection } from '../data/connections.js';
+import { forgetConnection } from '../data/connections.js';
+import { log } from '../log.js';
+import { encodePush, type PushEvent } from '../protocol/replies.js';
+import { managementClient } from './client.js';
+
+const FAN_OUT = 32;
+
+export type PushOutcome = 'delivered' | 'gone' | 'failed';
+
+export async function pushOne(
+  endpoint: string,
+  connection: Pick<Connection, 'connectionId' | 'user'>,
+  frame: string,
+) {
+  try {
+    await managementClient(endpoint).send(
+      new PostToConnectionCommand({
+        ConnectionId: connection.connectionId,
+        Data: Buffer.from(frame, 'utf8'),
+      }),
+    );
+    return 'delivered' as const;
+  } catch (error) {
+    if (
+      error instanceof GoneException ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
+    ) {
+      await forgetConnection(connection.connectionId, connection.user).catch((e: unknown) =>
+        log.warn('could not forget a gone connection', { connectionId: connection.connectionId, error: e }),
+      );
+      return 'gone' as const;
+    }
+    log.warn('push failed', { connectionId: connection.connectionId, error });
+    return 'failed' as const;
+  }
+}
+
+/**
+ * Pushes one event to many connections; returns the users none of whose connections took it.
+ */
+export async function pushToAll(
+  endpoint: string,
+  connections: readonly Connection[],
+  event: PushEvent,
+): Promise<Set<string>> {
+  const frame = encodePush(event);
+  const outcomes = await mapLimit(connections, FAN_OUT, (connection) => pushOne(endpoint, connection, frame));
+  const reached = new Set<string>();
+  const tried = new Set<string>();
+  outcomes.forEach((outcome, i) => {
+    const user = (connections[i] as Connection).user;
+    tried.add(user);
+    if (outcome === 'delivered') reached.add(user);
+  });
+  return new Set([...tried].filter((user) => !reached.has(user)));
+}
