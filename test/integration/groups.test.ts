@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient } from '../support/client.js';
+import { type Endpoint, loggedIn, PASSWORD, startEndpoint, type User, uniqueName } from '../support/endpoint.js';
+
+let endpoint: Endpoint;
+const clients: ChatClient[] = [];
+const user = async (prefix: string) => {
+  const u = await loggedIn(endpoint, prefix);
+  clients.push(u.client);
+  return u;
+};
+
+beforeAll(async () => {
+  endpoint = await startEndpoint();
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await endpoint.stop();
+});
+
+async function groupOf(owner: User, ...members: User[]) {
+  const name = uniqueName('grp');
+  expect(await owner.client.request(`GROUP_CREATE ${name}`)).toEqual({ status: 'OK', data: 'grup berhasil dibuat' });
+  for (const m of members) {
+    expect(await m.client.request(`GROUP_JOIN ${name.toUpperCase()}`)).toEqual({
+      status: 'OK',
+      data: 'berhasil bergabung ke grup',
+    });
+  }
+  return name;
+}
+
+describe('groups', () => {
+  it('creates, lists, joins and leaves groups', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const name = await groupOf(alice, bob);
+    expect(await alice.client.request(`GROUP_CREATE ${name}`)).toEqual({
+      status: 'ERROR',
+      data: 'grup gagal dibuat',
+      reason: 'group_exists',
+    });
+    expect(await bob.client.request(`GROUP_JOIN ${name}`)).toMatchObject({ status: 'OK' });
+    expect(await alice.client.request(`GROUP_MEMBERS ${name}`)).toEqual({
+      status: 'OK',
+      data: [alice.name, bob.name].sort(),
+    });
+    expect(await bob.client.request('GROUPS')).toEqual({ status: 'OK', data: [name] });
+    expect(await bob.client.request(`GROUP_LEAVE ${name}`)).toEqual({ status: 'OK', data: 'berhasil keluar dari grup' });
+    expect(await bob.client.request('GROUPS')).toEqual({ status: 'OK', data: [] });
+    expect(await bob.client.request(`GROUP_LEAVE ${name}`)).toEqual({
+      status: 'ERROR',
+      data: 'gagal keluar dari grup',
+      reason: 'not_a_member',
+    });
+    expect(await bob.client.request(`GROUP_MEMBERS ${name}`)).toMatchObject({ reason: 'not_a_member' });
+    expect(await alice.client.request(`GROUP_MEMBERS ${name}`)).toEqual({ status: 'OK', data: [alice.name] });
+  });
+
+  it('refuses unknown groups and bad names', async () => {
+    const alice = await user('alice');
+    const ghost = uniqueName('nogroup');
+    expect(await alice.client.request(`GROUP_JOIN ${ghost}`)).toEqual({
+      status: 'ERROR',
+      data: 'gagal bergabung ke grup',
+      reason: 'unknown_group',
+    });
+    expect(await alice.client.request(`SEND_GROUP ${ghost} hi`)).toEqual({
+      status: 'ERROR',
+      data: 'pesan tidak terkirim',
+      reason: 'unknown_group',
+    });
+    expect(await alice.client.request('GROUP_CREATE bad/name')).toMatchObject({ reason: 'bad_request' });
+    expect(await alice.client.request(`GROUP_CREATE ${'g'.repeat(65)}`)).toMatchObject({ reason: 'bad_request' });
+    expect(await alice.client.request('GROUP_CREATE two words')).toMatchObject({ reason: 'bad_request' });
+  });
+
+  it('pushes a group message to every other member, on every device, and not to the sender', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const carol = await user('carol');
+    const outsider = await user('dave');
+    const name = await groupOf(alice, bob, carol);
+    const carolTablet = await ChatClient.connect(endpoint.url);
+    clients.push(carolTablet);
+    await carolTablet.request(`AUTH ${carol.name} ${PASSWORD}`);
+
+    expect(await outsider.client.request(`SEND_GROUP ${name} let me in`)).toMatchObject({ reason: 'not_a_member' });
+    expect(await alice.client.request(`SEND_GROUP ${name} rapat jam 3`)).toEqual({ status: 'OK', data: 'pesan terkirim' });
+    for (const device of [bob.client, carol.client, carolTablet]) {
+      expect(await device.nextPush()).toMatchObject({
+        event: 'GROUP_MESSAGE',
+        group: name,
+        from: alice.name,
+        message: 'rapat jam 3',
+      });
+    }
+    expect(alice.client.pushes).toHaveLength(0);
+    expect(outsider.client.pushes).toHaveLength(0);
+  });
+
+  it('keeps group messages for offline members until their next AUTH, and sends them once', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const name = await groupOf(alice, bob);
+    await bob.client.close();
+    await alice.client.request(`SEND_GROUP ${name} first`);
+    await alice.client.request(`SEND ${bob.name} private in between`);
+    await alice.client.request(`SEND_GROUP ${name} second`);
+
+    const back = await ChatClient.connect(endpoint.url);
+    clients.push(back);
+    expect(await back.request(`AUTH ${bob.name} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
+    expect(back.log.map((f) => f.message ?? f.data)).toEqual(['first', 'private in between', 'second', 'autentikasi berhasil']);
+
+    const later = await ChatClient.connect(endpoint.url);
+    clients.push(later);
+    await later.request(`AUTH ${bob.name} ${PASSWORD}`);
+    expect(later.pushes).toHaveLength(0);
+  });
+
+  it('stops pushing to a member who left', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const name = await groupOf(alice, bob);
+    await bob.client.request(`GROUP_LEAVE ${name}`);
+    await alice.client.request(`SEND_GROUP ${name} after you left`);
+    await bob.client.request('PING');
+    expect(bob.client.pushes).toHaveLength(0);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * A protocol client for tests: a real WebSocket, frames split into responses (no `event`) and pushes (with
+ * `event`). Requests go one at a time, each waiting for its response, as a person at wscat would.
+ */
+import WebSocket from 'ws';
+
+export type Frame = { status?: string; data?: unknown; reason?: string; event?: string; [key: string]: unknown };
+
+const FRAME_END = '\r\n\r\n';
+const WAIT_MS = 10_000;
+
+export class ChatClient {
+  readonly raw: string[] = [];
+  readonly pushes: Frame[] = [];
+  /** Every frame in arrival order, responses and pushes together. */
+  readonly log: Frame[] = [];
+  private readonly responses: Frame[] = [];
+  private waiters: Array<() => void> = [];
+  closeCode: number | undefined;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const text = data.toString();
+      this.raw.push(text);
+      const frame = ChatClient.parse(text);
+      this.log.push(frame);
+      (frame.event === undefined ? this.responses : this.pushes).push(frame);
+      this.wake();
+    });
+    socket.on('close', (code) => {
+      this.closeCode = code;
+      this.wake();
+    });
+  }
+
+  static parse(text: string): Frame {
+    if (!text.endsWith(FRAME_END)) return { unterminated: text };
+    return JSON.parse(text.slice(0, -FRAME_END.length)) as Frame;
+  }
+
+  static async connect(url: string): Promise<ChatClient> {
+    const socket = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new ChatClient(socket);
+  }
+
+  private wake() {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private async until<T>(take: () => T | undefined, what: string): Promise<T> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const value = take();
+      if (value !== undefined) return value;
+      if (this.closeCode !== undefined) throw new Error(`connection closed (${this.closeCode}) while waiting for ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Sends one request and resolves with its response. */
+  request(text: string | Buffer, binary = false): Promise<Frame> {
+    const run = async () => {
+      this.socket.send(text, { binary });
+      return this.until(() => this.responses.shift(), `the answer to ${String(text).slice(0, 40)}`);
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Resolves with the next push matching `match` (removing it from the queue). */
+  nextPush(match: (push: Frame) => boolean = () => true): Promise<Frame> {
+    return this.until(() => {
+      const index = this.pushes.findIndex(match);
+      return index === -1 ? undefined : this.pushes.splice(index, 1)[0];
+    }, 'a push');
+  }
+
+  /** Resolves once the socket is closed, with its close code. */
+  closed(): Promise<number> {
+    return this.until(() => this.closeCode, 'the close');
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    const done = new Promise((resolve) => this.socket.once('close', resolve));
+    this.socket.close();
+    await done;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Where the black-box suite talks to: WS_URL when given (a deployed stack, LocalStack), otherwise a local runtime
+ * started on a free port for this test file.
+ */
+import { randomBytes } from 'node:crypto';
+import { ChatClient } from './client.js';
+
+export interface Endpoint {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startEndpoint(): Promise<Endpoint> {
+  const url = process.env.WS_URL;
+  if (url) return { url, stop: async () => undefined };
+  process.env.OBROL_LOG ??= 'silent';
+  const { startRuntime } = await import('../../local/runtime.js');
+  const runtime = await startRuntime({ port: 0 });
+  return { url: runtime.url, stop: runtime.stop };
+}
+
+/** A username no other test (or earlier run against a deployed stack) has used. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+export const PASSWORD = 'correct-horse-9';
+
+export interface User {
+  name: string;
+  client: ChatClient;
+}
+
+/** Registers a fresh user and logs them in on a new connection. */
+export async function loggedIn(endpoint: Endpoint, prefix = 'user'): Promise<User> {
+  const name = uniqueName(prefix);
+  const client = await ChatClient.connect(endpoint.url);
+  expectOk(await client.request(`REGISTER ${name} ${PASSWORD} ID ${prefix} tester`));
+  expectOk(await client.request(`AUTH ${name} ${PASSWORD}`));
+  return { name, client };
+}
+
+function expectOk(frame: { status?: string; data?: unknown }) {
+  if (frame.status !== 'OK') throw new Error(`expected OK, got ${JSON.stringify(frame)}`);
+}
