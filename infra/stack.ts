@@ -1,0 +1,154 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { Construct } from 'constructs';
+import { ChatApi } from './api.js';
+import type { ObrolSettings } from './config.js';
+import { ObrolFunction } from './function.js';
+import { Storage } from './storage.js';
+
+/** Where presigned POST uploads land; an ObjectCreated event under it starts file delivery. */
+export const UPLOADS_PREFIX = 'uploads/';
+/** Where delivered files live; presigned GET links point here. */
+export const FILES_PREFIX = 'files/';
+
+/**
+ * 30 s for file delivery: it runs asynchronously from S3 (no client waits on it), reads the upload's
+ * metadata, records the file and posts to every member of the room, so it gets room for large rooms.
+ */
+export const FILE_UPLOADED_TIMEOUT = Duration.seconds(30);
+
+export interface ObrolStackProps extends StackProps {
+  readonly settings: ObrolSettings;
+}
+
+/** The whole service: stateful storage, four stateless functions, the WebSocket API, and the grants between them. */
+export class ObrolStack extends Stack {
+  constructor(scope: Construct, id: string, props: ObrolStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const removalPolicy = settings.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    const storage = new Storage(this, 'Storage', {
+      removalPolicy: settings.removalPolicy,
+      fileRetentionDays: settings.fileRetentionDays,
+    });
+    const { table, bucket } = storage;
+
+    const tableEnv = { TABLE_NAME: table.tableName };
+    const fileEnv = {
+      BUCKET_NAME: bucket.bucketName,
+      FILE_URL_TTL_SECONDS: String(settings.fileUrlTtlSeconds),
+      MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
+    };
+
+    const connect = new ObrolFunction(this, 'Connect', {
+      entryName: 'connect',
+      description: 'obrol $connect: records the new connection',
+      environment: tableEnv,
+      removalPolicy,
+    });
+    const disconnect = new ObrolFunction(this, 'Disconnect', {
+      entryName: 'disconnect',
+      description: 'obrol $disconnect: removes the connection and its memberships',
+      environment: tableEnv,
+      removalPolicy,
+    });
+    const defaultRoute = new ObrolFunction(this, 'DefaultRoute', {
+      entryName: 'default',
+      description: 'obrol $default: every protocol command, answered through the route response',
+      environment: { ...tableEnv, ...fileEnv, UPLOAD_TTL_SECONDS: String(settings.uploadTtlSeconds) },
+      removalPolicy,
+    });
+    const api = new ChatApi(this, 'Chat', {
+      stageName: settings.stage,
+      throttleRateLimit: settings.throttleRateLimit,
+      throttleBurstLimit: settings.throttleBurstLimit,
+      connectHandler: connect,
+      disconnectHandler: disconnect,
+      defaultHandler: defaultRoute,
+      setAccountCloudWatchRole: settings.apiGatewayCloudWatchRole,
+      removalPolicy,
+    });
+    const fileUploaded = new ObrolFunction(this, 'FileUploaded', {
+      entryName: 'file-uploaded',
+      description: 'obrol file delivery: announces a finished upload to its room',
+      environment: { ...tableEnv, ...fileEnv, CALLBACK_URL: api.callbackUrl },
+      timeout: FILE_UPLOADED_TIMEOUT,
+      removalPolicy,
+    });
+
+    // Least privilege: each function gets exactly the table and object actions its handler calls.
+    const tableActions = (...actions: string[]) =>
+      new iam.PolicyStatement({
+        sid: 'Table',
+        actions: actions.map((a) => `dynamodb:${a}`),
+        resources: [table.tableArn],
+      });
+    const bucketId = this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+    const objectActions = (fn: ObrolFunction, sid: string, actions: string[], prefixes: string[]) => {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid,
+          actions: actions.map((a) => `s3:${a}`),
+          resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+        }),
+      );
+      for (const prefix of prefixes) {
+        Validations.of(fn.executionRole).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+          reason:
+            'Object keys are generated per file at runtime, so the resource can only name the key prefix ' +
+            `(${prefix}) of this one bucket; the actions are listed one by one.`,
+        });
+      }
+    };
+
+    connect.addToRolePolicy(tableActions('PutItem'));
+    disconnect.addToRolePolicy(
+      tableActions('GetItem', 'DeleteItem', 'Query', 'BatchWriteItem', 'UpdateItem'),
+    );
+    defaultRoute.addToRolePolicy(
+      tableActions('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'),
+    );
+    // Inline files are written and download links presigned under files/; presigned POST uploads are signed
+    // with this role too, and S3 checks s3:PutObject on the upload key when the browser posts the form.
+    objectActions(defaultRoute, 'Files', ['PutObject', 'GetObject'], [FILES_PREFIX]);
+    objectActions(defaultRoute, 'Uploads', ['PutObject'], [UPLOADS_PREFIX]);
+    fileUploaded.addToRolePolicy(
+      tableActions('GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem'),
+    );
+    objectActions(fileUploaded, 'Read', ['GetObject'], [UPLOADS_PREFIX, FILES_PREFIX]);
+    objectActions(fileUploaded, 'Write', ['PutObject'], [FILES_PREFIX]);
+    api.grantManageConnections(defaultRoute);
+    api.grantManageConnections(fileUploaded);
+
+    bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(fileUploaded), {
+      prefix: UPLOADS_PREFIX,
+    });
+    // aws-cdk-lib adds one singleton function per stack that writes the notification configuration.
+    const notificationsHandler = this.node.children.find((c) =>
+      c.node.id.startsWith('BucketNotificationsHandler'),
+    );
+    if (notificationsHandler) {
+      Validations.of(notificationsHandler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "aws-cdk-lib's own BucketNotificationsHandler (a deploy-time custom resource, not our code) comes " +
+          'with this role and the L2 API cannot replace it; the policy only lets it write its logs.',
+      });
+    }
+
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: api.url,
+      description: 'wss:// URL for clients (wscat -c ...)',
+    });
+    new CfnOutput(this, 'CallbackUrl', {
+      value: api.callbackUrl,
+      description: 'https:// endpoint of the @connections management API',
+    });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
+  }
+}
