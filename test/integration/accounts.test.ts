@@ -44,13 +44,19 @@ describe('REGISTER', () => {
     ['a long display name', `REGISTER ${uniqueName('r')} ${PASSWORD} ID ${'n'.repeat(101)}`],
   ])('refuses %s with bad_request', async (_label, frame) => {
     const c = await connect();
-    expect(await c.request(frame)).toEqual({ status: 'ERROR', data: 'registrasi gagal', reason: 'bad_request' });
+    expect(await c.request(frame)).toEqual({
+      status: 'ERROR',
+      data: 'registrasi gagal',
+      reason: 'bad_request',
+    });
   });
 
   it('lets exactly one of many simultaneous REGISTERs of one name succeed', async () => {
     const name = uniqueName('race');
     const racers = await Promise.all(Array.from({ length: 8 }, () => connect()));
-    const answers = await Promise.all(racers.map((c, i) => c.request(`REGISTER ${name} ${PASSWORD}${i} ID Racer ${i}`)));
+    const answers = await Promise.all(
+      racers.map((c, i) => c.request(`REGISTER ${name} ${PASSWORD}${i} ID Racer ${i}`)),
+    );
     expect(answers.filter((a) => a.status === 'OK')).toHaveLength(1);
     expect(answers.filter((a) => a.reason === 'username_taken')).toHaveLength(7);
   });
@@ -70,9 +76,16 @@ describe('AUTH and LOGOUT', () => {
     const name = uniqueName('Mixed');
     const c = await connect();
     await c.request(`REGISTER ${name} ${PASSWORD} ID Mixed Case`);
-    expect(await c.request(`AUTH ${name.toLowerCase()} ${PASSWORD}`)).toEqual({ status: 'OK', data: 'autentikasi berhasil' });
+    expect(await c.request(`AUTH ${name.toLowerCase()} ${PASSWORD}`)).toEqual({
+      status: 'OK',
+      data: 'autentikasi berhasil',
+    });
     expect(await c.request('LOGOUT')).toEqual({ status: 'OK', data: 'logout berhasil' });
-    expect(await c.request('LOGOUT')).toEqual({ status: 'ERROR', data: 'logout gagal', reason: 'not_authenticated' });
+    expect(await c.request('LOGOUT')).toEqual({
+      status: 'ERROR',
+      data: 'logout gagal',
+      reason: 'not_authenticated',
+    });
     expect(await c.request('PING')).toEqual({ status: 'OK', data: 'pong' });
   });
 
@@ -97,7 +110,11 @@ describe('AUTH and LOGOUT', () => {
     expect(await alice.client.request(`AUTH ${bob.name} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
     await carol.client.request(`SEND ${bob.name} for bob`);
     await carol.client.request(`SEND ${alice.name} for alice`);
-    expect(await alice.client.nextPush()).toMatchObject({ event: 'MESSAGE', to: bob.name, message: 'for bob' });
+    expect(await alice.client.nextPush()).toMatchObject({
+      event: 'MESSAGE',
+      to: bob.name,
+      message: 'for bob',
+    });
     expect(await bob.client.nextPush()).toMatchObject({ message: 'for bob' });
     expect(alice.client.pushes).toHaveLength(0);
     expect(await alice.client.request('INBOX')).toMatchObject({ status: 'OK', data: [] });
@@ -105,6 +122,10 @@ describe('AUTH and LOGOUT', () => {
 
   it('refuses AUTH with a missing password as bad_request', async () => {
     const c = await connect();
-    expect(await c.request('AUTH lonely')).toEqual({ status: 'ERROR', data: 'autentikasi gagal', reason: 'bad_request' });
+    expect(await c.request('AUTH lonely')).toEqual({
+      status: 'ERROR',
+      data: 'autentikasi gagal',
+      reason: 'bad_request',
+    });
   });
 });

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../support/client.js';
-import { type Endpoint, loggedIn, PASSWORD, startEndpoint, type User, uniqueName } from '../support/endpoint.js';
+import {
+  type Endpoint,
+  loggedIn,
+  PASSWORD,
+  startEndpoint,
+  type User,
+  uniqueName,
+} from '../support/endpoint.js';
 
 let endpoint: Endpoint;
 const clients: ChatClient[] = [];
@@ -20,7 +27,10 @@ afterAll(async () => {
 
 async function groupOf(owner: User, ...members: User[]) {
   const name = uniqueName('grp');
-  expect(await owner.client.request(`GROUP_CREATE ${name}`)).toEqual({ status: 'OK', data: 'grup berhasil dibuat' });
+  expect(await owner.client.request(`GROUP_CREATE ${name}`)).toEqual({
+    status: 'OK',
+    data: 'grup berhasil dibuat',
+  });
   for (const m of members) {
     expect(await m.client.request(`GROUP_JOIN ${name.toUpperCase()}`)).toEqual({
       status: 'OK',
@@ -46,7 +56,10 @@ describe('groups', () => {
       data: [alice.name, bob.name].sort(),
     });
     expect(await bob.client.request('GROUPS')).toEqual({ status: 'OK', data: [name] });
-    expect(await bob.client.request(`GROUP_LEAVE ${name}`)).toEqual({ status: 'OK', data: 'berhasil keluar dari grup' });
+    expect(await bob.client.request(`GROUP_LEAVE ${name}`)).toEqual({
+      status: 'OK',
+      data: 'berhasil keluar dari grup',
+    });
     expect(await bob.client.request('GROUPS')).toEqual({ status: 'OK', data: [] });
     expect(await bob.client.request(`GROUP_LEAVE ${name}`)).toEqual({
       status: 'ERROR',
@@ -71,7 +84,9 @@ describe('groups', () => {
       reason: 'unknown_group',
     });
     expect(await alice.client.request('GROUP_CREATE bad/name')).toMatchObject({ reason: 'bad_request' });
-    expect(await alice.client.request(`GROUP_CREATE ${'g'.repeat(65)}`)).toMatchObject({ reason: 'bad_request' });
+    expect(await alice.client.request(`GROUP_CREATE ${'g'.repeat(65)}`)).toMatchObject({
+      reason: 'bad_request',
+    });
     expect(await alice.client.request('GROUP_CREATE two words')).toMatchObject({ reason: 'bad_request' });
   });
 
@@ -85,8 +100,13 @@ describe('groups', () => {
     clients.push(carolTablet);
     await carolTablet.request(`AUTH ${carol.name} ${PASSWORD}`);
 
-    expect(await outsider.client.request(`SEND_GROUP ${name} let me in`)).toMatchObject({ reason: 'not_a_member' });
-    expect(await alice.client.request(`SEND_GROUP ${name} rapat jam 3`)).toEqual({ status: 'OK', data: 'pesan terkirim' });
+    expect(await outsider.client.request(`SEND_GROUP ${name} let me in`)).toMatchObject({
+      reason: 'not_a_member',
+    });
+    expect(await alice.client.request(`SEND_GROUP ${name} rapat jam 3`)).toEqual({
+      status: 'OK',
+      data: 'pesan terkirim',
+    });
     for (const device of [bob.client, carol.client, carolTablet]) {
       expect(await device.nextPush()).toMatchObject({
         event: 'GROUP_MESSAGE',
@@ -111,7 +131,12 @@ describe('groups', () => {
     const back = await ChatClient.connect(endpoint.url);
     clients.push(back);
     expect(await back.request(`AUTH ${bob.name} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
-    expect(back.log.map((f) => f.message ?? f.data)).toEqual(['first', 'private in between', 'second', 'autentikasi berhasil']);
+    expect(back.log.map((f) => f.message ?? f.data)).toEqual([
+      'first',
+      'private in between',
+      'second',
+      'autentikasi berhasil',
+    ]);
 
     const later = await ChatClient.connect(endpoint.url);
     clients.push(later);

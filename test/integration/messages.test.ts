@@ -33,7 +33,12 @@ describe('SEND', () => {
     });
     for (const device of [bob.client, bobPhone]) {
       const push = await device.nextPush();
-      expect(push).toMatchObject({ event: 'MESSAGE', from: alice.name, to: bob.name, message: 'halo   bob, apa kabar?' });
+      expect(push).toMatchObject({
+        event: 'MESSAGE',
+        from: alice.name,
+        to: bob.name,
+        message: 'halo   bob, apa kabar?',
+      });
       expect(push.id).toMatch(/^[0-9A-Z]{26}$/);
       expect(new Date(String(push.sentAt)).toISOString()).toBe(push.sentAt);
     }
@@ -58,8 +63,12 @@ describe('SEND', () => {
       reason: 'unknown_recipient',
     });
     expect(await alice.client.request('SEND onlyone')).toMatchObject({ reason: 'bad_request' });
-    expect(await alice.client.request(`SEND ${alice.name} ${'x'.repeat(4097)}`)).toMatchObject({ reason: 'too_large' });
-    expect(await alice.client.request(`SEND ${alice.name} bell\u0007`)).toMatchObject({ reason: 'bad_request' });
+    expect(await alice.client.request(`SEND ${alice.name} ${'x'.repeat(4097)}`)).toMatchObject({
+      reason: 'too_large',
+    });
+    expect(await alice.client.request(`SEND ${alice.name} bell\u0007`)).toMatchObject({
+      reason: 'bad_request',
+    });
   });
 
   it('accepts a message of exactly 4096 characters, emoji counted as one', async () => {

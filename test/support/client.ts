@@ -4,7 +4,13 @@
  */
 import WebSocket from 'ws';
 
-export type Frame = { status?: string; data?: unknown; reason?: string; event?: string; [key: string]: unknown };
+export type Frame = {
+  status?: string;
+  data?: unknown;
+  reason?: string;
+  event?: string;
+  [key: string]: unknown;
+};
 
 const FRAME_END = '\r\n\r\n';
 const WAIT_MS = 10_000;
@@ -53,12 +59,13 @@ export class ChatClient {
     for (const wake of waiters) wake();
   }
 
-  private async until<T>(take: () => T | undefined, what: string): Promise<T> {
+  async until<T>(take: () => T | undefined, what: string): Promise<T> {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const value = take();
       if (value !== undefined) return value;
-      if (this.closeCode !== undefined) throw new Error(`connection closed (${this.closeCode}) while waiting for ${what}`);
+      if (this.closeCode !== undefined)
+        throw new Error(`connection closed (${this.closeCode}) while waiting for ${what}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}`);
       await new Promise<void>((resolve) => {

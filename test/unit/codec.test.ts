@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { charLength, frameText, parseRequest, splitParams } from '../../shared/protocol/codec.js';
+import { encodePush, encodeReply, FRAME_END, fail, ok, REASONS } from '../../shared/protocol/replies.js';
+import { isGroupName, isPassword, isText, isUsername } from '../../shared/protocol/validation.js';
+
+describe('parseRequest', () => {
+  it('upper-cases the word and keeps the rest, trimmed, inner spaces kept', () => {
+    expect(parseRequest('  send  bob   hello   world \r\n')).toEqual({
+      word: 'SEND',
+      rest: 'bob   hello   world',
+    });
+    expect(parseRequest('ping')).toEqual({ word: 'PING', rest: '' });
+    expect(parseRequest('\uFEFFAUTH a b')).toEqual({ word: 'AUTH', rest: 'a b' });
+    expect(parseRequest('')).toEqual({ word: '', rest: '' });
+  });
+
+  it('never throws and always yields a word without white space', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const { word, rest } = parseRequest(text);
+        expect(word).not.toMatch(/\s/);
+        expect(rest).toBe(rest.trim());
+      }),
+    );
+  });
+});
+
+describe('splitParams', () => {
+  it('splits on runs of spaces and keeps the tail whole', () => {
+    expect(splitParams('bob   hi  there', 2, true)).toEqual(['bob', 'hi  there']);
+    expect(splitParams('a b', 2)).toEqual(['a', 'b']);
+    expect(splitParams('a b c', 2)).toBeUndefined();
+    expect(splitParams('a', 2)).toBeUndefined();
+    expect(splitParams('', 1)).toBeUndefined();
+    expect(splitParams('', 0)).toEqual([]);
+    expect(splitParams('x', 0)).toBeUndefined();
+    expect(splitParams('a\tb c', 2, true)).toBeUndefined();
+  });
+
+  it('gives back exactly the count asked for, and the parts rebuild the input', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.integer({ min: 1, max: 5 }), fc.boolean(), (text, count, tail) => {
+        const params = splitParams(text, count, tail);
+        if (params === undefined) return;
+        expect(params).toHaveLength(count);
+        expect(params.every((p) => p.length > 0)).toBe(true);
+        expect(text.replace(/ +/g, ' ')).toBe(params.join(' ').replace(/ +/g, ' '));
+      }),
+    );
+  });
+});
+
+describe('frames', () => {
+  it('decodes base64 binary frames as UTF-8', () => {
+    expect(frameText(Buffer.from('AUTH é', 'utf8').toString('base64'), true)).toBe('AUTH é');
+    expect(frameText('plain', false)).toBe('plain');
+    expect(frameText(undefined, false)).toBe('');
+  });
+
+  it('encodes any reply as one JSON object followed by exactly one terminator', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.constantFrom(...REASONS), (data, reason) => {
+        for (const frame of [encodeReply(ok(data)), encodeReply(fail(data, reason))]) {
+          expect(frame.endsWith(FRAME_END)).toBe(true);
+          expect(frame.indexOf(FRAME_END)).toBe(frame.length - FRAME_END.length);
+          expect(JSON.parse(frame.slice(0, -FRAME_END.length)).data).toBe(data);
+        }
+      }),
+    );
+  });
+
+  it('puts event on pushes', () => {
+    expect(encodePush({ event: 'MESSAGE', id: '1', message: 'x' })).toBe(
+      '{"event":"MESSAGE","id":"1","message":"x"}\r\n\r\n',
+    );
+  });
+});
+
+describe('validation', () => {
+  it('accepts names by the contract and nothing else', () => {
+    expect(isUsername('ab')).toBe(false);
+    expect(isUsername('a.b-c_9')).toBe(true);
+    expect(isUsername('x'.repeat(32))).toBe(true);
+    expect(isUsername('x'.repeat(33))).toBe(false);
+    expect(isUsername('bad name')).toBe(false);
+    expect(isUsername('bädname')).toBe(false);
+    expect(isGroupName('g')).toBe(true);
+    expect(isGroupName('g'.repeat(65))).toBe(false);
+    expect(isPassword('1234567')).toBe(false);
+    expect(isPassword('12345678')).toBe(true);
+    expect(isPassword('1234 5678')).toBe(false);
+    expect(isText('a\r\nb', 10)).toBe(true);
+    expect(isText('a\u0000b', 10)).toBe(false);
+    expect(isText('', 10)).toBe(false);
+  });
+
+  it('counts emoji as one character', () => {
+    expect(charLength('😀a')).toBe(2);
+  });
+});
