@@ -47,6 +47,7 @@ export class ChatApi extends Construct {
     super(scope, id);
 
     this.api = new apigw.WebSocketApi(this, 'Api', {
+      apiName: Stack.of(this).stackName,
       description: 'obrol chat: the text chat protocol over WebSockets',
       routeSelectionExpression: '$request.body.action',
       connectRouteOptions: {

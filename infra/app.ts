@@ -7,5 +7,5 @@ import { ObrolStack } from './stack.js';
 const app = new App();
 const settings = readSettings(app.node);
 // No `env`: the stack is environment-agnostic, so `cdk synth` never needs AWS credentials or lookups.
-const stack = new ObrolStack(app, `obrol-${settings.stage}`, { settings });
-applyNag(app, stack);
+new ObrolStack(app, `obrol-${settings.stage}`, { settings });
+applyNag(app);
