@@ -90,6 +90,8 @@ export interface Engine {
 }
 
 const running = new Set<{ child: ChildProcess; guardian: ChildProcess }>();
+/** Process groups of running commands (the suite, cdk), stopped with this process. */
+const suites = new Set<number>();
 let handlersInstalled = false;
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -303,28 +305,38 @@ export function suiteEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-const suites = new Set<number>();
-
 /**
- * Runs vitest on the integration suite (or on the filters given after `--`) with `env`, in a process group of
- * its own, stopped after `maxSeconds`. Returns vitest's exit code.
+ * Runs vitest on the integration suite (or on the filters given after `--`) with `env`. Returns its exit code.
  */
-export async function runSuite(
+export function runSuite(
   leg: string,
   env: NodeJS.ProcessEnv,
   extraArgs: string[],
   maxSeconds = 20 * 60,
-  defaultTarget = 'test/integration',
+): Promise<number> {
+  const hasFilter = extraArgs.some((arg) => !arg.startsWith('-'));
+  const args = ['vitest', 'run', ...(hasFilter ? [] : ['test/integration']), ...extraArgs];
+  return runCommand(leg, 'npx', args, env, maxSeconds);
+}
+
+/**
+ * Runs a command with inherited output, in a process group of its own that is stopped after `maxSeconds`
+ * or when this process is interrupted. Returns its exit code.
+ */
+export async function runCommand(
+  leg: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  maxSeconds: number,
 ): Promise<number> {
   installHandlers();
-  const hasFilter = extraArgs.some((arg) => !arg.startsWith('-'));
-  const args = ['vitest', 'run', ...(hasFilter ? [] : [defaultTarget]), ...extraArgs];
-  say(leg, `running: npx ${args.join(' ')}`);
+  say(leg, `running: ${command} ${args.join(' ')}`);
   const started = Date.now();
-  const child = spawn('npx', args, { cwd: ROOT, env, stdio: 'inherit', detached: true });
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit', detached: true });
   if (child.pid) suites.add(child.pid);
   const timer = setTimeout(() => {
-    say(leg, `the suite overran ${maxSeconds} s: stopping it`);
+    say(leg, `${command} overran ${maxSeconds} s: stopping it`);
     killGroup(child.pid, 'SIGTERM');
     setTimeout(() => killGroup(child.pid, 'SIGKILL'), 10_000).unref();
   }, maxSeconds * 1000);
@@ -334,9 +346,12 @@ export async function runSuite(
   });
   clearTimeout(timer);
   if (child.pid) suites.delete(child.pid);
-  // vitest's forks are gone when it exits; make sure of it.
+  // Whatever it left behind in its group (vitest's forks) goes with it.
   killGroup(child.pid, 'SIGKILL');
-  say(leg, `suite exited ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(
+    leg,
+    `${command} ${args[0] ?? ''} exited ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return code;
 }
 
