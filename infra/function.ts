@@ -16,10 +16,10 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
- * 256 MB: every handler is I/O bound (a few DynamoDB calls, an S3 presign, posts to @connections), so more
- * memory would mostly buy CPU that sits idle; 256 MB on arm64 keeps cold starts of the bundled SDK v3
- * clients (~1 MB minified) around a few hundred ms while costing half of 512 MB. Raise it if the
- * Duration metric shows CPU-bound fan-out to large rooms.
+ * 256 MB by default: connect, disconnect and file delivery are I/O bound (a few DynamoDB calls, a HEAD on
+ * S3, posts to @connections), so more memory would mostly buy CPU that sits idle; on arm64 256 MB keeps the
+ * cold start of a ~350 KB bundle to a few hundred ms at half the price of 512 MB. The $default handler
+ * overrides this (see stack.ts) because it hashes passwords.
  */
 export const MEMORY_MB = 256;
 
@@ -47,6 +47,7 @@ export interface ObrolFunctionProps {
   /** Only the variables this handler reads. */
   readonly environment: Record<string, string>;
   readonly timeout?: Duration;
+  readonly memorySize?: number;
   /** Applied to the function's log group. */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -87,7 +88,7 @@ export class ObrolFunction extends NodejsFunction {
       description: props.description,
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: MEMORY_MB,
+      memorySize: props.memorySize ?? MEMORY_MB,
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
       role,
       logGroup,

@@ -19,6 +19,14 @@ export const FILES_PREFIX = 'files/';
  */
 export const FILE_UPLOADED_TIMEOUT = Duration.seconds(30);
 
+/**
+ * 1024 MB for $default: AUTH and REGISTER run scrypt (N=2^15, r=8: 32 MiB and about 100 ms of one full
+ * core), and Lambda hands out CPU in proportion to memory (a full vCPU at 1769 MB). At 256 MB a login would
+ * take most of a second, and a cold start twice that (the module also derives a decoy hash); at 1024 MB it is
+ * about 0.2 s, and the short commands that make up most traffic still bill only a few ms each.
+ */
+export const DEFAULT_ROUTE_MEMORY_MB = 1024;
+
 export interface ObrolStackProps extends StackProps {
   readonly settings: ObrolSettings;
 }
@@ -59,6 +67,7 @@ export class ObrolStack extends Stack {
       entryName: 'default',
       description: 'obrol $default: every protocol command, answered through the route response',
       environment: { ...tableEnv, ...fileEnv, UPLOAD_TTL_SECONDS: String(settings.uploadTtlSeconds) },
+      memorySize: DEFAULT_ROUTE_MEMORY_MB,
       removalPolicy,
     });
     const api = new ChatApi(this, 'Chat', {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MEMORY_MB, RUNTIME } from '../../infra/function.js';
+import { DEFAULT_ROUTE_MEMORY_MB } from '../../infra/stack.js';
 import { TABLE_SCHEMA } from '../../shared/data/schema.js';
 import { actionsOf, build, functionId, functionProps, roleStatements, type Statement } from './app.js';
 
@@ -75,7 +76,7 @@ describe('Lambda functions', () => {
       expect(RUNTIME.name).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
       expect(props.Runtime).toBe(RUNTIME.name);
       expect(props.Architectures).toEqual(['arm64']);
-      expect(props.MemorySize).toBe(MEMORY_MB);
+      expect(props.MemorySize).toBe(id === fns.default ? DEFAULT_ROUTE_MEMORY_MB : MEMORY_MB);
       expect(props.Handler).toBe('index.handler');
       expect((props.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS).toBe(
         '--enable-source-maps',
