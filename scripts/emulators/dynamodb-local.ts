@@ -31,6 +31,7 @@ const SIMULATOR_VERSION = '2.9.30';
 const SIMULATOR_INTEGRITY =
   'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==';
 const CACHE_DIR = join(CACHE, 'dynamodb-local');
+const JAVA = process.env.JAVA ?? 'java';
 
 function integrityOf(file: string): string {
   return `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`;
@@ -93,9 +94,9 @@ function ensureDynamoDbLocal(): string {
 }
 
 async function main(): Promise<number> {
-  const java = probeCommand('java', ['-version']);
-  if (java.missing) cannotRun(LEG, 'java not found');
-  if (!java.ok) cannotRun(LEG, `java -version failed: ${java.output.split('\n')[0]}`);
+  const java = probeCommand(JAVA, ['-version']);
+  if (java.missing) cannotRun(LEG, `${JAVA} not found`);
+  if (!java.ok) cannotRun(LEG, `${JAVA} -version failed: ${java.output.split('\n')[0]}`);
   say(LEG, `java: ${java.output.split('\n')[0]}`);
 
   const dir = ensureDynamoDbLocal();
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
     (port) =>
       startEngine(
         'dynamodb-local',
-        'java',
+        JAVA,
         [
           '-Xms64m',
           '-Xmx512m',

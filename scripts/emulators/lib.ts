@@ -67,7 +67,7 @@ export function probeCommand(
 
 // The guardian: a shell that waits on a pipe from this process. When this process asks it to (a line), dies
 // (the pipe closes, even on SIGKILL) or overstays the time limit, it stops the engine's whole process group:
-// TERM, then KILL after 10 s. So no engine outlives its leg.
+// TERM, then KILL after 10 s. So no engine, and no suite, outlives its leg.
 const GUARDIAN = `
 pgid=$1; max=$2
 read -r -t "$max" _ || true
@@ -77,6 +77,16 @@ while [ "$i" -lt 50 ]; do kill -0 -- "-$pgid" 2>/dev/null || exit 0; sleep 0.2; 
 kill -KILL -- "-$pgid" 2>/dev/null
 exit 0
 `;
+
+/** Starts a guardian for the process group `pgid`; write a line to its stdin (or die) to stop that group. */
+function guard(pgid: number | undefined, maxSeconds: number): ChildProcess {
+  const guardian = spawn('bash', ['-c', GUARDIAN, 'guardian', String(pgid ?? 0), String(maxSeconds)], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  guardian.stdin?.on('error', () => undefined);
+  return guardian;
+}
 
 export interface Engine {
   readonly name: string;
@@ -152,15 +162,7 @@ export function startEngine(name: string, command: string, args: string[], optio
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const guardian = spawn(
-    'bash',
-    ['-c', GUARDIAN, 'guardian', String(child.pid ?? 0), String(options.maxSeconds)],
-    {
-      detached: true,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    },
-  );
-  guardian.stdin?.on('error', () => undefined);
+  const guardian = guard(child.pid, options.maxSeconds);
   const entry = { child, guardian };
   running.add(entry);
   const exited = new Promise<string>((resolveExit) => {
@@ -335,6 +337,8 @@ export async function runCommand(
   const started = Date.now();
   const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit', detached: true });
   if (child.pid) suites.add(child.pid);
+  // Should this process die, the guardian stops the command's group too (a minute after the limit at most).
+  const guardian = guard(child.pid, maxSeconds + 60);
   const timer = setTimeout(() => {
     say(leg, `${command} overran ${maxSeconds} s: stopping it`);
     killGroup(child.pid, 'SIGTERM');
@@ -346,6 +350,7 @@ export async function runCommand(
   });
   clearTimeout(timer);
   if (child.pid) suites.delete(child.pid);
+  killGroup(guardian.pid, 'SIGKILL');
   // Whatever it left behind in its group (vitest's forks) goes with it.
   killGroup(child.pid, 'SIGKILL');
   say(
