@@ -121,15 +121,16 @@ export class ObrolStack extends Stack {
     defaultRoute.addToRolePolicy(
       tableActions('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'),
     );
-    // Inline files are written and download links presigned under files/; presigned POST uploads are signed
-    // with this role too, and S3 checks s3:PutObject on the upload key when the browser posts the form.
-    objectActions(defaultRoute, 'Files', ['PutObject', 'GetObject'], [FILES_PREFIX]);
-    objectActions(defaultRoute, 'Uploads', ['PutObject'], [UPLOADS_PREFIX]);
+    // $default writes inline files under files/, signs POST forms for uploads/ (S3 checks the signer's
+    // s3:PutObject when the browser posts the form) and signs download links for files of either kind.
+    objectActions(defaultRoute, 'WriteInlineFiles', ['PutObject'], [FILES_PREFIX]);
+    objectActions(defaultRoute, 'SignUploads', ['PutObject'], [UPLOADS_PREFIX]);
+    objectActions(defaultRoute, 'SignDownloads', ['GetObject'], [FILES_PREFIX, UPLOADS_PREFIX]);
     fileUploaded.addToRolePolicy(
       tableActions('GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem'),
     );
-    objectActions(fileUploaded, 'Read', ['GetObject'], [UPLOADS_PREFIX, FILES_PREFIX]);
-    objectActions(fileUploaded, 'Write', ['PutObject'], [FILES_PREFIX]);
+    // File delivery only signs download links: the upload stays where the browser put it (size comes in the event).
+    objectActions(fileUploaded, 'SignDownloads', ['GetObject'], [UPLOADS_PREFIX, FILES_PREFIX]);
     api.grantManageConnections(defaultRoute);
     api.grantManageConnections(fileUploaded);
 

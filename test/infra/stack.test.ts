@@ -187,7 +187,7 @@ describe('least privilege', () => {
     expect(g['dynamodb:Query']).toEqual(on(tableArn));
   });
 
-  it('$default: table, files/ objects, presigned uploads/ and @connections POST on this stage', () => {
+  it('$default: table, writes to files/, signed uploads to uploads/, signed links to both, @connections POST', () => {
     expect(grants(fns.default)).toEqual({
       'dynamodb:BatchWriteItem': on(tableArn),
       'dynamodb:DeleteItem': on(tableArn),
@@ -195,7 +195,7 @@ describe('least privilege', () => {
       'dynamodb:PutItem': on(tableArn),
       'dynamodb:Query': on(tableArn),
       'dynamodb:UpdateItem': on(tableArn),
-      's3:GetObject': on(objects('files/')),
+      's3:GetObject': on(objects('files/'), objects('uploads/')),
       's3:PutObject': on(objects('files/'), objects('uploads/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),
       'logs:CreateLogStream': expect.any(Array),
@@ -203,7 +203,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('file delivery: table, reads of uploads/ and files/, writes of files/, @connections POST', () => {
+  it('file delivery: table, signed links to uploads/ and files/, @connections POST, no S3 writes', () => {
     expect(grants(fns.fileUploaded)).toEqual({
       'dynamodb:BatchWriteItem': on(tableArn),
       'dynamodb:DeleteItem': on(tableArn),
@@ -212,7 +212,6 @@ describe('least privilege', () => {
       'dynamodb:Query': on(tableArn),
       'dynamodb:UpdateItem': on(tableArn),
       's3:GetObject': on(objects('files/'), objects('uploads/')),
-      's3:PutObject': on(objects('files/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),
       'logs:CreateLogStream': expect.any(Array),
       'logs:PutLogEvents': expect.any(Array),
