@@ -1,13 +1,17 @@
 /**
- * The AWS-compatible engines the local runtime talks to over HTTP. By default it embeds dynalite (DynamoDB);
- * when AWS_ENDPOINT_URL_DYNAMODB or AWS_ENDPOINT_URL is set it uses that engine instead (DynamoDB Local,
- * moto, LocalStack) and only creates the table there.
+ * The AWS-compatible engines the local runtime talks to over HTTP. By default it embeds dynalite (DynamoDB) and
+ * s3rver (S3); when AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL is set it uses that engine
+ * instead (DynamoDB Local, moto, LocalStack) and only creates the table and the bucket there.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
+import S3rver from 's3rver';
 import { createTableInput } from '../shared/data/schema.js';
 
 export interface Engine {
@@ -49,6 +53,33 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === 'ACTIVE') break;
     await new Promise((r) => setTimeout(r, 100));
+  }
+  client.destroy();
+}
+
+/** s3rver on a free port, its files under `dataDir` (or a temporary folder removed at stop). */
+export async function startS3rver(host: string, dataDir: string | undefined): Promise<Engine> {
+  const directory = dataDir ?? mkdtempSync(join(tmpdir(), 'obrol-s3-'));
+  mkdirSync(directory, { recursive: true });
+  const server = new S3rver({ address: host, port: 0, silent: true, directory });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://${host}:${port}`,
+    stop: async () => {
+      await server.close();
+      if (!dataDir) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates the bucket unless it exists. */
+export async function ensureBucket(endpoint: string, region: string, bucket: string): Promise<void> {
+  const client = new S3Client({ endpoint, region, forcePathStyle: true });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
   }
   client.destroy();
 }

@@ -8,6 +8,7 @@ const runtime = await startRuntime({
 
 console.log(`obrol is listening on ${runtime.url}`);
 console.log(`connect with:  npx wscat -c ${runtime.url}`);
+console.log(`files (S3) at: ${runtime.s3Endpoint}`);
 console.log('stop with Ctrl-C');
 
 let stopping = false;

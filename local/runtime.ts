@@ -4,8 +4,10 @@
  * The handlers read their configuration from the environment once, so one process holds one runtime.
  */
 import { randomBytes } from 'node:crypto';
-import { type Engine, ensureTable, startDynalite } from './engines.js';
+import { join } from 'node:path';
+import { type Engine, ensureBucket, ensureTable, startDynalite, startS3rver } from './engines.js';
 import { startGateway } from './gateway.js';
+import { type S3Front, startS3Front } from './s3-front.js';
 
 export interface RuntimeOptions {
   host?: string;
@@ -17,10 +19,17 @@ export interface RuntimeOptions {
   idleTimeoutMs?: number;
 }
 
+const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
+
 export interface Runtime {
   url: string;
   callbackUrl: string;
   tableName: string;
+  bucketName: string;
+  /** The S3 endpoint clients download from and upload to. */
+  s3Endpoint: string;
+  /** Resolves once every upload notification so far has been handled. */
+  uploadsSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -28,22 +37,57 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const env = process.env;
   const host = options.host ?? '127.0.0.1';
   env.AWS_REGION ??= 'us-east-1';
+  const embeddedS3 = !(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+  // This process never talks to AWS itself. s3rver knows one account, S3RVER; other engines take any keys.
+  if (embeddedS3) {
+    env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  }
   env.AWS_ACCESS_KEY_ID ??= 'local';
   env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
-  const external = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  const region = env.AWS_REGION;
   const engines: Engine[] = [];
-  let dynamoEndpoint = external;
+  const dataDir = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
+  // On a shared external engine each runtime gets a table and a bucket of its own, so test files never meet.
+  const suffix = randomBytes(4).toString('hex');
+
+  const externalDynamo = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  let dynamoEndpoint = externalDynamo;
   if (!dynamoEndpoint) {
-    const engine = await startDynalite(host, options.dataDir);
+    const engine = await startDynalite(host, dataDir('dynamodb'));
     engines.push(engine);
     dynamoEndpoint = engine.endpoint;
     env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
   }
-  // On a shared external engine each runtime gets a table of its own, so parallel test files never meet.
-  const tableName = env.TABLE_NAME ?? (external ? `obrol-${randomBytes(4).toString('hex')}` : 'obrol');
+  const tableName = env.TABLE_NAME ?? (externalDynamo ? `obrol-${suffix}` : 'obrol');
   env.TABLE_NAME = tableName;
-  await ensureTable(dynamoEndpoint, env.AWS_REGION, tableName);
+  await ensureTable(dynamoEndpoint, region, tableName);
+
+  const externalS3 = embeddedS3 ? undefined : (env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+  let s3Engine = externalS3;
+  if (!s3Engine) {
+    const engine = await startS3rver(host, dataDir('s3'));
+    engines.push(engine);
+    s3Engine = engine.endpoint;
+  }
+  const bucketName = env.BUCKET_NAME ?? (externalS3 ? `obrol-files-${suffix}` : 'obrol-files');
+  env.BUCKET_NAME = bucketName;
+  await ensureBucket(s3Engine, region, bucketName);
+
+  let onUpload: ((event: import('aws-lambda').S3Event) => Promise<void>) | undefined;
+  const front: S3Front = await startS3Front({
+    host,
+    upstream: s3Engine,
+    region,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    maxBodyBytes: Number(env.MAX_UPLOAD_BYTES ?? MAX_UPLOAD_DEFAULT) + 1024 * 1024,
+    notifyPrefix: 'uploads/',
+    onObjectCreated: (event) =>
+      onUpload ? onUpload(event) : Promise.reject(new Error('handlers not loaded')),
+  });
+  // The handlers reach S3 through the front door, as clients do.
+  env.AWS_ENDPOINT_URL_S3 = front.endpoint;
 
   const gateway = await startGateway({
     host,
@@ -52,11 +96,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60 * 1000,
     routes: async (callbackUrl) => {
       env.CALLBACK_URL = callbackUrl;
-      const [connect, disconnect, fallback] = await Promise.all([
+      const [connect, disconnect, fallback, uploaded] = await Promise.all([
         import('../lambdas/connect.js'),
         import('../lambdas/disconnect.js'),
         import('../lambdas/default.js'),
+        import('../lambdas/file-uploaded.js'),
       ]);
+      onUpload = uploaded.handler;
       return { $connect: connect.handler, $disconnect: disconnect.handler, $default: fallback.handler };
     },
   });
@@ -65,8 +111,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     url: gateway.url,
     callbackUrl: gateway.callbackUrl,
     tableName,
+    bucketName,
+    s3Endpoint: front.endpoint,
+    uploadsSettled: front.settled,
     stop: async () => {
       await gateway.close();
+      await front.close();
       await Promise.all(engines.map((engine) => engine.stop()));
     },
   };

@@ -16,6 +16,8 @@ export interface Config {
   readonly uploadTtlSeconds: number;
   /** The largest file the upload flow accepts, in bytes. */
   readonly maxUploadBytes: number;
+  /** Path-style S3 addressing, for S3-compatible engines at a custom endpoint. */
+  readonly s3PathStyle: boolean;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     fileUrlTtlSeconds: positiveInt(env, 'FILE_URL_TTL_SECONDS', 3600),
     uploadTtlSeconds: positiveInt(env, 'UPLOAD_TTL_SECONDS', 900),
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 100 * 1024 * 1024),
+    s3PathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
   };
 }
 

@@ -8,6 +8,7 @@ import { CommandError, fail, type Reply, UNKNOWN_REQUEST } from '../protocol/rep
 import { auth } from './auth.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
+import { fileUrl } from './file-url.js';
 import { groupCreate } from './group-create.js';
 import { groupJoin } from './group-join.js';
 import { groupLeave } from './group-leave.js';
@@ -18,8 +19,9 @@ import { logout } from './logout.js';
 import { ping } from './ping.js';
 import { register } from './register.js';
 import { send } from './send.js';
-import { sendFile, sendGroupFile } from './send-file.js';
+import { sendFile } from './send-file.js';
 import { sendGroup } from './send-group.js';
+import { sendGroupFile } from './send-group-file.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each command's parameters are its own; the table only routes.
 type AnyCommand = Command<any>;
@@ -38,6 +40,7 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   GROUP_MEMBERS: groupMembers,
   GROUPS: groups,
   INBOX: inbox,
+  FILE_URL: fileUrl,
   PING: ping,
 });
 

@@ -1,18 +1,28 @@
-/** SEND_FILE and SEND_GROUP_FILE — files arrive with the files issue; until then they answer `not_available`. */
-import { CommandError } from '../protocol/replies.js';
+/**
+ * SEND_FILE penerima namafile [isi-base64] — a private file. With content: stored in S3 and pushed as FILE with a
+ * signed link. Without: answers with a signed upload form; the FILE push follows when the upload lands.
+ */
+import { readAccount } from '../data/users.js';
+import { fileEvent, startUpload, storeInline } from '../files/transfer.js';
+import { deliverDirect } from '../messaging.js';
+import { CommandError, ok } from '../protocol/replies.js';
+import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
+import { FILE_FAILURE, parseFileParams } from './file-params.js';
 
-function notYet(failure: string) {
-  return defineCommand({
-    failure,
-    parse: (rest) => (rest === '' ? undefined : { rest }),
-    async run(_params, ctx) {
-      await requireUser(ctx);
-      throw new CommandError('not_available');
-    },
-  });
-}
+export const sendFile = defineCommand({
+  failure: FILE_FAILURE,
+  parse: (rest) => parseFileParams(rest, 'user'),
+  async run({ target, filename, bytes }, ctx) {
+    const toKey = keyOf(target);
+    const [caller, recipient] = await Promise.all([requireUser(ctx), readAccount(toKey, ctx.now)]);
+    if (!recipient.profile) throw new CommandError('unknown_recipient');
+    const audience = { to: toKey, toName: recipient.profile.username };
+    if (!bytes) return startUpload(caller, audience, filename, ctx.now);
 
-export const sendFile = notYet('file tidak terkirim');
-export const sendGroupFile = notYet('file tidak terkirim');
+    const file = await storeInline(caller, audience, filename, bytes, ctx.now);
+    await deliverDirect(ctx.endpoint, caller.key, toKey, recipient.connections, fileEvent(file), ctx.now);
+    return ok('file terkirim');
+  },
+});

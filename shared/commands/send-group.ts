@@ -1,13 +1,12 @@
 /**
  * SEND_GROUP grup pesan — a group message. Stored once, whatever the group's size; pushed to every device of
- * every other member; members no device of whom took it are named in the message's `pending` set.
+ * every other member; members no device of whom took it wait for it (see shared/messaging.ts).
  */
 import { readGroup } from '../data/groups.js';
-import { addPending, storeGroupMessage } from '../data/messages.js';
 import { newId } from '../ids.js';
+import { deliverToGroup } from '../messaging.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
-import { pushToAll } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseTarget } from './target.js';
@@ -21,18 +20,15 @@ export const sendGroup = defineCommand({
     if (!group) throw new CommandError('unknown_group');
     if (!group.members.has(caller.key)) throw new CommandError('not_a_member');
 
-    const id = newId(ctx.now);
-    const sentAt = new Date(ctx.now).toISOString();
-    const event = { event: 'GROUP_MESSAGE', id, group: group.name, from: caller.name, message, sentAt };
-    const targets = group.connections.filter((c) => c.user !== caller.key);
-    const online = new Set(targets.map((c) => c.user));
-    const offline = [...group.members.keys()].filter((user) => user !== caller.key && !online.has(user));
-
-    const [, unreached] = await Promise.all([
-      storeGroupMessage(groupKey, event, offline),
-      pushToAll(ctx.endpoint, targets, event),
-    ]);
-    await addPending(groupKey, id, [...unreached]);
+    const event = {
+      event: 'GROUP_MESSAGE',
+      id: newId(ctx.now),
+      group: group.name,
+      from: caller.name,
+      message,
+      sentAt: new Date(ctx.now).toISOString(),
+    };
+    await deliverToGroup(ctx.endpoint, groupKey, group, caller.key, event, ctx.now);
     return ok('pesan terkirim');
   },
 });

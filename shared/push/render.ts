@@ -1,7 +1,14 @@
-/** Turns a stored event into the push a client receives, at the moment it is sent. */
+/**
+ * Turns a stored event into the push a client receives, at the moment it is sent. A file event is stored with its
+ * object key and sent with a freshly signed link instead, so a push delivered late never carries a stale link.
+ */
 import type { StoredEvent } from '../data/messages.js';
+import { signDownload } from '../files/s3.js';
 import type { PushEvent } from '../protocol/replies.js';
 
-export async function renderEvent(event: StoredEvent, _now: number): Promise<PushEvent> {
-  return event as PushEvent;
+export async function renderEvent(event: StoredEvent, now: number): Promise<PushEvent> {
+  const { objectKey, ...visible } = event;
+  if (typeof objectKey !== 'string') return visible as PushEvent;
+  const link = await signDownload(objectKey, String(event.filename), now);
+  return { ...visible, url: link.url, expiresAt: link.expiresAt } as PushEvent;
 }

@@ -1,0 +1,34 @@
+/** FILE_URL id — a fresh download link for a file the caller sent or was sent (as recipient or group member). */
+import { getFileRecord } from '../data/files.js';
+import { readGroup } from '../data/groups.js';
+import { signDownload } from '../files/s3.js';
+import { splitParams } from '../protocol/codec.js';
+import { CommandError, ok } from '../protocol/replies.js';
+import { defineCommand } from './command.js';
+import { requireUser } from './context.js';
+
+export const fileUrl = defineCommand({
+  failure: 'link file gagal',
+  parse(rest) {
+    const [id] = splitParams(rest, 1) ?? [];
+    return id !== undefined && /^[0-9A-Z]{26}$/.test(id) ? { id } : undefined;
+  },
+  async run({ id }, ctx) {
+    const [caller, file] = await Promise.all([requireUser(ctx), getFileRecord(id)]);
+    if (!file || file.status !== 'ready') throw new CommandError('unknown_file');
+    let allowed = file.from === caller.key || file.to === caller.key;
+    if (!allowed && file.group !== undefined) {
+      allowed = (await readGroup(file.group, ctx.now))?.members.has(caller.key) ?? false;
+    }
+    // Someone else's file answers exactly as a missing one: ids reveal nothing.
+    if (!allowed) throw new CommandError('unknown_file');
+    const link = await signDownload(file.objectKey, file.filename, ctx.now);
+    return ok({
+      id,
+      filename: file.filename,
+      size: file.size ?? 0,
+      url: link.url,
+      expiresAt: link.expiresAt,
+    });
+  },
+});

@@ -1,0 +1,81 @@
+/** File records: what FILE_URL and the upload handler need to know about a file, keyed by its id. */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { db, TABLE } from './client.js';
+import { keys } from './keys.js';
+import { epochSeconds, isConditionFailure } from './table.js';
+
+export interface FileRecord {
+  id: string;
+  objectKey: string;
+  filename: string;
+  contentType: string;
+  /** Sender's key and name. */
+  from: string;
+  fromName: string;
+  /** A private file's recipient (key and name)… */
+  to?: string;
+  toName?: string;
+  /** …or a group file's group (key and name). */
+  group?: string;
+  groupName?: string;
+  status: 'uploading' | 'ready';
+  size?: number;
+  sentAt?: string;
+}
+
+/** An upload that never arrives is forgotten by TTL shortly after its form expires. */
+export async function putFileRecord(record: FileRecord, forgetAfterMs?: number): Promise<void> {
+  await db.send(
+    new PutCommand({
+      TableName: TABLE,
+      Item: {
+        ...keys.file(record.id),
+        ...record,
+        ...(forgetAfterMs ? { expiresAt: epochSeconds(forgetAfterMs) } : {}),
+      },
+    }),
+  );
+}
+
+export async function getFileRecord(id: string): Promise<FileRecord | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.file(id) }));
+  return Item as FileRecord | undefined;
+}
+
+/** Marks an upload as arrived, once: S3 may deliver its event twice; only the first caller gets true. */
+export async function markUploaded(id: string, size: number, sentAt: string): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.file(id),
+        UpdateExpression: 'SET #status = :ready, #size = :size, sentAt = :sentAt REMOVE expiresAt',
+        ConditionExpression: '#status = :uploading',
+        ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
+        ExpressionAttributeValues: {
+          ':ready': 'ready',
+          ':uploading': 'uploading',
+          ':size': size,
+          ':sentAt': sentAt,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Undoes markUploaded when delivery failed, so the retried S3 event delivers the file. */
+export async function markPending(id: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key: keys.file(id),
+      UpdateExpression: 'SET #status = :uploading',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':uploading': 'uploading' },
+    }),
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * File names and object keys. A name is checked, then only ever used percent-encoded inside a key that starts
+ * with a fresh id, so no name can reach outside its own `files/<id>/` or `uploads/<id>/` folder.
+ */
+
+/** The largest file that fits inline in one 128 KB WebSocket frame, with its base64 and the longest names. */
+export const INLINE_MAX_BYTES = 90 * 1024;
+
+export function isFilename(name: string): boolean {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes < 1 || bytes > 255 || name === '.' || name === '..') return false;
+  if (/[/\\]/.test(name) || name.includes('\uFFFD')) return false;
+  for (const ch of name) {
+    const code = ch.codePointAt(0) as number;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) return false;
+  }
+  return true;
+}
+
+export type ObjectArea = 'files' | 'uploads';
+
+export function objectKey(area: ObjectArea, id: string, filename: string): string {
+  return `${area}/${id}/${encodeURIComponent(filename)}`;
+}
+
+/** The id in an upload's object key, or undefined when the key is not one obrol made. */
+export function uploadIdOf(key: string): string | undefined {
+  return /^uploads\/([0-9A-Z]{26})\/[^/]+$/.exec(key)?.[1];
+}
+
+const TYPES: Record<string, string> = {
+  txt: 'text/plain',
+  csv: 'text/csv',
+  pdf: 'application/pdf',
+  json: 'application/json',
+  zip: 'application/zip',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  mp3: 'audio/mpeg',
+  mp4: 'video/mp4',
+  doc: 'application/msword',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** A content type from the extension; links are served as attachments whatever it says. */
+export function contentTypeOf(filename: string): string {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(filename)?.[1]?.toLowerCase();
+  return (ext && TYPES[ext]) || 'application/octet-stream';
+}
+
+/** Strict standard base64 (padding optional): undefined when it is not. */
+export function decodeBase64(text: string): Buffer | undefined {
+  const body = text.replace(/={1,2}$/, '');
+  if (!/^[A-Za-z0-9+/]*$/.test(body) || body.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(body, 'base64');
+  return bytes.toString('base64').replace(/=+$/, '') === body ? bytes : undefined;
+}

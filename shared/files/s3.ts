@@ -1,0 +1,74 @@
+/**
+ * The S3 client, created once per container, and the three ways obrol touches the bucket: write an inline file,
+ * sign a download link, sign an upload form. The bucket is private: signed links are the only way to read a file.
+ * Checksums only when required: otherwise the SDK streams uploads as aws-chunked with CRC trailers, which some
+ * S3-compatible engines store verbatim, corrupting the file.
+ */
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { config } from '../config.js';
+import { CommandError } from '../protocol/replies.js';
+
+export const s3 = new S3Client({
+  region: config.region,
+  forcePathStyle: config.s3PathStyle,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+
+function bucket(): string {
+  if (!config.bucketName) throw new CommandError('not_available');
+  return config.bucketName;
+}
+
+export async function putFile(key: string, body: Uint8Array, contentType: string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body, ContentType: contentType }));
+}
+
+export interface SignedLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** A GET link that expires, served as an attachment under the file's own name. */
+export async function signDownload(key: string, filename: string, now: number): Promise<SignedLink> {
+  const expiresIn = config.fileUrlTtlSeconds;
+  const url = await getSignedUrl(
+    s3,
+    new GetObjectCommand({
+      Bucket: bucket(),
+      Key: key,
+      ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`,
+    }),
+    { expiresIn },
+  );
+  return { url, expiresAt: new Date(now + expiresIn * 1000).toISOString() };
+}
+
+export interface SignedUpload {
+  url: string;
+  fields: Record<string, string>;
+  maxBytes: number;
+  expiresAt: string;
+}
+
+/** A POST form for exactly this key and content type, limited in size, expiring. */
+export async function signUpload(key: string, contentType: string, now: number): Promise<SignedUpload> {
+  const { url, fields } = await createPresignedPost(s3, {
+    Bucket: bucket(),
+    Key: key,
+    Conditions: [
+      ['content-length-range', 0, config.maxUploadBytes],
+      ['eq', '$Content-Type', contentType],
+    ],
+    Fields: { 'Content-Type': contentType },
+    Expires: config.uploadTtlSeconds,
+  });
+  return {
+    url,
+    fields,
+    maxBytes: config.maxUploadBytes,
+    expiresAt: new Date(now + config.uploadTtlSeconds * 1000).toISOString(),
+  };
+}

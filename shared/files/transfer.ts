@@ -1,0 +1,79 @@
+/**
+ * The two ways a file travels: inline (the bytes came in the frame; they are written to `files/<id>/…` now) and by
+ * upload (the answer carries a signed POST form for `uploads/<id>/…`; the upload handler delivers it on arrival).
+ */
+import type { FileRecord } from '../data/files.js';
+import { putFileRecord } from '../data/files.js';
+import type { StoredEvent } from '../data/messages.js';
+import { newId } from '../ids.js';
+import { ok, type Reply } from '../protocol/replies.js';
+import { contentTypeOf, objectKey } from './names.js';
+import { putFile, signUpload } from './s3.js';
+
+export type Audience = Pick<FileRecord, 'to' | 'toName'> | Pick<FileRecord, 'group' | 'groupName'>;
+type Sender = { key: string; name: string };
+
+/** The push a file becomes: FILE to a user, GROUP_FILE to a group; the link is signed when it is sent. */
+export function fileEvent(file: FileRecord): StoredEvent {
+  const common = { id: file.id, from: file.fromName };
+  const body = {
+    filename: file.filename,
+    size: file.size ?? 0,
+    contentType: file.contentType,
+    sentAt: file.sentAt ?? new Date().toISOString(),
+    objectKey: file.objectKey,
+  };
+  return file.group !== undefined
+    ? { event: 'GROUP_FILE', ...common, group: String(file.groupName), ...body }
+    : { event: 'FILE', ...common, to: String(file.toName), ...body };
+}
+
+export async function storeInline(
+  sender: Sender,
+  audience: Audience,
+  filename: string,
+  bytes: Buffer,
+  now: number,
+): Promise<FileRecord> {
+  const id = newId(now);
+  const file: FileRecord = {
+    id,
+    objectKey: objectKey('files', id, filename),
+    filename,
+    contentType: contentTypeOf(filename),
+    from: sender.key,
+    fromName: sender.name,
+    ...audience,
+    status: 'ready',
+    size: bytes.length,
+    sentAt: new Date(now).toISOString(),
+  };
+  await putFile(file.objectKey, bytes, file.contentType);
+  await putFileRecord(file);
+  return file;
+}
+
+/** Answers with a signed upload form; the file is delivered when it lands (lambdas/file-uploaded.ts). */
+export async function startUpload(
+  sender: Sender,
+  audience: Audience,
+  filename: string,
+  now: number,
+): Promise<Reply> {
+  const id = newId(now);
+  const file: FileRecord = {
+    id,
+    objectKey: objectKey('uploads', id, filename),
+    filename,
+    contentType: contentTypeOf(filename),
+    from: sender.key,
+    fromName: sender.name,
+    ...audience,
+    status: 'uploading',
+  };
+  const [upload] = await Promise.all([
+    signUpload(file.objectKey, file.contentType, now),
+    putFileRecord(file, now + 24 * 3600 * 1000),
+  ]);
+  return ok('silakan unggah file', { upload: { id, ...upload } });
+}
