@@ -6,14 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --no-notices: synth must not reach the network (cdk.json also turns CLI telemetry off).
 # Old templates from other stage names would otherwise be linted too.
 rm -rf cdk.out
 
 echo "==> cdk synth (stage=prod, cdk-nag AwsSolutions)"
-npx cdk synth --quiet
+npx cdk synth --quiet --no-notices
 
 echo "==> cdk synth (stage=dev, removalPolicy=destroy, cdk-nag AwsSolutions)"
-npx cdk synth --quiet -c stage=dev --output cdk.out/dev
+npx cdk synth --quiet --no-notices -c stage=dev --output cdk.out/dev
 
 templates=(cdk.out/*.template.json cdk.out/dev/*.template.json)
 
