@@ -1,0 +1,87 @@
+/**
+ * File limits that need the runtime configured for the test: a small upload limit and one-second links.
+ * The S3 side is inspected through the S3 API of the local engine.
+ */
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../local/runtime.js';
+import type { ChatClient } from '../support/client.js';
+import { type Endpoint, loggedIn } from '../support/endpoint.js';
+import { download, randomFile, sha256, type UploadForm, upload } from '../support/files.js';
+
+const LIMIT = 256 * 1024;
+let runtime: Runtime;
+let endpoint: Endpoint;
+const clients: ChatClient[] = [];
+
+beforeAll(async () => {
+  process.env.MAX_UPLOAD_BYTES = String(LIMIT);
+  process.env.FILE_URL_TTL_SECONDS = '1';
+  process.env.OBROL_LOG = 'silent';
+  const { startRuntime } = await import('../../local/runtime.js');
+  runtime = await startRuntime({ port: 0 });
+  endpoint = { url: runtime.url, stop: runtime.stop };
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await runtime.stop();
+});
+
+async function pair() {
+  const alice = await loggedIn(endpoint, 'alice');
+  const bob = await loggedIn(endpoint, 'bob');
+  clients.push(alice.client, bob.client);
+  return { alice, bob };
+}
+
+describe('upload limits', () => {
+  it('refuses an upload over the limit at the bucket, and delivers one at the limit', async () => {
+    const { alice, bob } = await pair();
+    const over = (await alice.client.request(`SEND_FILE ${bob.name} over.bin`)).upload as UploadForm;
+    expect(over.maxBytes).toBe(LIMIT);
+    expect(await upload(over, randomFile(LIMIT + 1))).toBe(400);
+
+    const exact = (await alice.client.request(`SEND_FILE ${bob.name} exact.bin`)).upload as UploadForm;
+    const file = randomFile(LIMIT);
+    expect(await upload(exact, file)).toBe(204);
+    const push = await bob.client.nextPush();
+    expect(push).toMatchObject({ id: exact.id, size: LIMIT });
+    expect(bob.client.pushes.filter((p) => p.id === over.id)).toHaveLength(0);
+    expect(sha256((await download(String(push.url))).bytes)).toBe(sha256(file));
+  });
+});
+
+describe('links', () => {
+  it('refuses a link once it has expired', async () => {
+    const { alice, bob } = await pair();
+    await alice.client.request(
+      `SEND_FILE ${bob.name} short.txt ${Buffer.from('soon gone').toString('base64')}`,
+    );
+    const push = await bob.client.nextPush();
+    const expiresAt = Date.parse(String(push.expiresAt));
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 1100));
+    expect((await download(String(push.url))).status).toBe(403);
+    // A fresh link from FILE_URL works again.
+    const again = await bob.client.request(`FILE_URL ${push.id}`);
+    expect((await download((again.data as { url: string }).url)).bytes.toString()).toBe('soon gone');
+  });
+});
+
+describe('object keys', () => {
+  it('keeps every object under its own files/<id>/ or uploads/<id>/ folder, whatever the names sent', async () => {
+    const { alice, bob } = await pair();
+    for (const name of ['../../escape.txt', '..', 'a/b.txt', 'x\\..\\y', '%2e%2e%2fz.txt', 'spaß_ü.txt']) {
+      await alice.client.request(`SEND_FILE ${bob.name} ${name} QUJD`);
+    }
+    const s3 = new S3Client({
+      endpoint: runtime.s3Endpoint,
+      region: process.env.AWS_REGION,
+      forcePathStyle: true,
+    });
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: runtime.bucketName }));
+    expect(Contents.length).toBeGreaterThan(0);
+    for (const object of Contents) expect(object.Key).toMatch(/^(files|uploads)\/[0-9A-Z]{26}\/[^/]+$/);
+    expect(Contents.some((o) => o.Key?.endsWith('/%252e%252e%252fz.txt'))).toBe(true);
+    s3.destroy();
+  });
+});
