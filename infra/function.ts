@@ -16,8 +16,8 @@ const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
- * 256 MB by default: connect, disconnect and file delivery are I/O bound (a few DynamoDB calls, a HEAD on
- * S3, posts to @connections), so more memory would mostly buy CPU that sits idle; on arm64 256 MB keeps the
+ * 256 MB by default: connect, disconnect and file delivery are I/O bound (a few DynamoDB calls, signing
+ * S3 links, posts to @connections), so more memory would mostly buy CPU that sits idle; on arm64 256 MB keeps the
  * cold start of a ~350 KB bundle to a few hundred ms at half the price of 512 MB. The $default handler
  * overrides this (see stack.ts) because it hashes passwords.
  */

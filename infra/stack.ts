@@ -14,8 +14,8 @@ export const UPLOADS_PREFIX = 'uploads/';
 export const FILES_PREFIX = 'files/';
 
 /**
- * 30 s for file delivery: it runs asynchronously from S3 (no client waits on it), reads the upload's
- * metadata, records the file and posts to every member of the room, so it gets room for large rooms.
+ * 30 s for file delivery: it runs asynchronously from S3 (no client waits on it), marks the file uploaded
+ * and posts it, with a signed link, to the recipient or every member of the group, so large groups need room.
  */
 export const FILE_UPLOADED_TIMEOUT = Duration.seconds(30);
 
