@@ -7,6 +7,16 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { config } from '../config.js';
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
+const observers: Array<(client: ApiGatewayManagementApiClient) => void> = [];
+
+/**
+ * Instrumentation only (the benchmark counts and delays @connections calls with SDK middleware): `observe` is
+ * called with every management client, those that exist now and each one created later.
+ */
+export function onManagementClient(observe: (client: ApiGatewayManagementApiClient) => void): void {
+  observers.push(observe);
+  for (const client of clients.values()) observe(client);
+}
 
 export function callbackUrl(domainName: string | undefined, stage: string | undefined): string {
   if (config.callbackUrl) return config.callbackUrl;
@@ -20,6 +30,7 @@ export function managementClient(endpoint: string): ApiGatewayManagementApiClien
   if (!client) {
     client = new ApiGatewayManagementApiClient({ region: config.region, endpoint });
     clients.set(endpoint, client);
+    for (const observe of observers) observe(client);
   }
   return client;
 }
