@@ -44,7 +44,7 @@ export function splitParams(rest: string, count: number, tail = false): string[]
     remaining = remaining.slice(match.index + match[0].length);
   }
   if (remaining === '' || (!tail && /\s/.test(remaining))) return undefined;
-  if (params.some((param) => /\s/.test(param))) return undefined;
+  if (params.some((param) => param === '' || /\s/.test(param))) return undefined;
   params.push(remaining);
   return params;
 }
