@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 
 const [json, path] = process.argv.slice(2);
 if (!json || !path) {
-  console.error('usage: node scripts/upload.mjs \'<answer JSON>\' <file>');
+  console.error("usage: node scripts/upload.mjs '<answer JSON>' <file>");
   process.exit(2);
 }
 const parsed = JSON.parse(json.replace(/\s+$/, ''));

@@ -22,8 +22,20 @@ run_leg() {
   [ "$rc" -eq 0 ] || status=1
 }
 
+# DynamoDB Local cannot be told which interface to bind, so where we may, the leg runs in a network namespace
+# of its own whose only interface is loopback (the tarball is fetched first, outside it).
+dynamodb_local_leg() {
+  if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null && unshare --net true 2>/dev/null; then
+    DYNAMODB_LOCAL_FETCH_ONLY=1 npx tsx scripts/emulators/dynamodb-local.ts || return $?
+    echo "dynamodb-local: running in a loopback-only network namespace"
+    unshare --net sh -c 'ip link set lo up && exec npx tsx scripts/emulators/dynamodb-local.ts "$@"' sh "$@"
+  else
+    npx tsx scripts/emulators/dynamodb-local.ts "$@"
+  fi
+}
+
 run_leg "localstack compose file" npx tsx scripts/emulators/check-compose.ts
-run_leg "dynamodb-local" npx tsx scripts/emulators/dynamodb-local.ts "$@"
+run_leg "dynamodb-local" dynamodb_local_leg "$@"
 run_leg "moto" npx tsx scripts/emulators/moto.ts "$@"
 
 echo "== emulator legs"

@@ -94,6 +94,11 @@ function ensureDynamoDbLocal(): string {
 }
 
 async function main(): Promise<number> {
+  // ci-legs.sh fetches first, then runs the leg in a network namespace that has only loopback.
+  if (process.env.DYNAMODB_LOCAL_FETCH_ONLY === '1') {
+    ensureDynamoDbLocal();
+    return 0;
+  }
   const java = probeCommand(JAVA, ['-version']);
   if (java.missing) cannotRun(LEG, `${JAVA} not found`);
   if (!java.ok) cannotRun(LEG, `${JAVA} -version failed: ${java.output.split('\n')[0]}`);
