@@ -15,7 +15,7 @@ export const fileUrl = defineCommand({
   },
   async run({ id }, ctx) {
     const [caller, file] = await Promise.all([requireUser(ctx), getFileRecord(id)]);
-    if (!file || file.status !== 'ready') throw new CommandError('unknown_file');
+    if (file?.status !== 'ready') throw new CommandError('unknown_file');
     let allowed = file.from === caller.key || file.to === caller.key;
     if (!allowed && file.group !== undefined) {
       allowed = (await readGroup(file.group, ctx.now))?.members.has(caller.key) ?? false;
