@@ -6,7 +6,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { keys, prefixes } from './keys.js';
-import { batchWrite, epochSeconds, type Item, type Key, queryAll } from './table.js';
+import { batchWrite, epochSeconds, type Item, isConditionFailure, type Key, queryAll } from './table.js';
 
 /** API Gateway closes every connection after two hours; a little slack covers clock skew. */
 export const CONNECTION_LIFETIME_MS = (2 * 60 + 5) * 60 * 1000;
@@ -142,7 +142,10 @@ export async function unbindConnection(connectionId: string, user: string): Prom
           ExpressionAttributeNames: { '#user': 'user' },
         }),
       )
-      .catch(() => undefined),
+      .catch((error: unknown) => {
+        // The connection item is already gone (disconnected meanwhile): nothing left to unbind there.
+        if (!isConditionFailure(error)) throw error;
+      }),
     batchWrite([], presenceKeys(user, connectionId, groups)),
   ]);
 }
