@@ -120,6 +120,15 @@ describe('AUTH and LOGOUT', () => {
     expect(await alice.client.request('INBOX')).toMatchObject({ status: 'OK', data: [] });
   });
 
+  it('keeps the current login when a second AUTH fails', async () => {
+    const alice = await loggedIn(endpoint, 'alice');
+    const bob = await loggedIn(endpoint, 'bob');
+    clients.push(alice.client, bob.client);
+    expect(await alice.client.request(`AUTH ${bob.name} wrong-password`)).toMatchObject({ reason: 'invalid_credentials' });
+    await bob.client.request(`SEND ${alice.name} still you?`);
+    expect(await alice.client.nextPush()).toMatchObject({ to: alice.name, message: 'still you?' });
+  });
+
   it('refuses AUTH with a missing password as bad_request', async () => {
     const c = await connect();
     expect(await c.request('AUTH lonely')).toEqual({
