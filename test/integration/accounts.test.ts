@@ -124,7 +124,9 @@ describe('AUTH and LOGOUT', () => {
     const alice = await loggedIn(endpoint, 'alice');
     const bob = await loggedIn(endpoint, 'bob');
     clients.push(alice.client, bob.client);
-    expect(await alice.client.request(`AUTH ${bob.name} wrong-password`)).toMatchObject({ reason: 'invalid_credentials' });
+    expect(await alice.client.request(`AUTH ${bob.name} wrong-password`)).toMatchObject({
+      reason: 'invalid_credentials',
+    });
     await bob.client.request(`SEND ${alice.name} still you?`);
     expect(await alice.client.nextPush()).toMatchObject({ to: alice.name, message: 'still you?' });
   });
