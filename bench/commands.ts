@@ -1,0 +1,460 @@
+/**
+ * Requests per command and the critical path. Each scenario is run alone (nothing else touches AWS meanwhile),
+ * so every request made between sending a frame and its answer (or, for $disconnect and uploads, until the
+ * handlers fall quiet) belongs to that command. Each scenario runs `runs` times without and `runs` times with a
+ * fixed delay added to every AWS request, interleaved; the critical path is
+ * (median latency with delay − median latency without) / delay: the number of requests that waited on each other.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Runtime } from '../local/runtime.js';
+import type { ChatClient, Frame } from '../test/support/client.js';
+import { ChatClient as Client } from '../test/support/client.js';
+import { upload } from '../test/support/files.js';
+import { type Call, type Counts, countCalls, type Recorder } from './instrument.js';
+import { median } from './stats.js';
+import { expectOk, login, PASSWORD } from './users.js';
+
+export interface CommandResult {
+  name: string;
+  section: string;
+  counts: Counts;
+  /** True when the runs without delay did not all make the same requests. */
+  countsVary: boolean;
+  /** Median latency without delay, ms: the local handler duration plus the loopback WebSocket. */
+  latencyMs: number;
+  delayedMs: number;
+  /** Requests on the critical path, measured: (latency with delay − without) / delay. */
+  rounds: number;
+  /**
+   * Cross-check from the delayed runs' timestamps: the longest chain of AWS requests each of which started only
+   * after the previous one ended (median over runs). Unlike `rounds` it does not shrink when local CPU work
+   * overlaps the injected delay (large fan-outs), nor wobble with scrypt.
+   */
+  chain: number;
+  runs: number;
+}
+
+interface Scenario<T> {
+  name: string;
+  section: string;
+  setup?: () => Promise<T>;
+  run: (state: T) => Promise<void>;
+  cleanup?: (state: T) => Promise<void>;
+  /** The work goes on after the client's part (a close, an upload): wait for the handlers to fall quiet. */
+  settle?: boolean;
+}
+
+export interface BenchWorld {
+  runtime: Runtime;
+  recorder: Recorder;
+  delayMs: number;
+  runs: number;
+  /** Users seeded beforehand (see run.ts), and the logged-in connections kept open. */
+  online: Map<string, ChatClient>;
+}
+
+const fresh = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
+
+function expectStatus(frame: Frame, status: 'OK' | 'ERROR', what: string, reason?: string) {
+  if (frame.status !== status || (reason !== undefined && frame.reason !== reason))
+    throw new Error(`${what}: expected ${status} ${reason ?? ''}, got ${JSON.stringify(frame)}`);
+}
+
+async function measure<T>(world: BenchWorld, scenario: Scenario<T>): Promise<CommandResult> {
+  const { recorder } = world;
+  const plain: number[] = [];
+  const delayed: number[] = [];
+  const counted: Counts[] = [];
+  const chains: number[] = [];
+  for (let i = 0; i < world.runs; i++) {
+    const order = i % 2 === 0 ? [0, world.delayMs] : [world.delayMs, 0];
+    for (const delay of order) {
+      const state = (await scenario.setup?.()) as T;
+      await recorder.quiet();
+      const mark = recorder.mark();
+      recorder.delayMs = delay;
+      const start = performance.now();
+      let end: number;
+      try {
+        await scenario.run(state);
+        end = performance.now();
+        if (scenario.settle) {
+          await recorder.quiet(mark, 1);
+          end = Math.max(...recorder.since(mark).map((c) => c.end));
+        }
+      } finally {
+        recorder.delayMs = 0;
+      }
+      (delay === 0 ? plain : delayed).push(end - start);
+      if (delay === 0) counted.push(countCalls(recorder.since(mark)));
+      else chains.push(chainDepth(recorder.since(mark)));
+      await scenario.cleanup?.(state);
+      await recorder.quiet();
+    }
+  }
+  const counts = counted[0] as Counts;
+  const latencyMs = median(plain);
+  const delayedMs = median(delayed);
+  return {
+    name: scenario.name,
+    section: scenario.section,
+    counts,
+    countsVary: counted.some((c) => c.ops !== counts.ops),
+    latencyMs,
+    delayedMs,
+    rounds: (delayedMs - latencyMs) / world.delayMs,
+    chain: median(chains),
+    runs: world.runs,
+  };
+}
+
+/** The longest chain of calls in which each starts after the one before it ended. */
+export function chainDepth(calls: readonly Call[]): number {
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  const depth: number[] = [];
+  let longest = 0;
+  sorted.forEach((call, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) {
+      const other = sorted[j] as Call;
+      if (other.end <= call.start) before = Math.max(before, depth[j] as number);
+    }
+    depth[i] = before + 1;
+    longest = Math.max(longest, before + 1);
+  });
+  return longest;
+}
+
+/** Names of the users and groups the scenarios rely on; run.ts seeds them. */
+export const CAST = {
+  alice: 'bs_alice',
+  bob: 'bs_bob',
+  offline: 'bs_off',
+  authUser: 'bs_auth',
+  switchUser: 'bs_switch',
+  waiting10: 'bs_w10',
+  waiting100: 'bs_w100',
+  groupWaiter: 'bs_gw',
+  logoutUser: 'bs_logout',
+  disconnectUser: 'bs_disc',
+  waitGroup: 'bgw',
+  sideGroup: 'bgx',
+} as const;
+
+export function castGroups(): Array<[string, string[]]> {
+  return [
+    [CAST.waitGroup, [CAST.alice, CAST.groupWaiter]],
+    [CAST.sideGroup, [CAST.alice, CAST.logoutUser, CAST.disconnectUser]],
+  ];
+}
+
+export interface GroupSpec {
+  name: string;
+  size: number;
+  online: number;
+  sender: string;
+}
+
+export async function measureCommands(world: BenchWorld, groups: readonly GroupSpec[]) {
+  const { runtime } = world;
+  const url = runtime.url;
+  const alice = world.online.get(CAST.alice) as ChatClient;
+  const bob = world.online.get(CAST.bob) as ChatClient;
+  const groupSender = world.online.get(groups[0]?.sender as string) as ChatClient;
+  const anon = await Client.connect(url);
+  const results: CommandResult[] = [];
+  const add = async <T>(scenario: Scenario<T>) => {
+    results.push(await measure(world, scenario));
+  };
+  const request = async (client: ChatClient, text: string, what = text.split(' ')[0] as string) => {
+    const frame = await client.request(text);
+    expectOk(frame, what);
+    return frame;
+  };
+  const newConnection = () => Client.connect(url);
+  const close = (client: ChatClient) => client.close();
+
+  // Accounts and connections
+  await add<{ client?: ChatClient }>({
+    name: '$connect',
+    section: 'accounts',
+    setup: async () => ({}),
+    run: async (s) => {
+      s.client = await newConnection();
+    },
+    cleanup: async (s) => s.client?.close(),
+  });
+  await add<ChatClient>({
+    name: '$disconnect (logged in, G=1)',
+    section: 'accounts',
+    setup: () => login(url, CAST.disconnectUser),
+    run: close,
+    settle: true,
+  });
+  await add({
+    name: 'REGISTER',
+    section: 'accounts',
+    run: async () => void (await request(anon, `REGISTER ${fresh('br')} ${PASSWORD} ID Bench User`)),
+  });
+  await add({
+    name: 'REGISTER, name taken',
+    section: 'accounts',
+    run: async () =>
+      expectStatus(
+        await anon.request(`REGISTER ${CAST.alice} ${PASSWORD} ID Bench User`),
+        'ERROR',
+        'REGISTER',
+        'username_taken',
+      ),
+  });
+  const authScenario = (
+    name: string,
+    user: string,
+    prepare: () => Promise<void> = async () => undefined,
+    expectPushes = 0,
+  ): Scenario<ChatClient> => ({
+    name,
+    section: 'accounts',
+    setup: async () => {
+      await prepare();
+      return newConnection();
+    },
+    run: async (client) => {
+      await request(client, `AUTH ${user} ${PASSWORD}`);
+      if (client.pushes.length !== expectPushes)
+        throw new Error(`${name}: ${client.pushes.length} waiting pushes, expected ${expectPushes}`);
+    },
+    cleanup: close,
+  });
+  const sendMany = async (client: ChatClient, text: (i: number) => string, n: number) => {
+    for (let i = 0; i < n; i++) await request(client, text(i));
+  };
+  await add(authScenario('AUTH (G=0, nothing waiting)', CAST.authUser));
+  await add(
+    authScenario(
+      'AUTH (G=0, 10 waiting)',
+      CAST.waiting10,
+      () => sendMany(alice, (i) => `SEND ${CAST.waiting10} waiting ${i}`, 10),
+      10,
+    ),
+  );
+  await add(
+    authScenario(
+      'AUTH (G=0, 100 waiting)',
+      CAST.waiting100,
+      () => sendMany(alice, (i) => `SEND ${CAST.waiting100} waiting ${i}`, 100),
+      100,
+    ),
+  );
+  await add(authScenario('AUTH (G=1, nothing waiting)', CAST.groupWaiter));
+  await add(
+    authScenario(
+      'AUTH (G=1, 10 waiting group messages)',
+      CAST.groupWaiter,
+      () => sendMany(alice, (i) => `SEND_GROUP ${CAST.waitGroup} waiting ${i}`, 10),
+      10,
+    ),
+  );
+  await add({
+    name: 'AUTH, wrong password',
+    section: 'accounts',
+    run: async () =>
+      expectStatus(
+        await anon.request(`AUTH ${CAST.authUser} wrong-password`),
+        'ERROR',
+        'AUTH',
+        'invalid_credentials',
+      ),
+  });
+  await add({
+    name: 'AUTH, unknown user',
+    section: 'accounts',
+    run: async () =>
+      expectStatus(
+        await anon.request(`AUTH ${fresh('nobody')} ${PASSWORD}`),
+        'ERROR',
+        'AUTH',
+        'invalid_credentials',
+      ),
+  });
+  await add<ChatClient>({
+    name: 'AUTH switching user (G=0 → G=0)',
+    section: 'accounts',
+    setup: () => login(url, CAST.authUser),
+    run: async (client) => void (await request(client, `AUTH ${CAST.switchUser} ${PASSWORD}`)),
+    cleanup: close,
+  });
+  await add<ChatClient>({
+    name: 'LOGOUT (G=1)',
+    section: 'accounts',
+    setup: () => login(url, CAST.logoutUser),
+    run: async (client) => void (await request(client, 'LOGOUT')),
+    cleanup: close,
+  });
+  await add({
+    name: 'LOGOUT, not logged in',
+    section: 'accounts',
+    run: async () => expectStatus(await anon.request('LOGOUT'), 'ERROR', 'LOGOUT', 'not_authenticated'),
+  });
+
+  // Messages
+  await add({
+    name: 'SEND, recipient online (1 device)',
+    section: 'messages',
+    run: async () => void (await request(alice, `SEND ${CAST.bob} halo bob, apa kabar?`)),
+  });
+  await add({
+    name: 'SEND, recipient offline',
+    section: 'messages',
+    run: async () => void (await request(alice, `SEND ${CAST.offline} halo, kamu di mana?`)),
+  });
+  await add({
+    name: 'SEND, unknown recipient',
+    section: 'messages',
+    run: async () =>
+      expectStatus(await alice.request(`SEND ${fresh('nobody')} halo`), 'ERROR', 'SEND', 'unknown_recipient'),
+  });
+  await add({
+    name: 'SEND, not logged in',
+    section: 'messages',
+    run: async () =>
+      expectStatus(await anon.request(`SEND ${CAST.bob} halo`), 'ERROR', 'SEND', 'not_authenticated'),
+  });
+  for (const group of groups) {
+    const sender = world.online.get(group.sender) as ChatClient;
+    await add({
+      name: `SEND_GROUP, ${group.size} members (${group.online} online)`,
+      section: 'messages',
+      run: async () => void (await request(sender, `SEND_GROUP ${group.name} rapat jam 3 ya`)),
+    });
+  }
+  const smallGroup = groups[0] as GroupSpec;
+  await add({
+    name: 'SEND_GROUP, not a member',
+    section: 'messages',
+    run: async () =>
+      expectStatus(
+        await alice.request(`SEND_GROUP ${smallGroup.name} halo`),
+        'ERROR',
+        'SEND_GROUP',
+        'not_a_member',
+      ),
+  });
+  await add({
+    name: 'SEND_GROUP, unknown group',
+    section: 'messages',
+    run: async () =>
+      expectStatus(
+        await alice.request(`SEND_GROUP ${fresh('nogroup')} halo`),
+        'ERROR',
+        'SEND_GROUP',
+        'unknown_group',
+      ),
+  });
+
+  // Files
+  const kilobyte = Buffer.alloc(1024, 7).toString('base64');
+  await add({
+    name: 'SEND_FILE inline 1 KB, recipient online',
+    section: 'files',
+    run: async () => void (await request(alice, `SEND_FILE ${CAST.bob} notes.txt ${kilobyte}`)),
+  });
+  await add({
+    name: 'SEND_FILE, upload form',
+    section: 'files',
+    run: async () => void (await request(alice, `SEND_FILE ${CAST.bob} big.bin`)),
+  });
+  await add<Parameters<typeof upload>[0]>({
+    name: 'upload arrives (file-uploaded handler)',
+    section: 'files',
+    setup: async () => {
+      const frame = await request(alice, `SEND_FILE ${CAST.bob} big.bin`);
+      return frame.upload as Parameters<typeof upload>[0];
+    },
+    run: async (form) => {
+      const status = await upload(form, Buffer.alloc(64 * 1024, 1), 'big.bin');
+      if (status >= 300) throw new Error(`upload answered ${status}`);
+      await runtime.uploadsSettled();
+    },
+    settle: true,
+  });
+  await add({
+    name: `SEND_GROUP_FILE inline 1 KB, ${smallGroup.size} members (${smallGroup.online} online)`,
+    section: 'files',
+    run: async () =>
+      void (await request(groupSender, `SEND_GROUP_FILE ${smallGroup.name} notes.txt ${kilobyte}`)),
+  });
+  bob.pushes.length = 0;
+  await request(alice, `SEND_FILE ${CAST.bob} report.txt ${kilobyte}`);
+  const fileId = String((await bob.nextPush((p) => p.event === 'FILE')).id);
+  await add({
+    name: 'FILE_URL (own file)',
+    section: 'files',
+    run: async () => void (await request(alice, `FILE_URL ${fileId}`)),
+  });
+
+  // Groups and the rest
+  await add({
+    name: 'GROUP_CREATE',
+    section: 'groups',
+    run: async () => void (await request(alice, `GROUP_CREATE ${fresh('bgc')}`)),
+  });
+  await add({
+    name: 'GROUP_CREATE, name taken',
+    section: 'groups',
+    run: async () =>
+      expectStatus(
+        await alice.request(`GROUP_CREATE ${smallGroup.name}`),
+        'ERROR',
+        'GROUP_CREATE',
+        'group_exists',
+      ),
+  });
+  const bobsGroup = async () => {
+    const name = fresh('bgj');
+    await request(bob, `GROUP_CREATE ${name}`);
+    return name;
+  };
+  await add<string>({
+    name: 'GROUP_JOIN',
+    section: 'groups',
+    setup: bobsGroup,
+    run: async (name) => void (await request(alice, `GROUP_JOIN ${name}`)),
+    cleanup: async (name) => void (await request(alice, `GROUP_LEAVE ${name}`)),
+  });
+  await add<string>({
+    name: 'GROUP_LEAVE',
+    section: 'groups',
+    setup: async () => {
+      const name = await bobsGroup();
+      await request(alice, `GROUP_JOIN ${name}`);
+      return name;
+    },
+    run: async (name) => void (await request(alice, `GROUP_LEAVE ${name}`)),
+  });
+  await add({
+    name: `GROUP_MEMBERS (${smallGroup.size} members)`,
+    section: 'groups',
+    run: async () => void (await request(groupSender, `GROUP_MEMBERS ${smallGroup.name}`)),
+  });
+  await add({
+    name: `GROUPS (G=${groups.length})`,
+    section: 'groups',
+    run: async () => void (await request(groupSender, 'GROUPS')),
+  });
+  await add({
+    name: `INBOX (G=${groups.length})`,
+    section: 'other',
+    run: async () => void (await request(groupSender, 'INBOX')),
+  });
+  await add({ name: 'PING', section: 'other', run: async () => void (await request(anon, 'PING')) });
+  await add({
+    name: 'unknown request',
+    section: 'other',
+    run: async () => expectStatus(await anon.request('HELLO'), 'ERROR', 'HELLO', 'unknown_request'),
+  });
+
+  await anon.close();
+  await world.recorder.quiet();
+  return results;
+}
