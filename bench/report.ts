@@ -226,12 +226,16 @@ export function latencySvg(
       );
     }
   }
-  for (const q of [0, 0.25, 0.5, 0.75, 0.95, 0.99, 1]) {
+  for (const q of [0, 0.25, 0.5, 0.75, 1]) {
     parts.push(
-      `<line x1="${m.left}" y1="${y(q)}" x2="${W - m.right}" y2="${y(q)}" stroke="${q === 0.99 ? '#f99' : '#eee'}"/>`,
+      `<line x1="${m.left}" y1="${y(q)}" x2="${W - m.right}" y2="${y(q)}" stroke="#eee"/>`,
       `<text x="${m.left - 6}" y="${y(q) + 4}" text-anchor="end">${Math.round(q * 100)}%</text>`,
     );
   }
+  parts.push(
+    `<line x1="${m.left}" y1="${y(0.99)}" x2="${W - m.right}" y2="${y(0.99)}" stroke="#f99" stroke-dasharray="4 3"/>`,
+    `<text x="${W - m.right - 4}" y="${y(0.99) + 14}" text-anchor="end" fill="#c33">p99</text>`,
+  );
   parts.push(
     `<text x="${W / 2}" y="${H - 12}" text-anchor="middle">milliseconds</text>`,
     `<text x="16" y="${H / 2}" text-anchor="middle" transform="rotate(-90 16 ${H / 2})">share of messages at or below</text>`,
