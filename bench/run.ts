@@ -51,6 +51,7 @@ const settings = {
   importSamples: setting('import-samples', 20),
   fanoutRuns: setting('fanout-runs', 3),
 };
+if (settings.users < 2) throw new Error('--users must be at least 2: users send to each other');
 const GROUP_SIZES = [10, 100, 1000];
 
 const began = performance.now();
