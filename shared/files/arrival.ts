@@ -31,33 +31,37 @@ export async function fileArrived(
     return 'too_large';
   }
   const sentAt = new Date(now).toISOString();
-  if (!(await markUploaded(id, size, sentAt))) return 'ignored';
+  // Marking the upload and reading who gets it are independent: one round, not three.
+  const [marked, audience, sender] = await Promise.all([
+    markUploaded(id, size, sentAt),
+    readAudience(record, now),
+    readAccount(record.from, now),
+  ]);
+  if (!marked) return 'ignored';
   const file: FileRecord = { ...record, status: 'ready', size, sentAt };
   try {
-    await deliver(file, endpoint, now);
+    if (audience.kind === 'user') {
+      await deliverDirect(endpoint, file.from, audience.key, audience.connections, fileEvent(file), now);
+    } else if (audience.group) {
+      await deliverToGroup(endpoint, audience.key, audience.group, file.from, fileEvent(file), now);
+    }
   } catch (error) {
     // Hand it back to S3's retry of this event, rather than lose it.
     await markPending(id);
     throw error;
   }
-  const audience = file.group !== undefined ? { group: String(file.groupName) } : { to: String(file.toName) };
-  await tellSender(
-    file,
-    endpoint,
-    { event: 'FILE_SENT', id, ...audience, filename: file.filename, size, sentAt },
-    now,
-  );
+  const to = file.group !== undefined ? { group: String(file.groupName) } : { to: String(file.toName) };
+  const sent: PushEvent = { event: 'FILE_SENT', id, ...to, filename: file.filename, size, sentAt };
+  await pushToAll(endpoint, sender.connections, sent);
   return 'delivered';
 }
 
-async function deliver(file: FileRecord, endpoint: string, now: number) {
-  if (file.to !== undefined) {
-    const recipient = await readAccount(file.to, now);
-    await deliverDirect(endpoint, file.from, file.to, recipient.connections, fileEvent(file), now);
-  } else if (file.group !== undefined) {
-    const group = await readGroup(file.group, now);
-    if (group) await deliverToGroup(endpoint, file.group, group, file.from, fileEvent(file), now);
+async function readAudience(file: FileRecord, now: number) {
+  if (file.group !== undefined) {
+    return { kind: 'group' as const, key: file.group, group: await readGroup(file.group, now) };
   }
+  const key = String(file.to);
+  return { kind: 'user' as const, key, connections: (await readAccount(key, now)).connections };
 }
 
 async function tellSender(file: FileRecord, endpoint: string, event: PushEvent, now: number) {

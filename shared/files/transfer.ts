@@ -48,8 +48,8 @@ export async function storeInline(
     size: bytes.length,
     sentAt: new Date(now).toISOString(),
   };
-  await putFile(file.objectKey, bytes, file.contentType);
-  await putFileRecord(file);
+  // Independent writes: if the object write fails the command fails, and the record names a file nobody was told of.
+  await Promise.all([putFile(file.objectKey, bytes, file.contentType), putFileRecord(file)]);
   return file;
 }
 

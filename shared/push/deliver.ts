@@ -10,7 +10,8 @@ import { log } from '../log.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { managementClient } from './client.js';
 
-const FAN_OUT = 32;
+/** Pushes in flight at once: each is one HTTPS request to API Gateway, so a large group needs N/64 rounds. */
+const FAN_OUT = 64;
 
 export type PushOutcome = 'delivered' | 'gone' | 'failed';
 
