@@ -7,7 +7,7 @@ import { putFileRecord } from '../data/files.js';
 import type { StoredEvent } from '../data/messages.js';
 import { newId } from '../ids.js';
 import { ok, type Reply } from '../protocol/replies.js';
-import { contentTypeOf, objectKey } from './names.js';
+import { contentTypeOf, type ObjectArea, objectKey } from './names.js';
 import { putFile, signUpload } from './s3.js';
 
 export type Audience = Pick<FileRecord, 'to' | 'toName'> | Pick<FileRecord, 'group' | 'groupName'>;
@@ -28,6 +28,19 @@ export function fileEvent(file: FileRecord): StoredEvent {
     : { event: 'FILE', ...common, to: String(file.toName), ...body };
 }
 
+function newFile(area: ObjectArea, sender: Sender, audience: Audience, filename: string, now: number) {
+  const id = newId(now);
+  return {
+    id,
+    objectKey: objectKey(area, id, filename),
+    filename,
+    contentType: contentTypeOf(filename),
+    from: sender.key,
+    fromName: sender.name,
+    ...audience,
+  };
+}
+
 export async function storeInline(
   sender: Sender,
   audience: Audience,
@@ -35,15 +48,8 @@ export async function storeInline(
   bytes: Buffer,
   now: number,
 ): Promise<FileRecord> {
-  const id = newId(now);
   const file: FileRecord = {
-    id,
-    objectKey: objectKey('files', id, filename),
-    filename,
-    contentType: contentTypeOf(filename),
-    from: sender.key,
-    fromName: sender.name,
-    ...audience,
+    ...newFile('files', sender, audience, filename, now),
     status: 'ready',
     size: bytes.length,
     sentAt: new Date(now).toISOString(),
@@ -60,20 +66,10 @@ export async function startUpload(
   filename: string,
   now: number,
 ): Promise<Reply> {
-  const id = newId(now);
-  const file: FileRecord = {
-    id,
-    objectKey: objectKey('uploads', id, filename),
-    filename,
-    contentType: contentTypeOf(filename),
-    from: sender.key,
-    fromName: sender.name,
-    ...audience,
-    status: 'uploading',
-  };
+  const file: FileRecord = { ...newFile('uploads', sender, audience, filename, now), status: 'uploading' };
   const [upload] = await Promise.all([
     signUpload(file.objectKey, file.contentType, now),
     putFileRecord(file, now + 24 * 3600 * 1000),
   ]);
-  return ok('silakan unggah file', { upload: { id, ...upload } });
+  return ok('silakan unggah file', { upload: { id: file.id, ...upload } });
 }
