@@ -1,26 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../support/client.js';
-import { type Endpoint, loggedIn, PASSWORD, startEndpoint, uniqueName } from '../support/endpoint.js';
+import { describe, expect, it } from 'vitest';
+import { PASSWORD, uniqueName, useEndpoint } from '../support/endpoint.js';
 
-let endpoint: Endpoint;
-const clients: ChatClient[] = [];
-const connect = async () => {
-  const client = await ChatClient.connect(endpoint.url);
-  clients.push(client);
-  return client;
-};
-
-beforeAll(async () => {
-  endpoint = await startEndpoint();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await endpoint.stop();
-});
+const env = useEndpoint();
 
 describe('REGISTER', () => {
   it('registers a user whose name keeps its inner spaces, once', async () => {
-    const c = await connect();
+    const c = await env.connect();
     const name = uniqueName('reg');
     expect(await c.request(`REGISTER ${name} ${PASSWORD} Indonesia Siti  Nurhaliza binti Tarudin`)).toEqual({
       status: 'OK',
@@ -43,7 +28,7 @@ describe('REGISTER', () => {
     ['a long password', `REGISTER ${uniqueName('r')} ${'p'.repeat(129)} ID Name`],
     ['a long display name', `REGISTER ${uniqueName('r')} ${PASSWORD} ID ${'n'.repeat(101)}`],
   ])('refuses %s with bad_request', async (_label, frame) => {
-    const c = await connect();
+    const c = await env.connect();
     expect(await c.request(frame)).toEqual({
       status: 'ERROR',
       data: 'registrasi gagal',
@@ -53,7 +38,7 @@ describe('REGISTER', () => {
 
   it('lets exactly one of many simultaneous REGISTERs of one name succeed', async () => {
     const name = uniqueName('race');
-    const racers = await Promise.all(Array.from({ length: 8 }, () => connect()));
+    const racers = await Promise.all(Array.from({ length: 8 }, () => env.connect()));
     const answers = await Promise.all(
       racers.map((c, i) => c.request(`REGISTER ${name} ${PASSWORD}${i} ID Racer ${i}`)),
     );
@@ -64,8 +49,8 @@ describe('REGISTER', () => {
 
 describe('AUTH and LOGOUT', () => {
   it('gives one answer for a wrong password and an unknown user', async () => {
-    const { name } = await loggedIn(endpoint, 'auth');
-    const c = await connect();
+    const { name } = await env.user('auth');
+    const c = await env.connect();
     const wrong = await c.request(`AUTH ${name} not-the-password`);
     const unknown = await c.request(`AUTH ${uniqueName('nobody')} ${PASSWORD}`);
     expect(wrong).toEqual({ status: 'ERROR', data: 'autentikasi gagal', reason: 'invalid_credentials' });
@@ -74,7 +59,7 @@ describe('AUTH and LOGOUT', () => {
 
   it('logs in case-insensitively, logs out, and keeps the connection open', async () => {
     const name = uniqueName('Mixed');
-    const c = await connect();
+    const c = await env.connect();
     await c.request(`REGISTER ${name} ${PASSWORD} ID Mixed Case`);
     expect(await c.request(`AUTH ${name.toLowerCase()} ${PASSWORD}`)).toEqual({
       status: 'OK',
@@ -90,8 +75,7 @@ describe('AUTH and LOGOUT', () => {
   });
 
   it('refuses commands that need a login before AUTH and after LOGOUT', async () => {
-    const { client } = await loggedIn(endpoint, 'out');
-    clients.push(client);
+    const { client } = await env.user('out');
     await client.request('LOGOUT');
     expect(await client.request('SEND someone hi')).toEqual({
       status: 'ERROR',
@@ -102,10 +86,9 @@ describe('AUTH and LOGOUT', () => {
   });
 
   it('switches the connection to another user on a second AUTH', async () => {
-    const alice = await loggedIn(endpoint, 'alice');
-    const bob = await loggedIn(endpoint, 'bob');
-    const carol = await loggedIn(endpoint, 'carol');
-    clients.push(alice.client, bob.client, carol.client);
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
+    const carol = await env.user('carol');
     // alice's connection becomes bob's: messages to alice no longer arrive there, messages to bob do.
     expect(await alice.client.request(`AUTH ${bob.name} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
     await carol.client.request(`SEND ${bob.name} for bob`);
@@ -121,9 +104,8 @@ describe('AUTH and LOGOUT', () => {
   });
 
   it('keeps the current login when a second AUTH fails', async () => {
-    const alice = await loggedIn(endpoint, 'alice');
-    const bob = await loggedIn(endpoint, 'bob');
-    clients.push(alice.client, bob.client);
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     expect(await alice.client.request(`AUTH ${bob.name} wrong-password`)).toMatchObject({
       reason: 'invalid_credentials',
     });
@@ -132,7 +114,7 @@ describe('AUTH and LOGOUT', () => {
   });
 
   it('refuses AUTH with a missing password as bad_request', async () => {
-    const c = await connect();
+    const c = await env.connect();
     expect(await c.request('AUTH lonely')).toEqual({
       status: 'ERROR',
       data: 'autentikasi gagal',

@@ -1,23 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../support/client.js';
-import { type Endpoint, loggedIn, PASSWORD, startEndpoint, uniqueName } from '../support/endpoint.js';
+import { describe, expect, it } from 'vitest';
+import { PASSWORD, uniqueName, useEndpoint } from '../support/endpoint.js';
 import { download, INLINE_MAX_BYTES, randomFile, sha256, type UploadForm, upload } from '../support/files.js';
 
-let endpoint: Endpoint;
-const clients: ChatClient[] = [];
-const user = async (prefix: string) => {
-  const u = await loggedIn(endpoint, prefix);
-  clients.push(u.client);
-  return u;
-};
-
-beforeAll(async () => {
-  endpoint = await startEndpoint();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await endpoint.stop();
-});
+const env = useEndpoint();
 
 const b64 = (bytes: Buffer) => bytes.toString('base64');
 
@@ -25,8 +10,8 @@ describe('SEND_FILE inline', () => {
   it.each([1, 1000, 64 * 1024, INLINE_MAX_BYTES])(
     'delivers a random %i-byte file byte for byte',
     async (size) => {
-      const alice = await user('alice');
-      const bob = await user('bob');
+      const alice = await env.user('alice');
+      const bob = await env.user('bob');
       const file = randomFile(size);
       expect(await alice.client.request(`SEND_FILE ${bob.name} data.bin ${b64(file)}`)).toEqual({
         status: 'OK',
@@ -49,8 +34,8 @@ describe('SEND_FILE inline', () => {
   );
 
   it('refuses a file one byte over the inline bound as too_large', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     expect(
       await alice.client.request(`SEND_FILE ${bob.name} big.bin ${b64(randomFile(INLINE_MAX_BYTES + 1))}`),
     ).toEqual({
@@ -62,8 +47,8 @@ describe('SEND_FILE inline', () => {
   });
 
   it('accepts base64 without padding', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const file = Buffer.from('ab');
     expect(
       await alice.client.request(`SEND_FILE ${bob.name} two.txt ${b64(file).replace(/=+$/, '')}`),
@@ -84,8 +69,8 @@ describe('SEND_FILE inline', () => {
     ['a control character', 'a\u0001b.txt', 'QUJD'],
     ['a name over 255 bytes', `${'é'.repeat(128)}.txt`, 'QUJD'],
   ])('refuses %s as bad_request', async (_label, filename, content) => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     expect(await alice.client.request(`SEND_FILE ${bob.name} ${filename} ${content}`)).toEqual({
       status: 'ERROR',
       data: 'file tidak terkirim',
@@ -96,12 +81,11 @@ describe('SEND_FILE inline', () => {
   });
 
   it('answers unknown recipients and unauthenticated senders', async () => {
-    const alice = await user('alice');
+    const alice = await env.user('alice');
     expect(await alice.client.request(`SEND_FILE ${uniqueName('ghost')} a.txt QUJD`)).toMatchObject({
       reason: 'unknown_recipient',
     });
-    const anon = await ChatClient.connect(endpoint.url);
-    clients.push(anon);
+    const anon = await env.connect();
     expect(await anon.request(`SEND_FILE ${alice.name} a.txt QUJD`)).toMatchObject({
       reason: 'not_authenticated',
     });
@@ -110,9 +94,9 @@ describe('SEND_FILE inline', () => {
 
 describe('SEND_GROUP_FILE', () => {
   it('reaches every member but the sender', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
-    const carol = await user('carol');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
+    const carol = await env.user('carol');
     const group = uniqueName('grp');
     await alice.client.request(`GROUP_CREATE ${group}`);
     await bob.client.request(`GROUP_JOIN ${group}`);
@@ -135,7 +119,7 @@ describe('SEND_GROUP_FILE', () => {
       expect(sha256((await download(String(push.url))).bytes)).toBe(sha256(file));
     }
     expect(alice.client.pushes).toHaveLength(0);
-    const outsider = await user('dave');
+    const outsider = await env.user('dave');
     expect(await outsider.client.request(`SEND_GROUP_FILE ${group} x.txt QUJD`)).toMatchObject({
       reason: 'not_a_member',
     });
@@ -144,17 +128,15 @@ describe('SEND_GROUP_FILE', () => {
 
 describe('offline recipients and FILE_URL', () => {
   it('gives an offline recipient a freshly signed working link at AUTH', async () => {
-    const alice = await user('alice');
+    const alice = await env.user('alice');
     const bob = uniqueName('bob');
-    const setup = await ChatClient.connect(endpoint.url);
-    clients.push(setup);
+    const setup = await env.connect();
     await setup.request(`REGISTER ${bob} ${PASSWORD} ID Bob`);
     const file = randomFile(2048);
     await alice.client.request(`SEND_FILE ${bob} later.bin ${b64(file)}`);
 
     const authAt = Date.now();
-    const back = await ChatClient.connect(endpoint.url);
-    clients.push(back);
+    const back = await env.connect();
     await back.request(`AUTH ${bob} ${PASSWORD}`);
     const push = back.pushes[0];
     expect(push).toMatchObject({ event: 'FILE', filename: 'later.bin', size: 2048 });
@@ -163,9 +145,9 @@ describe('offline recipients and FILE_URL', () => {
   });
 
   it('re-issues links to the sender and the recipient, and to nobody else', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
-    const eve = await user('eve');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
+    const eve = await env.user('eve');
     const file = randomFile(300);
     await alice.client.request(`SEND_FILE ${bob.name} secret.bin ${b64(file)}`);
     const { id } = await bob.client.nextPush();
@@ -184,8 +166,8 @@ describe('offline recipients and FILE_URL', () => {
 
 describe('large files by signed upload', () => {
   it('delivers an uploaded file to the recipient and tells the sender', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const answer = await alice.client.request(`SEND_FILE ${bob.name} video.mp4`);
     expect(answer).toMatchObject({ status: 'OK', data: 'silakan unggah file' });
     const form = answer.upload as UploadForm;
@@ -213,8 +195,8 @@ describe('large files by signed upload', () => {
   });
 
   it('delivers an empty file, which has no inline form, through the upload', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const form = (await alice.client.request(`SEND_FILE ${bob.name} empty.txt`)).upload as UploadForm;
     expect(await upload(form, Buffer.alloc(0), 'empty.txt')).toBe(204);
     const push = await bob.client.nextPush();
@@ -225,8 +207,8 @@ describe('large files by signed upload', () => {
   });
 
   it('delivers an uploaded group file to every other member', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const group = uniqueName('grp');
     await alice.client.request(`GROUP_CREATE ${group}`);
     await bob.client.request(`GROUP_JOIN ${group}`);
@@ -240,8 +222,8 @@ describe('large files by signed upload', () => {
   });
 
   it('refuses a form whose fields were tampered with', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const form = (await alice.client.request(`SEND_FILE ${bob.name} a.txt`)).upload as UploadForm;
     const status = await upload(
       { ...form, fields: { ...form.fields, key: 'files/elsewhere.txt' } },

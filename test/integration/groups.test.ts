@@ -1,29 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../support/client.js';
-import {
-  type Endpoint,
-  loggedIn,
-  PASSWORD,
-  startEndpoint,
-  type User,
-  uniqueName,
-} from '../support/endpoint.js';
+import { describe, expect, it } from 'vitest';
+import { PASSWORD, type User, uniqueName, useEndpoint } from '../support/endpoint.js';
 
-let endpoint: Endpoint;
-const clients: ChatClient[] = [];
-const user = async (prefix: string) => {
-  const u = await loggedIn(endpoint, prefix);
-  clients.push(u.client);
-  return u;
-};
-
-beforeAll(async () => {
-  endpoint = await startEndpoint();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await endpoint.stop();
-});
+const env = useEndpoint();
 
 async function groupOf(owner: User, ...members: User[]) {
   const name = uniqueName('grp');
@@ -42,8 +20,8 @@ async function groupOf(owner: User, ...members: User[]) {
 
 describe('groups', () => {
   it('creates, lists, joins and leaves groups', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const name = await groupOf(alice, bob);
     expect(await alice.client.request(`GROUP_CREATE ${name}`)).toEqual({
       status: 'ERROR',
@@ -71,7 +49,7 @@ describe('groups', () => {
   });
 
   it('refuses unknown groups and bad names', async () => {
-    const alice = await user('alice');
+    const alice = await env.user('alice');
     const ghost = uniqueName('nogroup');
     expect(await alice.client.request(`GROUP_JOIN ${ghost}`)).toEqual({
       status: 'ERROR',
@@ -91,13 +69,12 @@ describe('groups', () => {
   });
 
   it('pushes a group message to every other member, on every device, and not to the sender', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
-    const carol = await user('carol');
-    const outsider = await user('dave');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
+    const carol = await env.user('carol');
+    const outsider = await env.user('dave');
     const name = await groupOf(alice, bob, carol);
-    const carolTablet = await ChatClient.connect(endpoint.url);
-    clients.push(carolTablet);
+    const carolTablet = await env.connect();
     await carolTablet.request(`AUTH ${carol.name} ${PASSWORD}`);
 
     expect(await outsider.client.request(`SEND_GROUP ${name} let me in`)).toMatchObject({
@@ -120,16 +97,15 @@ describe('groups', () => {
   });
 
   it('keeps group messages for offline members until their next AUTH, and sends them once', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const name = await groupOf(alice, bob);
     await bob.client.close();
     await alice.client.request(`SEND_GROUP ${name} first`);
     await alice.client.request(`SEND ${bob.name} private in between`);
     await alice.client.request(`SEND_GROUP ${name} second`);
 
-    const back = await ChatClient.connect(endpoint.url);
-    clients.push(back);
+    const back = await env.connect();
     expect(await back.request(`AUTH ${bob.name} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
     expect(back.log.map((f) => f.message ?? f.data)).toEqual([
       'first',
@@ -138,15 +114,14 @@ describe('groups', () => {
       'autentikasi berhasil',
     ]);
 
-    const later = await ChatClient.connect(endpoint.url);
-    clients.push(later);
+    const later = await env.connect();
     await later.request(`AUTH ${bob.name} ${PASSWORD}`);
     expect(later.pushes).toHaveLength(0);
   });
 
   it('stops pushing to a member who left', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const name = await groupOf(alice, bob);
     await bob.client.request(`GROUP_LEAVE ${name}`);
     await alice.client.request(`SEND_GROUP ${name} after you left`);

@@ -1,30 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatClient } from '../support/client.js';
-import { ChatClient as Client } from '../support/client.js';
-import { type Endpoint, loggedIn, PASSWORD, startEndpoint, uniqueName } from '../support/endpoint.js';
+import { describe, expect, it } from 'vitest';
+import { PASSWORD, uniqueName, useEndpoint } from '../support/endpoint.js';
 
-let endpoint: Endpoint;
-const clients: ChatClient[] = [];
-const user = async (prefix: string) => {
-  const u = await loggedIn(endpoint, prefix);
-  clients.push(u.client);
-  return u;
-};
-
-beforeAll(async () => {
-  endpoint = await startEndpoint();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await endpoint.stop();
-});
+const env = useEndpoint();
 
 describe('SEND', () => {
   it('pushes a private message to every device of the recipient, and not to the sender', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
-    const bobPhone = await Client.connect(endpoint.url);
-    clients.push(bobPhone);
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
+    const bobPhone = await env.connect();
     await bobPhone.request(`AUTH ${bob.name} ${PASSWORD}`);
 
     expect(await alice.client.request(`SEND ${bob.name} halo   bob, apa kabar?`)).toEqual({
@@ -46,8 +29,8 @@ describe('SEND', () => {
   });
 
   it('delivers quotes, backslashes, unicode, emoji and a frame terminator intact', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const message = 'say "hi" \\o/ — ñandú 你好 😀👩‍👩‍👧\r\n\r\n{"status":"OK"} end';
     await alice.client.request(`SEND ${bob.name} ${message}`);
     expect((await bob.client.nextPush()).message).toBe(message);
@@ -56,7 +39,7 @@ describe('SEND', () => {
   });
 
   it('answers each failure with its reason', async () => {
-    const alice = await user('alice');
+    const alice = await env.user('alice');
     expect(await alice.client.request(`SEND ${uniqueName('ghost')} hello`)).toEqual({
       status: 'ERROR',
       data: 'pesan tidak terkirim',
@@ -72,8 +55,8 @@ describe('SEND', () => {
   });
 
   it('accepts a message of exactly 4096 characters, emoji counted as one', async () => {
-    const alice = await user('alice');
-    const bob = await user('bob');
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
     const message = '😀'.repeat(4096);
     expect(await alice.client.request(`SEND ${bob.name} ${message}`)).toMatchObject({ status: 'OK' });
     expect((await bob.client.nextPush()).message).toBe(message);
@@ -82,16 +65,14 @@ describe('SEND', () => {
 
 describe('offline delivery', () => {
   it('keeps messages for an offline user and pushes them at the next AUTH, oldest first, before the answer, once', async () => {
-    const alice = await user('alice');
+    const alice = await env.user('alice');
     const bobName = uniqueName('bob');
-    const setup = await Client.connect(endpoint.url);
-    clients.push(setup);
+    const setup = await env.connect();
     await setup.request(`REGISTER ${bobName} ${PASSWORD} ID Bob`);
     for (const n of [1, 2, 3]) {
       expect(await alice.client.request(`SEND ${bobName} message ${n}`)).toMatchObject({ status: 'OK' });
     }
-    const bob = await Client.connect(endpoint.url);
-    clients.push(bob);
+    const bob = await env.connect();
     expect(await bob.request(`AUTH ${bobName} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
     const messages = bob.log.filter((f) => f.event === 'MESSAGE').map((f) => f.message);
     expect(messages).toEqual(['message 1', 'message 2', 'message 3']);
@@ -99,8 +80,7 @@ describe('offline delivery', () => {
     expect(bob.log.findIndex((f) => f.status === 'OK')).toBe(3);
     expect(await bob.request('INBOX')).toEqual({ status: 'OK', data: [] });
 
-    const again = await Client.connect(endpoint.url);
-    clients.push(again);
+    const again = await env.connect();
     await again.request(`AUTH ${bobName} ${PASSWORD}`);
     expect(again.pushes).toHaveLength(0);
   });

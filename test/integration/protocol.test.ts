@@ -1,28 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatClient } from '../support/client.js';
-import { type Endpoint, loggedIn, startEndpoint } from '../support/endpoint.js';
+import { describe, expect, it } from 'vitest';
+import { useEndpoint } from '../support/endpoint.js';
 
-let endpoint: Endpoint;
-const clients: ChatClient[] = [];
-const connect = async () => {
-  const client = await ChatClient.connect(endpoint.url);
-  clients.push(client);
-  return client;
-};
-
-beforeAll(async () => {
-  endpoint = await startEndpoint();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await endpoint.stop();
-});
+const env = useEndpoint();
 
 const UNKNOWN = { status: 'ERROR', data: 'request tidak dikenali', reason: 'unknown_request' };
 
 describe('the wire', () => {
   it('ends every answer with CR LF CR LF after one JSON object', async () => {
-    const c = await connect();
+    const c = await env.connect();
     await c.request('PING');
     expect(c.raw[0]).toBe('{"status":"OK","data":"pong"}\r\n\r\n');
   });
@@ -37,17 +22,17 @@ describe('the wire', () => {
     ['__proto__'],
     ['constructor x'],
   ])('answers %j as an unknown request', async (frame) => {
-    const c = await connect();
+    const c = await env.connect();
     expect(await c.request(frame)).toEqual(UNKNOWN);
   });
 
   it('ignores surrounding white space and the case of the request word', async () => {
-    const c = await connect();
+    const c = await env.connect();
     expect(await c.request('  \r\n\tpInG \r\n')).toEqual({ status: 'OK', data: 'pong' });
   });
 
   it('answers a known request with the wrong parameters with its own failure string', async () => {
-    const c = await connect();
+    const c = await env.connect();
     expect(await c.request('PING now')).toEqual({
       status: 'ERROR',
       data: 'ping gagal',
@@ -66,26 +51,25 @@ describe('the wire', () => {
   });
 
   it('reads a binary frame as UTF-8 text', async () => {
-    const c = await connect();
+    const c = await env.connect();
     expect(await c.request(Buffer.from('ping', 'utf8'), true)).toEqual({ status: 'OK', data: 'pong' });
   });
 
   it('survives frames of invalid UTF-8 and NUL bytes with a protocol answer', async () => {
-    const c = await connect();
+    const c = await env.connect();
     expect(await c.request(Buffer.from([0xff, 0xfe, 0x00, 0x41]), true)).toEqual(UNKNOWN);
     expect(await c.request('SEND a\u0000b hi')).toMatchObject({ status: 'ERROR', reason: 'bad_request' });
     expect(await c.request('PING')).toEqual({ status: 'OK', data: 'pong' });
   });
 
   it('closes a connection that sends a frame over 128 KB with code 1009', async () => {
-    const c = await connect();
+    const c = await env.connect();
     c.socket.send(`SEND someone ${'x'.repeat(128 * 1024)}`);
     expect(await c.closed()).toBe(1009);
   });
 
   it('never answers with an API Gateway internal error for hostile input', async () => {
-    const { client } = await loggedIn(endpoint, 'fuzz');
-    clients.push(client);
+    const { client } = await env.user('fuzz');
     const frames = [
       'SEND',
       'SEND  ',

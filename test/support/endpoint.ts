@@ -3,6 +3,7 @@
  * started on a free port for this test file.
  */
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { ChatClient } from './client.js';
 
 export interface Endpoint {
@@ -42,4 +43,46 @@ export async function loggedIn(endpoint: Endpoint, prefix = 'user'): Promise<Use
 
 function expectOk(frame: { status?: string; data?: unknown }) {
   if (frame.status !== 'OK') throw new Error(`expected OK, got ${JSON.stringify(frame)}`);
+}
+
+/**
+ * The setup every black-box test file shares: an endpoint for the file, and the connections its tests open,
+ * all closed after the file's last test.
+ */
+export function useEndpoint() {
+  let endpoint: Endpoint | undefined;
+  const clients: ChatClient[] = [];
+  beforeAll(async () => {
+    endpoint = await startEndpoint();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await endpoint?.stop();
+  });
+  const current = () => {
+    if (!endpoint) throw new Error('the endpoint starts in beforeAll');
+    return endpoint;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    /** A new connection, not logged in. */
+    async connect(): Promise<ChatClient> {
+      const client = await ChatClient.connect(current().url);
+      clients.push(client);
+      return client;
+    },
+    /** A fresh user, registered and logged in on a new connection. */
+    async user(prefix = 'user'): Promise<User> {
+      const user = await loggedIn(current(), prefix);
+      clients.push(user.client);
+      return user;
+    },
+    /** Closes this connection with the others at the end. */
+    track(client: ChatClient): ChatClient {
+      clients.push(client);
+      return client;
+    },
+  };
 }
