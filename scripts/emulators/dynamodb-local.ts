@@ -16,13 +16,12 @@ import {
   CACHE,
   cannotRun,
   dynamoAnswers,
-  passThroughArgs,
   probeCommand,
-  runSuite,
+  runLeg,
   say,
   startEngine,
   startOnFreePort,
-  suiteEnv,
+  suiteOn,
 } from './lib.js';
 
 const LEG = 'dynamodb-local';
@@ -130,18 +129,8 @@ async function main(): Promise<number> {
     dynamoAnswers,
     60_000,
   );
-  try {
-    // Only DynamoDB goes to DynamoDB Local; S3 stays on the runtime's embedded engine.
-    return await runSuite(LEG, suiteEnv({ AWS_ENDPOINT_URL_DYNAMODB: endpoint }), passThroughArgs());
-  } finally {
-    await engine.stop();
-  }
+  // Only DynamoDB goes to DynamoDB Local; S3 stays on the runtime's embedded engine.
+  return suiteOn(LEG, engine, { AWS_ENDPOINT_URL_DYNAMODB: endpoint });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stdout.write(`FAILED ${LEG} leg: ${error.message}\n`);
-    process.exit(1);
-  },
-);
+runLeg(LEG, main);

@@ -364,3 +364,27 @@ export async function runCommand(
 export function passThroughArgs(): string[] {
   return process.argv.slice(2).filter((arg) => arg !== '--');
 }
+
+/** Runs the suite against a started engine with `endpoints` in its environment, and stops the engine after. */
+export async function suiteOn(
+  leg: string,
+  engine: Engine,
+  endpoints: Record<string, string>,
+): Promise<number> {
+  try {
+    return await runSuite(leg, suiteEnv(endpoints), passThroughArgs());
+  } finally {
+    await engine.stop();
+  }
+}
+
+/** A leg's entry point: its exit code, or a plain FAILED line and 1 when it throws. */
+export function runLeg(leg: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stdout.write(`FAILED ${leg} leg: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}

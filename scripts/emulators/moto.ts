@@ -11,13 +11,12 @@ import {
   cannotRun,
   dynamoAnswers,
   LOOPBACK,
-  passThroughArgs,
   probeCommand,
-  runSuite,
+  runLeg,
   say,
   startEngine,
   startOnFreePort,
-  suiteEnv,
+  suiteOn,
 } from './lib.js';
 
 const LEG = 'moto';
@@ -49,17 +48,7 @@ async function main(): Promise<number> {
     dynamoAnswers,
     60_000,
   );
-  try {
-    return await runSuite(LEG, suiteEnv({ AWS_ENDPOINT_URL: endpoint }), passThroughArgs());
-  } finally {
-    await engine.stop();
-  }
+  return suiteOn(LEG, engine, { AWS_ENDPOINT_URL: endpoint });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stdout.write(`FAILED ${LEG} leg: ${error.message}\n`);
-    process.exit(1);
-  },
-);
+runLeg(LEG, main);
