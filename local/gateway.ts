@@ -8,9 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-
-/** API Gateway's limit for one WebSocket frame. */
-export const MAX_FRAME_BYTES = 128 * 1024;
+import { MAX_FRAME_BYTES } from '../shared/protocol/replies.js';
 
 export type RouteResult = { statusCode?: number; body?: string } | string | undefined;
 // biome-ignore lint/suspicious/noExplicitAny: the gateway hands each handler the event shape API Gateway would.

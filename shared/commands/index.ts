@@ -4,7 +4,7 @@
  */
 import { log } from '../log.js';
 import { parseRequest } from '../protocol/codec.js';
-import { CommandError, fail, type Reply, UNKNOWN_REQUEST } from '../protocol/replies.js';
+import { CommandError, fail, fitsInFrame, type Reply, UNKNOWN_REQUEST } from '../protocol/replies.js';
 import { auth } from './auth.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
@@ -51,7 +51,9 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Reply
   try {
     const params = command.parse(rest);
     if (params === undefined) return fail(command.failure, 'bad_request');
-    return await command.run(params, ctx);
+    const reply = await command.run(params, ctx);
+    // An answer API Gateway could not deliver is answered as too large, never dropped.
+    return fitsInFrame(reply) ? reply : fail(command.failure, 'too_large');
   } catch (error) {
     if (error instanceof CommandError) return fail(command.failure, error.reason);
     log.error('command failed', { command: word, connectionId: ctx.connectionId, error });

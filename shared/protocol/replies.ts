@@ -29,6 +29,9 @@ export type Reply =
 
 export const FRAME_END = '\r\n\r\n';
 
+/** API Gateway's limit for one WebSocket frame, in either direction. */
+export const MAX_FRAME_BYTES = 128 * 1024;
+
 export const UNKNOWN_REQUEST = 'request tidak dikenali';
 
 export function ok(data: Json, extra: Record<string, Json> = {}): Reply {
@@ -50,6 +53,10 @@ export class CommandError extends Error {
 /** One response frame: JSON, then CR LF CR LF. JSON.stringify escapes every control character, so the terminator can never appear inside. */
 export function encodeReply(reply: Reply): string {
   return JSON.stringify(reply) + FRAME_END;
+}
+
+export function fitsInFrame(reply: Reply): boolean {
+  return Buffer.byteLength(encodeReply(reply), 'utf8') <= MAX_FRAME_BYTES;
 }
 
 /** Pushes carry `event`; responses never do. */

@@ -156,4 +156,29 @@ describe('stale connections', () => {
     expect((await bob.client.nextPush()).message).toBe('waiting for you');
     expect(await bob.client.request('INBOX')).toEqual({ status: 'OK', data: [] });
   });
+
+  it('lists only the oldest waiting messages that fit in one frame, and says there are more', async () => {
+    const alice = await loggedIn(endpoint, 'alice');
+    const bob = await loggedIn(endpoint, 'bob');
+    clients.push(alice.client, bob.client);
+    const { Items } = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+        ExpressionAttributeValues: { ':pk': `USER#${bob.name.toLowerCase()}`, ':c': '#CONN#' },
+      }),
+    );
+    for (const item of Items ?? [])
+      await db.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
+    for (let i = 0; i < 40; i++)
+      await alice.client.request(`SEND ${bob.name} ${String(i).padStart(2, '0')}${'x'.repeat(4000)}`);
+
+    const listed = await bob.client.request('INBOX');
+    expect(bob.client.raw.at(-1)?.length ?? 0).toBeLessThanOrEqual(128 * 1024);
+    expect(listed).toMatchObject({ status: 'OK', more: true });
+    const shown = (listed.data as { message: string }[]).map((e) => e.message.slice(0, 2));
+    expect(shown.length).toBeGreaterThan(20);
+    expect(shown.length).toBeLessThan(40);
+    expect(shown).toEqual(shown.map((_, i) => String(i).padStart(2, '0')));
+  });
 });

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { charLength, frameText, parseRequest, splitParams } from '../../shared/protocol/codec.js';
-import { encodePush, encodeReply, FRAME_END, fail, ok, REASONS } from '../../shared/protocol/replies.js';
+import {
+  encodePush,
+  encodeReply,
+  FRAME_END,
+  fail,
+  fitsInFrame,
+  MAX_FRAME_BYTES,
+  ok,
+  REASONS,
+} from '../../shared/protocol/replies.js';
 import { isGroupName, isPassword, isText, isUsername } from '../../shared/protocol/validation.js';
 
 describe('parseRequest', () => {
@@ -68,6 +77,13 @@ describe('frames', () => {
         }
       }),
     );
+  });
+
+  it('knows which answers fit in one 128 KB frame', () => {
+    const envelope = encodeReply(ok('')).length;
+    expect(fitsInFrame(ok('x'.repeat(MAX_FRAME_BYTES - envelope)))).toBe(true);
+    expect(fitsInFrame(ok('x'.repeat(MAX_FRAME_BYTES - envelope + 1)))).toBe(false);
+    expect(fitsInFrame(ok('é'.repeat((MAX_FRAME_BYTES - envelope) / 2 + 1)))).toBe(false);
   });
 
   it('puts event on pushes', () => {
