@@ -19,7 +19,7 @@ export async function pushOne(
   endpoint: string,
   connection: Pick<Connection, 'connectionId' | 'user'>,
   frame: string,
-) {
+): Promise<PushOutcome> {
   try {
     await managementClient(endpoint).send(
       new PostToConnectionCommand({
@@ -27,7 +27,7 @@ export async function pushOne(
         Data: Buffer.from(frame, 'utf8'),
       }),
     );
-    return 'delivered' as const;
+    return 'delivered';
   } catch (error) {
     if (
       error instanceof GoneException ||
@@ -36,10 +36,10 @@ export async function pushOne(
       await forgetConnection(connection.connectionId, connection.user).catch((e: unknown) =>
         log.warn('could not forget a gone connection', { connectionId: connection.connectionId, error: e }),
       );
-      return 'gone' as const;
+      return 'gone';
     }
     log.warn('push failed', { connectionId: connection.connectionId, error });
-    return 'failed' as const;
+    return 'failed';
   }
 }
 
