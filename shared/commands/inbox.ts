@@ -1,13 +1,10 @@
 /** INBOX — what still waits for the caller (pushes not yet delivered), oldest first. It marks nothing read. */
 import { readWaiting } from '../data/messages.js';
 import { readAccount } from '../data/users.js';
-import { ok, type PushEvent } from '../protocol/replies.js';
+import { ok, prefixThatFits } from '../protocol/replies.js';
 import { renderEvent } from '../push/render.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
-
-/** Room for waiting events in one answer frame, leaving space for the envelope. */
-const INBOX_BUDGET = 120 * 1024;
 
 export const inbox = defineCommand({
   failure: 'inbox gagal',
@@ -18,13 +15,7 @@ export const inbox = defineCommand({
     const waiting = await readWaiting(caller.key, account.groups, account.profile?.groupCursor);
     const events = await Promise.all(waiting.map((w) => renderEvent(w.event, ctx.now)));
     // The oldest that fit in one frame; `more` says the rest are still there (they all arrive at the next AUTH).
-    const shown: PushEvent[] = [];
-    let bytes = 0;
-    for (const event of events) {
-      bytes += Buffer.byteLength(JSON.stringify(event)) + 1;
-      if (bytes > INBOX_BUDGET) break;
-      shown.push(event);
-    }
+    const shown = prefixThatFits(events);
     return shown.length === events.length ? ok(shown) : ok(shown, { more: true });
   },
 });

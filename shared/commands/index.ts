@@ -14,6 +14,7 @@ import { groupJoin } from './group-join.js';
 import { groupLeave } from './group-leave.js';
 import { groupMembers } from './group-members.js';
 import { groups } from './groups.js';
+import { groupHistoryCommand, history } from './history.js';
 import { inbox } from './inbox.js';
 import { logout } from './logout.js';
 import { ping } from './ping.js';
@@ -41,6 +42,8 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   GROUPS: groups,
   INBOX: inbox,
   FILE_URL: fileUrl,
+  HISTORY: history,
+  GROUP_HISTORY: groupHistoryCommand,
   PING: ping,
 });
 

@@ -2,10 +2,10 @@
  * Messages: the durable copy of every message (the conversation history), and what still waits for a user.
  * A private message waits as an inbox item; a group message is stored once and waits through its `pending` set.
  */
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { idFloor } from '../ids.js';
 import { db, TABLE } from './client.js';
-import { keys, prefixes } from './keys.js';
+import { directPk, keys, prefixes } from './keys.js';
 import { batchWrite, type Item, queryAll } from './table.js';
 
 /** What a push says, stored as it will be sent (files add a fresh link when sent; see shared/push). */
@@ -120,4 +120,34 @@ export async function markDelivered(userKey: string, delivered: readonly Waiting
 /** The cursor an AUTH leaves behind: group messages older than this were already looked at. */
 export function nextGroupCursor(now: number): string {
   return idFloor(now - GROUP_CURSOR_SLACK_MS);
+}
+
+export interface HistoryPage {
+  /** Newest first. */
+  events: StoredEvent[];
+  /** Whether older messages exist beyond this page. */
+  more: boolean;
+}
+
+/** One page of a conversation, newest first, older than `before` when given: one Query (one more item tells "more"). */
+async function historyOf(pk: string, before: string | undefined, limit: number): Promise<HistoryPage> {
+  const page = await db.send(
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: before ? 'pk = :pk AND sk < :bound' : 'pk = :pk AND begins_with(sk, :bound)',
+      ExpressionAttributeValues: { ':pk': pk, ':bound': `${prefixes.message}${before ?? ''}` },
+      ScanIndexForward: false,
+      Limit: limit + 1,
+    }),
+  );
+  const events = ((page.Items ?? []) as Item[]).map(eventOf);
+  return { events: events.slice(0, limit), more: events.length > limit };
+}
+
+export function directHistory(a: string, b: string, before: string | undefined, limit: number) {
+  return historyOf(directPk(a, b), before, limit);
+}
+
+export function groupHistory(groupKey: string, before: string | undefined, limit: number) {
+  return historyOf(keys.groupMessage(groupKey, '').pk, before, limit);
 }

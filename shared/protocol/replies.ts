@@ -59,6 +59,21 @@ export function fitsInFrame(reply: Reply): boolean {
   return Buffer.byteLength(encodeReply(reply), 'utf8') <= MAX_FRAME_BYTES;
 }
 
+/** Room for a list in one answer frame, leaving space for the envelope around it. */
+export const LIST_BUDGET_BYTES = 120 * 1024;
+
+/** The longest prefix of `items` whose JSON fits in `budget` bytes: lists are cut, never split mid-item. */
+export function prefixThatFits<T>(items: readonly T[], budget = LIST_BUDGET_BYTES): T[] {
+  const kept: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    bytes += Buffer.byteLength(JSON.stringify(item), 'utf8') + 1;
+    if (bytes > budget) break;
+    kept.push(item);
+  }
+  return kept;
+}
+
 /** Pushes carry `event`; responses never do. */
 export type PushEvent = { event: string; id: string; [field: string]: Json | undefined };
 

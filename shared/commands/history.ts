@@ -1,0 +1,55 @@
+/**
+ * HISTORY nama [sebelum-id] and GROUP_HISTORY grup [sebelum-id] — a page of a conversation, newest first: the
+ * private conversation between the caller and a user, or a group's (members only). Pass the answer's `next` as
+ * `sebelum-id` for the page before it. Files come with fresh links.
+ */
+import { readGroup } from '../data/groups.js';
+import { directHistory, groupHistory, type HistoryPage } from '../data/messages.js';
+import { readAccount } from '../data/users.js';
+import { splitParams } from '../protocol/codec.js';
+import { CommandError, ok, prefixThatFits, type Reply } from '../protocol/replies.js';
+import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
+import { renderEvent } from '../push/render.js';
+import { defineCommand } from './command.js';
+import { type CommandContext, requireUser } from './context.js';
+
+/** Messages per page, at most; a page of long messages is cut further to fit one answer frame. */
+export const HISTORY_PAGE = 50;
+
+function parseHistory(rest: string, isName: (name: string) => boolean) {
+  const [name, before] = splitParams(rest, 2) ?? splitParams(rest, 1) ?? [];
+  if (name === undefined || !isName(name)) return;
+  if (before !== undefined && !/^[0-9A-Z]{26}$/.test(before)) return;
+  return { name, before };
+}
+
+/** The page as sent: links signed now, cut to one frame; `next` names the oldest shown when older ones exist. */
+async function answer(page: HistoryPage, ctx: CommandContext): Promise<Reply> {
+  const events = prefixThatFits(await Promise.all(page.events.map((event) => renderEvent(event, ctx.now))));
+  const more = page.more || events.length < page.events.length;
+  const oldest = events.at(-1)?.id;
+  return more && oldest ? ok(events, { next: oldest }) : ok(events);
+}
+
+export const history = defineCommand({
+  failure: 'riwayat gagal',
+  parse: (rest) => parseHistory(rest, isUsername),
+  async run({ name, before }, ctx) {
+    const otherKey = keyOf(name);
+    const [caller, other] = await Promise.all([requireUser(ctx), readAccount(otherKey, ctx.now)]);
+    if (!other.profile) throw new CommandError('unknown_recipient');
+    return answer(await directHistory(caller.key, otherKey, before, HISTORY_PAGE), ctx);
+  },
+});
+
+export const groupHistoryCommand = defineCommand({
+  failure: 'riwayat gagal',
+  parse: (rest) => parseHistory(rest, isGroupName),
+  async run({ name, before }, ctx) {
+    const groupKey = keyOf(name);
+    const [caller, group] = await Promise.all([requireUser(ctx), readGroup(groupKey, ctx.now)]);
+    if (!group) throw new CommandError('unknown_group');
+    if (!group.members.has(caller.key)) throw new CommandError('not_a_member');
+    return answer(await groupHistory(groupKey, before, HISTORY_PAGE), ctx);
+  },
+});
