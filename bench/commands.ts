@@ -447,6 +447,16 @@ export async function measureCommands(world: BenchWorld, groups: readonly GroupS
     section: 'other',
     run: async () => void (await request(groupSender, 'INBOX')),
   });
+  await add({
+    name: 'HISTORY (a page of the alice–bob conversation)',
+    section: 'other',
+    run: async () => void (await request(alice, `HISTORY ${CAST.bob}`)),
+  });
+  await add({
+    name: `GROUP_HISTORY (${smallGroup.size} members)`,
+    section: 'other',
+    run: async () => void (await request(groupSender, `GROUP_HISTORY ${smallGroup.name}`)),
+  });
   await add({ name: 'PING', section: 'other', run: async () => void (await request(anon, 'PING')) });
   await add({
     name: 'unknown request',
