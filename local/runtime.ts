@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { S3Event } from 'aws-lambda';
 import { type Engine, ensureBucket, ensureTable, startDynalite, startS3rver } from './engines.js';
 import { startGateway } from './gateway.js';
 import { type S3Front, startS3Front } from './s3-front.js';
@@ -75,7 +76,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   env.BUCKET_NAME = bucketName;
   await ensureBucket(s3Engine, region, bucketName);
 
-  let onUpload: ((event: import('aws-lambda').S3Event) => Promise<void>) | undefined;
+  let onUpload: ((event: S3Event) => Promise<void>) | undefined;
   const front: S3Front = await startS3Front({
     host,
     upstream: s3Engine,
