@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.TABLE_NAME ??= 'unit';
+const { ConfigError, loadConfig } = await import('../../shared/config.js');
+
+describe('loadConfig', () => {
+  it('reads the environment with documented defaults', () => {
+    const config = loadConfig({ AWS_REGION: 'ap-southeast-3', TABLE_NAME: 't', BUCKET_NAME: 'b' });
+    expect(config).toMatchObject({
+      region: 'ap-southeast-3',
+      tableName: 't',
+      bucketName: 'b',
+      callbackUrl: undefined,
+      fileUrlTtlSeconds: 3600,
+      uploadTtlSeconds: 900,
+      maxUploadBytes: 100 * 1024 * 1024,
+      s3PathStyle: false,
+    });
+    expect(
+      loadConfig({ AWS_REGION: 'r', TABLE_NAME: 't', AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }).s3PathStyle,
+    ).toBe(true);
+  });
+
+  it('fails fast, naming what is missing or malformed', () => {
+    expect(() => loadConfig({ AWS_REGION: 'r' })).toThrow(
+      new ConfigError('TABLE_NAME is not set: obrol needs it to start'),
+    );
+    expect(() => loadConfig({ TABLE_NAME: 't' })).toThrow(/AWS_REGION is not set/);
+    expect(() => loadConfig({ AWS_REGION: 'r', TABLE_NAME: 't', MAX_UPLOAD_BYTES: '10MB' })).toThrow(
+      /MAX_UPLOAD_BYTES must be a positive integer, got "10MB"/,
+    );
+    expect(() => loadConfig({ AWS_REGION: 'r', TABLE_NAME: 't', FILE_URL_TTL_SECONDS: '0' })).toThrow(
+      ConfigError,
+    );
+  });
+});
