@@ -65,16 +65,16 @@ export async function readConnection(connectionId: string, now: number): Promise
   return { user: Item.user, username: String(Item.username ?? Item.user), expiresAt };
 }
 
+/** The copy of a live connection kept in a group, so one Query of the group finds every member's devices. */
+function groupPresenceItem(group: string, { user, connectionId, expiresAt }: Connection): Item {
+  return { ...keys.groupConnection(group, user, connectionId), user, connectionId, expiresAt };
+}
+
 function presenceItems(connection: Connection, groups: readonly string[]): Item[] {
   const { user, connectionId, expiresAt } = connection;
   return [
     { ...keys.userConnection(user, connectionId), expiresAt },
-    ...groups.map((group) => ({
-      ...keys.groupConnection(group, user, connectionId),
-      user,
-      connectionId,
-      expiresAt,
-    })),
+    ...groups.map((group) => groupPresenceItem(group, connection)),
   ];
 }
 
@@ -107,8 +107,7 @@ export async function bindConnection(connection: Connection, username: string, g
 
 /** Publishes a user's live connections into one more group (GROUP_CREATE, GROUP_JOIN). */
 export async function publishPresence(group: string, connections: readonly Connection[], extra: Item[] = []) {
-  const items = connections.map((connection) => presenceItems(connection, [group])[1] as Item);
-  await batchWrite([...extra, ...items]);
+  await batchWrite([...extra, ...connections.map((connection) => groupPresenceItem(group, connection))]);
 }
 
 export async function withdrawPresence(
@@ -123,14 +122,15 @@ export async function withdrawPresence(
   );
 }
 
-async function userGroupKeys(user: string): Promise<string[]> {
+/** Removes the copies of one connection under its user and each of the user's groups. */
+async function withdrawCopies(user: string, connectionId: string): Promise<void> {
   const items = await queryAll(keys.user(user).pk, { beginsWith: prefixes.group });
-  return items.map((item) => item.sk.slice(prefixes.group.length));
+  const groups = items.map((item) => item.sk.slice(prefixes.group.length));
+  await batchWrite([], presenceKeys(user, connectionId, groups));
 }
 
 /** LOGOUT, or AUTH as someone else: the connection stays open but no longer speaks for `user`. */
 export async function unbindConnection(connectionId: string, user: string): Promise<void> {
-  const groups = await userGroupKeys(user);
   await Promise.all([
     db
       .send(
@@ -146,7 +146,7 @@ export async function unbindConnection(connectionId: string, user: string): Prom
         // The connection item is already gone (disconnected meanwhile): nothing left to unbind there.
         if (!isConditionFailure(error)) throw error;
       }),
-    batchWrite([], presenceKeys(user, connectionId, groups)),
+    withdrawCopies(user, connectionId),
   ]);
 }
 
@@ -160,9 +160,8 @@ export async function forgetConnection(connectionId: string, knownUser?: string)
     const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.connection(connectionId) }));
     user = typeof Item?.user === 'string' ? Item.user : undefined;
   }
-  const groups = user === undefined ? [] : await userGroupKeys(user);
   await Promise.all([
     db.send(new DeleteCommand({ TableName: TABLE, Key: keys.connection(connectionId) })),
-    user === undefined ? Promise.resolve() : batchWrite([], presenceKeys(user, connectionId, groups)),
+    user === undefined ? undefined : withdrawCopies(user, connectionId),
   ]);
 }

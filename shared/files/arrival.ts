@@ -27,7 +27,8 @@ export async function fileArrived(
   if (!id || !record || record.objectKey !== key || record.status !== 'uploading') return 'ignored';
   if (size > config.maxUploadBytes) {
     log.warn('upload over the limit not delivered', { id, size });
-    await tellSender(record, endpoint, { event: 'FILE_FAILED', id, reason: 'too_large' }, now);
+    const sender = await readAccount(record.from, now);
+    await pushToAll(endpoint, sender.connections, { event: 'FILE_FAILED', id, reason: 'too_large' });
     return 'too_large';
   }
   const sentAt = new Date(now).toISOString();
@@ -62,9 +63,4 @@ async function readAudience(file: FileRecord, now: number) {
   }
   const key = String(file.to);
   return { kind: 'user' as const, key, connections: (await readAccount(key, now)).connections };
-}
-
-async function tellSender(file: FileRecord, endpoint: string, event: PushEvent, now: number) {
-  const sender = await readAccount(file.from, now);
-  await pushToAll(endpoint, sender.connections, event);
 }
