@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { createTableInput } from '../shared/data/schema.js';
@@ -82,4 +83,37 @@ export async function ensureBucket(endpoint: string, region: string, bucket: str
     if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
   }
   client.destroy();
+}
+
+/**
+ * The job queue and its dead-letter queue, as the CDK stack declares them: a job tried five times without success
+ * is parked in the dead-letter queue. The visibility timeout is short locally, so a failed job comes back soon.
+ */
+export async function ensureQueues(
+  endpoint: string,
+  region: string,
+  name: string,
+): Promise<{ url: string; arn: string }> {
+  const client = new SQSClient({ endpoint, region });
+  const arnOf = async (url: string) => {
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
+    return String(Attributes?.QueueArn);
+  };
+  const dead = await client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+  const deadArn = await arnOf(String(dead.QueueUrl));
+  const { QueueUrl } = await client.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: '5',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadArn, maxReceiveCount: 5 }),
+      },
+    }),
+  );
+  const url = String(QueueUrl);
+  const arn = await arnOf(url);
+  client.destroy();
+  return { url, arn };
 }

@@ -6,9 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
-import { type Engine, ensureBucket, ensureTable, startDynalite, startS3rver } from './engines.js';
+import {
+  type Engine,
+  ensureBucket,
+  ensureQueues,
+  ensureTable,
+  startDynalite,
+  startS3rver,
+} from './engines.js';
 import { startGateway } from './gateway.js';
+import { type QueueWorker, startQueueWorker } from './queue-worker.js';
 import { type S3Front, startS3Front } from './s3-front.js';
+import { startSqs } from './sqs.js';
 
 export interface RuntimeOptions {
   host?: string;
@@ -31,6 +40,8 @@ export interface Runtime {
   s3Endpoint: string;
   /** Resolves once every upload notification so far has been handled. */
   uploadsSettled(): Promise<void>;
+  /** Resolves once the worker has nothing in hand and the job queue had nothing to give. */
+  jobsSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +87,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   env.BUCKET_NAME = bucketName;
   await ensureBucket(s3Engine, region, bucketName);
 
+  const externalSqs = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  let sqsEndpoint = externalSqs;
+  if (!sqsEndpoint) {
+    const engine = await startSqs(host, region);
+    engines.push(engine);
+    sqsEndpoint = engine.endpoint;
+    env.AWS_ENDPOINT_URL_SQS = sqsEndpoint;
+  }
+  const queue = await ensureQueues(sqsEndpoint, region, externalSqs ? `obrol-jobs-${suffix}` : 'obrol-jobs');
+  env.QUEUE_URL = queue.url;
+
   let onUpload: ((event: S3Event) => Promise<void>) | undefined;
   const front: S3Front = await startS3Front({
     host,
@@ -90,6 +112,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // The handlers reach S3 through the front door, as clients do.
   env.AWS_ENDPOINT_URL_S3 = front.endpoint;
 
+  let worker: QueueWorker | undefined;
   const gateway = await startGateway({
     host,
     port: options.port ?? 3001,
@@ -97,13 +120,23 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60 * 1000,
     routes: async (callbackUrl) => {
       env.CALLBACK_URL = callbackUrl;
-      const [connect, disconnect, fallback, uploaded] = await Promise.all([
+      const [connect, disconnect, fallback, uploaded, fanOut] = await Promise.all([
         import('../lambdas/connect.js'),
         import('../lambdas/disconnect.js'),
         import('../lambdas/default.js'),
         import('../lambdas/file-uploaded.js'),
+        import('../lambdas/fan-out.js'),
       ]);
       onUpload = uploaded.handler;
+      worker = startQueueWorker({
+        endpoint: sqsEndpoint,
+        region,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        handler: fanOut.handler,
+        concurrency: 4,
+        timeoutMs: 60_000,
+      });
       return { $connect: connect.handler, $disconnect: disconnect.handler, $default: fallback.handler };
     },
   });
@@ -115,8 +148,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     bucketName,
     s3Endpoint: front.endpoint,
     uploadsSettled: front.settled,
+    jobsSettled: async () => worker?.idle(),
     stop: async () => {
       await gateway.close();
+      await worker?.stop();
       await front.close();
       await Promise.all(engines.map((engine) => engine.stop()));
     },

@@ -18,6 +18,12 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Path-style S3 addressing, for S3-compatible engines at a custom endpoint. */
   readonly s3PathStyle: boolean;
+  /** The SQS queue that carries fan-out and offline-delivery jobs to the worker (lambdas/fan-out.ts). */
+  readonly queueUrl: string | undefined;
+  /** The most members a group may hold (GROUP_JOIN answers `group_full` beyond it). */
+  readonly maxGroupMembers: number;
+  /** The most groups one user may be a member of (GROUP_CREATE / GROUP_JOIN answer `too_many_groups`). */
+  readonly maxGroupsPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -49,7 +55,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     uploadTtlSeconds: positiveInt(env, 'UPLOAD_TTL_SECONDS', 900),
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 100 * 1024 * 1024),
     s3PathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL),
+    queueUrl: env.QUEUE_URL || undefined,
+    maxGroupMembers: positiveInt(env, 'MAX_GROUP_MEMBERS', 1_000_000),
+    maxGroupsPerUser: positiveInt(env, 'MAX_GROUPS_PER_USER', 500),
   };
 }
 
 export const config: Config = loadConfig(process.env);
+
+/** The job queue's URL; only the handlers that enqueue ask for it, and they fail loudly without it. */
+export function queueUrl(): string {
+  if (!config.queueUrl) throw new ConfigError('QUEUE_URL is not set: fan-out and offline delivery need it');
+  return config.queueUrl;
+}

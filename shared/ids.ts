@@ -32,3 +32,15 @@ export function newId(now: number = Date.now()): string {
 export function idFloor(ms: number): string {
   return `${encodeTime(Math.max(0, ms))}${'0'.repeat(16)}`;
 }
+
+/** The largest id of a given millisecond: every id made at or before `ms` sorts at or below it. */
+export function idCeil(ms: number): string {
+  return `${encodeTime(Math.max(0, ms))}${'Z'.repeat(16)}`;
+}
+
+/** The millisecond an id was made in. */
+export function idTime(id: string): number {
+  let ms = 0;
+  for (const ch of id.slice(0, 10)) ms = ms * 32 + ALPHABET.indexOf(ch);
+  return ms;
+}

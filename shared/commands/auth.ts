@@ -1,14 +1,15 @@
 /**
- * AUTH username password — binds this connection to the user, then pushes what waited for them.
+ * AUTH username password — binds this connection to the user and answers at once; what waited for them follows
+ * as pushes from the worker (shared/delivery/catchup.ts), however much it is.
  * Unknown user and wrong password are one answer, and take the same time.
  */
 import { verifyPassword } from '../auth/password.js';
 import { bindConnection, unbindConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
-import { deliverWaiting } from '../delivery.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
+import { enqueue } from '../queue/jobs.js';
 import { defineCommand } from './command.js';
 
 export const auth = defineCommand({
@@ -24,11 +25,11 @@ export const auth = defineCommand({
     const valid = await verifyPassword(password, account.profile?.passwordHash);
     if (!valid || !account.profile) throw new CommandError('invalid_credentials');
 
-    if (current.user !== undefined && current.user !== userKey)
-      await unbindConnection(ctx.connectionId, current.user);
+    // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends first.
+    if (current.user !== undefined) await unbindConnection(ctx.connectionId, current.user, current, ctx.now);
     const connection = { user: userKey, connectionId: ctx.connectionId, expiresAt: current.expiresAt };
-    await bindConnection(connection, account.profile.username, account.groups);
-    await deliverWaiting(connection, account.groups, account.profile.groupCursor, ctx);
+    const boundary = await bindConnection(connection, account.profile.username, account.groups);
+    await enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary });
     return ok('autentikasi berhasil');
   },
 });

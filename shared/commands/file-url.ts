@@ -1,6 +1,6 @@
 /** FILE_URL id — a fresh download link for a file the caller sent or was sent (as recipient or group member). */
 import { getFileRecord } from '../data/files.js';
-import { readGroup } from '../data/groups.js';
+import { readMembership } from '../data/groups.js';
 import { signDownload } from '../files/s3.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
@@ -18,7 +18,7 @@ export const fileUrl = defineCommand({
     if (file?.status !== 'ready') throw new CommandError('unknown_file');
     let allowed = file.from === caller.key || file.to === caller.key;
     if (!allowed && file.group !== undefined) {
-      allowed = (await readGroup(file.group, ctx.now))?.members.has(caller.key) ?? false;
+      allowed = (await readMembership(caller.key, file.group)) !== undefined;
     }
     // Someone else's file answers exactly as a missing one: ids reveal nothing.
     if (!allowed) throw new CommandError('unknown_file');

@@ -1,4 +1,5 @@
 /** GROUP_CREATE nama — a new group; its creator is its owner and first member. */
+import { config } from '../config.js';
 import { addMember, createGroup } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { CommandError, ok } from '../protocol/replies.js';
@@ -13,11 +14,9 @@ export const groupCreate = defineCommand({
   async run({ name }, ctx) {
     const caller = await requireUser(ctx);
     const groupKey = keyOf(name);
-    const [created, account] = await Promise.all([
-      createGroup(groupKey, name, caller.name, ctx.now),
-      readAccount(caller.key, ctx.now),
-    ]);
-    if (!created) throw new CommandError('group_exists');
+    const account = await readAccount(caller.key, ctx.now, true);
+    if (account.memberships.length >= config.maxGroupsPerUser) throw new CommandError('too_many_groups');
+    if (!(await createGroup(groupKey, name, caller.name, ctx.now))) throw new CommandError('group_exists');
     await addMember(groupKey, name, caller.key, caller.name, account.connections, ctx.now);
     return ok('grup berhasil dibuat');
   },

@@ -1,5 +1,6 @@
 /** GROUP_JOIN nama — joins a group; joining one you are in already changes nothing and answers OK. */
-import { addMember, readGroup } from '../data/groups.js';
+import { config } from '../config.js';
+import { addMember, readGroupMeta, readMembership } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -12,12 +13,17 @@ export const groupJoin = defineCommand({
   parse: parseGroupName,
   async run({ name }, ctx) {
     const groupKey = keyOf(name);
-    const [caller, group] = await Promise.all([requireUser(ctx), readGroup(groupKey, ctx.now)]);
-    if (!group) throw new CommandError('unknown_group');
-    if (!group.members.has(caller.key)) {
-      const account = await readAccount(caller.key, ctx.now);
-      await addMember(groupKey, group.name, caller.key, caller.name, account.connections, ctx.now);
-    }
+    const caller = await requireUser(ctx);
+    const [meta, membership, account] = await Promise.all([
+      readGroupMeta(groupKey),
+      readMembership(caller.key, groupKey),
+      readAccount(caller.key, ctx.now, true),
+    ]);
+    if (!meta) throw new CommandError('unknown_group');
+    if (membership) return ok('berhasil bergabung ke grup');
+    if (meta.members >= config.maxGroupMembers) throw new CommandError('group_full');
+    if (account.memberships.length >= config.maxGroupsPerUser) throw new CommandError('too_many_groups');
+    await addMember(groupKey, meta.name, caller.key, caller.name, account.connections, ctx.now);
     return ok('berhasil bergabung ke grup');
   },
 });

@@ -1,5 +1,6 @@
 /** GROUP_LEAVE nama — leaves a group. The group stays, with its name and history, even when empty. */
-import { readGroup, removeMember } from '../data/groups.js';
+import { readGroupMeta, removeMember } from '../data/groups.js';
+import { readAccount } from '../data/users.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
@@ -11,11 +12,10 @@ export const groupLeave = defineCommand({
   parse: parseGroupName,
   async run({ name }, ctx) {
     const groupKey = keyOf(name);
-    const [caller, group] = await Promise.all([requireUser(ctx), readGroup(groupKey, ctx.now)]);
-    if (!group) throw new CommandError('unknown_group');
-    if (!group.members.has(caller.key)) throw new CommandError('not_a_member');
-    const mine = group.connections.filter((c) => c.user === caller.key).map((c) => c.connectionId);
-    await removeMember(groupKey, caller.key, mine);
-    return ok('berhasil keluar dari grup');
+    const caller = await requireUser(ctx);
+    const account = await readAccount(caller.key, ctx.now);
+    const devices = account.connections.map((c) => c.connectionId);
+    if (await removeMember(groupKey, caller.key, devices)) return ok('berhasil keluar dari grup');
+    throw new CommandError((await readGroupMeta(groupKey)) ? 'not_a_member' : 'unknown_group');
   },
 });

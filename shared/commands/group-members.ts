@@ -1,18 +1,31 @@
-/** GROUP_MEMBERS nama — the members' usernames, sorted; only members may look. */
-import { readGroup } from '../data/groups.js';
-import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
+/**
+ * GROUP_MEMBERS nama [setelah] — a page of the members' usernames, in order of their keys (case-insensitive);
+ * `next` names where the following page starts. Only members may look. Each page is one Query, whatever the size.
+ */
+import { membersPage } from '../data/groups.js';
+import { splitParams } from '../protocol/codec.js';
+import { ok, prefixThatFits } from '../protocol/replies.js';
+import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
-import { requireUser } from './context.js';
-import { parseGroupName } from './group-name.js';
+import { requireMember } from './membership.js';
+
+/** Names per page, at most (a page of long names is cut further to fit one answer frame). */
+export const MEMBERS_PAGE = 1000;
 
 export const groupMembers = defineCommand({
   failure: 'daftar anggota grup gagal',
-  parse: parseGroupName,
-  async run({ name }, ctx) {
-    const [caller, group] = await Promise.all([requireUser(ctx), readGroup(keyOf(name), ctx.now)]);
-    if (!group) throw new CommandError('unknown_group');
-    if (!group.members.has(caller.key)) throw new CommandError('not_a_member');
-    return ok([...group.members.values()].sort());
+  parse(rest) {
+    const [name, after] = splitParams(rest, 2) ?? splitParams(rest, 1) ?? [];
+    if (name === undefined || !isGroupName(name)) return;
+    if (after !== undefined && !isUsername(after)) return;
+    return { name, after };
+  },
+  async run({ name, after }, ctx) {
+    const { groupKey } = await requireMember(ctx, name);
+    const page = await membersPage(groupKey, after === undefined ? undefined : keyOf(after), MEMBERS_PAGE);
+    const shown = prefixThatFits(page.names);
+    const more = page.next !== undefined || shown.length < page.names.length;
+    const last = shown.at(-1);
+    return more && last !== undefined ? ok(shown, { next: keyOf(last) }) : ok(shown);
   },
 });

@@ -3,7 +3,6 @@
  * private conversation between the caller and a user, or a group's (members only). Pass the answer's `next` as
  * `sebelum-id` for the page before it. Files come with fresh links.
  */
-import { readGroup } from '../data/groups.js';
 import { directHistory, groupHistory, type HistoryPage } from '../data/messages.js';
 import { readAccount } from '../data/users.js';
 import { splitParams } from '../protocol/codec.js';
@@ -12,6 +11,7 @@ import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
 import { renderEvent } from '../push/render.js';
 import { defineCommand } from './command.js';
 import { type CommandContext, requireUser } from './context.js';
+import { requireMember } from './membership.js';
 
 /** Messages per page, at most; a page of long messages is cut further to fit one answer frame. */
 export const HISTORY_PAGE = 50;
@@ -46,10 +46,7 @@ export const groupHistoryCommand = defineCommand({
   failure: 'riwayat gagal',
   parse: (rest) => parseHistory(rest, isGroupName),
   async run({ name, before }, ctx) {
-    const groupKey = keyOf(name);
-    const [caller, group] = await Promise.all([requireUser(ctx), readGroup(groupKey, ctx.now)]);
-    if (!group) throw new CommandError('unknown_group');
-    if (!group.members.has(caller.key)) throw new CommandError('not_a_member');
+    const { groupKey } = await requireMember(ctx, name);
     return answer(await groupHistory(groupKey, before, HISTORY_PAGE), ctx);
   },
 });

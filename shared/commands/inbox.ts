@@ -1,21 +1,26 @@
-/** INBOX — what still waits for the caller (pushes not yet delivered), oldest first. It marks nothing read. */
-import { readWaiting } from '../data/messages.js';
-import { readAccount } from '../data/users.js';
+/**
+ * INBOX — the oldest messages still waiting in the caller's inbox (pushes no device took), as they would be pushed.
+ * It marks nothing delivered. Group messages a member missed while offline are not in it: the next login's catch-up
+ * reads them from the group.
+ */
+import { inboxPage } from '../data/messages.js';
 import { ok, prefixThatFits } from '../protocol/replies.js';
 import { renderEvent } from '../push/render.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
+
+const INBOX_PAGE = 100;
 
 export const inbox = defineCommand({
   failure: 'inbox gagal',
   parse: (rest) => (rest === '' ? {} : undefined),
   async run(_params, ctx) {
     const caller = await requireUser(ctx);
-    const account = await readAccount(caller.key, ctx.now, true);
-    const waiting = await readWaiting(caller.key, account.groups, account.profile?.groupCursor);
-    const events = await Promise.all(waiting.map((w) => renderEvent(w.event, ctx.now)));
-    // The oldest that fit in one frame; `more` says the rest are still there (they all arrive at the next AUTH).
+    const page = await inboxPage(caller.key, undefined, INBOX_PAGE);
+    const stored = page.waiting.flatMap((w) => (w.event ? [w.event] : []));
+    const events = await Promise.all(stored.map((event) => renderEvent(event, ctx.now)));
+    // The oldest that fit in one frame; `more` says others are still there (they all arrive at the next AUTH).
     const shown = prefixThatFits(events);
-    return shown.length === events.length ? ok(shown) : ok(shown, { more: true });
+    return shown.length === events.length && !page.more ? ok(shown) : ok(shown, { more: true });
   },
 });

@@ -9,7 +9,7 @@ export const logout = defineCommand({
   parse: (rest) => (rest === '' ? {} : undefined),
   async run(_params, ctx) {
     const caller = await requireUser(ctx);
-    await unbindConnection(ctx.connectionId, caller.key);
+    await unbindConnection(ctx.connectionId, caller.key, await ctx.session(), ctx.now);
     return ok('logout berhasil');
   },
 });

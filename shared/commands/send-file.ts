@@ -3,8 +3,8 @@
  * signed link. Without: answers with a signed upload form; the FILE push follows when the upload lands.
  */
 import { readAccount } from '../data/users.js';
+import { deliverDirect } from '../delivery/direct.js';
 import { fileEvent, startUpload, storeInline } from '../files/transfer.js';
-import { deliverDirect } from '../messaging.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';

@@ -3,8 +3,8 @@
  * recipient; kept in their inbox when no device took it.
  */
 import { readAccount } from '../data/users.js';
+import { deliverDirect } from '../delivery/direct.js';
 import { newId } from '../ids.js';
-import { deliverDirect } from '../messaging.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';

@@ -1,15 +1,29 @@
 /**
  * Connections: a WebSocket connection item, its binding to a user after AUTH, and the copies of that binding
- * (under the user and under each of the user's groups) that let a send find every device in one Query.
- * $disconnect is best-effort on AWS, so every copy carries `expiresAt` and readers drop expired ones.
+ * (under the user and under each of the user's groups) that let a send find every online device without reading
+ * anyone who is offline. $disconnect is best-effort on AWS, so every copy carries `expiresAt` and readers drop
+ * expired ones.
+ *
+ * A binding carries its `boundary`: the id up to which the login's catch-up delivers what waited (everything
+ * later reaches the connection live), and `caughtUp` once that catch-up is done. A departure of a caught-up
+ * connection moves the user's group cursor forward and leaves a departure mark in each group; see
+ * docs/DATA_MODEL.md, "Why nothing is missed".
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { idCeil } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { keys, prefixes } from './keys.js';
 import { batchWrite, epochSeconds, type Item, isConditionFailure, type Key, queryAll } from './table.js';
+import { advanceGroupCursor } from './users.js';
 
 /** API Gateway closes every connection after two hours; a little slack covers clock skew. */
 export const CONNECTION_LIFETIME_MS = (2 * 60 + 5) * 60 * 1000;
+
+/** How far clocks of two Lambda containers may disagree (Amazon Time Sync keeps them far closer). */
+export const CLOCK_SKEW_MS = 1000;
+
+/** Departure marks outlive every fan-out job that could still need them (queue retention + DLQ redrive). */
+export const DEPARTURE_TTL_MS = 15 * 24 * 3600 * 1000;
 
 export interface Connection {
   /** The user's key (lower case). */
@@ -25,6 +39,10 @@ export interface ConnectionState {
   /** The bound user's name as they spell it. */
   username: string | undefined;
   expiresAt: number;
+  /** The id bound of this login's catch-up (see above). */
+  boundary: string | undefined;
+  /** Whether this login's catch-up has delivered everything up to `boundary`. */
+  caughtUp: boolean;
 }
 
 export function liveConnections<T extends { expiresAt: number }>(items: T[], now: number): T[] {
@@ -50,32 +68,58 @@ export async function openConnection(
   );
 }
 
-/** Who this connection is logged in as, if anyone. An expired item is treated as absent. */
-export async function readConnection(connectionId: string, now: number): Promise<ConnectionState> {
-  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.connection(connectionId) }));
-  const fallback = {
+function stateOf(item: Record<string, unknown> | undefined, now: number): ConnectionState {
+  const fallback: ConnectionState = {
     user: undefined,
     username: undefined,
     expiresAt: epochSeconds(now + CONNECTION_LIFETIME_MS),
+    boundary: undefined,
+    caughtUp: false,
   };
-  if (!Item) return fallback;
-  const expiresAt = Number(Item.expiresAt);
+  if (!item) return fallback;
+  const expiresAt = Number(item.expiresAt);
   if (!(expiresAt > epochSeconds(now))) return fallback;
-  if (typeof Item.user !== 'string') return { ...fallback, expiresAt };
-  return { user: Item.user, username: String(Item.username ?? Item.user), expiresAt };
+  if (typeof item.user !== 'string') return { ...fallback, expiresAt };
+  return {
+    user: item.user,
+    username: String(item.username ?? item.user),
+    expiresAt,
+    boundary: typeof item.boundary === 'string' ? item.boundary : undefined,
+    caughtUp: item.caughtUp === true,
+  };
 }
 
-/** The copy of a live connection kept in a group, so one Query of the group finds every member's devices. */
+/** Who this connection is logged in as, if anyone. An expired item is treated as absent. */
+export async function readConnection(
+  connectionId: string,
+  now: number,
+  consistent = false,
+): Promise<ConnectionState> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.connection(connectionId), ConsistentRead: consistent }),
+  );
+  return stateOf(Item, now);
+}
+
+/** A user's live devices, read strongly: used to look once more before a message is left waiting. */
+export async function readUserConnections(userKey: string, now: number): Promise<Connection[]> {
+  const items = await queryAll(keys.user(userKey).pk, {
+    beginsWith: prefixes.userConnection,
+    consistent: true,
+  });
+  return liveConnections(
+    items.map((item) => ({
+      user: userKey,
+      connectionId: item.sk.slice(prefixes.userConnection.length),
+      expiresAt: Number(item.expiresAt),
+    })),
+    now,
+  );
+}
+
+/** The copy of a live connection kept in a group, so one range of the group lists who is online. */
 function groupPresenceItem(group: string, { user, connectionId, expiresAt }: Connection): Item {
   return { ...keys.groupConnection(group, user, connectionId), user, connectionId, expiresAt };
-}
-
-function presenceItems(connection: Connection, groups: readonly string[]): Item[] {
-  const { user, connectionId, expiresAt } = connection;
-  return [
-    { ...keys.userConnection(user, connectionId), expiresAt },
-    ...groups.map((group) => groupPresenceItem(group, connection)),
-  ];
 }
 
 function presenceKeys(user: string, connectionId: string, groups: readonly string[]): Key[] {
@@ -85,24 +129,59 @@ function presenceKeys(user: string, connectionId: string, groups: readonly strin
   ];
 }
 
-/** Binds the connection to `connection.user` and publishes it under the user and the user's groups. */
-export async function bindConnection(connection: Connection, username: string, groups: readonly string[]) {
-  await Promise.all([
-    db.send(
+/**
+ * Binds the connection to `connection.user`: first its copies under the user and the user's groups (from then on
+ * every send finds it), then the binding itself, whose boundary is taken after the copies are written. Returns the
+ * boundary: everything with a later id reaches this connection live.
+ */
+export async function bindConnection(
+  connection: Connection,
+  username: string,
+  groups: readonly string[],
+): Promise<string> {
+  const { user, connectionId, expiresAt } = connection;
+  await batchWrite([
+    { ...keys.userConnection(user, connectionId), expiresAt },
+    ...groups.map((group) => groupPresenceItem(group, connection)),
+  ]);
+  const boundary = idCeil(Date.now() + CLOCK_SKEW_MS);
+  await db.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key: keys.connection(connectionId),
+      UpdateExpression:
+        'SET #user = :user, username = :username, expiresAt = :expiresAt, boundary = :boundary, caughtUp = :no',
+      ExpressionAttributeNames: { '#user': 'user' },
+      ExpressionAttributeValues: {
+        ':user': user,
+        ':username': username,
+        ':expiresAt': expiresAt,
+        ':boundary': boundary,
+        ':no': false,
+      },
+    }),
+  );
+  return boundary;
+}
+
+/** Records that this login's catch-up is complete, if the connection is still bound to the same login. */
+export async function markCaughtUp(connectionId: string, user: string, boundary: string): Promise<boolean> {
+  try {
+    await db.send(
       new UpdateCommand({
         TableName: TABLE,
-        Key: keys.connection(connection.connectionId),
-        UpdateExpression: 'SET #user = :user, username = :username, expiresAt = :expiresAt',
+        Key: keys.connection(connectionId),
+        UpdateExpression: 'SET caughtUp = :yes',
+        ConditionExpression: '#user = :user AND boundary = :boundary',
         ExpressionAttributeNames: { '#user': 'user' },
-        ExpressionAttributeValues: {
-          ':user': connection.user,
-          ':username': username,
-          ':expiresAt': connection.expiresAt,
-        },
+        ExpressionAttributeValues: { ':yes': true, ':user': user, ':boundary': boundary },
       }),
-    ),
-    batchWrite(presenceItems(connection, groups)),
-  ]);
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /** Publishes a user's live connections into one more group (GROUP_CREATE, GROUP_JOIN). */
@@ -122,22 +201,42 @@ export async function withdrawPresence(
   );
 }
 
-/** Removes the copies of one connection under its user and each of the user's groups. */
-async function withdrawCopies(user: string, connectionId: string): Promise<void> {
+/**
+ * A connection stops speaking for `user` (LOGOUT, AUTH as someone else, $disconnect, a 410). Its copies go from the
+ * user and every group. If its login had caught up, everything up to now reached it (live, or waiting in the inbox),
+ * so the user's group cursor moves to now — after a departure mark is left in each group, so a fan-out that runs
+ * late still hands the user what was sent before this moment (see docs/DATA_MODEL.md).
+ */
+async function depart(connectionId: string, user: string, state: ConnectionState, now: number) {
   const items = await queryAll(keys.user(user).pk, { beginsWith: prefixes.group });
   const groups = items.map((item) => item.sk.slice(prefixes.group.length));
-  await batchWrite([], presenceKeys(user, connectionId, groups));
+  if (!state.caughtUp || state.user !== user) {
+    await batchWrite([], presenceKeys(user, connectionId, groups));
+    return;
+  }
+  const cursor = idCeil(now);
+  const expiresAt = epochSeconds(now + DEPARTURE_TTL_MS);
+  await batchWrite(groups.map((group) => ({ ...keys.groupDeparture(group, cursor, user), user, expiresAt })));
+  await Promise.all([
+    batchWrite([], presenceKeys(user, connectionId, groups)),
+    advanceGroupCursor(user, cursor),
+  ]);
 }
 
 /** LOGOUT, or AUTH as someone else: the connection stays open but no longer speaks for `user`. */
-export async function unbindConnection(connectionId: string, user: string): Promise<void> {
+export async function unbindConnection(
+  connectionId: string,
+  user: string,
+  state: ConnectionState,
+  now: number,
+): Promise<void> {
   await Promise.all([
     db
       .send(
         new UpdateCommand({
           TableName: TABLE,
           Key: keys.connection(connectionId),
-          UpdateExpression: 'REMOVE #user, username',
+          UpdateExpression: 'REMOVE #user, username, boundary, caughtUp',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#user': 'user' },
         }),
@@ -146,7 +245,7 @@ export async function unbindConnection(connectionId: string, user: string): Prom
         // The connection item is already gone (disconnected meanwhile): nothing left to unbind there.
         if (!isConditionFailure(error)) throw error;
       }),
-    withdrawCopies(user, connectionId),
+    depart(connectionId, user, state, now),
   ]);
 }
 
@@ -154,14 +253,16 @@ export async function unbindConnection(connectionId: string, user: string): Prom
  * Forgets a connection that is gone ($disconnect, or a 410 from @connections): exactly that connection id,
  * under the connection, the user and the user's groups.
  */
-export async function forgetConnection(connectionId: string, knownUser?: string): Promise<void> {
-  let user = knownUser;
-  if (user === undefined) {
-    const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.connection(connectionId) }));
-    user = typeof Item?.user === 'string' ? Item.user : undefined;
-  }
+export async function forgetConnection(
+  connectionId: string,
+  knownUser?: string,
+  now: number = Date.now(),
+): Promise<void> {
+  const state = await readConnection(connectionId, now, true);
+  // An expired or vanished item still leaves copies to remove, under the user a push found it for.
+  const user = state.user ?? knownUser;
   await Promise.all([
     db.send(new DeleteCommand({ TableName: TABLE, Key: keys.connection(connectionId) })),
-    user === undefined ? undefined : withdrawCopies(user, connectionId),
+    user === undefined ? undefined : depart(connectionId, user, state, now),
   ]);
 }

@@ -11,26 +11,34 @@ export const keys = {
     pk: `USER#${user}`,
     sk: `#CONN#${connectionId}`,
   }),
-  /** A group the user belongs to (the GROUPS listing). */
+  /** The user's membership of a group: the GROUPS listing, the membership check, and catch-up progress. */
   userGroup: (user: string, group: string) => ({ pk: `USER#${user}`, sk: `GROUP#${group}` }),
   /** A WebSocket connection, bound to a user after AUTH. */
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   /** The group itself. */
   group: (group: string) => ({ pk: `GROUP#${group}`, sk: 'META' }),
-  /** A member of a group. */
+  /** A member of a group (GROUP_MEMBERS pages through these). */
   groupMember: (group: string, user: string) => ({ pk: `GROUP#${group}`, sk: `MEMBER#${user}` }),
-  /** A live connection of a member, copied into the group so one Query finds every member's devices. */
+  /** A live connection of a member, copied into the group so fan-out reads only who is online. */
   groupConnection: (group: string, user: string, connectionId: string) => ({
     pk: `GROUP#${group}`,
     sk: `PRESENCE#${user}#${connectionId}`,
+  }),
+  /**
+   * A member's departure: the user went offline at `cursor` (an id bound). Fan-out reads only those after the
+   * message it delivers, to hand the message to members who left between its sending and its fan-out.
+   */
+  groupDeparture: (group: string, cursor: string, user: string) => ({
+    pk: `GROUP#${group}`,
+    sk: `OFF#${cursor}#${user}`,
   }),
   /** A private message in the two users' conversation (history). */
   directMessage: (a: string, b: string, id: string) => ({ pk: directPk(a, b), sk: `MSG#${id}` }),
   /** A group message, stored once for all members. */
   groupMessage: (group: string, id: string) => ({ pk: `GMSG#${group}`, sk: `MSG#${id}` }),
-  /** A push that is still waiting for the user's next AUTH. */
+  /** A message waiting for the user's next login: a pointer to the stored message, never a copy. */
   inbox: (user: string, id: string) => ({ pk: `INBOX#${user}`, sk: `MSG#${id}` }),
-  /** A file's metadata (the next issue's FILE_URL looks it up by id). */
+  /** A file's metadata, looked up by id (FILE_URL, upload arrival). */
   file: (id: string) => ({ pk: `FILE#${id}`, sk: 'FILE' }),
 };
 
@@ -41,10 +49,16 @@ export const prefixes = {
   group: 'GROUP#',
   member: 'MEMBER#',
   presence: 'PRESENCE#',
+  departure: 'OFF#',
   message: 'MSG#',
 } as const;
 
 /** One conversation per pair of users, whoever writes first. */
 export function directPk(a: string, b: string): string {
   return a < b ? `DM#${a}#${b}` : `DM#${b}#${a}`;
+}
+
+/** The key of the string range that holds every sort key starting with `prefix`. */
+export function prefixEnd(prefix: string): string {
+  return `${prefix}\uffff`;
 }

@@ -1,125 +1,94 @@
 /**
- * Messages: the durable copy of every message (the conversation history), and what still waits for a user.
- * A private message waits as an inbox item; a group message is stored once and waits through its `pending` set.
+ * Messages: the durable copy of every message (the conversation history, which is also the group's delivery log),
+ * and the inbox: pointers to messages that wait for one user. No item names more than one recipient.
  */
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { idFloor } from '../ids.js';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { directPk, keys, prefixes } from './keys.js';
-import { batchWrite, type Item, queryAll } from './table.js';
+import { batchGet, batchWrite, type Item, type Key, queryRange } from './table.js';
 
 /** What a push says, stored as it will be sent (files add a fresh link when sent; see shared/push). */
 export type StoredEvent = { event: string; id: string; [field: string]: unknown };
 
-/** How far back an AUTH looks for group messages that were written while the previous AUTH ran. */
-export const GROUP_CURSOR_SLACK_MS = 60_000;
+export async function storeDirectMessage(from: string, to: string, event: StoredEvent): Promise<Key> {
+  const key = keys.directMessage(from, to, event.id);
+  await db.send(new PutCommand({ TableName: TABLE, Item: { ...key, ...event } }));
+  return key;
+}
 
-export async function storeDirectMessage(from: string, to: string, event: StoredEvent): Promise<void> {
-  await db.send(
-    new PutCommand({ TableName: TABLE, Item: { ...keys.directMessage(from, to, event.id), ...event } }),
+/** Stores a group message once, for every member: nothing in it grows with the group. */
+export async function storeGroupMessage(groupKey: string, event: StoredEvent): Promise<Key> {
+  const key = keys.groupMessage(groupKey, event.id);
+  await db.send(new PutCommand({ TableName: TABLE, Item: { ...key, ...event } }));
+  return key;
+}
+
+/** A stored group message, read strongly (fan-out must see the message its job names). */
+export async function readGroupMessage(groupKey: string, id: string): Promise<StoredEvent | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.groupMessage(groupKey, id), ConsistentRead: true }),
   );
+  return Item ? eventOf(Item as Item) : undefined;
 }
 
-/** Stores a group message once; `pending` names the members it could not be pushed to. */
-export async function storeGroupMessage(groupKey: string, event: StoredEvent, pending: readonly string[]) {
-  await db.send(
-    new PutCommand({
-      TableName: TABLE,
-      Item: {
-        ...keys.groupMessage(groupKey, event.id),
-        ...event,
-        ...(pending.length ? { pending: new Set(pending) } : {}),
-      },
-    }),
-  );
-}
-
-/** Members whose every push came back 410 wait for the message too: one write, whatever their number. */
-export async function addPending(groupKey: string, id: string, users: readonly string[]): Promise<void> {
-  if (users.length === 0) return;
-  await db.send(
-    new UpdateCommand({
-      TableName: TABLE,
-      Key: keys.groupMessage(groupKey, id),
-      UpdateExpression: 'ADD pending :users',
-      ExpressionAttributeValues: { ':users': new Set(users) },
-    }),
-  );
-}
-
-export async function queueForLater(userKey: string, event: StoredEvent): Promise<void> {
-  await db.send(new PutCommand({ TableName: TABLE, Item: { ...keys.inbox(userKey, event.id), event } }));
-}
-
-export interface Waiting {
-  event: StoredEvent;
-  /** Where it waits, so it can be marked delivered. */
-  source: { kind: 'inbox'; userKey: string } | { kind: 'group'; groupKey: string };
-}
-
-/** Everything waiting for a user, oldest first: the inbox, and group messages still pending for them. */
-export async function readWaiting(
-  userKey: string,
-  groupKeys: readonly string[],
-  groupCursor: string | undefined,
-) {
-  const after = `${prefixes.message}${groupCursor ?? ''}`;
-  const [inbox, ...groups] = await Promise.all([
-    queryAll(keys.inbox(userKey, '').pk, { beginsWith: prefixes.message }),
-    ...groupKeys.map((groupKey) =>
-      queryAll(keys.groupMessage(groupKey, '').pk, {
-        after,
-        filter: { FilterExpression: 'contains(pending, :me)', ExpressionAttributeValues: { ':me': userKey } },
-      }),
-    ),
-  ]);
-  const waiting: Waiting[] = [
-    ...(inbox ?? []).map((item) => ({
-      event: item.event as StoredEvent,
-      source: { kind: 'inbox' as const, userKey },
-    })),
-    ...groups.flatMap((items, i) =>
-      items.map((item) => ({
-        event: eventOf(item),
-        source: { kind: 'group' as const, groupKey: groupKeys[i] as string },
-      })),
-    ),
-  ];
-  return waiting.sort((a, b) => (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
-}
-
-function eventOf(item: Item): StoredEvent {
-  const { pk: _pk, sk: _sk, pending: _pending, ...event } = item;
+export function eventOf(item: Item): StoredEvent {
+  const { pk: _pk, sk: _sk, ...event } = item;
   return event as StoredEvent;
 }
 
-/** Marks waiting messages as delivered to `userKey`, so no later AUTH sends them again. */
-export async function markDelivered(userKey: string, delivered: readonly Waiting[]): Promise<void> {
-  const inboxKeys = delivered
-    .filter((w) => w.source.kind === 'inbox')
-    .map((w) => keys.inbox(userKey, w.event.id));
-  await Promise.all([
-    batchWrite([], inboxKeys),
-    ...delivered.flatMap((w) =>
-      w.source.kind === 'group'
-        ? [
-            db.send(
-              new UpdateCommand({
-                TableName: TABLE,
-                Key: keys.groupMessage(w.source.groupKey, w.event.id),
-                UpdateExpression: 'DELETE pending :me',
-                ExpressionAttributeValues: { ':me': new Set([userKey]) },
-              }),
-            ),
-          ]
-        : [],
-    ),
-  ]);
+/** Leaves a pointer to a stored message for the user's next login. Idempotent: one item per message id. */
+export async function putInbox(userKey: string, message: Key, id: string): Promise<void> {
+  await db.send(
+    new PutCommand({
+      TableName: TABLE,
+      Item: { ...keys.inbox(userKey, id), ref: { pk: message.pk, sk: message.sk } },
+    }),
+  );
 }
 
-/** The cursor an AUTH leaves behind: group messages older than this were already looked at. */
-export function nextGroupCursor(now: number): string {
-  return idFloor(now - GROUP_CURSOR_SLACK_MS);
+export async function deleteInbox(userKey: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 1) {
+    await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.inbox(userKey, ids[0] as string) }));
+  } else if (ids.length > 1) {
+    await batchWrite(
+      [],
+      ids.map((id) => keys.inbox(userKey, id)),
+    );
+  }
+}
+
+export interface Waiting {
+  id: string;
+  /** The stored message, or undefined when it no longer exists. */
+  event: StoredEvent | undefined;
+}
+
+/** One page of the user's inbox (oldest first, after `after`), with the messages it points to. */
+export async function inboxPage(userKey: string, after: string | undefined, limit: number) {
+  const page = await queryRange(
+    keys.inbox(userKey, '').pk,
+    { after: `${prefixes.message}${after ?? ''}`, upTo: `${prefixes.message}\uffff` },
+    { limit, consistent: true },
+  );
+  const refs = page.items.map((item) => item.ref as Key | undefined);
+  const stored = await batchGet(refs.filter((ref): ref is Key => ref !== undefined));
+  const byKey = new Map(stored.map((item) => [`${item.pk}\n${item.sk}`, item]));
+  const waiting: Waiting[] = page.items.map((item, i) => {
+    const ref = refs[i];
+    const found = ref ? byKey.get(`${ref.pk}\n${ref.sk}`) : undefined;
+    return { id: item.sk.slice(prefixes.message.length), event: found ? eventOf(found) : undefined };
+  });
+  return { waiting, more: page.next !== undefined };
+}
+
+/** One page of a group's messages with ids in (after, upTo], oldest first, read strongly. */
+export async function groupLogPage(groupKey: string, after: string, upTo: string, limit: number) {
+  const page = await queryRange(
+    keys.groupMessage(groupKey, '').pk,
+    { after: `${prefixes.message}${after}`, upTo: `${prefixes.message}${upTo}` },
+    { limit, consistent: true },
+  );
+  return { events: page.items.map(eventOf), more: page.next !== undefined };
 }
 
 export interface HistoryPage {

@@ -1,5 +1,10 @@
 /** The few table-wide helpers the named data functions share: paged queries and batched writes. */
-import { BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../concurrency.js';
 import { db, TABLE } from './client.js';
 
@@ -11,7 +16,10 @@ export async function queryAll(
   pk: string,
   options: {
     beginsWith?: string;
+    /** With `before`: the range [after, before]; alone: keys above `after`. */
     after?: string;
+    before?: string;
+    consistent?: boolean;
     filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>;
   } = {},
 ): Promise<Item[]> {
@@ -22,6 +30,11 @@ export async function queryAll(
     names['#sk'] = 'sk';
     values[':prefix'] = options.beginsWith;
     condition += ' AND begins_with(#sk, :prefix)';
+  } else if (options.after !== undefined && options.before !== undefined) {
+    names['#sk'] = 'sk';
+    values[':after'] = options.after;
+    values[':before'] = options.before;
+    condition += ' AND #sk BETWEEN :after AND :before';
   } else if (options.after !== undefined) {
     names['#sk'] = 'sk';
     values[':after'] = options.after;
@@ -37,6 +50,7 @@ export async function queryAll(
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         FilterExpression: options.filter?.FilterExpression,
+        ConsistentRead: options.consistent,
         ExclusiveStartKey: start,
       }),
     );
@@ -44,6 +58,58 @@ export async function queryAll(
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+export interface Page {
+  items: Item[];
+  /** The sort key of the last item read, when the range holds more. */
+  next: string | undefined;
+}
+
+/**
+ * One page of a sort-key range `(after, upTo]` of one partition, in key order. Strongly consistent
+ * when asked: delivery reads its own and others' fresh writes this way (see docs/DATA_MODEL.md, "Why nothing is
+ * missed").
+ */
+export async function queryRange(
+  pk: string,
+  range: { after: string; upTo: string },
+  options: { limit?: number; consistent?: boolean } = {},
+): Promise<Page> {
+  const page = await db.send(
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :after AND :upTo',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':pk': pk, ':after': range.after, ':upTo': range.upTo },
+      ExclusiveStartKey: { pk, sk: range.after },
+      Limit: options.limit,
+      ConsistentRead: options.consistent,
+    }),
+  );
+  const items = (page.Items ?? []) as Item[];
+  const last = page.LastEvaluatedKey?.sk;
+  return { items, next: typeof last === 'string' ? last : undefined };
+}
+
+/** Reads items by key, 100 per request, retrying what DynamoDB left unprocessed. Missing items are absent. */
+export async function batchGet(itemKeys: readonly Key[], consistent = false): Promise<Item[]> {
+  const out: Item[] = [];
+  await Promise.all(
+    chunk(itemKeys, 100).map(async (batch) => {
+      let pending: Record<string, unknown>[] = batch.map(({ pk, sk }) => ({ pk, sk }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after retries');
+        const result = await db.send(
+          new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: pending, ConsistentRead: consistent } } }),
+        );
+        out.push(...((result.Responses?.[TABLE] ?? []) as Item[]));
+        pending = (result.UnprocessedKeys?.[TABLE]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }),
+  );
+  return out;
 }
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };

@@ -11,7 +11,10 @@ export interface Profile {
   country: string;
   name: string;
   createdAt: string;
-  /** Group messages older than this id were looked at by an earlier AUTH. */
+  /**
+   * Every message of the user's groups with an id at or below this one has reached the user (live, by a catch-up,
+   * or into the inbox). Moves at the end of a catch-up and when a caught-up device leaves.
+   */
   groupCursor?: string;
 }
 
@@ -32,10 +35,24 @@ export async function createUser(userKey: string, profile: Profile): Promise<boo
   }
 }
 
+/** The user's side of a group membership (`USER#u` / `GROUP#g`). */
+export interface Membership {
+  /** The group's key. */
+  group: string;
+  /** The group's name as created. */
+  name: string;
+  /** Messages with ids above this are the member's (set at joining). */
+  from: string;
+  /** How far a catch-up has delivered this group's messages, when it stopped half way. */
+  progress: string | undefined;
+}
+
 export interface Account {
   profile: Profile | undefined;
   connections: Connection[];
+  /** The keys of the user's groups (read only with `withGroups`). */
   groups: string[];
+  memberships: Membership[];
 }
 
 /** One Query: the profile, the live connections and (with `withGroups`) the group keys of a user. */
@@ -57,10 +74,34 @@ function accountFrom(userKey: string, items: Item[], now: number): Account {
       })),
     now,
   );
-  const groups = items
-    .filter((item) => item.sk.startsWith(prefixes.group))
-    .map((item) => item.sk.slice(prefixes.group.length));
-  return { profile, connections, groups };
+  const memberships = items.filter((item) => item.sk.startsWith(prefixes.group)).map(membershipOf);
+  return { profile, connections, groups: memberships.map((m) => m.group), memberships };
+}
+
+export function membershipOf(item: Item): Membership {
+  return {
+    group: item.sk.slice(prefixes.group.length),
+    name: String(item.group),
+    from: String(item.from ?? ''),
+    progress: typeof item.progress === 'string' ? item.progress : undefined,
+  };
+}
+
+/** Records how far a catch-up has delivered one group's messages (never backwards). */
+export async function advanceProgress(userKey: string, groupKey: string, id: string): Promise<void> {
+  await db
+    .send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.userGroup(userKey, groupKey),
+        UpdateExpression: 'SET progress = :id',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(progress) OR progress < :id)',
+        ExpressionAttributeValues: { ':id': id },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
 }
 
 export async function advanceGroupCursor(userKey: string, cursor: string): Promise<void> {

@@ -5,10 +5,10 @@
  */
 import { config } from '../config.js';
 import { type FileRecord, getFileRecord, markPending, markUploaded } from '../data/files.js';
-import { readGroup } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
+import { deliverDirect } from '../delivery/direct.js';
+import { sendToGroup } from '../delivery/group.js';
 import { log } from '../log.js';
-import { deliverDirect, deliverToGroup } from '../messaging.js';
 import type { PushEvent } from '../protocol/replies.js';
 import { pushToAll } from '../push/deliver.js';
 import { uploadIdOf } from './names.js';
@@ -33,18 +33,19 @@ export async function fileArrived(
   }
   const sentAt = new Date(now).toISOString();
   // Marking the upload and reading who gets it are independent: one round, not three.
-  const [marked, audience, sender] = await Promise.all([
+  const [marked, recipient, sender] = await Promise.all([
     markUploaded(id, size, sentAt),
-    readAudience(record, now),
+    record.to === undefined ? undefined : readAccount(record.to, now),
     readAccount(record.from, now),
   ]);
   if (!marked) return 'ignored';
   const file: FileRecord = { ...record, status: 'ready', size, sentAt };
   try {
-    if (audience.kind === 'user') {
-      await deliverDirect(endpoint, file.from, audience.key, audience.connections, fileEvent(file), now);
-    } else if (audience.group) {
-      await deliverToGroup(endpoint, audience.key, audience.group, file.from, fileEvent(file), now);
+    // Stored before anything is pushed: a store that fails pushes nothing and hands the event back to S3's retry.
+    if (file.group !== undefined) {
+      await sendToGroup(endpoint, file.group, file.from, fileEvent(file), now);
+    } else if (recipient && file.to !== undefined) {
+      await deliverDirect(endpoint, file.from, file.to, recipient.connections, fileEvent(file), now);
     }
   } catch (error) {
     // Hand it back to S3's retry of this event, rather than lose it.
@@ -55,12 +56,4 @@ export async function fileArrived(
   const sent: PushEvent = { event: 'FILE_SENT', id, ...to, filename: file.filename, size, sentAt };
   await pushToAll(endpoint, sender.connections, sent);
   return 'delivered';
-}
-
-async function readAudience(file: FileRecord, now: number) {
-  if (file.group !== undefined) {
-    return { kind: 'group' as const, key: file.group, group: await readGroup(file.group, now) };
-  }
-  const key = String(file.to);
-  return { kind: 'user' as const, key, connections: (await readAccount(key, now)).connections };
 }

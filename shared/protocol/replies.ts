@@ -14,6 +14,8 @@ export const REASONS = [
   'unknown_file',
   'not_a_member',
   'group_exists',
+  'group_full',
+  'too_many_groups',
   'too_large',
   'not_available',
   'internal_error',

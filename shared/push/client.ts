@@ -6,6 +6,16 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { config } from '../config.js';
 
+/** Pushes in flight at once per fan-out; the client's socket pool holds exactly that many sockets. */
+export const PUSH_CONCURRENCY = 64;
+
+/**
+ * Every push is bounded: a socket must connect within 1 s and the post must be answered within 2 s, and a
+ * failed post is tried once more. A hung push costs at most about 6 s, well inside every handler's timeout; a push
+ * that was retried after it had in fact arrived shows up twice, which clients drop by `id`.
+ */
+export const PUSH_LIMITS = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
+
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 const observers: Array<(client: ApiGatewayManagementApiClient) => void> = [];
 
@@ -28,7 +38,18 @@ export function callbackUrl(domainName: string | undefined, stage: string | unde
 export function managementClient(endpoint: string): ApiGatewayManagementApiClient {
   let client = clients.get(endpoint);
   if (!client) {
-    client = new ApiGatewayManagementApiClient({ region: config.region, endpoint });
+    const agent = { keepAlive: true, maxSockets: PUSH_CONCURRENCY };
+    client = new ApiGatewayManagementApiClient({
+      region: config.region,
+      endpoint,
+      maxAttempts: PUSH_LIMITS.maxAttempts,
+      requestHandler: {
+        connectionTimeout: PUSH_LIMITS.connectionTimeoutMs,
+        requestTimeout: PUSH_LIMITS.requestTimeoutMs,
+        httpAgent: agent,
+        httpsAgent: agent,
+      },
+    });
     clients.set(endpoint, client);
     for (const observe of observers) observe(client);
   }

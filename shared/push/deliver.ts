@@ -8,10 +8,7 @@ import type { Connection } from '../data/connections.js';
 import { forgetConnection } from '../data/connections.js';
 import { log } from '../log.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
-import { managementClient } from './client.js';
-
-/** Pushes in flight at once: each is one HTTPS request to API Gateway, so a large group needs N/64 rounds. */
-const FAN_OUT = 64;
+import { managementClient, PUSH_CONCURRENCY } from './client.js';
 
 export type PushOutcome = 'delivered' | 'gone' | 'failed';
 
@@ -52,7 +49,9 @@ export async function pushToAll(
   event: PushEvent,
 ): Promise<Set<string>> {
   const frame = encodePush(event);
-  const outcomes = await mapLimit(connections, FAN_OUT, (connection) => pushOne(endpoint, connection, frame));
+  const outcomes = await mapLimit(connections, PUSH_CONCURRENCY, (connection) =>
+    pushOne(endpoint, connection, frame),
+  );
   const reached = new Set<string>();
   const tried = new Set<string>();
   outcomes.forEach((outcome, i) => {

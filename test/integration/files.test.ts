@@ -138,7 +138,7 @@ describe('offline recipients and FILE_URL', () => {
     const authAt = Date.now();
     const back = await env.connect();
     await back.request(`AUTH ${bob} ${PASSWORD}`);
-    const push = back.pushes[0];
+    const push = await back.nextPush();
     expect(push).toMatchObject({ event: 'FILE', filename: 'later.bin', size: 2048 });
     expect(Date.parse(String(push?.expiresAt))).toBeGreaterThanOrEqual(authAt);
     expect(sha256((await download(String(push?.url))).bytes)).toBe(sha256(file));

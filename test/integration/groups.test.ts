@@ -107,15 +107,19 @@ describe('groups', () => {
 
     const back = await env.connect();
     expect(await back.request(`AUTH ${bob.name} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
-    expect(back.log.map((f) => f.message ?? f.data)).toEqual([
+    await back.caughtUp();
+    // One order by id across the inbox and the group, after the answer.
+    expect(back.log.map((f) => f.message ?? f.data ?? f.event)).toEqual([
+      'autentikasi berhasil',
       'first',
       'private in between',
       'second',
-      'autentikasi berhasil',
+      'CAUGHT_UP',
     ]);
 
     const later = await env.connect();
     await later.request(`AUTH ${bob.name} ${PASSWORD}`);
+    await later.caughtUp();
     expect(later.pushes).toHaveLength(0);
   });
 

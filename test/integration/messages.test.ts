@@ -64,7 +64,7 @@ describe('SEND', () => {
 });
 
 describe('offline delivery', () => {
-  it('keeps messages for an offline user and pushes them at the next AUTH, oldest first, before the answer, once', async () => {
+  it('keeps messages for an offline user and pushes them after the next AUTH, oldest first, in one batch, once', async () => {
     const alice = await env.user('alice');
     const bobName = uniqueName('bob');
     const setup = await env.connect();
@@ -74,14 +74,16 @@ describe('offline delivery', () => {
     }
     const bob = await env.connect();
     expect(await bob.request(`AUTH ${bobName} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
+    await bob.caughtUp();
     const messages = bob.log.filter((f) => f.event === 'MESSAGE').map((f) => f.message);
     expect(messages).toEqual(['message 1', 'message 2', 'message 3']);
-    // The three pushes came before the AUTH answer.
-    expect(bob.log.findIndex((f) => f.status === 'OK')).toBe(3);
+    // The three came in one frame.
+    expect(bob.raw.filter((frame) => frame.startsWith('{"event":"BATCH"'))).toHaveLength(1);
     expect(await bob.request('INBOX')).toEqual({ status: 'OK', data: [] });
 
     const again = await env.connect();
     await again.request(`AUTH ${bobName} ${PASSWORD}`);
+    await again.caughtUp();
     expect(again.pushes).toHaveLength(0);
   });
 });

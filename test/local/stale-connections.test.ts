@@ -87,6 +87,7 @@ describe('stale connections', () => {
     const back = await ChatClient.connect(endpoint.url);
     clients.push(back);
     await back.request(`AUTH ${bob} ${PASSWORD}`);
+    await back.caughtUp();
     expect(back.pushes.map((p) => p.message)).toEqual(['are you there?']);
     // The sender's own live connection was not touched by the clean-up.
     await back.request(`SEND ${alice.name} got it`);
@@ -104,6 +105,7 @@ describe('stale connections', () => {
     const back = await ChatClient.connect(endpoint.url);
     clients.push(back);
     await back.request(`AUTH ${bob} ${PASSWORD}`);
+    await back.caughtUp();
     expect(back.pushes.map((p) => p.message)).toEqual(['later']);
   });
 

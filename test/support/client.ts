@@ -18,6 +18,8 @@ const WAIT_MS = 10_000;
 export class ChatClient {
   readonly raw: string[] = [];
   readonly pushes: Frame[] = [];
+  /** CAUGHT_UP pushes (one per login, when its backlog is all sent), kept apart from the other pushes. */
+  readonly syncs: Frame[] = [];
   /** Every frame in arrival order, responses and pushes together. */
   readonly log: Frame[] = [];
   private readonly responses: Frame[] = [];
@@ -29,8 +31,13 @@ export class ChatClient {
       const text = data.toString();
       this.raw.push(text);
       const frame = ChatClient.parse(text);
-      this.log.push(frame);
-      (frame.event === undefined ? this.responses : this.pushes).push(frame);
+      // A BATCH frame carries several pushes, oldest first: the log and the push queue hold each on its own.
+      const frames = frame.event === 'BATCH' ? (frame.events as Frame[]) : [frame];
+      for (const one of frames) {
+        this.log.push(one);
+        if (one.event === 'CAUGHT_UP') this.syncs.push(one);
+        else (one.event === undefined ? this.responses : this.pushes).push(one);
+      }
       this.wake();
     });
     socket.on('close', (code) => {
@@ -97,6 +104,11 @@ export class ChatClient {
       const index = this.pushes.findIndex(match);
       return index === -1 ? undefined : this.pushes.splice(index, 1)[0];
     }, 'a push');
+  }
+
+  /** After AUTH: resolves once every waiting push has arrived (the service says so with CAUGHT_UP). */
+  caughtUp(): Promise<Frame> {
+    return this.until(() => this.syncs.shift(), 'CAUGHT_UP');
   }
 
   /** Resolves once the socket is closed, with its close code. */

@@ -16,6 +16,9 @@ describe('loadConfig', () => {
       uploadTtlSeconds: 900,
       maxUploadBytes: 100 * 1024 * 1024,
       s3PathStyle: false,
+      queueUrl: undefined,
+      maxGroupMembers: 1_000_000,
+      maxGroupsPerUser: 500,
     });
     expect(
       loadConfig({ AWS_REGION: 'r', TABLE_NAME: 't', AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }).s3PathStyle,

@@ -1,0 +1,165 @@
+/**
+ * Offline delivery, after AUTH has answered: everything that waited for the user is pushed to the connection that
+ * logged in, oldest first (one order by id across the inbox and every group), in frames of up to 32 KB.
+ * What waits: the inbox (private messages, and group messages handed over by a fan-out), and each group's log from
+ * the user's cursor up to this login's boundary (later messages reach the connection live).
+ * Progress is marked after every frame (inbox items deleted, each group's progress moved), so a worker stopped at its
+ * timeout, or a job retried, continues where the last frame ended and never starts again.
+ */
+import { mapLimit } from '../concurrency.js';
+import { CLOCK_SKEW_MS, markCaughtUp, readConnection } from '../data/connections.js';
+import { deleteInbox, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
+import { advanceGroupCursor, advanceProgress, readAccount } from '../data/users.js';
+import { idCeil } from '../ids.js';
+import { encodePush, type PushEvent } from '../protocol/replies.js';
+import { pushOne } from '../push/deliver.js';
+import { renderEvent } from '../push/render.js';
+import type { CatchUpJob } from '../queue/jobs.js';
+import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './frames.js';
+
+/** Items read per page of one source. */
+const PAGE = 100;
+
+export type CatchUpOutcome = 'done' | 'stopped' | 'continue';
+
+interface Item {
+  id: string;
+  /** Where it came from: the inbox, or a group's key. */
+  source: Source;
+  event: StoredEvent | undefined;
+}
+
+interface Source {
+  group: string | undefined;
+  after: string;
+  upTo: string;
+  buffer: Item[];
+  more: boolean;
+}
+
+async function fill(source: Source, user: string): Promise<void> {
+  if (source.buffer.length > 0 || !source.more) return;
+  if (source.group === undefined) {
+    const page = await inboxPage(user, source.after || undefined, PAGE);
+    source.buffer = page.waiting.map((w) => ({ id: w.id, source, event: w.event }));
+    source.more = page.more;
+  } else {
+    const page = await groupLogPage(source.group, source.after, source.upTo, PAGE);
+    source.buffer = page.events.map((event) => ({ id: event.id, source, event }));
+    source.more = page.more;
+  }
+  const last = source.buffer.at(-1);
+  if (last) source.after = last.id;
+}
+
+/**
+ * The next waiting item by id across all sources, or undefined when nothing is left. The same message can wait twice
+ * (in the group's log and, handed over by a fan-out, in the inbox): its copies come out together, as one.
+ */
+async function next(sources: Source[], user: string): Promise<Item[] | undefined> {
+  await Promise.all(sources.map((source) => fill(source, user)));
+  let best: string | undefined;
+  for (const source of sources) {
+    const head = source.buffer[0];
+    if (head && (best === undefined || head.id < best)) best = head.id;
+  }
+  if (best === undefined) return undefined;
+  return sources.flatMap((source) => (source.buffer[0]?.id === best ? [source.buffer.shift() as Item] : []));
+}
+
+function maxId(a: string, b: string | undefined): string {
+  return b !== undefined && b > a ? b : a;
+}
+
+function minId(a: string, b: string): string {
+  return b < a ? b : a;
+}
+
+/** Marks a pushed frame's items as delivered: inbox items go, each group's progress moves to its last item. */
+async function mark(user: string, items: readonly Item[]): Promise<void> {
+  const inbox = items.filter((item) => item.source.group === undefined).map((item) => item.id);
+  const progress = new Map<string, string>();
+  for (const item of items) if (item.source.group !== undefined) progress.set(item.source.group, item.id);
+  await Promise.all([
+    deleteInbox(user, inbox),
+    ...[...progress].map(([group, id]) => advanceProgress(user, group, id)),
+  ]);
+}
+
+export async function catchUp(
+  endpoint: string,
+  job: CatchUpJob,
+  deadline: number,
+  now: number,
+): Promise<CatchUpOutcome> {
+  const { user, connectionId, boundary } = job;
+  const stillBound = async () => {
+    const state = await readConnection(connectionId, now, true);
+    return state.user === user && state.boundary === boundary;
+  };
+  if (!(await stillBound())) return 'stopped';
+  const account = await readAccount(user, now, true);
+  const cursor = account.profile?.groupCursor ?? '';
+  const sources: Source[] = [
+    { group: undefined, after: '', upTo: '', buffer: [], more: true },
+    ...account.memberships.map((m) => ({
+      group: m.group,
+      after: maxId(maxId(cursor, m.from), m.progress),
+      upTo: boundary,
+      buffer: [],
+      more: true,
+    })),
+  ].filter((source) => source.group === undefined || source.after < boundary);
+  // The first page of every source at once; later pages as each runs dry.
+  await mapLimit(sources, 32, (source) => fill(source, user));
+
+  let frameItems: Item[] = [];
+  let framePushes: PushEvent[] = [];
+  let frameBytes = BATCH_OVERHEAD_BYTES;
+  const send = async (): Promise<boolean> => {
+    if (frameItems.length === 0) return true;
+    if (framePushes.length > 0) {
+      // Pushed only to the login it is for: an AUTH as someone else on this connection stops the catch-up.
+      if (!(await stillBound())) return false;
+      const outcome = await pushOne(endpoint, { connectionId, user }, frameOf(framePushes));
+      if (outcome === 'gone') return false;
+      if (outcome === 'failed') throw new Error('push failed during catch-up');
+    }
+    await mark(user, frameItems);
+    frameItems = [];
+    framePushes = [];
+    frameBytes = BATCH_OVERHEAD_BYTES;
+    return true;
+  };
+
+  for (;;) {
+    const copies = await next(sources, user);
+    if (!copies) break;
+    const stored = copies.find((copy) => copy.event !== undefined)?.event;
+    if (!stored) {
+      // The message no longer exists: nothing to push, but the pointer is done with.
+      frameItems.push(...copies);
+      continue;
+    }
+    const push = await renderEvent(stored, now);
+    const bytes = batchBytes(push);
+    if (framePushes.length > 0 && frameBytes + bytes > BATCH_FRAME_BYTES) {
+      if (!(await send())) return 'stopped';
+      if (Date.now() > deadline) return 'continue';
+    }
+    frameItems.push(...copies);
+    framePushes.push(push);
+    frameBytes += bytes;
+  }
+  if (!(await send())) return 'stopped';
+  // Everything made before this moment has reached the user: by this catch-up, or live, since the connection is
+  // still bound (checked just below). The boundary itself lies a little in the future (clock slack), so the cursor
+  // takes the earlier of the two, or a departure soon after could leave later messages behind it.
+  const reached = idCeil(Date.now() - CLOCK_SKEW_MS);
+  if (await markCaughtUp(connectionId, user, boundary)) {
+    await advanceGroupCursor(user, minId(reached, boundary));
+    // Tells the client its backlog is complete: everything from now on arrives live.
+    await pushOne(endpoint, { connectionId, user }, encodePush({ event: 'CAUGHT_UP', id: boundary }));
+  }
+  return 'done';
+}

@@ -1,0 +1,23 @@
+/**
+ * A private message or file: stored first (a failed store is never pushed), then pushed to every live device of the
+ * recipient; if none took it, it waits in their inbox for the next login.
+ */
+import type { Connection } from '../data/connections.js';
+import { type StoredEvent, storeDirectMessage } from '../data/messages.js';
+import { pushToAll } from '../push/deliver.js';
+import { renderEvent } from '../push/render.js';
+import { leaveWaiting } from './waiting.js';
+
+export async function deliverDirect(
+  endpoint: string,
+  fromKey: string,
+  toKey: string,
+  connections: readonly Connection[],
+  event: StoredEvent,
+  now: number,
+): Promise<void> {
+  const message = await storeDirectMessage(fromKey, toKey, event);
+  const push = await renderEvent(event, now);
+  if (connections.length > 0 && !(await pushToAll(endpoint, connections, push)).has(toKey)) return;
+  await leaveWaiting(endpoint, toKey, message, event, push, now);
+}

@@ -1,0 +1,84 @@
+/**
+ * A group message or file: stored once in the group's log, then pushed page by page to the members who are online.
+ * The request pushes the first page itself (a small group is done there); every further page is a job on the queue,
+ * and each job enqueues the page after it before pushing, so a large group's pages run side by side on the worker.
+ * Offline members are never read: their next login's catch-up reads the log from their cursor. Members who left
+ * after the message was made (their cursor may already be past it) get it in their inbox; see docs/DATA_MODEL.md.
+ */
+import { mapLimit } from '../concurrency.js';
+import { departuresAfter, presencePage } from '../data/groups.js';
+import { keys, prefixes } from '../data/keys.js';
+import { readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
+import { batchGet } from '../data/table.js';
+import { pushToAll } from '../push/deliver.js';
+import { renderEvent } from '../push/render.js';
+import { enqueue, type FanOutJob } from '../queue/jobs.js';
+import { leaveWaiting } from './waiting.js';
+
+/** Online connections pushed inside the sending request; more go to the worker. */
+export const INLINE_CONNECTIONS = 100;
+/** Online connections one worker job pushes (16 waves of 64 concurrent pushes). */
+export const PAGE_CONNECTIONS = 1000;
+
+export async function sendToGroup(
+  endpoint: string,
+  groupKey: string,
+  senderKey: string,
+  event: StoredEvent,
+  now: number,
+): Promise<void> {
+  await storeGroupMessage(groupKey, event);
+  const job: FanOutJob = { kind: 'fanout', group: groupKey, id: event.id, sender: senderKey, after: '' };
+  await fanOutPage(endpoint, job, event, INLINE_CONNECTIONS, now);
+}
+
+/** The user a presence sort key belongs to (`PRESENCE#<user>#<connection>`); undefined for the range's start. */
+function userOf(presenceKey: string): string | undefined {
+  if (!presenceKey.startsWith(prefixes.presence)) return undefined;
+  return presenceKey.slice(prefixes.presence.length).split('#')[0] || undefined;
+}
+
+/** Whether `user` falls in the users a page covers: after the previous page's last user, up to this page's last. */
+function inPage(user: string, after: string, next: string | undefined): boolean {
+  const low = userOf(after);
+  const high = next === undefined ? undefined : userOf(next);
+  return (low === undefined || user > low) && (high === undefined || user <= high);
+}
+
+/** Pushes one page of a stored group message. Enqueues the next page first when there is one. */
+export async function fanOutPage(
+  endpoint: string,
+  job: FanOutJob,
+  known: StoredEvent | undefined,
+  limit: number,
+  now: number,
+): Promise<void> {
+  const event = known ?? (await readGroupMessage(job.group, job.id));
+  if (!event) return; // never stored (the sender was told it failed), or deleted since
+  const page = await presencePage(job.group, job.after || undefined, limit, now);
+  if (page.next !== undefined) await enqueue({ ...job, after: page.next });
+
+  const push = await renderEvent(event, now);
+  const targets = page.connections.filter((c) => c.user !== job.sender);
+  // The departure marks are read after the page: whoever is missing from the page and left after the message was
+  // made has a mark by now (it is written before a device's copies are removed).
+  const [unreached, departed] = await Promise.all([
+    pushToAll(endpoint, targets, push),
+    departuresAfter(job.group, job.id),
+  ]);
+  const online = new Set(page.connections.map((c) => c.user));
+  const late = [...departed].filter(
+    (user) => user !== job.sender && !online.has(user) && inPage(user, job.after, page.next),
+  );
+  const candidates = [...new Set([...unreached, ...late])];
+  if (candidates.length === 0) return;
+
+  // Only those still members wait for it (a member who left the group meanwhile does not).
+  const memberships = await batchGet(
+    candidates.map((user) => keys.userGroup(user, job.group)),
+    true,
+  );
+  const members = memberships.map((item) => item.pk.slice(keys.user('').pk.length));
+  const message = keys.groupMessage(job.group, event.id);
+  await mapLimit(members, 16, (user) => leaveWaiting(endpoint, user, message, event, push, now));
+}

@@ -1,0 +1,25 @@
+/**
+ * A message no device of the recipient took waits in their inbox. The inbox item is written first and the
+ * recipient's devices are looked up again afterwards: a login that began meanwhile either finds the item when its
+ * catch-up reads the inbox, or is found here and pushed to (then the item goes). Nothing falls between the two.
+ */
+import { readUserConnections } from '../data/connections.js';
+import { deleteInbox, putInbox, type StoredEvent } from '../data/messages.js';
+import type { Key } from '../data/table.js';
+import type { PushEvent } from '../protocol/replies.js';
+import { pushToAll } from '../push/deliver.js';
+
+export async function leaveWaiting(
+  endpoint: string,
+  userKey: string,
+  message: Key,
+  event: StoredEvent,
+  push: PushEvent,
+  now: number,
+): Promise<void> {
+  await putInbox(userKey, message, event.id);
+  const connections = await readUserConnections(userKey, now);
+  if (connections.length === 0) return;
+  const unreached = await pushToAll(endpoint, connections, push);
+  if (!unreached.has(userKey)) await deleteInbox(userKey, [event.id]);
+}

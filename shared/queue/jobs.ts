@@ -1,0 +1,55 @@
+/**
+ * Work that runs off the request path, on the fan-out worker (lambdas/fan-out.ts), carried by one SQS queue:
+ *  - `fanout`: push one stored group message to one page of the group's online connections (and hand it to
+ *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
+ *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes.
+ * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
+ * locally.
+ */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { config, queueUrl } from '../config.js';
+
+export interface FanOutJob {
+  kind: 'fanout';
+  group: string;
+  /** The stored message's id. */
+  id: string;
+  /** The sender's key: none of their devices get the push. */
+  sender: string;
+  /** The presence key this page starts after. */
+  after: string;
+}
+
+export interface CatchUpJob {
+  kind: 'catchup';
+  user: string;
+  connectionId: string;
+  /** The login's boundary: the job stops if the connection is no longer bound to this very login. */
+  boundary: string;
+}
+
+export type Job = FanOutJob | CatchUpJob;
+
+export const sqs = new SQSClient({ region: config.region });
+
+export async function enqueue(job: Job): Promise<void> {
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(), MessageBody: JSON.stringify(job) }));
+}
+
+/** Reads a job from a queue message body; undefined for anything that is not one (it is then dropped). */
+export function parseJob(body: string): Job | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const job = value as Record<string, unknown>;
+  const text = (key: string) => typeof job[key] === 'string';
+  if (job.kind === 'fanout' && text('group') && text('id') && text('sender') && text('after'))
+    return job as unknown as FanOutJob;
+  if (job.kind === 'catchup' && text('user') && text('connectionId') && text('boundary'))
+    return job as unknown as CatchUpJob;
+  return undefined;
+}
