@@ -1,11 +1,13 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 import { ChatApi } from './api.js';
 import type { ObrolSettings } from './config.js';
 import { ObrolFunction } from './function.js';
+import { JobQueue } from './jobs.js';
 import { Storage } from './storage.js';
 
 /** Where presigned POST uploads land; an ObjectCreated event under it starts file delivery. */
@@ -27,11 +29,17 @@ export const FILE_UPLOADED_TIMEOUT = Duration.seconds(30);
  */
 export const DEFAULT_ROUTE_MEMORY_MB = 1024;
 
+/**
+ * 60 s for the fan-out worker: a page of 1,000 pushes takes a few seconds, and a catch-up pushes for as long as its
+ * time allows (stopping 10 s before the end and re-enqueueing itself), so a longer timeout only means fewer jobs.
+ */
+export const FAN_OUT_TIMEOUT = Duration.seconds(60);
+
 export interface ObrolStackProps extends StackProps {
   readonly settings: ObrolSettings;
 }
 
-/** The whole service: stateful storage, four stateless functions, the WebSocket API, and the grants between them. */
+/** The whole service: stateful storage, the job queue, five stateless functions, the WebSocket API, and the grants between them. */
 export class ObrolStack extends Stack {
   constructor(scope: Construct, id: string, props: ObrolStackProps) {
     super(scope, id, props);
@@ -43,6 +51,11 @@ export class ObrolStack extends Stack {
       fileRetentionDays: settings.fileRetentionDays,
     });
     const { table, bucket } = storage;
+    const jobs = new JobQueue(this, 'JobQueue', {
+      workerTimeout: FAN_OUT_TIMEOUT,
+      removalPolicy: settings.removalPolicy,
+    });
+    const queueEnv = { QUEUE_URL: jobs.queue.queueUrl };
 
     const tableEnv = { TABLE_NAME: table.tableName };
     const fileEnv = {
@@ -66,7 +79,12 @@ export class ObrolStack extends Stack {
     const defaultRoute = new ObrolFunction(this, 'DefaultRoute', {
       entryName: 'default',
       description: 'obrol $default: every protocol command, answered through the route response',
-      environment: { ...tableEnv, ...fileEnv, UPLOAD_TTL_SECONDS: String(settings.uploadTtlSeconds) },
+      environment: {
+        ...tableEnv,
+        ...fileEnv,
+        ...queueEnv,
+        UPLOAD_TTL_SECONDS: String(settings.uploadTtlSeconds),
+      },
       memorySize: DEFAULT_ROUTE_MEMORY_MB,
       removalPolicy,
     });
@@ -83,10 +101,20 @@ export class ObrolStack extends Stack {
     const fileUploaded = new ObrolFunction(this, 'FileUploaded', {
       entryName: 'file-uploaded',
       description: 'obrol file delivery: announces a finished upload to its room',
-      environment: { ...tableEnv, ...fileEnv, CALLBACK_URL: api.callbackUrl },
+      environment: { ...tableEnv, ...fileEnv, ...queueEnv, CALLBACK_URL: api.callbackUrl },
       timeout: FILE_UPLOADED_TIMEOUT,
       removalPolicy,
     });
+    const fanOut = new ObrolFunction(this, 'FanOut', {
+      entryName: 'fan-out',
+      description:
+        'obrol fan-out worker: pushes large groups page by page and delivers what waited after AUTH',
+      environment: { ...tableEnv, ...fileEnv, ...queueEnv, CALLBACK_URL: api.callbackUrl },
+      timeout: FAN_OUT_TIMEOUT,
+      removalPolicy,
+    });
+    // Up to ten jobs per invocation; a failed job is reported alone and retried alone.
+    fanOut.addEventSource(new SqsEventSource(jobs.queue, { batchSize: 10, reportBatchItemFailures: true }));
 
     // Least privilege: each function gets exactly the table and object actions its handler calls.
     const tableActions = (...actions: string[]) =>
@@ -119,7 +147,15 @@ export class ObrolStack extends Stack {
       tableActions('GetItem', 'DeleteItem', 'Query', 'BatchWriteItem', 'UpdateItem'),
     );
     defaultRoute.addToRolePolicy(
-      tableActions('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'),
+      tableActions(
+        'GetItem',
+        'PutItem',
+        'UpdateItem',
+        'DeleteItem',
+        'Query',
+        'BatchWriteItem',
+        'BatchGetItem',
+      ),
     );
     // $default writes inline files under files/, signs POST forms for uploads/ (S3 checks the signer's
     // s3:PutObject when the browser posts the form) and signs download links for files of either kind.
@@ -127,12 +163,36 @@ export class ObrolStack extends Stack {
     objectActions(defaultRoute, 'SignUploads', ['PutObject'], [UPLOADS_PREFIX]);
     objectActions(defaultRoute, 'SignDownloads', ['GetObject'], [FILES_PREFIX, UPLOADS_PREFIX]);
     fileUploaded.addToRolePolicy(
-      tableActions('GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem'),
+      tableActions(
+        'GetItem',
+        'PutItem',
+        'UpdateItem',
+        'Query',
+        'BatchWriteItem',
+        'DeleteItem',
+        'BatchGetItem',
+      ),
     );
+    fanOut.addToRolePolicy(
+      tableActions(
+        'GetItem',
+        'PutItem',
+        'UpdateItem',
+        'Query',
+        'BatchWriteItem',
+        'DeleteItem',
+        'BatchGetItem',
+      ),
+    );
+    // The worker signs download links for files in the backlog it delivers.
+    objectActions(fanOut, 'SignDownloads', ['GetObject'], [UPLOADS_PREFIX, FILES_PREFIX]);
+    // Every function that sends messages or pushes may enqueue jobs; only the worker consumes them.
+    for (const fn of [defaultRoute, fileUploaded, fanOut]) jobs.queue.grantSendMessages(fn);
     // File delivery only signs download links: the upload stays where the browser put it (size comes in the event).
     objectActions(fileUploaded, 'SignDownloads', ['GetObject'], [UPLOADS_PREFIX, FILES_PREFIX]);
     api.grantManageConnections(defaultRoute);
     api.grantManageConnections(fileUploaded);
+    api.grantManageConnections(fanOut);
 
     bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(fileUploaded), {
       prefix: UPLOADS_PREFIX,
@@ -160,5 +220,7 @@ export class ObrolStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'JobQueueUrl', { value: jobs.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: jobs.deadLetterQueue.queueUrl });
   }
 }

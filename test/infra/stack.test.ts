@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MEMORY_MB, RUNTIME } from '../../infra/function.js';
+import { MAX_RECEIVE_COUNT } from '../../infra/jobs.js';
 import { DEFAULT_ROUTE_MEMORY_MB } from '../../infra/stack.js';
 import { TABLE_SCHEMA } from '../../shared/data/schema.js';
 import { actionsOf, build, functionId, functionProps, roleStatements, type Statement } from './app.js';
@@ -26,7 +27,16 @@ const fns = {
   disconnect: functionId(template, 'obrol $disconnect'),
   default: functionId(template, 'obrol $default'),
   fileUploaded: functionId(template, 'obrol file delivery'),
+  fanOut: functionId(template, 'obrol fan-out worker'),
 };
+const queues = template.findResources('AWS::SQS::Queue');
+const dlqId = Object.entries(queues).find(
+  ([, r]) => r.Properties?.RedrivePolicy === undefined,
+)?.[0] as string;
+const queueId = Object.entries(queues).find(
+  ([, r]) => r.Properties?.RedrivePolicy !== undefined,
+)?.[0] as string;
+const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
 
 const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
 const objects = (prefix: string) => ({
@@ -64,9 +74,9 @@ function grants(fn: string): Record<string, string[]> {
 const on = (...rs: unknown[]) => rs.map((r) => JSON.stringify(r)).sort();
 
 describe('Lambda functions', () => {
-  it('has exactly the four handlers', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 5); // + aws-cdk-lib's bucket notifications handler
-    expect(Object.values(fns)).toHaveLength(4);
+  it('has exactly the five handlers', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 6); // + aws-cdk-lib's bucket notifications handler
+    expect(Object.values(fns)).toHaveLength(5);
   });
 
   it.each(Object.entries(fns))(
@@ -84,11 +94,12 @@ describe('Lambda functions', () => {
     },
   );
 
-  it('gives the WebSocket routes 10 s and file delivery 30 s', () => {
+  it('gives the WebSocket routes 10 s, file delivery 30 s and the fan-out worker 60 s', () => {
     expect(functionProps(template, fns.connect).Timeout).toBe(10);
     expect(functionProps(template, fns.disconnect).Timeout).toBe(10);
     expect(functionProps(template, fns.default).Timeout).toBe(10);
     expect(functionProps(template, fns.fileUploaded).Timeout).toBe(30);
+    expect(functionProps(template, fns.fanOut).Timeout).toBe(60);
   });
 
   it.each(Object.entries(fns))('%s logs to its own log group with a retention', (_, id) => {
@@ -142,25 +153,36 @@ describe('Lambda functions', () => {
       TABLE_NAME: { Ref: tableId },
       NODE_OPTIONS: '--enable-source-maps',
     });
+    const queueUrl = { Ref: queueId };
     expect(env(fns.default)).toEqual({
       TABLE_NAME: { Ref: tableId },
       BUCKET_NAME: { Ref: bucketId },
       FILE_URL_TTL_SECONDS: '3600',
       UPLOAD_TTL_SECONDS: '900',
       MAX_UPLOAD_BYTES: '104857600',
+      QUEUE_URL: queueUrl,
       NODE_OPTIONS: '--enable-source-maps',
     });
-    expect(env(fns.fileUploaded)).toEqual({
+    const delivery = {
       TABLE_NAME: { Ref: tableId },
       BUCKET_NAME: { Ref: bucketId },
       FILE_URL_TTL_SECONDS: '3600',
       MAX_UPLOAD_BYTES: '104857600',
+      QUEUE_URL: queueUrl,
       CALLBACK_URL: callbackUrl,
       NODE_OPTIONS: '--enable-source-maps',
-    });
+    };
+    expect(env(fns.fileUploaded)).toEqual(delivery);
+    expect(env(fns.fanOut)).toEqual(delivery);
     for (const id of Object.values(fns)) expect(env(id)).not.toHaveProperty('AWS_REGION');
   });
 });
+
+const sendJobs = {
+  'sqs:GetQueueAttributes': on(queueArn),
+  'sqs:GetQueueUrl': on(queueArn),
+  'sqs:SendMessage': on(queueArn),
+};
 
 describe('least privilege', () => {
   it('$connect may only put items in the table', () => {
@@ -187,8 +209,9 @@ describe('least privilege', () => {
     expect(g['dynamodb:Query']).toEqual(on(tableArn));
   });
 
-  it('$default: table, writes to files/, signed uploads to uploads/, signed links to both, @connections POST', () => {
+  it('$default: table, writes to files/, signed uploads to uploads/, signed links to both, @connections POST, jobs', () => {
     expect(grants(fns.default)).toEqual({
+      'dynamodb:BatchGetItem': on(tableArn),
       'dynamodb:BatchWriteItem': on(tableArn),
       'dynamodb:DeleteItem': on(tableArn),
       'dynamodb:GetItem': on(tableArn),
@@ -198,24 +221,42 @@ describe('least privilege', () => {
       's3:GetObject': on(objects('files/'), objects('uploads/')),
       's3:PutObject': on(objects('files/'), objects('uploads/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),
+      ...sendJobs,
       'logs:CreateLogStream': expect.any(Array),
       'logs:PutLogEvents': expect.any(Array),
     });
   });
 
-  it('file delivery: table, signed links to uploads/ and files/, @connections POST, no S3 writes', () => {
-    expect(grants(fns.fileUploaded)).toEqual({
-      'dynamodb:BatchWriteItem': on(tableArn),
-      'dynamodb:DeleteItem': on(tableArn),
-      'dynamodb:GetItem': on(tableArn),
-      'dynamodb:PutItem': on(tableArn),
-      'dynamodb:Query': on(tableArn),
-      'dynamodb:UpdateItem': on(tableArn),
-      's3:GetObject': on(objects('files/'), objects('uploads/')),
-      'execute-api:ManageConnections': on(connectionsArn('POST')),
-      'logs:CreateLogStream': expect.any(Array),
-      'logs:PutLogEvents': expect.any(Array),
+  const delivery = {
+    'dynamodb:BatchGetItem': on(tableArn),
+    'dynamodb:BatchWriteItem': on(tableArn),
+    'dynamodb:DeleteItem': on(tableArn),
+    'dynamodb:GetItem': on(tableArn),
+    'dynamodb:PutItem': on(tableArn),
+    'dynamodb:Query': on(tableArn),
+    'dynamodb:UpdateItem': on(tableArn),
+    's3:GetObject': on(objects('files/'), objects('uploads/')),
+    'execute-api:ManageConnections': on(connectionsArn('POST')),
+    'logs:CreateLogStream': expect.any(Array),
+    'logs:PutLogEvents': expect.any(Array),
+  };
+
+  it('file delivery: table, signed links to uploads/ and files/, @connections POST, jobs, no S3 writes', () => {
+    expect(grants(fns.fileUploaded)).toEqual({ ...delivery, ...sendJobs });
+  });
+
+  it('fan-out worker: what file delivery may, and consuming the job queue (only the worker may)', () => {
+    expect(grants(fns.fanOut)).toEqual({
+      ...delivery,
+      ...sendJobs,
+      'sqs:ChangeMessageVisibility': on(queueArn),
+      'sqs:DeleteMessage': on(queueArn),
+      'sqs:GetQueueAttributes': on(queueArn),
+      'sqs:GetQueueUrl': on(queueArn),
+      'sqs:ReceiveMessage': on(queueArn),
     });
+    for (const fn of [fns.connect, fns.disconnect, fns.default, fns.fileUploaded])
+      expect(grants(fn)).not.toHaveProperty('sqs:ReceiveMessage');
   });
 
   it('no statement anywhere allows a wildcard action, and no function role has a managed policy', () => {
@@ -408,6 +449,41 @@ describe('WebSocket API', () => {
     template.hasResource('AWS::ApiGatewayV2::Stage', {
       DependsOn: [Match.stringLikeRegexp('AccountSettings')],
     });
+  });
+});
+
+describe('job queue', () => {
+  it('feeds the fan-out worker ten jobs at a time, with partial batch failures', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fns.fanOut },
+      EventSourceArn: queueArn,
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('parks a job tried five times in the dead-letter queue, hides a job 6x the worker timeout, TLS only', () => {
+    expect(MAX_RECEIVE_COUNT).toBe(5);
+    expect(resources[queueId]?.Properties).toMatchObject({
+      VisibilityTimeout: 360,
+      MessageRetentionPeriod: 4 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    expect(resources[dlqId]?.Properties).toMatchObject({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
+    for (const id of [queueId, dlqId]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
   });
 });
 
