@@ -27,6 +27,11 @@ export interface RuntimeOptions {
   /** Keep data on disk here instead of in memory. */
   dataDir?: string;
   idleTimeoutMs?: number;
+  /**
+   * Fault injection for tests: given the gateway's @connections endpoint, returns the one the handlers push to
+   * (a proxy in front of it that can hang or fail chosen pushes).
+   */
+  pushEndpoint?: (gatewayCallbackUrl: string) => Promise<string>;
 }
 
 const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
@@ -119,7 +124,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stage: options.stage ?? 'local',
     idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60 * 1000,
     routes: async (callbackUrl) => {
-      env.CALLBACK_URL = callbackUrl;
+      env.CALLBACK_URL = options.pushEndpoint ? await options.pushEndpoint(callbackUrl) : callbackUrl;
       const [connect, disconnect, fallback, uploaded, fanOut] = await Promise.all([
         import('../lambdas/connect.js'),
         import('../lambdas/disconnect.js'),

@@ -19,5 +19,6 @@ export async function deliverDirect(
   const message = await storeDirectMessage(fromKey, toKey, event);
   const push = await renderEvent(event, now);
   if (connections.length > 0 && !(await pushToAll(endpoint, connections, push)).has(toKey)) return;
-  await leaveWaiting(endpoint, toKey, message, event, push, now);
+  const tried = new Set(connections.map((c) => c.connectionId));
+  await leaveWaiting(endpoint, toKey, message, event, push, now, tried);
 }

@@ -80,5 +80,6 @@ export async function fanOutPage(
   );
   const members = memberships.map((item) => item.pk.slice(keys.user('').pk.length));
   const message = keys.groupMessage(job.group, event.id);
-  await mapLimit(members, 16, (user) => leaveWaiting(endpoint, user, message, event, push, now));
+  const tried = new Set(targets.map((c) => c.connectionId));
+  await mapLimit(members, 16, (user) => leaveWaiting(endpoint, user, message, event, push, now, tried));
 }

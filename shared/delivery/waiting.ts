@@ -16,9 +16,11 @@ export async function leaveWaiting(
   event: StoredEvent,
   push: PushEvent,
   now: number,
+  tried: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   await putInbox(userKey, message, event.id);
-  const connections = await readUserConnections(userKey, now);
+  // Devices already tried for this message are not tried again (a hung one would only hang again).
+  const connections = (await readUserConnections(userKey, now)).filter((c) => !tried.has(c.connectionId));
   if (connections.length === 0) return;
   const unreached = await pushToAll(endpoint, connections, push);
   if (!unreached.has(userKey)) await deleteInbox(userKey, [event.id]);

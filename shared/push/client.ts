@@ -46,6 +46,8 @@ export function managementClient(endpoint: string): ApiGatewayManagementApiClien
       requestHandler: {
         connectionTimeout: PUSH_LIMITS.connectionTimeoutMs,
         requestTimeout: PUSH_LIMITS.requestTimeoutMs,
+        // Without this the SDK only logs a warning when the request timeout passes, and keeps waiting.
+        throwOnRequestTimeout: true,
         httpAgent: agent,
         httpsAgent: agent,
       },
