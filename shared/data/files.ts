@@ -67,15 +67,20 @@ export async function markUploaded(id: string, size: number, sentAt: string): Pr
   }
 }
 
-/** Undoes markUploaded when delivery failed, so the retried S3 event delivers the file. */
-export async function markPending(id: string): Promise<void> {
-  await db.send(
+/**
+ * Undoes markUploaded when delivery failed, so the retried S3 event delivers the file. Returns how many deliveries
+ * of this upload have failed so far.
+ */
+export async function markPending(id: string): Promise<number> {
+  const { Attributes } = await db.send(
     new UpdateCommand({
       TableName: TABLE,
       Key: keys.file(id),
-      UpdateExpression: 'SET #status = :uploading',
+      UpdateExpression: 'SET #status = :uploading ADD failures :one',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':uploading': 'uploading' },
+      ExpressionAttributeValues: { ':uploading': 'uploading', ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
     }),
   );
+  return Number(Attributes?.failures ?? 1);
 }

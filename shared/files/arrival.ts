@@ -16,6 +16,9 @@ import { fileEvent } from './transfer.js';
 
 export type Arrival = 'delivered' | 'ignored' | 'too_large';
 
+/** How often S3 invokes the function for one event (once, and two retries), and so the local front door too. */
+export const S3_EVENT_ATTEMPTS = 3;
+
 export async function fileArrived(
   key: string,
   size: number,
@@ -48,8 +51,11 @@ export async function fileArrived(
       await deliverDirect(endpoint, file.from, file.to, recipient.connections, fileEvent(file), now);
     }
   } catch (error) {
-    // Hand it back to S3's retry of this event, rather than lose it.
-    await markPending(id);
+    // Hand it back to S3's retry of this event, rather than lose it. S3 tries an event three times: after the
+    // last, the sender is told the file did not go (they may send it again).
+    if ((await markPending(id)) >= S3_EVENT_ATTEMPTS) {
+      await pushToAll(endpoint, sender.connections, { event: 'FILE_FAILED', id, reason: 'internal_error' });
+    }
     throw error;
   }
   const to = file.group !== undefined ? { group: String(file.groupName) } : { to: String(file.toName) };

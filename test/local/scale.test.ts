@@ -5,7 +5,7 @@
  * directly (test/support/seed.ts) in the shapes the commands write.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { hashPassword } from '../../shared/auth/password.js';
 import { keys } from '../../shared/data/keys.js';
@@ -14,6 +14,9 @@ import { ChatClient, type Frame } from '../support/client.js';
 import { PASSWORD, uniqueName } from '../support/endpoint.js';
 import { type PushProxy, startPushProxy } from '../support/push-proxy.js';
 import { type Seeder, seeder } from '../support/seed.js';
+
+// Seeding thousands of items and delivering thousands of messages on a shared 2-core machine takes a while.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 let runtime: Runtime;
 let proxy: PushProxy;
@@ -79,7 +82,7 @@ async function connectionsOf(name: string): Promise<string[]> {
 
 /** Every push a client got after its AUTH until CAUGHT_UP, BATCH frames unpacked. */
 async function backlogOf(client: ChatClient): Promise<Frame[]> {
-  await client.caughtUp();
+  await client.caughtUp(120_000);
   return client.pushes.splice(0);
 }
 

@@ -66,8 +66,8 @@ export class ChatClient {
     for (const wake of waiters) wake();
   }
 
-  async until<T>(take: () => T | undefined, what: string): Promise<T> {
-    const deadline = Date.now() + WAIT_MS;
+  async until<T>(take: () => T | undefined, what: string, waitMs = WAIT_MS): Promise<T> {
+    const deadline = Date.now() + waitMs;
     for (;;) {
       const value = take();
       if (value !== undefined) return value;
@@ -107,8 +107,8 @@ export class ChatClient {
   }
 
   /** After AUTH: resolves once every waiting push has arrived (the service says so with CAUGHT_UP). */
-  caughtUp(): Promise<Frame> {
-    return this.until(() => this.syncs.shift(), 'CAUGHT_UP');
+  caughtUp(waitMs = WAIT_MS): Promise<Frame> {
+    return this.until(() => this.syncs.shift(), 'CAUGHT_UP', waitMs);
   }
 
   /** Resolves once the socket is closed, with its close code. */
