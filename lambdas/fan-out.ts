@@ -1,15 +1,15 @@
 /**
  * The fan-out worker, fed by the job queue: pushes large groups' messages page by page, and delivers what waited
  * for a user after their AUTH (shared/queue/jobs.ts names both jobs). Records run side by side; a record that fails
- * is reported back (partial batch failure) so SQS retries it alone, and after five tries parks it in the
- * dead-letter queue. Both jobs mark their progress as they go, so a retry continues rather than starts over.
+ * is reported back (partial batch failure) so SQS retries it alone — after a short back-off the worker sets, not the
+ * queue's long visibility timeout — and after five tries parks it in the dead-letter queue. Both jobs mark their progress as they go, so a retry continues rather than starts over.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { catchUp } from '../shared/delivery/catchup.js';
+import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
 import { log } from '../shared/log.js';
 import { callbackUrl } from '../shared/push/client.js';
-import { enqueue, parseJob } from '../shared/queue/jobs.js';
+import { enqueue, parseJob, retryDelaySeconds, retryLater } from '../shared/queue/jobs.js';
 
 /** Time kept back from the function's timeout: a catch-up stops pushing and re-enqueues itself before it. */
 const SAFETY_MS = 10_000;
@@ -32,11 +32,20 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
   const endpoint = callbackUrl(undefined, undefined);
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
   const outcomes = await Promise.allSettled(event.Records.map((record) => run(record, endpoint, deadline)));
-  const batchItemFailures = event.Records.flatMap((record, i) => {
-    const outcome = outcomes[i];
-    if (outcome?.status !== 'rejected') return [];
-    log.error('job failed', { messageId: record.messageId, error: outcome.reason });
-    return [{ itemIdentifier: record.messageId }];
-  });
-  return { batchItemFailures };
+  const failed = event.Records.filter((_, i) => outcomes[i]?.status === 'rejected');
+  await Promise.all(
+    failed.map(async (record) => {
+      const outcome = outcomes[event.Records.indexOf(record)];
+      const error = outcome?.status === 'rejected' ? outcome.reason : undefined;
+      if (!(error instanceof LeaseHeld)) log.error('job failed', { messageId: record.messageId, error });
+      const delay =
+        error instanceof LeaseHeld
+          ? error.retryInSeconds
+          : retryDelaySeconds(Number(record.attributes.ApproximateReceiveCount ?? 1));
+      await retryLater(record.receiptHandle, delay).catch((e: unknown) =>
+        log.warn('could not schedule a job retry', { messageId: record.messageId, error: e }),
+      );
+    }),
+  );
+  return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
 }

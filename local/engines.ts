@@ -87,7 +87,8 @@ export async function ensureBucket(endpoint: string, region: string, bucket: str
 
 /**
  * The job queue and its dead-letter queue, as the CDK stack declares them: a job tried five times without success
- * is parked in the dead-letter queue. The visibility timeout is short locally, so a failed job comes back soon.
+ * is parked in the dead-letter queue. The visibility timeout exceeds the local worker's 20 s timeout, as AWS asks
+ * of a Lambda consumer; a failed job comes back sooner because the worker asks for it (shared/queue/jobs.ts).
  */
 export async function ensureQueues(
   endpoint: string,
@@ -107,7 +108,7 @@ export async function ensureQueues(
     new CreateQueueCommand({
       QueueName: name,
       Attributes: {
-        VisibilityTimeout: '5',
+        VisibilityTimeout: '30',
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadArn, maxReceiveCount: 5 }),
       },
     }),

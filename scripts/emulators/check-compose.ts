@@ -14,6 +14,7 @@ export const COMPOSE_FILE = join(ROOT, 'docker-compose.localstack.yml');
 export const REQUIRED_SERVICES = [
   'dynamodb',
   's3',
+  'sqs',
   'apigateway',
   'apigatewayv2',
   'lambda',

@@ -183,7 +183,7 @@ async function main(): Promise<number> {
       async () => {
         report = await health();
         const services = report?.services ?? {};
-        return READY.has(services.dynamodb ?? '') && READY.has(services.s3 ?? '');
+        return ['dynamodb', 's3', 'sqs'].every((name) => READY.has(services[name] ?? ''));
       },
       { timeoutMs: 180_000 },
     );

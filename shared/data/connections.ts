@@ -43,6 +43,9 @@ export interface ConnectionState {
   boundary: string | undefined;
   /** Whether this login's catch-up has delivered everything up to `boundary`. */
   caughtUp: boolean;
+  /** The catch-up run that holds this connection now, if any (see takeCatchUpLease), and until when (ms). */
+  lease: string | undefined;
+  leaseUntil: number;
 }
 
 export function liveConnections<T extends { expiresAt: number }>(items: T[], now: number): T[] {
@@ -75,6 +78,8 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     expiresAt: epochSeconds(now + CONNECTION_LIFETIME_MS),
     boundary: undefined,
     caughtUp: false,
+    lease: undefined,
+    leaseUntil: 0,
   };
   if (!item) return fallback;
   const expiresAt = Number(item.expiresAt);
@@ -86,6 +91,8 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     expiresAt,
     boundary: typeof item.boundary === 'string' ? item.boundary : undefined,
     caughtUp: item.caughtUp === true,
+    lease: typeof item.lease === 'string' && Number(item.leaseUntil) > now ? item.lease : undefined,
+    leaseUntil: Number(item.leaseUntil ?? 0),
   };
 }
 
@@ -150,7 +157,7 @@ export async function bindConnection(
       TableName: TABLE,
       Key: keys.connection(connectionId),
       UpdateExpression:
-        'SET #user = :user, username = :username, expiresAt = :expiresAt, boundary = :boundary, caughtUp = :no',
+        'SET #user = :user, username = :username, expiresAt = :expiresAt, boundary = :boundary, caughtUp = :no REMOVE lease, leaseUntil',
       ExpressionAttributeNames: { '#user': 'user' },
       ExpressionAttributeValues: {
         ':user': user,
@@ -164,17 +171,21 @@ export async function bindConnection(
   return boundary;
 }
 
-/** Records that this login's catch-up is complete, if the connection is still bound to the same login. */
-export async function markCaughtUp(connectionId: string, user: string, boundary: string): Promise<boolean> {
+/** Runs an update that holds only while the connection is bound to this very login; false when it is not. */
+async function updateLogin(
+  connectionId: string,
+  login: { user: string; boundary: string },
+  update: { expression: string; condition?: string; values?: Record<string, unknown> },
+): Promise<boolean> {
   try {
     await db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.connection(connectionId),
-        UpdateExpression: 'SET caughtUp = :yes',
-        ConditionExpression: '#user = :user AND boundary = :boundary',
+        UpdateExpression: update.expression,
+        ConditionExpression: `#user = :user AND boundary = :boundary${update.condition ? ` AND (${update.condition})` : ''}`,
         ExpressionAttributeNames: { '#user': 'user' },
-        ExpressionAttributeValues: { ':yes': true, ':user': user, ':boundary': boundary },
+        ExpressionAttributeValues: { ':user': login.user, ':boundary': login.boundary, ...update.values },
       }),
     );
     return true;
@@ -182,6 +193,46 @@ export async function markCaughtUp(connectionId: string, user: string, boundary:
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/**
+ * One catch-up run at a time per login: SQS may hand the same job out twice (at-least-once delivery), and a run
+ * holds the connection until `until` (its own deadline). Returns false while another run holds it.
+ */
+export function takeCatchUpLease(
+  connectionId: string,
+  login: { user: string; boundary: string },
+  run: string,
+  now: number,
+  until: number,
+): Promise<boolean> {
+  return updateLogin(connectionId, login, {
+    expression: 'SET lease = :run, leaseUntil = :until',
+    condition: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR lease = :run',
+    values: { ':run': run, ':until': until, ':now': now },
+  });
+}
+
+/** Lets the next run of this login's catch-up (its continuation) take the connection at once. */
+export function releaseCatchUpLease(
+  connectionId: string,
+  login: { user: string; boundary: string },
+  run: string,
+) {
+  return updateLogin(connectionId, login, {
+    expression: 'REMOVE lease, leaseUntil',
+    condition: 'lease = :run',
+    values: { ':run': run },
+  });
+}
+
+/** Records that this login's catch-up is complete, if the connection is still bound to the same login. */
+export function markCaughtUp(connectionId: string, user: string, boundary: string): Promise<boolean> {
+  return updateLogin(
+    connectionId,
+    { user, boundary },
+    { expression: 'SET caughtUp = :yes REMOVE lease, leaseUntil', values: { ':yes': true } },
+  );
 }
 
 /** Publishes a user's live connections into one more group (GROUP_CREATE, GROUP_JOIN). */
@@ -236,7 +287,7 @@ export async function unbindConnection(
         new UpdateCommand({
           TableName: TABLE,
           Key: keys.connection(connectionId),
-          UpdateExpression: 'REMOVE #user, username, boundary, caughtUp',
+          UpdateExpression: 'REMOVE #user, username, boundary, caughtUp, lease, leaseUntil',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#user': 'user' },
         }),

@@ -6,8 +6,16 @@
  * Progress is marked after every frame (inbox items deleted, each group's progress moved), so a worker stopped at its
  * timeout, or a job retried, continues where the last frame ended and never starts again.
  */
+
+import { randomUUID } from 'node:crypto';
 import { mapLimit } from '../concurrency.js';
-import { CLOCK_SKEW_MS, markCaughtUp, readConnection } from '../data/connections.js';
+import {
+  CLOCK_SKEW_MS,
+  markCaughtUp,
+  readConnection,
+  releaseCatchUpLease,
+  takeCatchUpLease,
+} from '../data/connections.js';
 import { deleteInbox, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
 import { advanceGroupCursor, advanceProgress, readAccount } from '../data/users.js';
 import { idCeil } from '../ids.js';
@@ -20,7 +28,18 @@ import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './
 /** Items read per page of one source. */
 const PAGE = 100;
 
+/** A run stops pushing at its deadline; its hold on the connection lasts this much longer (its last frame). */
+const LEASE_SLACK_MS = 10_000;
+
 export type CatchUpOutcome = 'done' | 'stopped' | 'continue';
+
+/** Thrown when another run of the same catch-up is under way: the job is retried once that run's hold ends. */
+export class LeaseHeld extends Error {
+  override name = 'LeaseHeld';
+  constructor(readonly retryInSeconds: number) {
+    super('another run of this catch-up holds the connection');
+  }
+}
 
 interface Item {
   id: string;
@@ -93,11 +112,38 @@ export async function catchUp(
   now: number,
 ): Promise<CatchUpOutcome> {
   const { user, connectionId, boundary } = job;
+  const login = { user, boundary };
+  const start = await readConnection(connectionId, now, true);
+  if (start.user !== user || start.boundary !== boundary || start.caughtUp) return 'stopped';
+  // Another run of this job (SQS delivers at least once) holds it: this copy comes back later.
+  const run = randomUUID();
+  const leaseUntil = deadline + LEASE_SLACK_MS;
+  if (!(await takeCatchUpLease(connectionId, login, run, Date.now(), leaseUntil))) {
+    const held = await readConnection(connectionId, Date.now(), true);
+    throw new LeaseHeld(Math.max(1, Math.ceil((held.leaseUntil - Date.now()) / 1000)));
+  }
+  try {
+    return await deliver(endpoint, job, deadline, now, run);
+  } catch (error) {
+    // A failed run lets the retry in at once; a run killed outright holds on until its lease ends.
+    await releaseCatchUpLease(connectionId, login, run).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function deliver(
+  endpoint: string,
+  job: CatchUpJob,
+  deadline: number,
+  now: number,
+  run: string,
+): Promise<CatchUpOutcome> {
+  const { user, connectionId, boundary } = job;
+  const login = { user, boundary };
   const stillBound = async () => {
-    const state = await readConnection(connectionId, now, true);
-    return state.user === user && state.boundary === boundary;
+    const state = await readConnection(connectionId, Date.now(), true);
+    return state.user === user && state.boundary === boundary && state.lease === run;
   };
-  if (!(await stillBound())) return 'stopped';
   const account = await readAccount(user, now, true);
   const cursor = account.profile?.groupCursor ?? '';
   const sources: Source[] = [
@@ -145,7 +191,10 @@ export async function catchUp(
     const bytes = batchBytes(push);
     if (framePushes.length > 0 && frameBytes + bytes > BATCH_FRAME_BYTES) {
       if (!(await send())) return 'stopped';
-      if (Date.now() > deadline) return 'continue';
+      if (Date.now() > deadline) {
+        await releaseCatchUpLease(connectionId, login, run);
+        return 'continue';
+      }
     }
     frameItems.push(...copies);
     framePushes.push(push);

@@ -6,7 +6,7 @@
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { config, queueUrl } from '../config.js';
 
 export interface FanOutJob {
@@ -34,6 +34,25 @@ export const sqs = new SQSClient({ region: config.region });
 
 export async function enqueue(job: Job): Promise<void> {
   await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(), MessageBody: JSON.stringify(job) }));
+}
+
+/**
+ * Brings a failed job back after `seconds` rather than the queue's visibility timeout (six times the worker's
+ * timeout): a transient failure is retried soon, with a back-off that grows with each receive.
+ */
+export async function retryLater(receiptHandle: string, seconds: number): Promise<void> {
+  await sqs.send(
+    new ChangeMessageVisibilityCommand({
+      QueueUrl: queueUrl(),
+      ReceiptHandle: receiptHandle,
+      VisibilityTimeout: seconds,
+    }),
+  );
+}
+
+/** Seconds before the n-th retry of a job (1, 2, 4, … at most 5 minutes). */
+export function retryDelaySeconds(receiveCount: number): number {
+  return Math.min(300, 2 ** Math.max(0, receiveCount - 1));
 }
 
 /** Reads a job from a queue message body; undefined for anything that is not one (it is then dropped). */

@@ -128,30 +128,30 @@ describe('a group of 13,000 offline members with 32-character names (416 KB of n
   });
 });
 
+async function memberAwayFrom(): Promise<{ name: string; group: string }> {
+  const owner = await user('owner');
+  const name = uniqueName('dave');
+  await seed.users([name], passwordHash);
+  const dave = await login(name);
+  const group = uniqueName('busy');
+  await owner.client.request(`GROUP_CREATE ${group}`);
+  await dave.request(`GROUP_JOIN ${group}`);
+  await dave.caughtUp();
+  await dave.close();
+  // Wait until the departure is recorded (the connection's copies are gone).
+  await expect.poll(() => connectionsOf(name), { timeout: 10_000 }).toEqual([]);
+  return { name, group };
+}
+
+function idsNow(n: number): string[] {
+  const now = Date.now();
+  return Array.from({ length: n }, () => newId(now)).sort();
+}
+
 describe('a backlog of 10,000 group messages', () => {
-  async function memberAway(): Promise<{ name: string; group: string }> {
-    const owner = await user('owner');
-    const name = uniqueName('dave');
-    await seed.users([name], passwordHash);
-    const dave = await login(name);
-    const group = uniqueName('busy');
-    await owner.client.request(`GROUP_CREATE ${group}`);
-    await dave.request(`GROUP_JOIN ${group}`);
-    await dave.caughtUp();
-    await dave.close();
-    // Wait until the departure is recorded (the connection's copies are gone).
-    await expect.poll(() => connectionsOf(name), { timeout: 10_000 }).toEqual([]);
-    return { name, group };
-  }
-
-  function ids(n: number): string[] {
-    const now = Date.now();
-    return Array.from({ length: n }, () => newId(now)).sort();
-  }
-
   it('arrives after an AUTH that does not wait for it, oldest first, each once, in frames of at most 32 KB', async () => {
-    const { name, group } = await memberAway();
-    const waiting = ids(10_000);
+    const { name, group } = await memberAwayFrom();
+    const waiting = idsNow(10_000);
     await seed.groupMessages(group, group, 'owner', waiting);
 
     const back = await login(name);
@@ -168,8 +168,8 @@ describe('a backlog of 10,000 group messages', () => {
   });
 
   it('resumes a delivery that died half way where it stopped, without sending anything twice', async () => {
-    const { name, group } = await memberAway();
-    const waiting = ids(2_000);
+    const { name, group } = await memberAwayFrom();
+    const waiting = idsNow(2_000);
     await seed.groupMessages(group, group, 'owner', waiting);
 
     // The fifth frame to the new connection fails on both tries: the job fails and SQS hands it out again.
@@ -183,6 +183,25 @@ describe('a backlog of 10,000 group messages', () => {
     } finally {
       proxy.fail = () => false;
     }
+  });
+});
+
+describe('the same catch-up handed out twice (SQS delivers at least once)', () => {
+  it('runs once: the second copy waits for the first and then finds it done', async () => {
+    const { name, group } = await memberAwayFrom();
+    const waiting = idsNow(3_000);
+    await seed.groupMessages(group, group, 'owner', waiting);
+    const back = await login(name);
+    const [connectionId] = await connectionsOf(name);
+    const binding = await seed.get(keys.connection(String(connectionId)));
+    const { enqueue } = await import('../../shared/queue/jobs.js');
+    const job = { kind: 'catchup', user: name.toLowerCase(), connectionId: String(connectionId) } as const;
+    await enqueue({ ...job, boundary: String(binding?.boundary) });
+    const pushes = await backlogOf(back);
+    expect(pushes.map((p) => p.id)).toEqual(waiting);
+    await runtime.jobsSettled();
+    expect(back.pushes).toEqual([]);
+    expect(back.syncs).toEqual([]);
   });
 });
 
