@@ -6,6 +6,7 @@ import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { createContext } from '../shared/commands/context.js';
 import { dispatch } from '../shared/commands/index.js';
 import { log } from '../shared/log.js';
+import { flushMetrics, metrics } from '../shared/metrics.js';
 import { frameText } from '../shared/protocol/codec.js';
 import { encodeReply, fail, UNKNOWN_REQUEST } from '../shared/protocol/replies.js';
 import { callbackUrl } from '../shared/push/client.js';
@@ -13,13 +14,16 @@ import { callbackUrl } from '../shared/push/client.js';
 export async function handler(
   event: APIGatewayProxyWebsocketEventV2,
 ): Promise<{ statusCode: number; body: string }> {
-  const { connectionId, domainName, stage, requestTimeEpoch } = event.requestContext;
+  const { connectionId, domainName, stage, requestTimeEpoch, requestId } = event.requestContext;
   try {
     const ctx = createContext(connectionId, callbackUrl(domainName, stage), requestTimeEpoch || Date.now());
     const reply = await dispatch(frameText(event.body, event.isBase64Encoded), ctx);
     return { statusCode: 200, body: encodeReply(reply) };
   } catch (error) {
     log.error('frame failed', { connectionId, error });
+    metrics.count('InternalErrors');
     return { statusCode: 200, body: encodeReply(fail(UNKNOWN_REQUEST, 'internal_error')) };
+  } finally {
+    flushMetrics({ requestId, connectionId });
   }
 }

@@ -2,13 +2,18 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { forgetConnection } from '../shared/data/connections.js';
 import { log } from '../shared/log.js';
+import { flushMetrics, metrics } from '../shared/metrics.js';
 
 export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
-  const { connectionId } = event.requestContext;
+  const { connectionId, requestId } = event.requestContext;
   try {
     await forgetConnection(connectionId);
+    metrics.count('Disconnects');
   } catch (error) {
     log.error('disconnect cleanup failed', { connectionId, error });
+    metrics.count('DisconnectFailures');
+  } finally {
+    flushMetrics({ requestId, connectionId });
   }
   return { statusCode: 200 };
 }

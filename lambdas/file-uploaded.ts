@@ -2,6 +2,7 @@
 import type { S3Event } from 'aws-lambda';
 import { fileArrived } from '../shared/files/arrival.js';
 import { log } from '../shared/log.js';
+import { flushMetrics } from '../shared/metrics.js';
 import { callbackUrl } from '../shared/push/client.js';
 
 /** S3 event keys are URL-encoded, with `+` for spaces. */
@@ -11,9 +12,13 @@ function decodeKey(key: string): string {
 
 export async function handler(event: S3Event): Promise<void> {
   const endpoint = callbackUrl(undefined, undefined);
-  for (const record of event.Records) {
-    const key = decodeKey(record.s3.object.key);
-    const outcome = await fileArrived(key, record.s3.object.size, endpoint, Date.now());
-    log.info('upload handled', { key, outcome });
+  try {
+    for (const record of event.Records) {
+      const key = decodeKey(record.s3.object.key);
+      const outcome = await fileArrived(key, record.s3.object.size, endpoint, Date.now());
+      log.info('upload handled', { key, outcome });
+    }
+  } finally {
+    flushMetrics();
   }
 }

@@ -3,6 +3,7 @@
  * a typed CommandError names the reason, anything else is logged (without a stack) and answered `internal_error`.
  */
 import { log } from '../log.js';
+import { metrics } from '../metrics.js';
 import { parseRequest } from '../protocol/codec.js';
 import { CommandError, fail, fitsInFrame, type Reply, UNKNOWN_REQUEST } from '../protocol/replies.js';
 import { auth } from './auth.js';
@@ -49,6 +50,20 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {
   const { word, rest } = parseRequest(text);
+  const started = performance.now();
+  const reply = await answer(word, rest, ctx);
+  // Unknown words are counted under one name: a client cannot create metrics by sending garbage.
+  const command = Object.hasOwn(COMMANDS, word) ? word : 'UNKNOWN';
+  metrics.count('Commands', 1, { command });
+  metrics.duration('CommandDuration', performance.now() - started, { command });
+  if (reply.status === 'ERROR') {
+    metrics.count('CommandErrors', 1, { command, reason: reply.reason });
+    if (reply.reason === 'internal_error') metrics.count('InternalErrors');
+  }
+  return reply;
+}
+
+async function answer(word: string, rest: string, ctx: CommandContext): Promise<Reply> {
   const command = Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
   if (!command) return fail(UNKNOWN_REQUEST, 'unknown_request');
   try {

@@ -9,6 +9,7 @@ import { readGroup } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { log } from '../log.js';
 import { deliverDirect, deliverToGroup } from '../messaging.js';
+import { metrics } from '../metrics.js';
 import type { PushEvent } from '../protocol/replies.js';
 import { pushToAll } from '../push/deliver.js';
 import { uploadIdOf } from './names.js';
@@ -16,12 +17,26 @@ import { fileEvent } from './transfer.js';
 
 export type Arrival = 'delivered' | 'ignored' | 'too_large';
 
+/** Counts every upload that lands (docs/OPERATIONS.md): delivered, refused as too large, or failed (S3 retries). */
 export async function fileArrived(
   key: string,
   size: number,
   endpoint: string,
   now: number,
 ): Promise<Arrival> {
+  try {
+    const outcome = await arrive(key, size, endpoint, now);
+    if (outcome === 'delivered') metrics.count('UploadsArrived');
+    else if (outcome === 'too_large') metrics.count('UploadsFailed', 1, { reason: 'too_large' });
+    else metrics.count('UploadsIgnored');
+    return outcome;
+  } catch (error) {
+    metrics.count('UploadsFailed', 1, { reason: 'error' });
+    throw error;
+  }
+}
+
+async function arrive(key: string, size: number, endpoint: string, now: number): Promise<Arrival> {
   const id = uploadIdOf(key);
   const record = id ? await getFileRecord(id) : undefined;
   if (!id || !record || record.objectKey !== key || record.status !== 'uploading') return 'ignored';
