@@ -92,6 +92,12 @@ export class ObrolFunction extends NodejsFunction {
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
       role,
       logGroup,
+      // Lambda's JSON log format: every line carries timestamp, level and the invocation's requestId, and the
+      // app's own fields stay searchable under `message` (shared/log.ts). INFO keeps the platform's REPORT lines
+      // (duration, memory) and the app's info lines; set a function to WARN in the console to quiet it.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
       environment: {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',

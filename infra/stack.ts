@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { ChatApi } from './api.js';
 import type { ObrolSettings } from './config.js';
 import { ObrolFunction } from './function.js';
+import { Monitoring } from './monitoring.js';
 import { Storage } from './storage.js';
 
 /** Where presigned POST uploads land; an ObjectCreated event under it starts file delivery. */
@@ -149,6 +150,15 @@ export class ObrolStack extends Stack {
           'with this role and the L2 API cannot replace it; the policy only lets it write its logs.',
       });
     }
+
+    // Alarms (to an SNS topic, optionally e-mailed) and the dashboard: docs/OPERATIONS.md.
+    new Monitoring(this, 'Monitoring', {
+      functions: { connect, disconnect, default: defaultRoute, 'file-uploaded': fileUploaded },
+      api: api.api,
+      stage: api.stage,
+      table,
+      alarmEmail: settings.alarmEmail,
+    });
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: api.url,
