@@ -1,5 +1,5 @@
 /** $connect — records the connection so AUTH can bind it and pushes can find it. */
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { openConnection } from '../shared/data/connections.js';
 import { log } from '../shared/log.js';
 import { flushMetrics, metrics } from '../shared/metrics.js';
@@ -8,7 +8,10 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: { identity?: { sourceIp?: string } };
 };
 
-export async function handler(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
+export async function handler(
+  event: ConnectEvent,
+  context?: Pick<Context, 'awsRequestId'>,
+): Promise<APIGatewayProxyResultV2> {
   const { connectionId, connectedAt, identity, requestId } = event.requestContext;
   try {
     await openConnection(connectionId, connectedAt ?? Date.now(), identity?.sourceIp);
@@ -19,6 +22,6 @@ export async function handler(event: ConnectEvent): Promise<APIGatewayProxyResul
     metrics.count('ConnectFailures');
     return { statusCode: 500 };
   } finally {
-    flushMetrics({ requestId, connectionId });
+    flushMetrics({ requestId: context?.awsRequestId, apiRequestId: requestId, connectionId });
   }
 }

@@ -2,7 +2,7 @@
  * $default — every protocol frame. Decodes the frame, dispatches it through the command table, and returns
  * the reply as the two-way route response. It never throws: any failure is a protocol answer.
  */
-import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { createContext } from '../shared/commands/context.js';
 import { dispatch } from '../shared/commands/index.js';
 import { log } from '../shared/log.js';
@@ -13,6 +13,7 @@ import { callbackUrl } from '../shared/push/client.js';
 
 export async function handler(
   event: APIGatewayProxyWebsocketEventV2,
+  context?: Pick<Context, 'awsRequestId'>,
 ): Promise<{ statusCode: number; body: string }> {
   const { connectionId, domainName, stage, requestTimeEpoch, requestId } = event.requestContext;
   try {
@@ -24,6 +25,6 @@ export async function handler(
     metrics.count('InternalErrors');
     return { statusCode: 200, body: encodeReply(fail(UNKNOWN_REQUEST, 'internal_error')) };
   } finally {
-    flushMetrics({ requestId, connectionId });
+    flushMetrics({ requestId: context?.awsRequestId, apiRequestId: requestId, connectionId });
   }
 }

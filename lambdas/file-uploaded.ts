@@ -1,5 +1,5 @@
 /** S3 ObjectCreated on `uploads/` — delivers each uploaded file to its recipients (see shared/files/arrival.ts). */
-import type { S3Event } from 'aws-lambda';
+import type { Context, S3Event } from 'aws-lambda';
 import { fileArrived } from '../shared/files/arrival.js';
 import { log } from '../shared/log.js';
 import { flushMetrics } from '../shared/metrics.js';
@@ -10,7 +10,7 @@ function decodeKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
-export async function handler(event: S3Event): Promise<void> {
+export async function handler(event: S3Event, context?: Pick<Context, 'awsRequestId'>): Promise<void> {
   const endpoint = callbackUrl(undefined, undefined);
   try {
     for (const record of event.Records) {
@@ -19,6 +19,6 @@ export async function handler(event: S3Event): Promise<void> {
       log.info('upload handled', { key, outcome });
     }
   } finally {
-    flushMetrics();
+    flushMetrics({ requestId: context?.awsRequestId });
   }
 }

@@ -119,13 +119,16 @@ function onLambda(): boolean {
  * connection id) go into the line as searchable fields, not dimensions: they cost nothing in CloudWatch.
  * Never throws: losing a metric must not fail a request.
  */
-export function flushMetrics(properties: Readonly<Record<string, string>> = {}): void {
+export function flushMetrics(properties: Readonly<Record<string, string | undefined>> = {}): void {
   if (pending.size === 0) return;
   const entries = [...pending.values()];
   pending.clear();
   if (!onLambda() && !logEnabled('debug')) return;
+  const defined = Object.fromEntries(
+    Object.entries(properties).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   try {
-    for (const doc of emfDocuments(entries, Date.now(), properties)) {
+    for (const doc of emfDocuments(entries, Date.now(), defined)) {
       process.stdout.write(`${JSON.stringify(doc)}\n`);
     }
   } catch {

@@ -6,6 +6,7 @@ import { log } from '../log.js';
 import { metrics } from '../metrics.js';
 import { parseRequest } from '../protocol/codec.js';
 import { CommandError, fail, fitsInFrame, type Reply, UNKNOWN_REQUEST } from '../protocol/replies.js';
+import { keyOf } from '../protocol/validation.js';
 import { auth } from './auth.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
@@ -70,6 +71,10 @@ async function answer(word: string, rest: string, ctx: CommandContext): Promise<
     const params = command.parse(rest);
     if (params === undefined) return fail(command.failure, 'bad_request');
     const reply = await command.run(params, ctx);
+    // The one line that ties a user to a connection: docs/OPERATIONS.md finds a user's lines through it.
+    if (word === 'AUTH' && reply.status === 'OK') {
+      log.info('signed in', { connectionId: ctx.connectionId, user: keyOf(String(params.username)) });
+    }
     // An answer API Gateway could not deliver is answered as too large, never dropped.
     return fitsInFrame(reply) ? reply : fail(command.failure, 'too_large');
   } catch (error) {

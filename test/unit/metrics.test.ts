@@ -10,7 +10,7 @@ process.env.AWS_ACCESS_KEY_ID = 'unit';
 process.env.AWS_SECRET_ACCESS_KEY = 'unit';
 process.env.OBROL_LOG = 'silent';
 
-import { logEnabled, threshold } from '../../shared/log.js';
+import { log, logEnabled, threshold } from '../../shared/log.js';
 import {
   emfDocuments,
   flushMetrics,
@@ -150,6 +150,27 @@ describe('log levels', () => {
     expect(logEnabled('info', {})).toBe(false);
     expect(logEnabled('error', {})).toBe(true);
     expect(logEnabled('info', { LOG_LEVEL: 'info' })).toBe(true);
+  });
+});
+
+describe('log lines', () => {
+  it("hand Lambda's JSON log format an object, so the fields stay fields beside its requestId", () => {
+    const calls: unknown[][] = [];
+    const info = vi.spyOn(console, 'info').mockImplementation((...args: unknown[]) => {
+      calls.push(args);
+    });
+    try {
+      vi.stubEnv('OBROL_LOG', '');
+      vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'obrol-default');
+      vi.stubEnv('AWS_LAMBDA_LOG_FORMAT', 'JSON');
+      log.info('signed in', { connectionId: 'c1', user: 'bob', error: new Error('x') });
+      log.debug('not at info');
+    } finally {
+      info.mockRestore();
+    }
+    expect(calls).toEqual([
+      [{ message: 'signed in', connectionId: 'c1', user: 'bob', error: { name: 'Error', message: 'x' } }],
+    ]);
   });
 });
 
