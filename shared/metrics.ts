@@ -20,6 +20,8 @@ export interface MetricEntry {
   readonly unit: Unit;
   readonly dims: Dimensions;
   readonly values: number[];
+  /** Counters add up into one value; durations and samples keep each value (a distribution). */
+  readonly summed?: boolean;
 }
 
 /** EMF allows at most 100 values per metric in one document; counts are summed, so only durations grow. */
@@ -31,13 +33,13 @@ function keyOf(name: string, dims: Dimensions): string {
   return JSON.stringify([name, ...Object.entries(dims).sort(([a], [b]) => (a < b ? -1 : 1))]);
 }
 
-function record(name: string, unit: Unit, value: number, dims: Dimensions): void {
+function record(name: string, unit: Unit, value: number, dims: Dimensions, summed: boolean): void {
   if (!Number.isFinite(value)) return;
   const key = keyOf(name, dims);
   const entry = pending.get(key);
   if (!entry) {
-    pending.set(key, { name, unit, dims, values: [value] });
-  } else if (unit === 'Count') {
+    pending.set(key, { name, unit, dims, values: [value], summed });
+  } else if (entry.summed) {
     entry.values[0] = (entry.values[0] ?? 0) + value;
   } else if (entry.values.length < MAX_VALUES) {
     entry.values.push(value);
@@ -47,11 +49,18 @@ function record(name: string, unit: Unit, value: number, dims: Dimensions): void
 export const metrics = {
   /** Adds `value` (default 1) to a counter, e.g. `metrics.count('PushesDelivered')`. */
   count(name: string, value = 1, dims: Dimensions = {}): void {
-    record(name, 'Count', value, dims);
+    record(name, 'Count', value, dims, true);
+  },
+  /**
+   * Records one sample of a size (unit Count) without adding it to the others, so CloudWatch keeps the
+   * distribution: `metrics.sample('FanOutSize', recipients)` gives p99 fan-out, and its Sum is still the total.
+   */
+  sample(name: string, value: number, dims: Dimensions = {}): void {
+    record(name, 'Count', value, dims, false);
   },
   /** Records one duration sample, in milliseconds; CloudWatch keeps the distribution (p50, p99). */
   duration(name: string, ms: number, dims: Dimensions = {}): void {
-    record(name, 'Milliseconds', Math.round(ms * 1000) / 1000, dims);
+    record(name, 'Milliseconds', Math.round(ms * 1000) / 1000, dims, false);
   },
 };
 

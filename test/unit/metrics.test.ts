@@ -106,6 +106,16 @@ describe('EMF documents', () => {
     expect(docs[1]).not.toHaveProperty('PushesFailed');
   });
 
+  it('keeps samples apart (a distribution) while counters add up', () => {
+    metrics.sample('FanOutSize', 3);
+    metrics.sample('FanOutSize', 40);
+    metrics.count('MessagesQueued', 2);
+    metrics.count('MessagesQueued', 5);
+    const [doc] = flushOnLambda();
+    expect(doc).toMatchObject({ FanOutSize: [3, 40], MessagesQueued: 7 });
+    expect(JSON.stringify(doc)).toContain('{"Name":"FanOutSize","Unit":"Count"}');
+  });
+
   it('keeps at most 100 samples of one duration, as EMF allows', () => {
     for (let i = 0; i < 150; i++) metrics.duration('CommandDuration', i, { command: 'PING' });
     const [doc] = flushOnLambda();
