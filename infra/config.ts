@@ -26,6 +26,8 @@ export interface ObrolSettings {
    * logging needs once per account and region. Turn off when the account already has one.
    */
   readonly apiGatewayCloudWatchRole: boolean;
+  /** E-mail address subscribed to the alarm topic (`-c alarmEmail=…`); none when unset. */
+  readonly alarmEmail: string | undefined;
 }
 
 function positiveInt(node: Node, key: string, fallback: number): number {
@@ -44,6 +46,15 @@ function bool(node: Node, key: string, fallback: boolean): boolean {
   if (raw === true || raw === 'true') return true;
   if (raw === false || raw === 'false') return false;
   throw new Error(`context ${key} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+function email(node: Node, key: string): string | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw)) {
+    throw new Error(`context ${key} must be an e-mail address, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }
 
 export function readSettings(node: Node): ObrolSettings {
@@ -67,5 +78,6 @@ export function readSettings(node: Node): ObrolSettings {
     uploadTtlSeconds: positiveInt(node, 'uploadTtlSeconds', 900),
     maxUploadBytes: positiveInt(node, 'maxUploadBytes', 100 * 1024 * 1024),
     apiGatewayCloudWatchRole: bool(node, 'apiGatewayCloudWatchRole', true),
+    alarmEmail: email(node, 'alarmEmail'),
   };
 }

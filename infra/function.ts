@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -92,6 +92,12 @@ export class ObrolFunction extends NodejsFunction {
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
       role,
       logGroup,
+      // Lambda's JSON log format: every line carries timestamp, level and the invocation's requestId, and the
+      // app's own fields stay searchable under `message` (shared/log.ts). INFO keeps the platform's REPORT lines
+      // (duration, memory) and the app's info lines; set a function to WARN in the console to quiet it.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
       environment: {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',
@@ -107,6 +113,8 @@ export class ObrolFunction extends NodejsFunction {
         // Ship the SDK version we tested against instead of whatever the runtime preinstalls.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        // esbuild's per-file size summary adds nothing to `cdk synth` or the tests; warnings and errors still show.
+        logLevel: LogLevel.WARNING,
       },
     });
     this.executionRole = role;

@@ -8,6 +8,7 @@ import { ChatApi } from './api.js';
 import type { ObrolSettings } from './config.js';
 import { ObrolFunction } from './function.js';
 import { JobQueue } from './jobs.js';
+import { Monitoring } from './monitoring.js';
 import { Storage } from './storage.js';
 
 /** Where presigned POST uploads land; an ObjectCreated event under it starts file delivery. */
@@ -209,6 +210,23 @@ export class ObrolStack extends Stack {
           'with this role and the L2 API cannot replace it; the policy only lets it write its logs.',
       });
     }
+
+    // Alarms (to an SNS topic, optionally e-mailed) and the dashboard: docs/OPERATIONS.md.
+    new Monitoring(this, 'Monitoring', {
+      functions: {
+        connect,
+        disconnect,
+        default: defaultRoute,
+        'file-uploaded': fileUploaded,
+        'fan-out': fanOut,
+      },
+      api: api.api,
+      stage: api.stage,
+      table,
+      queue: jobs.queue,
+      deadLetterQueue: jobs.deadLetterQueue,
+      alarmEmail: settings.alarmEmail,
+    });
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: api.url,

@@ -2,24 +2,29 @@
  * $default — every protocol frame. Decodes the frame, dispatches it through the command table, and returns
  * the reply as the two-way route response. It never throws: any failure is a protocol answer.
  */
-import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { createContext } from '../shared/commands/context.js';
 import { dispatch } from '../shared/commands/index.js';
 import { log } from '../shared/log.js';
+import { flushMetrics, metrics } from '../shared/metrics.js';
 import { frameText } from '../shared/protocol/codec.js';
 import { encodeReply, fail, UNKNOWN_REQUEST } from '../shared/protocol/replies.js';
 import { callbackUrl } from '../shared/push/client.js';
 
 export async function handler(
   event: APIGatewayProxyWebsocketEventV2,
+  context?: Pick<Context, 'awsRequestId'>,
 ): Promise<{ statusCode: number; body: string }> {
-  const { connectionId, domainName, stage, requestTimeEpoch } = event.requestContext;
+  const { connectionId, domainName, stage, requestTimeEpoch, requestId } = event.requestContext;
   try {
     const ctx = createContext(connectionId, callbackUrl(domainName, stage), requestTimeEpoch || Date.now());
     const reply = await dispatch(frameText(event.body, event.isBase64Encoded), ctx);
     return { statusCode: 200, body: encodeReply(reply) };
   } catch (error) {
     log.error('frame failed', { connectionId, error });
+    metrics.count('InternalErrors');
     return { statusCode: 200, body: encodeReply(fail(UNKNOWN_REQUEST, 'internal_error')) };
+  } finally {
+    flushMetrics({ requestId: context?.awsRequestId, apiRequestId: requestId, connectionId });
   }
 }

@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
 import { log } from '../shared/log.js';
+import { flushMetrics, metrics } from '../shared/metrics.js';
 import { callbackUrl } from '../shared/push/client.js';
 import { enqueue, parseJob, retryDelaySeconds, retryLater } from '../shared/queue/jobs.js';
 
@@ -29,6 +30,14 @@ async function run(record: SQSRecord, endpoint: string, deadline: number): Promi
 }
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  try {
+    return await handle(event, context);
+  } finally {
+    flushMetrics({ requestId: context?.awsRequestId });
+  }
+}
+
+async function handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const endpoint = callbackUrl(undefined, undefined);
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
   const outcomes = await Promise.allSettled(event.Records.map((record) => run(record, endpoint, deadline)));
@@ -38,6 +47,7 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
       const outcome = outcomes[event.Records.indexOf(record)];
       const error = outcome?.status === 'rejected' ? outcome.reason : undefined;
       if (!(error instanceof LeaseHeld)) log.error('job failed', { messageId: record.messageId, error });
+      metrics.count('JobsFailed');
       const delay =
         error instanceof LeaseHeld
           ? error.retryInSeconds

@@ -1,9 +1,19 @@
-/** `npm start`: the local runtime on ws://127.0.0.1:3001 (PORT changes it; DATA_DIR keeps data on disk). */
+/**
+ * `npm start`: the local runtime on ws://127.0.0.1:3001 (PORT changes it; DATA_DIR keeps data on disk;
+ * LOG_LEVEL=info or debug shows the handlers' info lines and metric lines, see shared/log.ts).
+ */
 import { startRuntime } from './runtime.js';
 
+const port = Number(process.env.PORT ?? 3001);
 const runtime = await startRuntime({
-  port: Number(process.env.PORT ?? 3001),
+  port,
   ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
+}).catch((error: unknown) => {
+  if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+  // The embedded engines are already up on their own ports: exit rather than wait on them.
+  console.error(`obrol cannot listen on 127.0.0.1:${port}: the port is already in use (another npm start?).`);
+  console.error(`Stop that program, or pick another port:  PORT=${port + 1} npm start`);
+  process.exit(1);
 });
 
 console.log(`obrol is listening on ${runtime.url}`);

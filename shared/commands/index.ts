@@ -3,8 +3,10 @@
  * a typed CommandError names the reason, anything else is logged (without a stack) and answered `internal_error`.
  */
 import { log } from '../log.js';
+import { metrics } from '../metrics.js';
 import { parseRequest } from '../protocol/codec.js';
 import { CommandError, fail, fitsInFrame, type Reply, UNKNOWN_REQUEST } from '../protocol/replies.js';
+import { keyOf } from '../protocol/validation.js';
 import { auth } from './auth.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
@@ -49,12 +51,30 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {
   const { word, rest } = parseRequest(text);
+  const started = performance.now();
+  const reply = await answer(word, rest, ctx);
+  // Unknown words are counted under one name: a client cannot create metrics by sending garbage.
+  const command = Object.hasOwn(COMMANDS, word) ? word : 'UNKNOWN';
+  metrics.count('Commands', 1, { command });
+  metrics.duration('CommandDuration', performance.now() - started, { command });
+  if (reply.status === 'ERROR') {
+    metrics.count('CommandErrors', 1, { command, reason: reply.reason });
+    if (reply.reason === 'internal_error') metrics.count('InternalErrors');
+  }
+  return reply;
+}
+
+async function answer(word: string, rest: string, ctx: CommandContext): Promise<Reply> {
   const command = Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
   if (!command) return fail(UNKNOWN_REQUEST, 'unknown_request');
   try {
     const params = command.parse(rest);
     if (params === undefined) return fail(command.failure, 'bad_request');
     const reply = await command.run(params, ctx);
+    // The one line that ties a user to a connection: docs/OPERATIONS.md finds a user's lines through it.
+    if (word === 'AUTH' && reply.status === 'OK') {
+      log.info('signed in', { connectionId: ctx.connectionId, user: keyOf(String(params.username)) });
+    }
     // An answer API Gateway could not deliver is answered as too large, never dropped.
     return fitsInFrame(reply) ? reply : fail(command.failure, 'too_large');
   } catch (error) {

@@ -19,6 +19,7 @@ import {
 import { deleteInbox, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
 import { advanceGroupCursor, advanceProgress, readAccount } from '../data/users.js';
 import { idCeil } from '../ids.js';
+import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { pushOne } from '../push/deliver.js';
 import { renderEvent } from '../push/render.js';
@@ -170,6 +171,7 @@ async function deliver(
       const outcome = await pushOne(endpoint, { connectionId, user }, frameOf(framePushes));
       if (outcome === 'gone') return false;
       if (outcome === 'failed') throw new Error('push failed during catch-up');
+      metrics.count('OfflineDelivered', framePushes.length);
     }
     await mark(user, frameItems);
     frameItems = [];

@@ -4,6 +4,7 @@
  */
 import type { Connection } from '../data/connections.js';
 import { type StoredEvent, storeDirectMessage } from '../data/messages.js';
+import { metrics } from '../metrics.js';
 import { pushToAll } from '../push/deliver.js';
 import { renderEvent } from '../push/render.js';
 import { leaveWaiting } from './waiting.js';
@@ -18,7 +19,9 @@ export async function deliverDirect(
 ): Promise<void> {
   const message = await storeDirectMessage(fromKey, toKey, event);
   const push = await renderEvent(event, now);
+  metrics.sample('FanOutSize', 1);
   if (connections.length > 0 && !(await pushToAll(endpoint, connections, push)).has(toKey)) return;
+  metrics.count('MessagesQueued');
   const tried = new Set(connections.map((c) => c.connectionId));
   await leaveWaiting(endpoint, toKey, message, event, push, now, tried);
 }

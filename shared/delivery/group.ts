@@ -10,6 +10,7 @@ import { departuresAfter, presencePage } from '../data/groups.js';
 import { keys, prefixes } from '../data/keys.js';
 import { readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
 import { batchGet } from '../data/table.js';
+import { metrics } from '../metrics.js';
 import { pushToAll } from '../push/deliver.js';
 import { renderEvent } from '../push/render.js';
 import { enqueue, type FanOutJob } from '../queue/jobs.js';
@@ -70,6 +71,7 @@ export async function fanOutPage(
   const late = [...departed].filter(
     (user) => user !== job.sender && !online.has(user) && inPage(user, job.after, page.next),
   );
+  metrics.sample('FanOutSize', new Set(targets.map((c) => c.user)).size);
   const candidates = [...new Set([...unreached, ...late])];
   if (candidates.length === 0) return;
 
@@ -80,6 +82,7 @@ export async function fanOutPage(
   );
   const members = memberships.map((item) => item.pk.slice(keys.user('').pk.length));
   const message = keys.groupMessage(job.group, event.id);
+  metrics.count('MessagesQueued', members.length);
   const tried = new Set(targets.map((c) => c.connectionId));
   await mapLimit(members, 16, (user) => leaveWaiting(endpoint, user, message, event, push, now, tried));
 }

@@ -9,6 +9,7 @@ import { readAccount } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
 import { sendToGroup } from '../delivery/group.js';
 import { log } from '../log.js';
+import { metrics } from '../metrics.js';
 import type { PushEvent } from '../protocol/replies.js';
 import { pushToAll } from '../push/deliver.js';
 import { uploadIdOf } from './names.js';
@@ -19,12 +20,26 @@ export type Arrival = 'delivered' | 'ignored' | 'too_large';
 /** How often S3 invokes the function for one event (once, and two retries), and so the local front door too. */
 export const S3_EVENT_ATTEMPTS = 3;
 
+/** Counts every upload that lands (docs/OPERATIONS.md): delivered, refused as too large, or failed (S3 retries). */
 export async function fileArrived(
   key: string,
   size: number,
   endpoint: string,
   now: number,
 ): Promise<Arrival> {
+  try {
+    const outcome = await arrive(key, size, endpoint, now);
+    if (outcome === 'delivered') metrics.count('UploadsArrived');
+    else if (outcome === 'too_large') metrics.count('UploadsFailed', 1, { reason: 'too_large' });
+    else metrics.count('UploadsIgnored');
+    return outcome;
+  } catch (error) {
+    metrics.count('UploadsFailed', 1, { reason: 'error' });
+    throw error;
+  }
+}
+
+async function arrive(key: string, size: number, endpoint: string, now: number): Promise<Arrival> {
   const id = uploadIdOf(key);
   const record = id ? await getFileRecord(id) : undefined;
   if (!id || !record || record.objectKey !== key || record.status !== 'uploading') return 'ignored';

@@ -43,7 +43,26 @@ export async function signDownload(key: string, filename: string, now: number): 
     }),
     { expiresIn },
   );
-  return { url, expiresAt: new Date(now + expiresIn * 1000).toISOString() };
+  return { url, expiresAt: new Date(linkExpiry(url, now, expiresIn)).toISOString() };
+}
+
+/**
+ * When a presigned URL really stops working: its X-Amz-Date (whole seconds, taken when it was signed, so up to
+ * a second before `now` plus the signing time) plus X-Amz-Expires. Announcing `now + ttl` instead could promise
+ * a client up to a second that the link does not have. Falls back to `now` rounded down to the second.
+ */
+export function linkExpiry(url: string, now: number, expiresIn: number): number {
+  const query = new URL(url).searchParams;
+  // 20261127T113552Z → 2026-11-27T11:35:52Z
+  const signed = Date.parse(
+    (query.get('X-Amz-Date') ?? '').replace(
+      /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/,
+      '$1-$2-$3T$4:$5:$6Z',
+    ),
+  );
+  const seconds = Number(query.get('X-Amz-Expires') ?? expiresIn);
+  const start = Number.isNaN(signed) ? Math.floor(now / 1000) * 1000 : signed;
+  return start + Math.min(Number.isFinite(seconds) ? seconds : expiresIn, expiresIn) * 1000;
 }
 
 export interface SignedUpload {

@@ -6,12 +6,16 @@
 export interface Request {
   /** The request word, upper-cased: `auth` and `AUTH` are the same request. */
   readonly word: string;
-  /** Everything after the request word, trimmed, inner spacing kept. */
+  /** Everything after the request word and the spaces after it, inner spacing kept. */
   readonly rest: string;
 }
 
 /** Leading and trailing white space, CR and LF included, are ignored. */
 const EDGES = /^[\s\uFEFF]+|[\s\uFEFF]+$/g;
+/**
+ * Only spaces separate the word and the parameters (the spec's "REQUEST spasi PARAMETER"); a tab, CR or LF
+ * between two tokens joins them into one, the same after the word as between parameters.
+ */
 const SEPARATOR = / +/;
 
 /** Turns an API Gateway frame body into text: binary frames arrive base64-encoded and are read as UTF-8. */
@@ -22,9 +26,9 @@ export function frameText(body: string | null | undefined, isBase64Encoded: bool
 
 export function parseRequest(text: string): Request {
   const line = text.replace(EDGES, '');
-  const space = line.search(/\s/);
+  const space = line.indexOf(' ');
   if (space === -1) return { word: line.toUpperCase(), rest: '' };
-  return { word: line.slice(0, space).toUpperCase(), rest: line.slice(space).replace(EDGES, '') };
+  return { word: line.slice(0, space).toUpperCase(), rest: line.slice(space).replace(/^ +/, '') };
 }
 
 /**

@@ -7,12 +7,30 @@ import { mapLimit } from '../concurrency.js';
 import type { Connection } from '../data/connections.js';
 import { forgetConnection } from '../data/connections.js';
 import { log } from '../log.js';
+import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { managementClient, PUSH_CONCURRENCY } from './client.js';
 
 export type PushOutcome = 'delivered' | 'gone' | 'failed';
 
+/** One counter per outcome (docs/OPERATIONS.md): the push-failure alarm divides them. */
+const PUSH_METRIC: Record<PushOutcome, string> = {
+  delivered: 'PushesDelivered',
+  gone: 'PushesGone',
+  failed: 'PushesFailed',
+};
+
 export async function pushOne(
+  endpoint: string,
+  connection: Pick<Connection, 'connectionId' | 'user'>,
+  frame: string,
+): Promise<PushOutcome> {
+  const outcome = await post(endpoint, connection, frame);
+  metrics.count(PUSH_METRIC[outcome]);
+  return outcome;
+}
+
+async function post(
   endpoint: string,
   connection: Pick<Connection, 'connectionId' | 'user'>,
   frame: string,

@@ -29,9 +29,31 @@ export function build(
   if (!options.bundle) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ context });
   const settings = readSettings(app.node);
-  const stack = new ObrolStack(app, `obrol-${settings.stage}`, { settings });
-  if (options.nag) applyNag(app);
-  return { app, stack, template: Template.fromStack(stack) };
+  const synth = () => {
+    const stack = new ObrolStack(app, `obrol-${settings.stage}`, { settings });
+    if (options.nag) applyNag(app);
+    return { stack, template: Template.fromStack(stack) };
+  };
+  const { stack, template } = options.bundle ? withoutBundlingNotes(synth) : synth();
+  return { app, stack, template };
+}
+
+/**
+ * aws-cdk-lib announces each bundle on stderr ("Bundling asset obrol-prod/Connect/Code/Stage...") as it stages
+ * the asset, while the stack is built; in `npm test` those lines only bury the results, so they are dropped
+ * then. (esbuild's own summary is turned off in infra/function.ts.) Anything else on stderr still shows.
+ */
+function withoutBundlingNotes<T>(synth: () => T): T {
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && chunk.startsWith('Bundling asset ')
+      ? true
+      : (write as (...args: unknown[]) => boolean).call(process.stderr, chunk, ...rest)) as typeof write;
+  try {
+    return synth();
+  } finally {
+    process.stderr.write = write;
+  }
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;

@@ -50,6 +50,15 @@ describe('the wire', () => {
     });
   });
 
+  it('separates only with spaces: a tab joins two tokens after the word as between parameters', async () => {
+    const c = await env.connect();
+    expect(await c.request('PING\tnow')).toEqual(UNKNOWN);
+    expect(await c.request('SEND\tbob hello')).toEqual(UNKNOWN);
+    const badSend = { status: 'ERROR', data: 'pesan tidak terkirim', reason: 'bad_request' };
+    expect(await c.request('SEND bob\thello')).toEqual(badSend);
+    expect(await c.request('SEND \tbob hello')).toEqual(badSend);
+  });
+
   it('reads a binary frame as UTF-8 text', async () => {
     const c = await env.connect();
     expect(await c.request(Buffer.from('ping', 'utf8'), true)).toEqual({ status: 'OK', data: 'pong' });

@@ -24,14 +24,30 @@ describe('parseRequest', () => {
     expect(parseRequest('')).toEqual({ word: '', rest: '' });
   });
 
-  it('never throws and always yields a word without white space', () => {
+  it('never throws and always yields a word without spaces and a rest that starts and ends with no space', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (text) => {
         const { word, rest } = parseRequest(text);
-        expect(word).not.toMatch(/\s/);
-        expect(rest).toBe(rest.trim());
+        expect(word).not.toContain(' ');
+        expect(rest).toBe(rest.trimEnd());
+        expect(rest.startsWith(' ')).toBe(false);
       }),
     );
+  });
+
+  it('separates only with spaces: a tab, CR or LF between tokens joins them, as between parameters', () => {
+    expect(parseRequest('SEND\tbob hello')).toEqual({ word: 'SEND\tBOB', rest: 'hello' });
+    expect(parseRequest('AUTH\nalice pw')).toEqual({ word: 'AUTH\nALICE', rest: 'pw' });
+    expect(parseRequest('SEND \tbob hello')).toEqual({ word: 'SEND', rest: '\tbob hello' });
+    expect(splitParams(parseRequest('SEND \tbob hello').rest, 2, true)).toBeUndefined();
+    expect(splitParams(parseRequest('SEND bob\thello').rest, 2, true)).toBeUndefined();
+    // Inside the tail (the message) tabs and line breaks are kept.
+    expect(splitParams(parseRequest('SEND bob \tline one\nline two\t').rest, 2, true)).toEqual([
+      'bob',
+      '\tline one\nline two',
+    ]);
+    // Edges are still trimmed of any white space.
+    expect(parseRequest('\t PING \r\n')).toEqual({ word: 'PING', rest: '' });
   });
 });
 
