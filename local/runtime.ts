@@ -9,6 +9,7 @@ import type { S3Event } from 'aws-lambda';
 import { type Engine, ensureBucket, ensureTable, startDynalite, startS3rver } from './engines.js';
 import { startGateway } from './gateway.js';
 import { type S3Front, startS3Front } from './s3-front.js';
+import { webHandler } from './web.js';
 
 export interface RuntimeOptions {
   host?: string;
@@ -18,6 +19,8 @@ export interface RuntimeOptions {
   /** Keep data on disk here instead of in memory. */
   dataDir?: string;
   idleTimeoutMs?: number;
+  /** Serve the built web page (web/build.ts output) from this folder on the gateway's port. */
+  webDir?: string;
 }
 
 const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
@@ -29,6 +32,8 @@ export interface Runtime {
   bucketName: string;
   /** The S3 endpoint clients download from and upload to. */
   s3Endpoint: string;
+  /** The web page's URL, when `webDir` was given. */
+  webUrl: string | undefined;
   /** Resolves once every upload notification so far has been handled. */
   uploadsSettled(): Promise<void>;
   stop(): Promise<void>;
@@ -90,7 +95,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // The handlers reach S3 through the front door, as clients do.
   env.AWS_ENDPOINT_URL_S3 = front.endpoint;
 
+  let wsUrl = '';
   const gateway = await startGateway({
+    ...(options.webDir ? { httpHandler: webHandler(options.webDir, () => wsUrl, front.endpoint) } : {}),
     host,
     port: options.port ?? 3001,
     stage: options.stage ?? 'local',
@@ -108,8 +115,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     },
   });
 
+  wsUrl = gateway.url;
+
   return {
     url: gateway.url,
+    webUrl: options.webDir ? `http://${host}:${gateway.port}/` : undefined,
     callbackUrl: gateway.callbackUrl,
     tableName,
     bucketName,
