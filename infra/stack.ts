@@ -7,6 +7,7 @@ import { ChatApi } from './api.js';
 import type { ObrolSettings } from './config.js';
 import { ObrolFunction } from './function.js';
 import { Storage } from './storage.js';
+import { WebSite } from './web.js';
 
 /** Where presigned POST uploads land; an ObjectCreated event under it starts file delivery. */
 export const UPLOADS_PREFIX = 'uploads/';
@@ -149,6 +150,15 @@ export class ObrolStack extends Stack {
           'with this role and the L2 API cannot replace it; the policy only lets it write its logs.',
       });
     }
+
+    const site = new WebSite(this, 'Web', {
+      webSocketUrl: api.url,
+      filesBucket: bucket,
+      accessLogsBucket: storage.accessLogsBucket,
+      removalPolicy: settings.removalPolicy,
+    });
+    storage.allowBrowserOrigin(site.origin);
+    new CfnOutput(this, 'WebUrl', { value: site.url, description: 'the chat page: open it in a browser' });
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: api.url,
