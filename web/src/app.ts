@@ -1,12 +1,31 @@
 /**
  * The chat page's behaviour: what each form and button does, and what each push changes. Protocol lines are
- * built here and sent through the Connection; state lives in the store; drawing is render.ts.
+ * built here and sent through the shared protocol client (client/: framing, BATCH, de-duplication, one request in
+ * flight, PING, reconnect with re-AUTH); state lives in the store; drawing is render.ts.
  */
-import { Connection, type LinkState } from './connection.js';
+import {
+  type Answer,
+  allMembers,
+  type ConnectionState,
+  fileCommand,
+  historyCommand,
+  ListingError,
+  LostRequestError,
+  ObrolClient,
+  type Push,
+  type RequestOptions,
+  safeFileName,
+  sendsInline,
+  sentMessageVerifier,
+  type Conversation as Target,
+  toBase64,
+  upload,
+  uploadFormOf,
+  xhrTransport,
+} from '../../client/index.js';
 import { currentLang, setLang, t } from './dom.js';
 import { type Lang, reasonText } from './i18n.js';
 import type { Layout } from './layout.js';
-import { type Answer, base64, INLINE_MAX_BYTES, type Push, safeFileName } from './protocol.js';
 import { renderMessages, renderSidebar } from './render.js';
 import {
   addItems,
@@ -17,19 +36,18 @@ import {
   keyOf,
   placeOf,
 } from './store.js';
-import { postForm } from './upload.js';
 
 const LANG_KEY = 'obrol.lang';
 const URL_KEY = 'obrol.url';
 
 export class App {
-  private readonly conn: Connection;
+  private client: ObrolClient;
   private me = '';
   private convs: Conversations = new Map();
   private openKey: string | undefined;
   private loading = false;
   private localIds = 0;
-  private linkState: LinkState = 'connecting';
+  private linkState: ConnectionState = 'connecting';
 
   constructor(
     private readonly ui: Layout,
@@ -37,16 +55,29 @@ export class App {
   ) {
     const url = localStorage.getItem(URL_KEY) || defaultUrl;
     ui.serverUrl.value = url;
-    this.conn = new Connection(url, {
-      push: (push) => this.onPush(push),
-      state: (state) => this.onState(state),
-      loggedOut: (answer) => this.onLoggedOut(answer),
-    });
+    this.client = this.connect(url);
     this.wire();
     const lang = (localStorage.getItem(LANG_KEY) as Lang | null) ?? 'id';
     this.setLanguage(lang === 'en' ? 'en' : 'id');
     this.showAccount();
-    this.conn.open();
+  }
+
+  private connect(url: string): ObrolClient {
+    const client = new ObrolClient(url);
+    client.on('push', (push) => this.onPush(push));
+    client.on('state', ({ state }) => this.onState(state));
+    client.on('reauthFailed', (answer) => this.onLoggedOut(answer));
+    return client.open();
+  }
+
+  /** A request whose failure is an answer too: a lost or refused request becomes an ERROR the page explains. */
+  private async ask(line: string, options: RequestOptions = {}): Promise<Answer> {
+    try {
+      return await this.client.request(line, options);
+    } catch (error) {
+      const lost = error instanceof LostRequestError;
+      return { status: 'ERROR', data: lost ? t().lost : t().error, reason: lost ? 'lost' : 'internal_error' };
+    }
   }
 
   private wire(): void {
@@ -55,7 +86,9 @@ export class App {
     ui.settingsForm.addEventListener('submit', (e) => {
       e.preventDefault();
       localStorage.setItem(URL_KEY, ui.serverUrl.value);
-      this.conn.setUrl(ui.serverUrl.value);
+      this.client.close();
+      this.client = this.connect(ui.serverUrl.value);
+      this.me = '';
       ui.settings.open = false;
       this.showAccount();
     });
@@ -124,7 +157,8 @@ export class App {
     const password = this.ui.loginPass.value;
     // Waiting messages may arrive around the answer: they are placed as soon as the name is known.
     this.me = user;
-    const answer = await this.conn.login(user, password);
+    const answer = await this.client.login(user, password).catch(() => undefined);
+    if (!answer) return;
     if (answer.status !== 'OK') {
       this.me = '';
       this.fail(answer);
@@ -137,7 +171,7 @@ export class App {
 
   private async register(): Promise<void> {
     const ui = this.ui;
-    const answer = await this.conn.request(
+    const answer = await this.ask(
       `REGISTER ${ui.regUser.value.trim()} ${ui.regPass.value} ${ui.regCountry.value.trim().replace(/\s+/g, '_')} ${ui.regName.value.trim()}`,
     );
     if (answer.status !== 'OK') return this.fail(answer);
@@ -148,7 +182,7 @@ export class App {
   }
 
   private async logout(): Promise<void> {
-    await this.conn.logout();
+    await this.client.logout().catch(() => undefined);
     this.me = '';
     this.convs = new Map();
     this.openKey = undefined;
@@ -164,7 +198,7 @@ export class App {
   // ── conversations ────────────────────────────────────────────────────────
 
   private async loadGroups(): Promise<void> {
-    const answer = await this.conn.request('GROUPS', { authed: true });
+    const answer = await this.ask('GROUPS');
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.fail(answer);
     for (const name of answer.data) if (typeof name === 'string') ensure(this.convs, 'group', name);
     this.draw();
@@ -197,10 +231,7 @@ export class App {
   private async loadOlder(conv: Conversation): Promise<void> {
     if (this.loading || conv.next === null) return;
     this.loading = true;
-    const word = conv.kind === 'user' ? 'HISTORY' : 'GROUP_HISTORY';
-    const answer = await this.conn.request(`${word} ${conv.name}${conv.next ? ` ${conv.next}` : ''}`, {
-      authed: true,
-    });
+    const answer = await this.ask(historyCommand(target(conv), conv.next ?? undefined));
     this.loading = false;
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) {
       if (conv.next === undefined) conv.next = null;
@@ -257,9 +288,9 @@ export class App {
     this.draw();
     this.scrollToEnd();
     const word = conv.kind === 'user' ? 'SEND' : 'SEND_GROUP';
-    const answer = await this.conn.request(`${word} ${conv.name} ${text}`, {
-      authed: true,
-      verify: () => this.landed(conv, text, item.sentAt),
+    // If the connection drops before the answer, the client asks the newest history page whether it landed.
+    const answer = await this.ask(`${word} ${conv.name} ${text}`, {
+      verify: sentMessageVerifier(this.me, target(conv), text, Date.parse(item.sentAt)),
     });
     if (answer.status !== 'OK') {
       conv.items = conv.items.filter((i) => i !== item);
@@ -269,79 +300,34 @@ export class App {
     }
   }
 
-  /** After a reconnect: is a message whose answer was lost already in the conversation's newest page? */
-  private async landed(conv: Conversation, text: string, sentAt: string): Promise<boolean> {
-    const word = conv.kind === 'user' ? 'HISTORY' : 'GROUP_HISTORY';
-    const answer = await this.conn.request(`${word} ${conv.name}`, { authed: true });
-    if (answer.status !== 'OK' || !Array.isArray(answer.data)) return false;
-    const since = Date.parse(sentAt) - 60_000;
-    return (answer.data as Push[]).some(
-      (p) =>
-        p.message === text &&
-        String(p.from).toLowerCase() === this.me.toLowerCase() &&
-        Date.parse(String(p.sentAt)) >= since,
-    );
-  }
-
   private async sendFile(file: File): Promise<void> {
     const conv = this.current();
     if (!conv) return;
     const name = safeFileName(file.name);
-    const word = conv.kind === 'user' ? 'SEND_FILE' : 'SEND_GROUP_FILE';
-    if (file.size > 0 && file.size <= INLINE_MAX_BYTES) {
-      const content = base64(new Uint8Array(await file.arrayBuffer()));
-      const answer = await this.conn.request(`${word} ${conv.name} ${name} ${content}`, { authed: true });
+    if (sendsInline(file.size)) {
+      const content = toBase64(new Uint8Array(await file.arrayBuffer()));
+      const answer = await this.ask(fileCommand(target(conv), name, content));
       if (answer.status !== 'OK') return this.fail(answer);
       const info = { filename: name, size: file.size, contentType: file.type || 'application/octet-stream' };
       const id = typeof answer.id === 'string' ? answer.id : '';
+      const sentAt = new Date().toISOString();
       addItems(conv, [
-        {
-          id: id || `local-${++this.localIds}`,
-          from: this.me,
-          sentAt: new Date().toISOString(),
-          file: info,
-          local: !id,
-        },
+        { id: id || `local-${++this.localIds}`, from: this.me, sentAt, file: info, local: !id },
       ]);
       this.draw();
       this.scrollToEnd();
       return;
     }
-    const answer = await this.conn.request(`${word} ${conv.name} ${name}`, { authed: true });
-    if (answer.status !== 'OK' || !answer.upload) return this.fail(answer);
-    await this.upload(answer, file, name);
-  }
-
-  private async upload(answer: Answer, file: File, name: string): Promise<void> {
-    const form = answer.upload;
-    if (!form) return;
-    const s = t();
-    const bar = document.createElement('progress');
-    bar.max = 100;
-    bar.value = 0;
-    bar.id = `upload-${form.id}`;
-    const label = document.createElement('label');
-    label.htmlFor = bar.id;
-    label.textContent = s.uploading(name);
-    const percent = document.createElement('span');
-    percent.className = 'percent';
-    percent.textContent = '0%';
-    const row = document.createElement('div');
-    row.className = 'transfer';
-    row.append(label, bar, percent);
-    this.ui.transfers.append(row);
+    const answer = await this.ask(fileCommand(target(conv), name));
+    const form = uploadFormOf(answer);
+    if (!form) return this.fail(answer);
+    // The FILE_SENT push shows the file in the conversation once the upload has landed.
+    const progress = transferRow(this.ui.transfers, form.id, name);
     try {
-      await postForm(form, file, name, (fraction) => {
-        const value = Math.round(fraction * 100);
-        bar.value = value;
-        percent.textContent = `${value}%`;
-      });
-      label.textContent = s.uploaded(name);
-      row.classList.add('done');
-      setTimeout(() => row.remove(), 8000);
+      await upload(form, { filename: name, body: file, size: file.size }, xhrTransport, progress.update);
+      progress.done();
     } catch {
-      label.textContent = s.uploadFailed(name);
-      row.classList.add('failed');
+      progress.failed();
     }
   }
 
@@ -362,7 +348,7 @@ export class App {
   }
 
   private async refreshLink(item: Item): Promise<boolean> {
-    const answer = await this.conn.request(`FILE_URL ${item.id}`, { authed: true });
+    const answer = await this.ask(`FILE_URL ${item.id}`);
     const data = answer.data as { url?: string; expiresAt?: string } | undefined;
     if (answer.status !== 'OK' || !data?.url || !item.file) {
       this.fail(answer);
@@ -376,7 +362,7 @@ export class App {
 
   private async groupAction(word: 'GROUP_CREATE' | 'GROUP_JOIN'): Promise<void> {
     const name = this.ui.groupInput.value.trim();
-    const answer = await this.conn.request(`${word} ${name}`, { authed: true });
+    const answer = await this.ask(`${word} ${name}`);
     if (answer.status !== 'OK') return this.fail(answer);
     this.ui.groupInput.value = '';
     this.info(word === 'GROUP_CREATE' ? t().groupCreated(name) : t().groupJoined(name));
@@ -388,16 +374,11 @@ export class App {
   private async members(): Promise<void> {
     const conv = this.current();
     if (conv?.kind !== 'group') return;
-    const names: string[] = [];
-    let after = '';
-    for (;;) {
-      const answer = await this.conn.request(`GROUP_MEMBERS ${conv.name}${after ? ` ${after}` : ''}`, {
-        authed: true,
-      });
-      if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.fail(answer);
-      names.push(...answer.data.filter((n): n is string => typeof n === 'string'));
-      if (!answer.next || answer.next === after) break;
-      after = answer.next;
+    let names: string[];
+    try {
+      names = await allMembers((line) => this.client.request(line), conv.name);
+    } catch (error) {
+      return this.fail(error instanceof ListingError ? error.answer : { status: 'ERROR', data: t().error });
     }
     const panel = this.ui.membersPanel;
     const heading = document.createElement('h3');
@@ -411,7 +392,7 @@ export class App {
   private async leave(): Promise<void> {
     const conv = this.current();
     if (conv?.kind !== 'group') return;
-    const answer = await this.conn.request(`GROUP_LEAVE ${conv.name}`, { authed: true });
+    const answer = await this.ask(`GROUP_LEAVE ${conv.name}`);
     if (answer.status !== 'OK') return this.fail(answer);
     this.convs.delete(conv.key);
     this.info(t().groupLeft(conv.name));
@@ -428,11 +409,16 @@ export class App {
     this.draw();
   }
 
-  private onState(state: LinkState): void {
+  private onState(state: ConnectionState): void {
     this.linkState = state;
     const s = t();
-    this.ui.status.textContent =
-      state === 'online' ? s.online : state === 'connecting' ? s.connecting : s.offline;
+    const text = {
+      online: s.online,
+      connecting: s.connecting,
+      authenticating: s.connecting,
+      offline: s.offline,
+    };
+    this.ui.status.textContent = state === 'closed' ? s.offline : text[state];
     this.ui.status.dataset.state = state;
   }
 
@@ -497,4 +483,43 @@ export class App {
   get lang(): Lang {
     return currentLang();
   }
+}
+
+/** The shared client's name for a conversation. */
+function target(conv: Conversation): Target {
+  return conv.kind === 'group' ? { group: conv.name } : { user: conv.name };
+}
+
+/** A labelled progress bar for one upload, with its percentage as text. */
+function transferRow(box: HTMLElement, id: string, name: string) {
+  const bar = document.createElement('progress');
+  bar.max = 100;
+  bar.value = 0;
+  bar.id = `upload-${id}`;
+  const label = document.createElement('label');
+  label.htmlFor = bar.id;
+  label.textContent = t().uploading(name);
+  const percent = document.createElement('span');
+  percent.className = 'percent';
+  percent.textContent = '0%';
+  const row = document.createElement('div');
+  row.className = 'transfer';
+  row.append(label, bar, percent);
+  box.append(row);
+  return {
+    update: (sent: number, total: number) => {
+      const value = total > 0 ? Math.round((sent / total) * 100) : 100;
+      bar.value = value;
+      percent.textContent = `${value}%`;
+    },
+    done: () => {
+      label.textContent = t().uploaded(name);
+      row.classList.add('done');
+      setTimeout(() => row.remove(), 8000);
+    },
+    failed: () => {
+      label.textContent = t().uploadFailed(name);
+      row.classList.add('failed');
+    },
+  };
 }

@@ -57,7 +57,7 @@ const id = {
   groupJoined: (g: string) => `Bergabung ke ${g}`,
   groupLeft: (g: string) => `Keluar dari ${g}`,
   error: 'Terjadi kesalahan',
-  noServer: 'Tidak dapat terhubung ke server',
+  lost: 'Koneksi terputus sebelum server menjawab: mungkin sudah terkirim, mungkin belum. Periksa lalu coba lagi.',
   reasons: {
     unknown_request: 'Server tidak mengenali permintaan ini (versi server berbeda?).',
     bad_request:
@@ -130,7 +130,7 @@ const en: Strings = {
   groupJoined: (g: string) => `Joined ${g}`,
   groupLeft: (g: string) => `Left ${g}`,
   error: 'Something went wrong',
-  noServer: 'Cannot reach the server',
+  lost: 'The connection dropped before the server answered: it may or may not have been done. Check, then retry.',
   reasons: {
     unknown_request: 'The server does not know this request (a different server version?).',
     bad_request:

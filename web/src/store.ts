@@ -2,7 +2,7 @@
  * The page's state as plain data and pure functions: conversations (private and group), their messages by id
  * (so a push seen twice, or again in a history page, is shown once), unread counts and history cursors.
  */
-import type { Push } from './protocol.js';
+import type { Push } from '../../client/index.js';
 
 export interface FileInfo {
   filename: string;
@@ -54,29 +54,31 @@ export function placeOf(
   push: Push,
   me: string,
 ): { kind: 'user' | 'group'; name: string; item: Item } | undefined {
-  const from = str(push.from);
-  const base = { id: push.id, from, sentAt: str(push.sentAt) };
+  // Read field by field: a push from a newer server may carry fields this page does not know.
+  const f = push as { event: string; id: string; [field: string]: unknown };
+  const from = str(f.from);
+  const base = { id: f.id, from, sentAt: str(f.sentAt) };
   const file = (): FileInfo => ({
-    filename: str(push.filename),
-    size: Number(push.size ?? 0),
-    contentType: str(push.contentType) || 'application/octet-stream',
-    ...(typeof push.url === 'string' ? { url: push.url } : {}),
-    ...(typeof push.expiresAt === 'string' ? { expiresAt: push.expiresAt } : {}),
+    filename: str(f.filename),
+    size: Number(f.size ?? 0),
+    contentType: str(f.contentType) || 'application/octet-stream',
+    ...(typeof f.url === 'string' ? { url: f.url } : {}),
+    ...(typeof f.expiresAt === 'string' ? { expiresAt: f.expiresAt } : {}),
   });
-  const peer = same(from, me) ? str(push.to) : from;
-  switch (push.event) {
+  const peer = same(from, me) ? str(f.to) : from;
+  switch (f.event) {
     case 'MESSAGE':
-      return { kind: 'user', name: peer, item: { ...base, text: str(push.message) } };
+      return { kind: 'user', name: peer, item: { ...base, text: str(f.message) } };
     case 'GROUP_MESSAGE':
-      return { kind: 'group', name: str(push.group), item: { ...base, text: str(push.message) } };
+      return { kind: 'group', name: str(f.group), item: { ...base, text: str(f.message) } };
     case 'FILE':
       return { kind: 'user', name: peer, item: { ...base, file: file() } };
     case 'GROUP_FILE':
-      return { kind: 'group', name: str(push.group), item: { ...base, file: file() } };
+      return { kind: 'group', name: str(f.group), item: { ...base, file: file() } };
     case 'FILE_SENT': {
-      const group = str(push.group);
+      const group = str(f.group);
       const item = { ...base, from: me, file: file() };
-      return group ? { kind: 'group', name: group, item } : { kind: 'user', name: str(push.to), item };
+      return group ? { kind: 'group', name: group, item } : { kind: 'user', name: str(f.to), item };
     }
     default:
       return undefined;
