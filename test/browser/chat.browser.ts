@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../support/client.js';
 import { PASSWORD, Person, png, uniqueName } from './people.js';
-import { launch, type Site, shot, startSite } from './site.js';
+import { clearShots, launch, type Site, shot, startSite } from './site.js';
 
 /** The page's globals the reconnect step touches (the tests are type-checked without the DOM library). */
 interface Watch {
@@ -25,6 +25,7 @@ let carol: Person;
 const group = uniqueName('grp');
 
 beforeAll(async () => {
+  clearShots();
   site = await startSite();
   browser = await launch();
   const desktop = { viewport: { width: 1280, height: 800 }, acceptDownloads: true };

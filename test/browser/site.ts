@@ -87,6 +87,11 @@ export function launch(): Promise<Browser> {
 /** Screenshots of every step, kept by CI when the run fails. */
 export const SHOTS_DIR = join(process.cwd(), 'test-results', 'browser');
 
+/** Empties the screenshot folder, so it shows this run only. */
+export function clearShots(): void {
+  rmSync(SHOTS_DIR, { recursive: true, force: true });
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS_DIR, { recursive: true });
   await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`), fullPage: true });
