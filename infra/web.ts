@@ -33,7 +33,8 @@ export function pageCsp(webSocketUrl: string, files: string[]): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    `img-src 'self' ${hosts}`,
+    // blob: is the sender's own preview of an image it just sent, from memory.
+    `img-src 'self' blob: ${hosts}`,
     `connect-src 'self' ${webSocketUrl} ${hosts}`,
     "form-action 'none'",
     "base-uri 'none'",

@@ -25,7 +25,7 @@ export function contentSecurityPolicy(wsUrl: string, filesOrigin: string | undef
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    `img-src 'self'${files}`,
+    `img-src 'self' blob:${files}`,
     `connect-src 'self' ${wsUrl}${files}`,
     "form-action 'none'",
     "frame-ancestors 'none'",

@@ -118,7 +118,7 @@ describe('web page: deployed files', () => {
   it('builds a CSP that names the WebSocket and the files bucket and nothing else to connect to', () => {
     const csp = pageCsp('wss://abc.example/prod', ['https://files.example']);
     expect(csp).toContain("connect-src 'self' wss://abc.example/prod https://files.example");
-    expect(csp).toContain("img-src 'self' https://files.example");
+    expect(csp).toContain("img-src 'self' blob: https://files.example");
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('unsafe');
   });

@@ -308,7 +308,10 @@ export class App {
       const content = toBase64(new Uint8Array(await file.arrayBuffer()));
       const answer = await this.ask(fileCommand(target(conv), name, content));
       if (answer.status !== 'OK') return this.fail(answer);
-      const info = { filename: name, size: file.size, contentType: file.type || 'application/octet-stream' };
+      const contentType = file.type || 'application/octet-stream';
+      // The sender gets no push for an inline file: its own copy previews from memory (a blob: URL).
+      const preview = contentType.startsWith('image/') ? { url: URL.createObjectURL(file) } : {};
+      const info = { filename: name, size: file.size, contentType, ...preview };
       const id = typeof answer.id === 'string' ? answer.id : '';
       const sentAt = new Date().toISOString();
       addItems(conv, [
@@ -450,10 +453,13 @@ export class App {
     ui.leaveButton.hidden = conv.kind !== 'group';
     renderMessages(ui.messages, conv, this.me, this.loading, () => void this.loadOlder(conv), {
       download: (item) => void this.download(item),
-      refreshPreview: (item, img) =>
+      refreshPreview: (item, img) => {
+        // A stored file's link may have expired: ask for a fresh one (a local copy has none to refresh).
+        if (item.local) return;
         void this.refreshLink(item).then((ok) => {
           if (ok && item.file?.url) img.src = item.file.url;
-        }),
+        });
+      },
     });
   }
 
