@@ -244,6 +244,7 @@ export class ChatSession {
   }
 
   private onPush(push: Push): void {
+    this.adoptConversation(push);
     if (push.event === 'FILE' || push.event === 'GROUP_FILE') {
       const job = this.save(push as Push & { url: string; size: number; filename: string });
       this.downloads.add(job);
@@ -251,6 +252,18 @@ export class ChatSession {
       return;
     }
     this.term.print(pushLine(push, this.client.user, this.term.style));
+  }
+
+  /** With no current conversation yet, the first one to speak to you becomes it (so a plain line answers). */
+  private adoptConversation(push: Push): void {
+    if (this.current) return;
+    const p = push as { from?: unknown; group?: unknown };
+    if (push.event === 'MESSAGE' || push.event === 'FILE') {
+      if (typeof p.from === 'string') this.current = { user: p.from };
+    } else if (push.event === 'GROUP_MESSAGE' || push.event === 'GROUP_FILE') {
+      if (typeof p.group === 'string') this.current = { group: p.group };
+    }
+    if (this.current) this.term.setPrompt(this.promptText());
   }
 
   private async save(push: Push & { url: string; size: number; filename: string }): Promise<void> {
