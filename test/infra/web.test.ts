@@ -52,12 +52,11 @@ describe('web page: bucket and CloudFront', () => {
     });
     const origin = (distribution.Origins as Record<string, unknown>[])[0] as Record<string, unknown>;
     expect(json(origin.OriginAccessControlId)).toContain('OriginAccessControl');
-    const policy = Object.values(resources).find(
-      (r) => r.Type === 'AWS::S3::BucketPolicy' && json(r.Properties.Bucket) === json({ Ref: siteBucketId }),
-    );
-    const allow = (
-      policy?.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }
-    ).Statement.filter((s) => s.Effect === 'Allow');
+    const policyId = idOf('AWS::S3::BucketPolicy', (p) => json(p.Bucket) === json({ Ref: siteBucketId }));
+    const document = resources[policyId]?.Properties.PolicyDocument as {
+      Statement: Record<string, unknown>[];
+    };
+    const allow = document.Statement.filter((s) => s.Effect === 'Allow');
     expect(allow).toHaveLength(1);
     expect(allow[0]?.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
     expect(allow[0]?.Action).toBe('s3:GetObject');
@@ -71,8 +70,8 @@ describe('web page: bucket and CloudFront', () => {
     expect(distribution.DefaultRootObject).toBe('index.html');
     const policyId = idOf('AWS::CloudFront::ResponseHeadersPolicy');
     expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
-    const headers = (resources[policyId]?.Properties.ResponseHeadersPolicyConfig as Record<string, unknown>)
-      .SecurityHeadersConfig as Record<string, Record<string, unknown>>;
+    const config = resources[policyId]?.Properties.ResponseHeadersPolicyConfig as Record<string, unknown>;
+    const headers = config.SecurityHeadersConfig as Record<string, Record<string, unknown>>;
     expect(headers.StrictTransportSecurity).toEqual(
       expect.objectContaining({ AccessControlMaxAgeSec: 31_536_000, IncludeSubdomains: true }),
     );

@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describe('the page on the local runtime', () => {
   it('serves index.html at / with a CSP naming only its WebSocket and S3 endpoint', async () => {
-    expect(runtime.webUrl).toBe(runtime.url.replace('ws://', 'http://') + '/');
+    expect(runtime.webUrl).toBe(`${runtime.url.replace('ws://', 'http://')}/`);
     const response = await fetch(runtime.webUrl ?? '');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
