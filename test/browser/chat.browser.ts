@@ -158,7 +158,7 @@ describe('the web page', () => {
     await shot(bob.page, '14-history-start-360px');
   });
 
-  it('reconnects and logs in again by itself after the server drops the connection', async () => {
+  it('reconnects and logs in again by itself after the server drops the connection, losing and doubling nothing', async () => {
     // In the page: remember every state the connection status shows from now on.
     await bob.page.evaluate(() => {
       const page = globalThis as unknown as Watch;
@@ -169,6 +169,8 @@ describe('the web page', () => {
       });
     });
     expect(await site.drop(bob.name)).toBeGreaterThan(0);
+    // Sent while the connection is going away: it must arrive once, neither lost nor doubled.
+    await bob.say('terkirim saat terputus');
     await expect
       .poll(() => bob.page.evaluate(() => (globalThis as unknown as Watch).seen))
       .toEqual(expect.arrayContaining(['offline']));
@@ -177,6 +179,8 @@ describe('the web page', () => {
     await bob.message('masih di sana?').waitFor();
     await bob.say('ya, tersambung lagi');
     await alice.message('ya, tersambung lagi').waitFor();
+    const sentDuringDrop = alice.page.locator('#messages .msg .text', { hasText: 'terkirim saat terputus' });
+    expect(await sentDuringDrop.count()).toBe(1);
     await shot(bob.page, '15-reconnected-360px');
   });
 });
