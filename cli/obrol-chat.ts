@@ -59,6 +59,8 @@ function watchConnection(client: ObrolClient, term: Terminal, url: string): void
 }
 
 async function main(): Promise<void> {
+  // `npm run chat` runs in the project's folder; files to send and ./obrol-downloads belong where it was typed.
+  if (process.env.npm_lifecycle_event === 'chat' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
   const opts = options();
   if (opts.help) {
     process.stdout.write(`${USAGE}\n`);

@@ -159,8 +159,6 @@ export class ChatSession {
   }
 
   private async say(target: Target, text: string): Promise<Outcome> {
-    this.current = target;
-    this.term.setPrompt(this.promptText());
     const line = 'group' in target ? `SEND_GROUP ${target.group} ${text}` : `SEND ${target.user} ${text}`;
     const me = this.client.user ?? '';
     const since = Date.now();
@@ -176,6 +174,11 @@ export class ChatSession {
       'group' in target
         ? `${clock(undefined)} ${this.term.style.bold(`#${target.group}`)} you: ${text}`
         : `${clock(undefined)} you → ${this.term.style.name(target.user)}: ${text}`;
+    if (answer.status === 'OK') {
+      // A sent message makes its conversation the current one (a refused one, e.g. a mistyped name, does not).
+      this.current = target;
+      this.term.setPrompt(this.promptText());
+    }
     return this.show(answer, echo);
   }
 
