@@ -437,6 +437,7 @@ export class App {
     this.ui.chat.hidden = false;
     this.ui.logout.hidden = false;
     this.ui.alert.hidden = true;
+    this.ui.notice.hidden = true;
     this.draw();
   }
 
