@@ -39,6 +39,8 @@ const targetLabel = (t: Target) => ('group' in t ? `#${t.group}` : t.user);
 
 export class ChatSession {
   private current: Target | undefined;
+  /** Who "you" is in printed lines: set when AUTH is sent, since waiting pushes may come before its answer. */
+  private loggingIn: string | undefined;
   private readonly downloads = new Set<Promise<void>>();
 
   constructor(
@@ -153,7 +155,10 @@ export class ChatSession {
   private async login(user: string, given: string | undefined): Promise<Outcome> {
     const password = await this.password(user, given, false);
     if (password === undefined) return this.fail('no password: give it on the line or set OBROL_PASSWORD');
-    const answer = await this.client.login(user, password);
+    this.loggingIn = user;
+    const answer = await this.client.login(user, password).finally(() => {
+      this.loggingIn = undefined;
+    });
     if (answer.status === 'OK') this.term.setPrompt(this.promptText());
     return this.show(answer, `logged in as ${user}`);
   }
@@ -208,7 +213,7 @@ export class ChatSession {
     try {
       const pushes = await lastMessages((l) => this.client.request(l), target, count);
       if (pushes.length === 0) this.term.print(`no messages with ${targetLabel(target)} yet`);
-      for (const push of pushes) this.term.print(pushLine(push, this.client.user, this.term.style));
+      for (const push of pushes) this.term.print(pushLine(push, this.me, this.term.style));
       return 'ok';
     } catch (error) {
       if (error instanceof ListingError) return this.show(error.answer, '');
@@ -241,6 +246,10 @@ export class ChatSession {
     return 'ok';
   }
 
+  private get me(): string | undefined {
+    return this.client.user ?? this.loggingIn;
+  }
+
   private promptText(): string {
     const where = this.current ? targetLabel(this.current) : '';
     return `${this.client.user ?? ''}${where ? ` ${where}` : ''}> `;
@@ -254,7 +263,7 @@ export class ChatSession {
       void job.finally(() => this.downloads.delete(job));
       return;
     }
-    this.term.print(pushLine(push, this.client.user, this.term.style));
+    this.term.print(pushLine(push, this.me, this.term.style));
   }
 
   /** With no current conversation yet, the first one to speak to you becomes it (so a plain line answers). */
@@ -270,7 +279,7 @@ export class ChatSession {
   }
 
   private async save(push: Push & { url: string; size: number; filename: string }): Promise<void> {
-    const line = pushLine(push, this.client.user, this.term.style);
+    const line = pushLine(push, this.me, this.term.style);
     try {
       const path = await download(push.url, push.size, this.options.downloads, push.filename);
       this.term.print(`${line} → saved to ${path.startsWith('/') ? path : `./${path}`}`);

@@ -32,6 +32,8 @@ export class Terminal {
   private readonly rl: Interface | undefined;
   private readonly output: MutableOutput | undefined;
   private progressShown = false;
+  /** The line editor was closed (Ctrl-C, Ctrl-D, /quit): no more prompts. */
+  private editing = false;
 
   /** `interactive`: stdin and stdout are terminals and no --script: a prompt and line editing. */
   constructor(readonly interactive: boolean) {
@@ -46,6 +48,10 @@ export class Terminal {
         historySize: 200,
       });
       this.rl.setPrompt('> ');
+      this.editing = true;
+      this.rl.on('close', () => {
+        this.editing = false;
+      });
     }
   }
 
@@ -59,7 +65,7 @@ export class Terminal {
   }
 
   prompt(): void {
-    this.rl?.prompt();
+    if (this.editing) this.rl?.prompt();
   }
 
   /** One line on stdout; at a prompt, the line being typed is redrawn below it. */
@@ -90,10 +96,17 @@ export class Terminal {
     const rl = this.rl;
     const output = this.output;
     if (!rl || !output) return Promise.reject(new Error('hidden input needs a terminal'));
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       process.stdout.write(question);
       output.muted = true;
+      // Ctrl-C or Ctrl-D at the question closes the line editor: the command is cancelled, not left hanging.
+      const cancelled = () => {
+        output.muted = false;
+        reject(new Error('cancelled'));
+      };
+      rl.once('close', cancelled);
       rl.question('', (answer) => {
+        rl.off('close', cancelled);
         output.muted = false;
         process.stdout.write('\n');
         const history = (rl as unknown as { history?: string[] }).history;
@@ -109,7 +122,7 @@ export class Terminal {
 
   private write(stream: NodeJS.WriteStream, line: string): void {
     if (this.progressShown) this.endProgress();
-    if (this.rl && !this.output?.muted) {
+    if (this.rl && this.editing && !this.output?.muted) {
       process.stdout.write('\r\x1b[K');
       stream.write(`${line}\n`);
       this.rl.prompt(true);
