@@ -66,6 +66,20 @@ describe('obrol-chat', () => {
 
     const missing = await runToEnd(['--script', join(dir, 'no-such-script')], [], { cwd: dir, env: env() });
     expect(missing.code).toBe(2);
+
+    // --wait keeps a finished script listening: a message sent after its last line still prints.
+    const listen = join(dir, 'listen.txt');
+    writeFileSync(listen, `/login ${alice}\n`);
+    const bob = await ChatClient.connect(endpoint.url);
+    const bobName = uniqueName('bob');
+    expect((await bob.request(`REGISTER ${bobName} ${PASSWORD} ID Bob`)).status).toBe('OK');
+    expect((await bob.request(`AUTH ${bobName} ${PASSWORD}`)).status).toBe('OK');
+    const waiting = new ChatProcess(['--script', listen, '--wait', '5'], { cwd: dir, env: env() });
+    await waiting.waitFor(`logged in as ${alice}`);
+    expect((await bob.request(`SEND ${alice} masih dengar?`)).status).toBe('OK');
+    await bob.close();
+    expect(await waiting.exited).toBe(0);
+    expect(waiting.stdout).toContain(`${bobName} → you: masih dengar?`);
     const wrongPassword = await runToEnd([`--script=${good}`], [], {
       cwd: dir,
       env: { ...env(), OBROL_PASSWORD: 'wrong-password-1' },
