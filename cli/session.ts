@@ -3,7 +3,7 @@
  * saves received files. Every command resolves to whether it succeeded (for --script's exit status).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import {
   type Answer,
   allMembers,
@@ -282,7 +282,7 @@ export class ChatSession {
     const line = pushLine(push, this.me, this.term.style);
     try {
       const path = await download(push.url, push.size, this.options.downloads, push.filename);
-      this.term.print(`${line} → saved to ${path.startsWith('/') ? path : `./${path}`}`);
+      this.term.print(`${line} → saved to ${isAbsolute(path) || path.startsWith('.') ? path : `./${path}`}`);
     } catch (error) {
       const why =
         error instanceof SizeMismatchError ? `size check failed (${error.message})` : describe(error);
