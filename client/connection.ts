@@ -252,7 +252,8 @@ export class ObrolClient {
     this.recovering = true;
     const landed = await verify((line) => this.enqueue(line, {}, true)).catch(() => false);
     this.recovering = false;
-    if (landed) lost.resolve({ status: 'OK', data: null, recovered: true });
+    if (this.disposed) lost.reject(new ClientClosedError());
+    else if (landed) lost.resolve({ status: 'OK', data: null, recovered: true });
     else this.queue.unshift(lost);
     this.pump();
   }

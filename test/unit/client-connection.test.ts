@@ -255,6 +255,22 @@ describe('ObrolClient reconnect', () => {
   });
 });
 
+describe('ObrolClient close during a recovery', () => {
+  it('rejects the unsure request when the client is closed while its verify runs', async () => {
+    const { client, socket } = await loggedIn();
+    const send = client.request('SEND alice halo', {
+      verify: sentMessageVerifier('bob', { user: 'alice' }, 'halo', Date.now()),
+    });
+    await settle();
+    socket.drop();
+    const next = await reconnected(socket);
+    next.answer('OK', 'autentikasi berhasil');
+    await vi.waitFor(() => expect(next.sent.at(-1)).toBe('HISTORY alice'));
+    client.close();
+    await expect(send).rejects.toBeInstanceOf(ClientClosedError);
+  });
+});
+
 describe('lastMessages', () => {
   it('follows next until it has n messages, and returns them oldest first', async () => {
     const pages: Record<string, Answer> = {
