@@ -10,6 +10,7 @@ import { ObrolFunction } from './function.js';
 import { JobQueue } from './jobs.js';
 import { Monitoring } from './monitoring.js';
 import { Storage } from './storage.js';
+import { WebSite } from './web.js';
 
 /** Where presigned POST uploads land; an ObjectCreated event under it starts file delivery. */
 export const UPLOADS_PREFIX = 'uploads/';
@@ -227,6 +228,14 @@ export class ObrolStack extends Stack {
       deadLetterQueue: jobs.deadLetterQueue,
       alarmEmail: settings.alarmEmail,
     });
+    const site = new WebSite(this, 'Web', {
+      webSocketUrl: api.url,
+      filesBucket: bucket,
+      accessLogsBucket: storage.accessLogsBucket,
+      removalPolicy: settings.removalPolicy,
+    });
+    storage.allowBrowserOrigin(site.origin);
+    new CfnOutput(this, 'WebUrl', { value: site.url, description: 'the chat page: open it in a browser' });
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: api.url,

@@ -73,16 +73,20 @@ export class Storage extends Construct {
         { id: 'expire-files', expiration: Duration.days(props.fileRetentionDays) },
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
-      cors: [
-        {
-          // Browsers upload straight to S3 with the presigned POST form the $default handler hands out; the
-          // form's signature, not the origin, is what authorizes an upload, so any origin may send it.
-          allowedMethods: [s3.HttpMethods.POST],
-          allowedOrigins: ['*'],
-          allowedHeaders: ['*'],
-          maxAge: 3600,
-        },
-      ],
+    });
+  }
+
+  /**
+   * Lets the web page's origin use the files bucket from a browser: POST for the presigned upload form, GET for
+   * signed downloads and previews. The form's signature, not the origin, authorizes an upload; the origin only
+   * decides which page may read the answers. Set from the stack once the page's CloudFront domain exists.
+   */
+  allowBrowserOrigin(origin: string): void {
+    this.bucket.addCorsRule({
+      allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.GET],
+      allowedOrigins: [origin],
+      allowedHeaders: ['*'],
+      maxAge: 3600,
     });
   }
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
@@ -73,7 +73,10 @@ export async function startS3rver(host: string, dataDir: string | undefined): Pr
   };
 }
 
-/** Creates the bucket unless it exists. */
+/**
+ * Creates the bucket unless it exists, and lets browsers upload to it and read from it (the web page is on the
+ * gateway's port, another origin). The deployed bucket allows only the page's CloudFront origin (infra/web.ts).
+ */
 export async function ensureBucket(endpoint: string, region: string, bucket: string): Promise<void> {
   const client = new S3Client({ endpoint, region, forcePathStyle: true });
   try {
@@ -81,6 +84,25 @@ export async function ensureBucket(endpoint: string, region: string, bucket: str
   } catch (error) {
     const name = (error as Error).name;
     if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  }
+  try {
+    await client.send(
+      new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedMethods: ['GET', 'POST'],
+              AllowedOrigins: ['*'],
+              AllowedHeaders: ['*'],
+              MaxAgeSeconds: 3600,
+            },
+          ],
+        },
+      }),
+    );
+  } catch {
+    // An engine without bucket CORS still serves every client but the browser page's uploads and downloads.
   }
   client.destroy();
 }

@@ -27,6 +27,8 @@ export interface GatewayOptions {
   idleTimeoutMs: number;
   /** Loaded once the port is known, so handlers can be configured with the callback URL first. */
   routes: (callbackUrl: string) => Promise<Routes>;
+  /** Answers plain HTTP requests that are not for @connections (the web page); without it they get 404. */
+  httpHandler?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 interface Live {
@@ -183,6 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const handleManagement = async (req: IncomingMessage, res: ServerResponse) => {
     const match = /^(?:\/[^/]+)?\/@connections\/([^/?]+)/.exec(req.url ?? '');
     if (!match?.[1]) {
+      if (options.httpHandler) return options.httpHandler(req, res);
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
       return;
     }

@@ -2,11 +2,14 @@
  * `npm start`: the local runtime on ws://127.0.0.1:3001 (PORT changes it; DATA_DIR keeps data on disk;
  * LOG_LEVEL=info or debug shows the handlers' info lines and metric lines, see shared/log.ts).
  */
+import { fileURLToPath } from 'node:url';
 import { startRuntime } from './runtime.js';
 
 const port = Number(process.env.PORT ?? 3001);
 const runtime = await startRuntime({
   port,
+  // Built by the prestart script (npm run build:web).
+  webDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
   ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
 }).catch((error: unknown) => {
   if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
@@ -17,6 +20,7 @@ const runtime = await startRuntime({
 });
 
 console.log(`obrol is listening on ${runtime.url}`);
+console.log(`open ${runtime.webUrl}`);
 console.log(`connect with:  npx wscat -c ${runtime.url}`);
 console.log(`files (S3) at: ${runtime.s3Endpoint}`);
 console.log('stop with Ctrl-C');

@@ -18,6 +18,7 @@ import { startGateway } from './gateway.js';
 import { type QueueWorker, startQueueWorker } from './queue-worker.js';
 import { type S3Front, startS3Front } from './s3-front.js';
 import { startSqs } from './sqs.js';
+import { webHandler } from './web.js';
 
 export interface RuntimeOptions {
   host?: string;
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
    * (a proxy in front of it that can hang or fail chosen pushes).
    */
   pushEndpoint?: (gatewayCallbackUrl: string) => Promise<string>;
+  /** Serve the built web page (web/build.ts output) from this folder on the gateway's port. */
+  webDir?: string;
 }
 
 const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
@@ -43,6 +46,8 @@ export interface Runtime {
   bucketName: string;
   /** The S3 endpoint clients download from and upload to. */
   s3Endpoint: string;
+  /** The web page's URL, when `webDir` was given. */
+  webUrl: string | undefined;
   /** Resolves once every upload notification so far has been handled. */
   uploadsSettled(): Promise<void>;
   /** Resolves once the worker has nothing in hand and the job queue had nothing to give. */
@@ -118,7 +123,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   env.AWS_ENDPOINT_URL_S3 = front.endpoint;
 
   let worker: QueueWorker | undefined;
+  let wsUrl = '';
   const gateway = await startGateway({
+    ...(options.webDir ? { httpHandler: webHandler(options.webDir, () => wsUrl, front.endpoint) } : {}),
     host,
     port: options.port ?? 3001,
     stage: options.stage ?? 'local',
@@ -148,8 +155,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     },
   });
 
+  wsUrl = gateway.url;
+
   return {
     url: gateway.url,
+    webUrl: options.webDir ? `http://${host}:${gateway.port}/` : undefined,
     callbackUrl: gateway.callbackUrl,
     tableName,
     bucketName,

@@ -30,7 +30,7 @@ describe('context settings', () => {
     expect(stack.stackName).toBe('obrol-dev');
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
-    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 3);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'dev' });
     template.hasOutput('WebSocketUrl', {
       Value: { 'Fn::Join': ['', Match.arrayWith(['wss://', '/dev'])] },
@@ -55,7 +55,8 @@ describe('context settings', () => {
     });
     const rules = Object.values(template.findResources('AWS::S3::Bucket'))
       .flatMap(
-        (b) => b.Properties.LifecycleConfiguration.Rules as { Id: string; ExpirationInDays?: number }[],
+        (b) =>
+          (b.Properties.LifecycleConfiguration?.Rules ?? []) as { Id: string; ExpirationInDays?: number }[],
       )
       .filter((r) => r.Id === 'expire-files');
     expect(rules).toEqual([expect.objectContaining({ ExpirationInDays: 3 })]);

@@ -1,0 +1,132 @@
+/** The slash commands of the terminal client (issue 11's table), parsed from a typed line. Pure. */
+
+export type Target = { user: string } | { group: string };
+
+export type Command =
+  | { kind: 'register'; user: string; country: string; name: string }
+  | { kind: 'login'; user: string; password: string | undefined }
+  | { kind: 'logout' }
+  | { kind: 'quit' }
+  | { kind: 'msg'; user: string; text: string }
+  | { kind: 'group-msg'; group: string; text: string }
+  | { kind: 'say'; text: string }
+  | { kind: 'create' | 'join' | 'leave' | 'members'; group: string }
+  | { kind: 'groups' }
+  | { kind: 'file'; target: Target; path: string }
+  | { kind: 'history'; target: Target | undefined; count: number }
+  | { kind: 'raw'; line: string }
+  | { kind: 'help' }
+  | { kind: 'invalid'; message: string };
+
+export const HELP = `commands:
+  /register <user> <country> <name…>   asks the password twice (hidden), then REGISTER
+  /login <user> [password]              AUTH (asks the password, hidden, when not given)
+  /logout                               LOGOUT
+  /quit                                 LOGOUT and exit
+  /msg <user> <text…>                   a private message; <user> becomes the current conversation
+  /g <group> <text…>                    a group message; <group> becomes the current conversation
+  <text>                                a message to the current conversation
+  /create <group>, /join <group>, /leave <group>, /members <group>, /groups
+  /file <user-or-#group> <path>         send a file (inline when small, else uploaded)
+  /history [<user-or-#group>] [n]       the last n messages (default 20) of a conversation
+  /raw <protocol line>                  send a protocol line as is, print the JSON answer
+  /help                                 this list`;
+
+export const DEFAULT_HISTORY = 20;
+
+/** `#kantor` is a group, anything else a user. */
+export function parseTarget(word: string): Target {
+  return word.startsWith('#') ? { group: word.slice(1) } : { user: word };
+}
+
+/** Splits off the first `n` words; the rest of the line (inner spaces kept) is the last element. */
+function words(text: string, n: number): string[] {
+  const out: string[] = [];
+  let rest = text.replace(/^ +/, '');
+  for (let i = 0; i < n && rest !== ''; i++) {
+    const match = /^(\S+) *(.*)$/s.exec(rest);
+    if (!match) break;
+    out.push(match[1] as string);
+    rest = match[2] as string;
+  }
+  out.push(rest);
+  return out;
+}
+
+const usage = (text: string): Command => ({ kind: 'invalid', message: `usage: ${text}` });
+
+export function parseCommand(line: string): Command | undefined {
+  const trimmed = line.replace(/\r?\n$/, '');
+  if (trimmed.trim() === '') return undefined;
+  if (!trimmed.startsWith('/')) return { kind: 'say', text: trimmed };
+  const [word = '', rest = ''] = words(trimmed.slice(1), 1);
+  switch (word.toLowerCase()) {
+    case 'register': {
+      const [user, country, name] = words(rest, 2);
+      return user && country && name
+        ? { kind: 'register', user, country, name }
+        : usage('/register <user> <country> <name…>');
+    }
+    case 'login': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      if (parts.length < 1 || parts.length > 2) return usage('/login <user> [password]');
+      return { kind: 'login', user: parts[0] as string, password: parts[1] };
+    }
+    case 'logout':
+      return { kind: 'logout' };
+    case 'quit':
+      return { kind: 'quit' };
+    case 'msg': {
+      const [user, text] = words(rest, 1);
+      return user && text ? { kind: 'msg', user, text } : usage('/msg <user> <text…>');
+    }
+    case 'g': {
+      const [group, text] = words(rest, 1);
+      return group && text
+        ? { kind: 'group-msg', group: group.replace(/^#/, ''), text }
+        : usage('/g <group> <text…>');
+    }
+    case 'create':
+    case 'join':
+    case 'leave':
+    case 'members': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      const kind = word.toLowerCase() as 'create' | 'join' | 'leave' | 'members';
+      return parts.length === 1
+        ? { kind, group: (parts[0] as string).replace(/^#/, '') }
+        : usage(`/${kind} <group>`);
+    }
+    case 'groups':
+      return { kind: 'groups' };
+    case 'file': {
+      const [target, path] = words(rest, 1);
+      return target && path
+        ? { kind: 'file', target: parseTarget(target), path }
+        : usage('/file <user-or-#group> <path>');
+    }
+    case 'history':
+      return parseHistory(rest);
+    case 'raw':
+      return rest.trim() ? { kind: 'raw', line: rest } : usage('/raw <protocol line>');
+    case 'help':
+      return { kind: 'help' };
+    default:
+      return { kind: 'invalid', message: `unknown command /${word}; /help lists the commands` };
+  }
+}
+
+function parseHistory(rest: string): Command {
+  const parts = rest.trim().split(/\s+/).filter(Boolean);
+  const bad = usage('/history [<user-or-#group>] [n]');
+  if (parts.length > 2) return bad;
+  const last = parts.at(-1);
+  const count = last !== undefined && /^\d+$/.test(last) ? Number(last) : undefined;
+  const targetWord = count === undefined ? parts[0] : parts.length === 2 ? parts[0] : undefined;
+  if (parts.length === 2 && count === undefined) return bad;
+  if (count !== undefined && count < 1) return bad;
+  return {
+    kind: 'history',
+    target: targetWord ? parseTarget(targetWord) : undefined,
+    count: count ?? DEFAULT_HISTORY,
+  };
+}

@@ -1,0 +1,19 @@
+/** Reconnect timing: exponential back-off with jitter, so a server restart is not met by every client at once. */
+
+export interface BackoffOptions {
+  /** The first delay (ms). Default 500. */
+  baseMs?: number;
+  /** The longest delay (ms). Default 30 000. */
+  maxMs?: number;
+  /** A number in [0, 1); default Math.random. */
+  random?: () => number;
+}
+
+/** The delay before reconnect attempt `attempt` (0-based): base doubling up to max, then "equal jitter" (50–100 %). */
+export function backoffMs(attempt: number, options: BackoffOptions = {}): number {
+  const base = options.baseMs ?? 500;
+  const max = options.maxMs ?? 30_000;
+  const random = options.random ?? Math.random;
+  const ceiling = Math.min(max, base * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling * (0.5 + 0.5 * random()));
+}

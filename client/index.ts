@@ -1,0 +1,73 @@
+/**
+ * obrol's protocol client: one module for the terminal client (cli/) and the web page (web/). It uses only the
+ * standard WebSocket, TextEncoder/TextDecoder and timers (no Node imports), so esbuild bundles it for browsers.
+ * docs/CLIENTS.md explains the choices; docs/PROTOCOL.md is the wire contract.
+ *
+ *   const client = new ObrolClient('ws://127.0.0.1:3001').open();
+ *   client.on('state', ({ state }) => …);             // connecting | authenticating | online | offline | closed
+ *   client.onPush('MESSAGE', (m) => …);                // typed pushes; client.on('push', …) gets every push
+ *   await client.request('REGISTER bob rahasia123 ID Bob');   // → Answer {status, data, reason?, next?, upload?}
+ *   await client.login('bob', 'rahasia123');           // AUTH; credentials kept in memory for re-login
+ *   await client.request('SEND alice halo', { verify: sentMessageVerifier('bob', { user: 'alice' }, 'halo', Date.now()) });
+ *   await lastMessages((l) => client.request(l), { user: 'alice' }, 20);
+ *   client.close();
+ *
+ * ObrolClient (connection.ts)
+ * - Framing: received text (or bytes cut anywhere) is split at CR LF CR LF; `status` = answer, `event` = push;
+ *   a BATCH push is unpacked into its pushes; a push whose `id` was seen before is dropped (across reconnects).
+ * - request(line, {verify?, resend?}): FIFO, one request in flight per connection (answers carry no id, and
+ *   API Gateway may run two requests of one connection concurrently). Requests made while offline wait.
+ * - Keep-alive: PING every 4 minutes (pingIntervalMs) when idle; API Gateway closes after 10 idle minutes.
+ * - Reconnect: back-off 0.5 s doubling to 30 s, 50–100 % jitter (backoff.ts); after a reconnect the client sends
+ *   AUTH with the credentials of the last successful login()/kept in memory only, before any queued request.
+ *   If that AUTH is refused: 'reauthFailed' event, credentials forgotten, queued requests go on (unauthenticated).
+ * - A request in flight when the connection dropped: resent first after the reconnect if safe to repeat
+ *   (requests.ts: PING, AUTH, LOGOUT, listings, HISTORY, GROUP_JOIN, FILE_URL, SEND_FILE without content, SEND_ID);
+ *   otherwise (SEND, SEND_GROUP, inline files, REGISTER, GROUP_CREATE, GROUP_LEAVE, unknown words) never resent
+ *   blindly: with a `verify` it is checked once online again (true → resolves {status:'OK', data:null,
+ *   recovered:true}; false → resent), without one it rejects with LostRequestError.
+ * - close(): for good; pending requests reject with ClientClosedError.
+ *
+ * Helpers: toBase64, INLINE_MAX_BYTES/sendsInline, safeFileName, fileCommand, upload + UploadTransport +
+ * xhrTransport, uploadFormOf (files.ts); lastMessages, allMembers, historyCommand, sentMessageVerifier
+ * (history.ts); explainReason (reasons.ts); FrameSplitter, decodeFrame, SeenIds (frames.ts); backoffMs.
+ */
+
+export { type BackoffOptions, backoffMs } from './backoff.js';
+export {
+  type ClientEvents,
+  type ClientOptions,
+  type ConnectionState,
+  DEFAULT_PING_INTERVAL_MS,
+  type FirstRequest,
+  ObrolClient,
+  type RequestOptions,
+  type SocketLike,
+  type StateChange,
+} from './connection.js';
+export {
+  fileCommand,
+  INLINE_MAX_BYTES,
+  safeFileName,
+  sendsInline,
+  toBase64,
+  UploadError,
+  type UploadRequest,
+  type UploadTransport,
+  upload,
+  uploadFormOf,
+  xhrTransport,
+} from './files.js';
+export { type Decoded, decodeFrame, FRAME_END, FrameSplitter, SeenIds } from './frames.js';
+export {
+  allMembers,
+  CLOCK_SKEW_MS,
+  historyCommand,
+  ListingError,
+  lastMessages,
+  type Requester,
+  sentMessageVerifier,
+} from './history.js';
+export { EXPLAINED_REASONS, explainReason } from './reasons.js';
+export { ClientClosedError, commandWord, LostRequestError, safeToResend } from './requests.js';
+export type * from './types.js';

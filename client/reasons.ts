@@ -1,0 +1,30 @@
+/**
+ * A short English explanation of each failure `reason` (docs/PROTOCOL.md, shared/protocol/replies.ts), to show
+ * beside the Indonesian `data`. A reason this table does not know (a newer server) is shown as its code.
+ */
+
+const EXPLANATIONS: Record<string, string> = {
+  unknown_request: 'the server does not know this command',
+  bad_request: 'wrong number or shape of parameters',
+  not_authenticated: 'log in first (/login)',
+  invalid_credentials: 'unknown user or wrong password',
+  username_taken: 'that username is already taken',
+  unknown_recipient: 'no such user',
+  unknown_group: 'no such group',
+  unknown_file: 'no such file, not uploaded yet, or not yours',
+  not_a_member: 'you are not a member of that group',
+  group_exists: 'a group with that name already exists',
+  group_full: 'the group has reached its member limit',
+  too_many_groups: 'you are in as many groups as one user may be (leave one first)',
+  too_large: 'too large',
+  not_available: 'this feature is switched off on this server',
+  internal_error: 'the server failed; the request may or may not have taken effect',
+};
+
+export function explainReason(reason: string | undefined): string {
+  if (!reason) return 'failed';
+  return Object.hasOwn(EXPLANATIONS, reason) ? (EXPLANATIONS[reason] as string) : `reason: ${reason}`;
+}
+
+/** The reasons this table explains (a test keeps it in step with the server's list). */
+export const EXPLAINED_REASONS = Object.keys(EXPLANATIONS);

@@ -1,0 +1,54 @@
+/**
+ * Which requests may be sent again when the connection dropped while they were in flight (the answer lost, so
+ * nobody knows whether the server acted). Read-only and idempotent requests are resent; the rest (a message, an
+ * inline file, REGISTER, GROUP_CREATE, GROUP_LEAVE, anything unknown) are never resent blindly.
+ */
+
+const SAFE_TO_RESEND = new Set([
+  'PING',
+  'AUTH',
+  'LOGOUT',
+  'GROUPS',
+  'GROUP_MEMBERS',
+  'GROUP_JOIN',
+  'HISTORY',
+  'GROUP_HISTORY',
+  'INBOX',
+  'FILE_URL',
+  // Issue 12: a send carrying the client's own id is idempotent by design.
+  'SEND_ID',
+  'SEND_GROUP_ID',
+]);
+
+/** The request word of a protocol line, upper-cased (`send bob hi` → `SEND`). */
+export function commandWord(line: string): string {
+  return (line.trim().split(/\s+/, 1)[0] ?? '').toUpperCase();
+}
+
+/** True when sending `line` twice does no more than sending it once. */
+export function safeToResend(line: string): boolean {
+  const word = commandWord(line);
+  if (SAFE_TO_RESEND.has(word)) return true;
+  // SEND_FILE / SEND_GROUP_FILE without content only asks for an upload form; an unused form is forgotten.
+  if (word === 'SEND_FILE' || word === 'SEND_GROUP_FILE') return line.trim().split(/ +/).length === 3;
+  return false;
+}
+
+/** The request was in flight when the connection dropped and is not safe to resend: it may or may not have acted. */
+export class LostRequestError extends Error {
+  /** Only the request word is kept (a REGISTER line holds a password). */
+  readonly command: string;
+  constructor(line: string) {
+    super('the connection dropped before the answer came; the request may or may not have taken effect');
+    this.command = commandWord(line);
+    this.name = 'LostRequestError';
+  }
+}
+
+/** The client was closed (close()) before the request was answered. */
+export class ClientClosedError extends Error {
+  constructor() {
+    super('the client is closed');
+    this.name = 'ClientClosedError';
+  }
+}

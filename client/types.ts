@@ -1,0 +1,98 @@
+/** The shapes on the wire, as docs/PROTOCOL.md defines them (client side: everything optional is checked). */
+
+/** The signed S3 POST form of a `silakan unggah file` answer. */
+export interface UploadForm {
+  id: string;
+  url: string;
+  fields: Record<string, string>;
+  maxBytes: number;
+  expiresAt: string;
+}
+
+/** The answer to a request: `status`, `data`, and on failure a `reason` code. */
+export interface Answer {
+  status: 'OK' | 'ERROR';
+  data: unknown;
+  reason?: string;
+  /** Paging (HISTORY, GROUP_HISTORY, GROUP_MEMBERS): send it back for the following page. */
+  next?: string;
+  /** INBOX: more pushes wait than fit in one answer. */
+  more?: boolean;
+  /** SEND_FILE / SEND_GROUP_FILE without content. */
+  upload?: UploadForm;
+  /** The stored message's id, once the server sends it (issue 12). */
+  id?: string;
+  /** Set by the client (never by the server) when the answer was lost with the connection and `verify` found the request had taken effect. */
+  recovered?: true;
+}
+
+export interface MessagePush {
+  event: 'MESSAGE';
+  id: string;
+  from: string;
+  to: string;
+  message: string;
+  sentAt: string;
+}
+
+export interface GroupMessagePush {
+  event: 'GROUP_MESSAGE';
+  id: string;
+  group: string;
+  from: string;
+  message: string;
+  sentAt: string;
+}
+
+interface FileFields {
+  id: string;
+  from: string;
+  filename: string;
+  size: number;
+  contentType: string;
+  sentAt: string;
+  url: string;
+  expiresAt: string;
+}
+
+export interface FilePush extends FileFields {
+  event: 'FILE';
+  to: string;
+}
+
+export interface GroupFilePush extends FileFields {
+  event: 'GROUP_FILE';
+  group: string;
+}
+
+export interface FileSentPush {
+  event: 'FILE_SENT';
+  id: string;
+  to?: string;
+  group?: string;
+  filename: string;
+  size: number;
+  sentAt: string;
+}
+
+export interface FileFailedPush {
+  event: 'FILE_FAILED';
+  id: string;
+  reason: string;
+}
+
+/** Every push this client knows, by its `event`. */
+export interface PushMap {
+  MESSAGE: MessagePush;
+  GROUP_MESSAGE: GroupMessagePush;
+  FILE: FilePush;
+  GROUP_FILE: GroupFilePush;
+  FILE_SENT: FileSentPush;
+  FILE_FAILED: FileFailedPush;
+}
+
+/** Any push: a known one, or one a newer server added (still has `event` and `id`). */
+export type Push = PushMap[keyof PushMap] | { event: string; id: string; [field: string]: unknown };
+
+/** A conversation: a user, or a group. */
+export type Conversation = { user: string } | { group: string };

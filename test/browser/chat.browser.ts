@@ -1,0 +1,186 @@
+/**
+ * Two people (alice on a desktop window, bob on a 360 px phone) and a third (carol) use the web page against the
+ * local runtime (or a deployed stack): every step the issue names, with a screenshot after each.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClient } from '../support/client.js';
+import { PASSWORD, Person, png, uniqueName } from './people.js';
+import { clearShots, launch, type Site, shot, startSite } from './site.js';
+
+/** The page's globals the reconnect step touches (the tests are type-checked without the DOM library). */
+interface Watch {
+  seen: (string | undefined)[];
+  document: { getElementById(id: string): { dataset: Record<string, string | undefined> } };
+  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
+}
+
+let site: Site;
+let browser: Browser;
+let alice: Person;
+let bob: Person;
+let carol: Person;
+const group = uniqueName('grp');
+
+beforeAll(async () => {
+  clearShots();
+  site = await startSite();
+  browser = await launch();
+  const desktop = { viewport: { width: 1280, height: 800 }, acceptDownloads: true };
+  alice = await Person.open(await browser.newContext(desktop), site.webUrl, uniqueName('alice'));
+  bob = await Person.open(
+    await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true }),
+    site.webUrl,
+    uniqueName('bob'),
+  );
+  carol = await Person.open(await browser.newContext(desktop), site.webUrl, uniqueName('carol'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.stop();
+});
+
+describe('the web page', () => {
+  it('presets the WebSocket URL from config.json and registers three people', async () => {
+    expect(await alice.page.inputValue('#server-url')).toBe(site.wsUrl);
+    await shot(alice.page, '01-start');
+    for (const person of [alice, bob, carol]) await person.register();
+    await shot(bob.page, '02-registered-360px');
+  });
+
+  it('shows the reason of a failed login, in Indonesian and in English', async () => {
+    await alice.login('salah-sandi-1');
+    const alert = alice.page.locator('#alert[data-reason="invalid_credentials"]');
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe('Nama pengguna atau kata sandi salah.');
+    await shot(alice.page, '03-bad-login-id');
+    await alice.page.selectOption('#lang', 'en');
+    await alice.login('salah-sandi-2');
+    await alice.page.locator('#alert', { hasText: 'Wrong username or password.' }).waitFor();
+    expect(await alice.page.textContent('#login-title')).toBe('Log in');
+    await shot(alice.page, '04-bad-login-en');
+    await alice.page.selectOption('#lang', 'id');
+  });
+
+  it('logs in and exchanges private messages both ways (Enter sends, Shift+Enter breaks the line)', async () => {
+    for (const person of [alice, bob, carol]) await person.login();
+    expect(await alice.page.isVisible('#login-pass')).toBe(false);
+    await alice.startChat(bob.name);
+    await alice.say('halo bob, apa kabar?');
+    await bob.conversation('user', alice.name).locator('.badge', { hasText: '1' }).waitFor();
+    await shot(bob.page, '05-bob-unread-360px');
+    await bob.openConversation('user', alice.name);
+    await bob.message('halo bob, apa kabar?').waitFor();
+    await bob.say('baik!\nterima kasih');
+    const reply = alice.message('terima kasih');
+    await reply.waitFor();
+    expect(await reply.textContent()).toBe('baik!\nterima kasih');
+    await shot(alice.page, '06-alice-private');
+    await shot(bob.page, '07-bob-private-360px');
+  });
+
+  it('runs a group of three: create, join, members, messages', async () => {
+    await alice.page.fill('#group-name', group);
+    await alice.page.press('#group-name', 'Enter');
+    await alice.page.locator('#conv-title', { hasText: group }).waitFor();
+    for (const person of [bob, carol]) {
+      if (await person.page.locator('#back').isVisible()) await person.page.click('#back');
+      await person.page.fill('#group-name', group);
+      await person.page.click('#group-join');
+      await person.page.locator('#conv-title', { hasText: group }).waitFor();
+    }
+    await alice.page.click('#members');
+    const members = alice.page.locator('#members-panel li');
+    await expect.poll(() => members.allTextContents()).toEqual([alice.name, bob.name, carol.name].sort());
+    await alice.say('rapat jam 3 ya');
+    await bob.message('rapat jam 3 ya').waitFor();
+    await carol.message('rapat jam 3 ya').waitFor();
+    await carol.say('siap');
+    await alice.message('siap').waitFor();
+    await shot(alice.page, '08-group-members');
+    await shot(carol.page, '09-group-carol');
+  });
+
+  it('sends an image inline and shows its preview', async () => {
+    await alice.openConversation('user', bob.name);
+    await alice.sendFile('kucing.png', 'image/png', png());
+    await bob.openConversation('user', alice.name);
+    const preview = bob.page.locator('img.preview[alt="kucing.png"]');
+    await preview.waitFor();
+    await expect
+      .poll(() => preview.evaluate((img) => ('naturalWidth' in img && img.complete ? img.naturalWidth : 0)))
+      .toBe(48);
+    await shot(bob.page, '10-image-preview-360px');
+  });
+
+  it('uploads a 2 MB file through the form with progress to 100%, and the download matches byte for byte', async () => {
+    const bytes = randomBytes(2 * 1024 * 1024);
+    await bob.sendFile('laporan.bin', 'application/octet-stream', bytes);
+    await bob.page.locator('.transfer.done .percent', { hasText: '100%' }).waitFor();
+    expect(await bob.page.locator('.transfer.done progress').getAttribute('value')).toBe('100');
+    await shot(bob.page, '11-upload-100-360px');
+    const button = alice.page.locator('#messages .msg button.download', { hasText: 'laporan.bin' });
+    await button.waitFor();
+    await shot(alice.page, '12-file-received');
+    const [download] = await Promise.all([alice.page.waitForEvent('download'), button.click()]);
+    expect(download.suggestedFilename()).toBe('laporan.bin');
+    const received = await readFile(await download.path());
+    expect(received.equals(bytes)).toBe(true);
+  });
+
+  it('delivers what waited while bob was away, and pages back through history', async () => {
+    await bob.page.close();
+    await alice.say('pesan saat kamu offline');
+    // 55 more from another device of alice's, so the conversation needs two history pages.
+    const device = await ChatClient.connect(site.wsUrl);
+    expect((await device.request(`AUTH ${alice.name} ${PASSWORD}`)).status).toBe('OK');
+    for (let i = 1; i <= 55; i++) {
+      expect((await device.request(`SEND ${bob.name} m${String(i).padStart(2, '0')}`)).status).toBe('OK');
+    }
+    await device.close();
+
+    await bob.reopen(site.webUrl);
+    await bob.login();
+    const badge = bob.conversation('user', alice.name).locator('.badge');
+    await expect.poll(() => badge.textContent()).toBe('56');
+    await shot(bob.page, '13-offline-delivered-360px');
+    await bob.openConversation('user', alice.name);
+    await bob.message('pesan saat kamu offline').waitFor();
+    await bob.message('m55').waitFor();
+    expect(await bob.page.locator('#messages .msg .text', { hasText: 'halo bob' }).count()).toBe(0);
+    await bob.page.locator('#messages').evaluate((box) => box.scrollTo(0, 0));
+    await bob.message('halo bob, apa kabar?').waitFor();
+    await bob.page.locator('#messages .history-start').waitFor();
+    expect(await bob.page.locator('#messages .msg').count()).toBe(60);
+    await shot(bob.page, '14-history-start-360px');
+  });
+
+  it('reconnects and logs in again by itself after the server drops the connection, losing and doubling nothing', async () => {
+    // In the page: remember every state the connection status shows from now on.
+    await bob.page.evaluate(() => {
+      const page = globalThis as unknown as Watch;
+      const status = page.document.getElementById('status');
+      page.seen = [];
+      new page.MutationObserver(() => page.seen.push(status.dataset.state)).observe(status, {
+        attributes: true,
+      });
+    });
+    expect(await site.drop(bob.name)).toBeGreaterThan(0);
+    // Sent while the connection is going away: it must arrive once, neither lost nor doubled.
+    await bob.say('terkirim saat terputus');
+    await expect
+      .poll(() => bob.page.evaluate(() => (globalThis as unknown as Watch).seen))
+      .toEqual(expect.arrayContaining(['offline']));
+    await bob.page.locator('#status[data-state="online"]').waitFor();
+    await alice.say('masih di sana?');
+    await bob.message('masih di sana?').waitFor();
+    await bob.say('ya, tersambung lagi');
+    await alice.message('ya, tersambung lagi').waitFor();
+    const sentDuringDrop = alice.page.locator('#messages .msg .text', { hasText: 'terkirim saat terputus' });
+    expect(await sentDuringDrop.count()).toBe(1);
+    await shot(bob.page, '15-reconnected-360px');
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * The terminal client (issue 11), end to end: real `obrol-chat` processes driven through stdin/stdout (and one in a
+ * tmux pseudo-terminal) against the local runtime with the real handlers.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ChatClient } from '../support/client.js';
+import { type Endpoint, PASSWORD, startEndpoint, uniqueName } from '../support/endpoint.js';
+import { BIN, ChatProcess, runToEnd } from './chat-process.js';
+
+let endpoint: Endpoint;
+let dir: string;
+const env = () => ({ OBROL_PASSWORD: PASSWORD, OBROL_URL: endpoint.url });
+
+beforeAll(async () => {
+  delete process.env.WS_URL; // the reconnect test reaches into the local runtime
+  endpoint = await startEndpoint();
+  dir = mkdtempSync(join(tmpdir(), 'obrol-chat-'));
+});
+afterAll(async () => {
+  await endpoint?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh user, registered over the protocol (the client's /register is covered by the script and tmux tests). */
+async function registered(prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  const client = await ChatClient.connect(endpoint.url);
+  expect((await client.request(`REGISTER ${name} ${PASSWORD} ID ${prefix} tester`)).status).toBe('OK');
+  await client.close();
+  return name;
+}
+
+const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+describe('obrol-chat', () => {
+  it('--script runs every line in order and exits 0 when all succeeded, 1 when one failed, 2 on bad input', async () => {
+    const alice = uniqueName('alice');
+    const group = uniqueName('g');
+    const good = join(dir, 'good.txt');
+    writeFileSync(
+      good,
+      [`/register ${alice} ID Alice A`, `/login ${alice}`, `/create ${group}`, '/groups', ''].join('\n'),
+    );
+    const ok = await runToEnd(['--script', good], [], { cwd: dir, env: env() });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`logged in as ${alice}`);
+    expect(ok.stdout).toContain(`your groups: #${group}`);
+
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(
+      bad,
+      [`/login ${alice}`, `/create ${group}`, `/msg ${uniqueName('nobody')} hi`, '/groups'].join('\n'),
+    );
+    const failed = await runToEnd(['--script', bad, endpoint.url], [], { cwd: dir, env: env() });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      'grup gagal dibuat — a group with that name already exists [group_exists]',
+    );
+    expect(failed.stderr).toContain('pesan tidak terkirim — no such user [unknown_recipient]');
+    expect(failed.stdout).toContain(`your groups: #${group}`); // the lines after a failure still ran
+
+    const missing = await runToEnd(['--script', join(dir, 'no-such-script')], [], { cwd: dir, env: env() });
+    expect(missing.code).toBe(2);
+
+    // --wait keeps a finished script listening: a message sent after its last line still prints.
+    const listen = join(dir, 'listen.txt');
+    writeFileSync(listen, `/login ${alice}\n`);
+    const bob = await ChatClient.connect(endpoint.url);
+    const bobName = uniqueName('bob');
+    expect((await bob.request(`REGISTER ${bobName} ${PASSWORD} ID Bob`)).status).toBe('OK');
+    expect((await bob.request(`AUTH ${bobName} ${PASSWORD}`)).status).toBe('OK');
+    const waiting = new ChatProcess(['--script', listen, '--wait', '5'], { cwd: dir, env: env() });
+    await waiting.waitFor(`logged in as ${alice}`);
+    expect((await bob.request(`SEND ${alice} masih dengar?`)).status).toBe('OK');
+    await bob.close();
+    expect(await waiting.exited).toBe(0);
+    expect(waiting.stdout).toContain(`${bobName} → you: masih dengar?`);
+    const wrongPassword = await runToEnd([`--script=${good}`], [], {
+      cwd: dir,
+      env: { ...env(), OBROL_PASSWORD: 'wrong-password-1' },
+    });
+    expect(wrongPassword.code).toBe(1);
+    expect(wrongPassword.stderr).toContain(
+      'autentikasi gagal — unknown user or wrong password [invalid_credentials]',
+    );
+  });
+
+  it('two clients chat privately and in a group, and a 1 MB file goes by upload and arrives byte-identical', async () => {
+    const [alice, bob] = await Promise.all([registered('alice'), registered('bob')]);
+    const group = uniqueName('kantor');
+    const file = randomBytes(1024 * 1024);
+    writeFileSync(join(dir, 'laporan.bin'), file);
+    const bobDir = join(dir, `bob-${bob}`);
+
+    const a = new ChatProcess([], { cwd: dir, env: env() });
+    const b = new ChatProcess(['--downloads', bobDir], { cwd: dir, env: env() });
+    try {
+      a.send(`/login ${alice}`);
+      a.send(`/create ${group}`);
+      b.send(`/login ${bob}`);
+      await a.waitFor(`group #${group} created`);
+      b.send(`/join ${group}`);
+      await b.waitFor(`joined #${group}`);
+
+      a.send(`/msg ${bob} halo bob!`);
+      await b.waitFor(`${alice} → you: halo bob!`);
+      b.send(`/msg ${alice} halo juga`);
+      b.send('apa kabar?'); // a plain line goes to the current conversation
+      await a.waitFor(`${bob} → you: apa kabar?`);
+      expect(a.stdout).toContain(`${bob} → you: halo juga`);
+
+      a.send(`/g ${group} rapat jam 3`);
+      await b.waitFor(`#${group} ${alice}: rapat jam 3`);
+
+      a.send(`/file ${bob} laporan.bin`);
+      await a.waitFor('uploaded laporan.bin (1.0 MB)');
+      await b.waitFor(/sent laporan\.bin \(1\.0 MB\) → saved to (\S+)/);
+      const saved = /sent laporan\.bin \(1\.0 MB\) → saved to (\S+)/.exec(b.stdout)?.[1] ?? '';
+      expect(saved).toBe(join(bobDir, 'laporan.bin'));
+      expect(sha(readFileSync(saved))).toBe(sha(file));
+      await a.waitFor(`laporan.bin (1.0 MB) delivered to ${bob}`);
+
+      // A second file of the same name never overwrites the first: it gets a numeric suffix.
+      writeFileSync(join(dir, 'laporan.bin'), 'kedua');
+      a.send(`/file ${bob} laporan.bin`);
+      await b.waitFor(`→ saved to ${join(bobDir, 'laporan-1.bin')}`);
+      expect(readdirSync(bobDir).sort()).toEqual(['laporan-1.bin', 'laporan.bin']);
+      expect(readFileSync(join(bobDir, 'laporan-1.bin'), 'utf8')).toBe('kedua');
+      expect(sha(readFileSync(saved))).toBe(sha(file));
+
+      a.send(`/history ${bob} 3`);
+      await a.waitFor(`you sent laporan.bin (1.0 MB)`);
+      a.send('/quit');
+      b.send('/quit');
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+      expect(a.stderr).toBe('');
+      expect(b.stderr).toBe('');
+    } finally {
+      a.kill();
+      b.kill();
+    }
+  });
+
+  it('reconnects after the service drops the connection, logs in again, and goes on chatting', async () => {
+    const [bob, aliceName] = await Promise.all([registered('bob'), registered('alice')]);
+    const alice = await ChatClient.connect(endpoint.url);
+    expect((await alice.request(`AUTH ${aliceName} ${PASSWORD}`)).status).toBe('OK');
+    // Loaded only now: the data layer reads its configuration, which the local runtime has just set.
+    const { readAccount } = await import('../../shared/data/users.js');
+    const b = new ChatProcess([], { cwd: dir, env: env() });
+    try {
+      b.send(`/login ${bob}`);
+      await b.waitFor(`logged in as ${bob}`);
+      const [connection] = (await readAccount(bob.toLowerCase(), Date.now())).connections;
+      expect(connection).toBeDefined();
+      const res = await fetch(
+        `${process.env.CALLBACK_URL}/@connections/${encodeURIComponent(connection?.connectionId ?? '')}`,
+        {
+          method: 'DELETE',
+        },
+      );
+      expect(res.status).toBe(204);
+      await b.waitFor('* connection lost; reconnecting');
+      await b.waitFor(`* reconnected, logged in again as ${bob}`);
+      await vi.waitFor(async () => {
+        const live = (await readAccount(bob.toLowerCase(), Date.now())).connections;
+        expect(live.map((c) => c.connectionId)).not.toContain(connection?.connectionId);
+        expect(live).toHaveLength(1);
+      });
+
+      expect((await alice.request(`SEND ${bob} masih di sana?`)).status).toBe('OK');
+      await b.waitFor(`${aliceName} → you: masih di sana?`);
+      b.send(`/msg ${aliceName} ya`);
+      const push = await alice.nextPush((p) => p.event === 'MESSAGE');
+      expect(push).toMatchObject({ from: bob, message: 'ya' });
+      b.end();
+      expect(await b.exited).toBe(0);
+    } finally {
+      b.kill();
+      await alice.close();
+    }
+  });
+
+  it('in a terminal, asks passwords with hidden input: the password never appears on the screen or in the output', async () => {
+    const name = uniqueName('carol');
+    const secret = `Sekret-${randomBytes(6).toString('hex')}`;
+    const server = `obrol-test-${randomBytes(4).toString('hex')}`;
+    const log = join(dir, `${server}.log`);
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, ...args], { encoding: 'utf8' });
+    const command = `${process.execPath} ${BIN} ${endpoint.url}; echo EXIT=$?; sleep 60`;
+    tmux('new-session', '-d', '-s', 'chat', '-x', '150', '-y', '40', '-e', 'NO_COLOR=', command);
+    try {
+      tmux('pipe-pane', '-t', 'chat', '-o', `cat >> ${log}`);
+      const screen = () => tmux('capture-pane', '-p', '-t', 'chat', '-S', '-100');
+      const waitScreen = (text: string) =>
+        vi.waitFor(() => expect(screen()).toContain(text), { timeout: 15_000, interval: 100 });
+      const type = (text: string) => tmux('send-keys', '-t', 'chat', '-l', text);
+      const enter = () => tmux('send-keys', '-t', 'chat', 'Enter');
+
+      await waitScreen('/help lists the commands');
+      type(`/register ${name} ID Carol C`);
+      enter();
+      await waitScreen(`password for ${name}:`);
+      type(secret);
+      enter();
+      await waitScreen('again:');
+      type(secret);
+      enter();
+      await waitScreen(`registered ${name}`);
+      type(`/login ${name}`);
+      enter();
+      await vi.waitFor(() => expect(screen().split(`password for ${name}:`).length).toBe(3), {
+        timeout: 15_000,
+      });
+      type(secret);
+      enter();
+      await waitScreen(`logged in as ${name}`);
+      type('/quit');
+      enter();
+      await waitScreen('EXIT=0');
+      expect(screen()).not.toContain(secret);
+      expect(readFileSync(log, 'utf8')).not.toContain(secret);
+    } finally {
+      tmux('kill-server');
+    }
+  });
+});

@@ -1,0 +1,296 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  type Answer,
+  ClientClosedError,
+  LostRequestError,
+  lastMessages,
+  ObrolClient,
+  type Push,
+  type StateChange,
+  sentMessageVerifier,
+} from '../../client/index.js';
+import { FakeSocket, fakeSockets } from './fake-socket.js';
+
+const clients: ObrolClient[] = [];
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+
+function makeClient(pingIntervalMs = 60_000) {
+  const client = new ObrolClient('ws://server', {
+    createSocket: fakeSockets(),
+    pingIntervalMs,
+    backoff: { baseMs: 1, maxMs: 5 },
+  });
+  clients.push(client);
+  const pushes: Push[] = [];
+  const states: StateChange[] = [];
+  client.on('push', (p) => pushes.push(p));
+  client.on('state', (s) => states.push(s));
+  client.open();
+  return { client, pushes, states };
+}
+
+/** Lets promise callbacks run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** Waits for the reconnect to make a new socket, accepts it, and returns it. */
+async function reconnected(previous: FakeSocket): Promise<FakeSocket> {
+  await vi.waitFor(() => expect(FakeSocket.latest()).not.toBe(previous));
+  const socket = FakeSocket.latest();
+  socket.accept();
+  return socket;
+}
+
+async function loggedIn() {
+  const made = makeClient();
+  const socket = FakeSocket.latest();
+  socket.accept();
+  const login = made.client.login('bob', 'rahasia123');
+  await settle();
+  socket.answer('OK', 'autentikasi berhasil');
+  expect((await login).status).toBe('OK');
+  return { ...made, socket };
+}
+
+describe('ObrolClient requests', () => {
+  it('waits for each answer before sending the next request, and matches answers in order', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    const first = client.request('PING');
+    const second = client.request('GROUPS');
+    await settle();
+    expect(socket.sent).toEqual([]); // not open yet: requests wait
+    socket.accept();
+    expect(socket.sent).toEqual(['PING']);
+    socket.deliver('{"event":"MESSAGE","id":"p1","from":"a","to":"b","message":"m","sentAt":"t"}\r\n\r\n');
+    expect(socket.sent).toEqual(['PING']); // a push answers nothing
+    socket.answer('OK', 'pong');
+    expect(socket.sent).toEqual(['PING', 'GROUPS']);
+    socket.answer('OK', ['kantor']);
+    expect(await first).toEqual({ status: 'OK', data: 'pong' });
+    expect(await second).toEqual({ status: 'OK', data: ['kantor'] });
+  });
+
+  it('passes each push on once, unpacking BATCH frames and dropping repeated ids', async () => {
+    const { pushes } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const m = (id: string) => ({ event: 'MESSAGE', id, from: 'a', to: 'b', message: id, sentAt: 't' });
+    socket.deliver(`${JSON.stringify(m('1'))}\r\n\r\n`);
+    socket.deliver(
+      `${JSON.stringify({ event: 'BATCH', id: '1', events: [m('1'), m('2'), m('3')] })}\r\n\r\n`,
+    );
+    socket.deliver(`${JSON.stringify(m('2'))}\r\n\r\n${JSON.stringify(m('4'))}\r\n\r\n`);
+    expect(pushes.map((p) => p.id)).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('dispatches typed pushes to onPush listeners of that event only', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const groupTexts: string[] = [];
+    const off = client.onPush('GROUP_MESSAGE', (push) => groupTexts.push(`${push.group}:${push.message}`));
+    socket.deliver(
+      '{"event":"MESSAGE","id":"a","from":"x","to":"y","message":"private","sentAt":"t"}\r\n\r\n',
+    );
+    socket.deliver(
+      '{"event":"GROUP_MESSAGE","id":"b","group":"kantor","from":"x","message":"rapat","sentAt":"t"}\r\n\r\n',
+    );
+    off();
+    socket.deliver(
+      '{"event":"GROUP_MESSAGE","id":"c","group":"kantor","from":"x","message":"later","sentAt":"t"}\r\n\r\n',
+    );
+    expect(groupTexts).toEqual(['kantor:rapat']);
+  });
+
+  it('sends PING when idle', async () => {
+    makeClient(20);
+    const socket = FakeSocket.latest();
+    socket.accept();
+    await vi.waitFor(() => expect(socket.sent).toContain('PING'));
+  });
+
+  it('rejects pending requests on close()', async () => {
+    const { client } = makeClient();
+    const pending = client.request('GROUPS');
+    client.close();
+    await expect(pending).rejects.toBeInstanceOf(ClientClosedError);
+    await expect(client.request('PING')).rejects.toBeInstanceOf(ClientClosedError);
+  });
+});
+
+describe('ObrolClient reconnect', () => {
+  it('reconnects with back-off, logs in again first, then sends what waited', async () => {
+    const { client, socket, states } = await loggedIn();
+    socket.drop();
+    const queued = client.request('GROUPS');
+    const next = await reconnected(socket);
+    expect(next.sent).toEqual(['AUTH bob rahasia123']);
+    expect(client.state).toBe('authenticating');
+    next.answer('OK', 'autentikasi berhasil');
+    expect(next.sent).toEqual(['AUTH bob rahasia123', 'GROUPS']);
+    next.answer('OK', []);
+    expect((await queued).data).toEqual([]);
+    expect(states.map((s) => s.state)).toEqual([
+      'connecting',
+      'online',
+      'offline',
+      'connecting',
+      'authenticating',
+      'online',
+    ]);
+    expect(states.find((s) => s.state === 'offline')?.attempt).toBe(0);
+  });
+
+  it('keeps trying while the server refuses, with growing attempts', async () => {
+    const { states } = makeClient();
+    FakeSocket.latest().drop();
+    await vi.waitFor(() => expect(FakeSocket.made.length).toBeGreaterThanOrEqual(2));
+    FakeSocket.latest().drop();
+    await vi.waitFor(() => expect(FakeSocket.made.length).toBeGreaterThanOrEqual(3));
+    const attempts = states.filter((s) => s.state === 'offline').map((s) => s.attempt);
+    expect(attempts.slice(0, 2)).toEqual([0, 1]);
+  });
+
+  it('drops a push that arrives again after the reconnect (the same id)', async () => {
+    const { socket, pushes } = await loggedIn();
+    const push = '{"event":"MESSAGE","id":"dup","from":"a","to":"bob","message":"m","sentAt":"t"}\r\n\r\n';
+    socket.deliver(push);
+    socket.drop();
+    const next = await reconnected(socket);
+    next.answer('OK', 'autentikasi berhasil');
+    next.deliver(`{"event":"BATCH","id":"dup","events":[${push.trim()}]}\r\n\r\n`);
+    expect(pushes.map((p) => p.id)).toEqual(['dup']);
+  });
+
+  it('tells the app when the re-login is refused, forgets the credentials and goes on', async () => {
+    const { client, socket } = await loggedIn();
+    const refused: Answer[] = [];
+    client.on('reauthFailed', (a) => refused.push(a));
+    socket.drop();
+    const next = await reconnected(socket);
+    next.answer('ERROR', 'autentikasi gagal', { reason: 'invalid_credentials' });
+    expect(refused.map((a) => a.reason)).toEqual(['invalid_credentials']);
+    expect(client.user).toBeUndefined();
+    expect(client.state).toBe('online');
+    next.drop();
+    const third = await reconnected(next);
+    expect(third.sent).toEqual([]); // no credentials, no AUTH
+  });
+
+  it('resends a safe request that was in flight, once, after the re-login', async () => {
+    const { client, socket } = await loggedIn();
+    const history = client.request('HISTORY alice');
+    await settle();
+    expect(socket.sent.at(-1)).toBe('HISTORY alice');
+    socket.drop();
+    const next = await reconnected(socket);
+    next.answer('OK', 'autentikasi berhasil');
+    expect(next.sent).toEqual(['AUTH bob rahasia123', 'HISTORY alice']);
+    next.answer('OK', []);
+    expect((await history).data).toEqual([]);
+  });
+
+  it('never resends a SEND that was in flight: it fails with LostRequestError and the queue goes on', async () => {
+    const { client, socket } = await loggedIn();
+    const send = client.request('SEND alice halo');
+    const after = client.request('GROUPS');
+    await settle();
+    socket.drop();
+    await expect(send).rejects.toBeInstanceOf(LostRequestError);
+    await expect(send).rejects.toMatchObject({ command: 'SEND' });
+    const next = await reconnected(socket);
+    next.answer('OK', 'autentikasi berhasil');
+    next.answer('OK', []);
+    expect(await after).toEqual({ status: 'OK', data: [] });
+    expect(next.sent).toEqual(['AUTH bob rahasia123', 'GROUPS']);
+  });
+
+  it('checks a lost SEND with its verify before anything else, and does not resend it when it landed', async () => {
+    const { client, socket } = await loggedIn();
+    const since = Date.now();
+    const send = client.request('SEND alice halo', {
+      verify: sentMessageVerifier('bob', { user: 'alice' }, 'halo', since),
+    });
+    const after = client.request('GROUPS');
+    await settle();
+    socket.drop();
+    const next = await reconnected(socket);
+    next.answer('OK', 'autentikasi berhasil');
+    await vi.waitFor(() => expect(next.sent).toEqual(['AUTH bob rahasia123', 'HISTORY alice']));
+    const landed = {
+      event: 'MESSAGE',
+      id: 'x',
+      from: 'Bob',
+      to: 'alice',
+      message: 'halo',
+      sentAt: new Date().toISOString(),
+    };
+    next.answer('OK', [landed]);
+    expect(await send).toEqual({ status: 'OK', data: null, recovered: true });
+    await vi.waitFor(() => expect(next.sent).toEqual(['AUTH bob rahasia123', 'HISTORY alice', 'GROUPS']));
+    next.answer('OK', []);
+    await after;
+  });
+
+  it('resends a lost SEND once when its verify finds it did not land, before later requests', async () => {
+    const { client, socket } = await loggedIn();
+    const send = client.request('SEND alice halo', {
+      verify: sentMessageVerifier('bob', { user: 'alice' }, 'halo', Date.now()),
+    });
+    const after = client.request('GROUPS');
+    await settle();
+    socket.drop();
+    const next = await reconnected(socket);
+    next.answer('OK', 'autentikasi berhasil');
+    await vi.waitFor(() => expect(next.sent.at(-1)).toBe('HISTORY alice'));
+    next.answer('OK', []);
+    await vi.waitFor(() => expect(next.sent.at(-1)).toBe('SEND alice halo'));
+    next.answer('OK', 'pesan terkirim');
+    expect(await send).toEqual({ status: 'OK', data: 'pesan terkirim' });
+    next.answer('OK', []);
+    await after;
+    expect(next.sent).toEqual(['AUTH bob rahasia123', 'HISTORY alice', 'SEND alice halo', 'GROUPS']);
+  });
+});
+
+describe('ObrolClient close during a recovery', () => {
+  it('rejects the unsure request when the client is closed while its verify runs', async () => {
+    const { client, socket } = await loggedIn();
+    const send = client.request('SEND alice halo', {
+      verify: sentMessageVerifier('bob', { user: 'alice' }, 'halo', Date.now()),
+    });
+    await settle();
+    socket.drop();
+    const next = await reconnected(socket);
+    next.answer('OK', 'autentikasi berhasil');
+    await vi.waitFor(() => expect(next.sent.at(-1)).toBe('HISTORY alice'));
+    client.close();
+    await expect(send).rejects.toBeInstanceOf(ClientClosedError);
+  });
+});
+
+describe('lastMessages', () => {
+  it('follows next until it has n messages, and returns them oldest first', async () => {
+    const pages: Record<string, Answer> = {
+      'HISTORY bob': { status: 'OK', data: [{ id: '5' }, { id: '4' }], next: '4' },
+      'HISTORY bob 4': { status: 'OK', data: [{ id: '3' }, { id: '2' }], next: '2' },
+      'HISTORY bob 2': { status: 'OK', data: [{ id: '1' }] },
+    };
+    const asked: string[] = [];
+    const request = async (line: string) => {
+      asked.push(line);
+      return pages[line] as Answer;
+    };
+    expect((await lastMessages(request, { user: 'bob' }, 3)).map((p) => p.id)).toEqual(['3', '4', '5']);
+    expect(asked).toEqual(['HISTORY bob', 'HISTORY bob 4']);
+    expect((await lastMessages(request, { user: 'bob' }, 50)).map((p) => p.id)).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+    ]);
+  });
+});

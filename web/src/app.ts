@@ -1,0 +1,532 @@
+/**
+ * The chat page's behaviour: what each form and button does, and what each push changes. Protocol lines are
+ * built here and sent through the shared protocol client (client/: framing, BATCH, de-duplication, one request in
+ * flight, PING, reconnect with re-AUTH); state lives in the store; drawing is render.ts.
+ */
+import {
+  type Answer,
+  allMembers,
+  type ConnectionState,
+  fileCommand,
+  historyCommand,
+  ListingError,
+  LostRequestError,
+  ObrolClient,
+  type Push,
+  type RequestOptions,
+  safeFileName,
+  sendsInline,
+  sentMessageVerifier,
+  type Conversation as Target,
+  toBase64,
+  upload,
+  uploadFormOf,
+  xhrTransport,
+} from '../../client/index.js';
+import { currentLang, setLang, t } from './dom.js';
+import { type Lang, reasonText } from './i18n.js';
+import type { Layout } from './layout.js';
+import { renderMessages, renderSidebar } from './render.js';
+import {
+  addItems,
+  type Conversation,
+  type Conversations,
+  ensure,
+  type Item,
+  keyOf,
+  placeOf,
+} from './store.js';
+
+const LANG_KEY = 'obrol.lang';
+const URL_KEY = 'obrol.url';
+
+export class App {
+  private client: ObrolClient;
+  private me = '';
+  private convs: Conversations = new Map();
+  private openKey: string | undefined;
+  private loading = false;
+  private localIds = 0;
+  private linkState: ConnectionState = 'connecting';
+
+  constructor(
+    private readonly ui: Layout,
+    defaultUrl: string,
+  ) {
+    const url = localStorage.getItem(URL_KEY) || defaultUrl;
+    ui.serverUrl.value = url;
+    this.client = this.connect(url);
+    this.wire();
+    const lang = (localStorage.getItem(LANG_KEY) as Lang | null) ?? 'id';
+    this.setLanguage(lang === 'en' ? 'en' : 'id');
+    this.showAccount();
+  }
+
+  private connect(url: string): ObrolClient {
+    const client = new ObrolClient(url);
+    client.on('push', (push) => this.onPush(push));
+    client.on('state', ({ state }) => this.onState(state));
+    client.on('reauthFailed', (answer) => this.onLoggedOut(answer));
+    return client.open();
+  }
+
+  /** A request whose failure is an answer too: a lost or refused request becomes an ERROR the page explains. */
+  private async ask(line: string, options: RequestOptions = {}): Promise<Answer> {
+    try {
+      return await this.client.request(line, options);
+    } catch (error) {
+      const lost = error instanceof LostRequestError;
+      return { status: 'ERROR', data: lost ? t().lost : t().error, reason: lost ? 'lost' : 'internal_error' };
+    }
+  }
+
+  private wire(): void {
+    const ui = this.ui;
+    ui.langSelect.addEventListener('change', () => this.setLanguage(ui.langSelect.value as Lang));
+    ui.settingsForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      localStorage.setItem(URL_KEY, ui.serverUrl.value);
+      this.client.close();
+      this.client = this.connect(ui.serverUrl.value);
+      this.me = '';
+      ui.settings.open = false;
+      this.showAccount();
+    });
+    ui.loginForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.login();
+    });
+    ui.registerForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.register();
+    });
+    ui.logout.addEventListener('click', () => void this.logout());
+    ui.newChat.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const name = ui.peerInput.value.trim();
+      ui.peerInput.value = '';
+      ensure(this.convs, 'user', name);
+      this.open(keyOf('user', name));
+    });
+    ui.groupForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.groupAction('GROUP_CREATE');
+    });
+    ui.joinGroup.addEventListener('click', () => {
+      if (ui.groupForm.reportValidity()) void this.groupAction('GROUP_JOIN');
+    });
+    ui.back.addEventListener('click', () => this.close());
+    ui.membersButton.addEventListener('click', () => void this.members());
+    ui.leaveButton.addEventListener('click', () => void this.leave());
+    ui.composer.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.sendText();
+    });
+    ui.text.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        void this.sendText();
+      }
+    });
+    ui.fileInput.addEventListener('change', () => {
+      const file = ui.fileInput.files?.[0];
+      ui.fileInput.value = '';
+      if (file) void this.sendFile(file);
+    });
+    ui.conversation.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      ui.conversation.classList.add('dropping');
+    });
+    ui.conversation.addEventListener('dragleave', () => ui.conversation.classList.remove('dropping'));
+    ui.conversation.addEventListener('drop', (e) => {
+      e.preventDefault();
+      ui.conversation.classList.remove('dropping');
+      const file = e.dataTransfer?.files[0];
+      if (file) void this.sendFile(file);
+    });
+    ui.messages.addEventListener('scroll', () => {
+      const conv = this.current();
+      if (ui.messages.scrollTop < 40 && conv && typeof conv.next === 'string') void this.loadOlder(conv);
+    });
+  }
+
+  // ── account ──────────────────────────────────────────────────────────────
+
+  private async login(): Promise<void> {
+    const user = this.ui.loginUser.value.trim();
+    const password = this.ui.loginPass.value;
+    // Waiting messages may arrive around the answer: they are placed as soon as the name is known.
+    this.me = user;
+    const answer = await this.client.login(user, password).catch(() => undefined);
+    if (!answer) return;
+    if (answer.status !== 'OK') {
+      this.me = '';
+      this.fail(answer);
+      return;
+    }
+    this.ui.loginPass.value = '';
+    this.showChat();
+    await this.loadGroups();
+  }
+
+  private async register(): Promise<void> {
+    const ui = this.ui;
+    const answer = await this.ask(
+      `REGISTER ${ui.regUser.value.trim()} ${ui.regPass.value} ${ui.regCountry.value.trim().replace(/\s+/g, '_')} ${ui.regName.value.trim()}`,
+    );
+    if (answer.status !== 'OK') return this.fail(answer);
+    ui.loginUser.value = ui.regUser.value.trim();
+    ui.regPass.value = '';
+    this.info(t().registered);
+    ui.loginPass.focus();
+  }
+
+  private async logout(): Promise<void> {
+    await this.client.logout().catch(() => undefined);
+    this.me = '';
+    this.convs = new Map();
+    this.openKey = undefined;
+    this.showAccount();
+  }
+
+  private onLoggedOut(answer: Answer): void {
+    this.me = '';
+    this.showAccount();
+    this.fail(answer);
+  }
+
+  // ── conversations ────────────────────────────────────────────────────────
+
+  private async loadGroups(): Promise<void> {
+    const answer = await this.ask('GROUPS');
+    if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.fail(answer);
+    for (const name of answer.data) if (typeof name === 'string') ensure(this.convs, 'group', name);
+    this.draw();
+  }
+
+  private current(): Conversation | undefined {
+    return this.openKey ? this.convs.get(this.openKey) : undefined;
+  }
+
+  private open(key: string): void {
+    const conv = this.convs.get(key);
+    if (!conv) return;
+    this.openKey = key;
+    conv.unread = 0;
+    this.ui.membersPanel.hidden = true;
+    this.ui.chat.classList.add('has-open');
+    this.draw();
+    this.scrollToEnd();
+    if (conv.next === undefined) void this.loadOlder(conv);
+    this.ui.text.focus();
+  }
+
+  private close(): void {
+    this.openKey = undefined;
+    this.ui.chat.classList.remove('has-open');
+    this.draw();
+    this.ui.convList.querySelector('button')?.focus();
+  }
+
+  private async loadOlder(conv: Conversation): Promise<void> {
+    if (this.loading || conv.next === null) return;
+    this.loading = true;
+    const answer = await this.ask(historyCommand(target(conv), conv.next ?? undefined));
+    this.loading = false;
+    if (answer.status !== 'OK' || !Array.isArray(answer.data)) {
+      if (conv.next === undefined) conv.next = null;
+      if (answer.reason === 'unknown_recipient' || answer.reason === 'unknown_group') {
+        this.convs.delete(conv.key);
+        if (this.openKey === conv.key) this.close();
+      }
+      this.draw();
+      return this.fail(answer);
+    }
+    const items = (answer.data as Push[])
+      .map((p) => placeOf(p, this.me)?.item)
+      .filter((i) => i !== undefined);
+    const box = this.ui.messages;
+    const fromBottom = box.scrollHeight - box.scrollTop;
+    const first = conv.next === undefined;
+    addItems(conv, items);
+    conv.next = answer.next ?? null;
+    this.draw();
+    if (first) this.scrollToEnd();
+    else box.scrollTop = box.scrollHeight - fromBottom;
+  }
+
+  private onPush(push: Push): void {
+    if (push.event === 'FILE_FAILED') {
+      this.alert(t().fileFailed);
+      return;
+    }
+    const place = placeOf(push, this.me);
+    if (!place?.name) return;
+    const conv = ensure(this.convs, place.kind, place.name);
+    const added = addItems(conv, [place.item]);
+    const seen = conv.key === this.openKey && document.visibilityState === 'visible';
+    if (added > 0 && !seen && place.item.from.toLowerCase() !== this.me.toLowerCase()) conv.unread += added;
+    this.draw();
+    if (conv.key === this.openKey) this.scrollToEnd();
+  }
+
+  // ── sending ──────────────────────────────────────────────────────────────
+
+  private async sendText(): Promise<void> {
+    const conv = this.current();
+    const text = this.ui.text.value.replace(/^\s+|\s+$/g, '');
+    if (!conv || text === '') return;
+    this.ui.text.value = '';
+    const item: Item = {
+      id: `local-${++this.localIds}`,
+      from: this.me,
+      sentAt: new Date().toISOString(),
+      text,
+      local: true,
+    };
+    addItems(conv, [item]);
+    this.draw();
+    this.scrollToEnd();
+    const word = conv.kind === 'user' ? 'SEND' : 'SEND_GROUP';
+    // If the connection drops before the answer, the client asks the newest history page whether it landed.
+    const answer = await this.ask(`${word} ${conv.name} ${text}`, {
+      verify: sentMessageVerifier(this.me, target(conv), text, Date.parse(item.sentAt)),
+    });
+    if (answer.status !== 'OK') {
+      conv.items = conv.items.filter((i) => i !== item);
+      this.ui.text.value ||= text;
+      this.draw();
+      this.fail(answer);
+    }
+  }
+
+  private async sendFile(file: File): Promise<void> {
+    const conv = this.current();
+    if (!conv) return;
+    const name = safeFileName(file.name);
+    if (sendsInline(file.size)) {
+      const content = toBase64(new Uint8Array(await file.arrayBuffer()));
+      const answer = await this.ask(fileCommand(target(conv), name, content));
+      if (answer.status !== 'OK') return this.fail(answer);
+      const contentType = file.type || 'application/octet-stream';
+      // The sender gets no push for an inline file: its own copy previews from memory (a blob: URL).
+      const preview = contentType.startsWith('image/') ? { url: URL.createObjectURL(file) } : {};
+      const info = { filename: name, size: file.size, contentType, ...preview };
+      const id = typeof answer.id === 'string' ? answer.id : '';
+      const sentAt = new Date().toISOString();
+      addItems(conv, [
+        { id: id || `local-${++this.localIds}`, from: this.me, sentAt, file: info, local: !id },
+      ]);
+      this.draw();
+      this.scrollToEnd();
+      return;
+    }
+    const answer = await this.ask(fileCommand(target(conv), name));
+    const form = uploadFormOf(answer);
+    if (!form) return this.fail(answer);
+    // The FILE_SENT push shows the file in the conversation once the upload has landed.
+    const progress = transferRow(this.ui.transfers, form.id, name);
+    try {
+      await upload(form, { filename: name, body: file, size: file.size }, xhrTransport, progress.update);
+      progress.done();
+    } catch {
+      progress.failed();
+    }
+  }
+
+  /** A download with a fresh link when the one we hold has expired (or is about to). */
+  async download(item: Item): Promise<void> {
+    const file = item.file;
+    if (!file) return;
+    if (!file.url || !file.expiresAt || Date.parse(file.expiresAt) < Date.now() + 30_000) {
+      if (!(await this.refreshLink(item))) return;
+    }
+    const a = document.createElement('a');
+    a.href = item.file?.url ?? '';
+    a.download = file.filename;
+    a.rel = 'noopener';
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+
+  private async refreshLink(item: Item): Promise<boolean> {
+    const answer = await this.ask(`FILE_URL ${item.id}`);
+    const data = answer.data as { url?: string; expiresAt?: string } | undefined;
+    if (answer.status !== 'OK' || !data?.url || !item.file) {
+      this.fail(answer);
+      return false;
+    }
+    item.file = { ...item.file, url: data.url, ...(data.expiresAt ? { expiresAt: data.expiresAt } : {}) };
+    return true;
+  }
+
+  // ── groups ───────────────────────────────────────────────────────────────
+
+  private async groupAction(word: 'GROUP_CREATE' | 'GROUP_JOIN'): Promise<void> {
+    const name = this.ui.groupInput.value.trim();
+    const answer = await this.ask(`${word} ${name}`);
+    if (answer.status !== 'OK') return this.fail(answer);
+    this.ui.groupInput.value = '';
+    this.info(word === 'GROUP_CREATE' ? t().groupCreated(name) : t().groupJoined(name));
+    const conv = ensure(this.convs, 'group', name);
+    conv.next = undefined;
+    this.open(conv.key);
+  }
+
+  private async members(): Promise<void> {
+    const conv = this.current();
+    if (conv?.kind !== 'group') return;
+    let names: string[];
+    try {
+      names = await allMembers((line) => this.client.request(line), conv.name);
+    } catch (error) {
+      return this.fail(error instanceof ListingError ? error.answer : { status: 'ERROR', data: t().error });
+    }
+    const panel = this.ui.membersPanel;
+    const heading = document.createElement('h3');
+    heading.textContent = t().membersOf(conv.name);
+    const list = document.createElement('ul');
+    list.append(...names.map((n) => Object.assign(document.createElement('li'), { textContent: n })));
+    panel.replaceChildren(heading, list);
+    panel.hidden = false;
+  }
+
+  private async leave(): Promise<void> {
+    const conv = this.current();
+    if (conv?.kind !== 'group') return;
+    const answer = await this.ask(`GROUP_LEAVE ${conv.name}`);
+    if (answer.status !== 'OK') return this.fail(answer);
+    this.convs.delete(conv.key);
+    this.info(t().groupLeft(conv.name));
+    this.close();
+  }
+
+  // ── drawing and messages ────────────────────────────────────────────────
+
+  private setLanguage(lang: Lang): void {
+    localStorage.setItem(LANG_KEY, lang);
+    this.ui.langSelect.value = lang;
+    setLang(lang);
+    this.onState(this.linkState);
+    this.draw();
+  }
+
+  private onState(state: ConnectionState): void {
+    this.linkState = state;
+    const s = t();
+    const text = {
+      online: s.online,
+      connecting: s.connecting,
+      authenticating: s.connecting,
+      offline: s.offline,
+    };
+    this.ui.status.textContent = state === 'closed' ? s.offline : text[state];
+    this.ui.status.dataset.state = state;
+  }
+
+  private showAccount(): void {
+    this.ui.account.hidden = false;
+    this.ui.chat.hidden = true;
+    this.ui.logout.hidden = true;
+    this.ui.whoami.textContent = '';
+  }
+
+  private showChat(): void {
+    this.ui.account.hidden = true;
+    this.ui.chat.hidden = false;
+    this.ui.logout.hidden = false;
+    this.ui.alert.hidden = true;
+    this.ui.notice.hidden = true;
+    this.draw();
+  }
+
+  private draw(): void {
+    const ui = this.ui;
+    if (this.me) ui.whoami.textContent = t().loggedInAs(this.me);
+    renderSidebar(ui.convList, this.convs, this.openKey, (key) => this.open(key));
+    const conv = this.current();
+    ui.conversation.hidden = !conv;
+    ui.empty.hidden = !!conv;
+    if (!conv) return;
+    ui.title.textContent = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
+    ui.membersButton.hidden = conv.kind !== 'group';
+    ui.leaveButton.hidden = conv.kind !== 'group';
+    renderMessages(ui.messages, conv, this.me, this.loading, () => void this.loadOlder(conv), {
+      download: (item) => void this.download(item),
+      refreshPreview: (item, img) => {
+        // A stored file's link may have expired: ask for a fresh one (a local copy has none to refresh).
+        if (item.local) return;
+        void this.refreshLink(item).then((ok) => {
+          if (ok && item.file?.url) img.src = item.file.url;
+        });
+      },
+    });
+  }
+
+  private scrollToEnd(): void {
+    this.ui.messages.scrollTop = this.ui.messages.scrollHeight;
+  }
+
+  private fail(answer: Answer): void {
+    this.alert(reasonText(t(), answer.reason, answer.data));
+    if (answer.reason) this.ui.alert.dataset.reason = answer.reason;
+  }
+
+  private alert(text: string): void {
+    const el = this.ui.alert;
+    el.textContent = text;
+    delete el.dataset.reason;
+    el.hidden = false;
+  }
+
+  private info(text: string): void {
+    const el = this.ui.notice;
+    el.textContent = text;
+    el.hidden = false;
+    this.ui.alert.hidden = true;
+  }
+
+  get lang(): Lang {
+    return currentLang();
+  }
+}
+
+/** The shared client's name for a conversation. */
+function target(conv: Conversation): Target {
+  return conv.kind === 'group' ? { group: conv.name } : { user: conv.name };
+}
+
+/** A labelled progress bar for one upload, with its percentage as text. */
+function transferRow(box: HTMLElement, id: string, name: string) {
+  const bar = document.createElement('progress');
+  bar.max = 100;
+  bar.value = 0;
+  bar.id = `upload-${id}`;
+  const label = document.createElement('label');
+  label.htmlFor = bar.id;
+  label.textContent = t().uploading(name);
+  const percent = document.createElement('span');
+  percent.className = 'percent';
+  percent.textContent = '0%';
+  const row = document.createElement('div');
+  row.className = 'transfer';
+  row.append(label, bar, percent);
+  box.append(row);
+  return {
+    update: (sent: number, total: number) => {
+      const value = total > 0 ? Math.round((sent / total) * 100) : 100;
+      bar.value = value;
+      percent.textContent = `${value}%`;
+    },
+    done: () => {
+      label.textContent = t().uploaded(name);
+      row.classList.add('done');
+      setTimeout(() => row.remove(), 8000);
+    },
+    failed: () => {
+      label.textContent = t().uploadFailed(name);
+      row.classList.add('failed');
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/** Draws the sidebar and the open conversation from the store: pure reads of state, no protocol. */
+import { h, t } from './dom.js';
+import { type Conversation, type Conversations, dayKey, humanSize, type Item, sorted } from './store.js';
+
+export function renderSidebar(
+  list: HTMLElement,
+  convs: Conversations,
+  openKey: string | undefined,
+  open: (key: string) => void,
+): void {
+  const s = t();
+  list.replaceChildren(
+    ...sorted(convs).map((conv) => {
+      const label = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
+      const button = h(
+        'button',
+        {
+          type: 'button',
+          class: 'conv',
+          'data-key': conv.key,
+          'aria-current': conv.key === openKey ? 'true' : undefined,
+          onclick: () => open(conv.key),
+        },
+        h('span', { class: 'conv-name' }, label),
+        conv.unread > 0 &&
+          h('span', { class: 'badge', 'aria-label': s.unread(conv.unread) }, String(conv.unread)),
+      );
+      return h('li', {}, button);
+    }),
+  );
+}
+
+export interface ItemActions {
+  download(item: Item): void;
+  refreshPreview(item: Item, img: HTMLImageElement): void;
+}
+
+export function renderMessages(
+  box: HTMLElement,
+  conv: Conversation,
+  me: string,
+  loading: boolean,
+  loadOlder: () => void,
+  actions: ItemActions,
+): void {
+  const s = t();
+  const top =
+    conv.next === null
+      ? h('p', { class: 'history-start' }, s.noOlder)
+      : h(
+          'button',
+          { type: 'button', class: 'older', onclick: loadOlder, disabled: loading },
+          loading ? s.loading : s.olderMessages,
+        );
+  const nodes: Node[] = [top];
+  let lastDay = '';
+  for (const item of conv.items) {
+    const day = dayKey(item.sentAt);
+    if (day !== lastDay) {
+      nodes.push(h('p', { class: 'day', role: 'separator' }, dayLabel(item.sentAt)));
+      lastDay = day;
+    }
+    nodes.push(renderItem(item, me, actions));
+  }
+  box.replaceChildren(...nodes);
+}
+
+function dayLabel(iso: string): string {
+  const s = t();
+  const today = dayKey(new Date().toISOString());
+  const yesterday = dayKey(new Date(Date.now() - 86_400_000).toISOString());
+  const day = dayKey(iso);
+  if (day === today) return s.today;
+  if (day === yesterday) return s.yesterday;
+  return new Date(iso).toLocaleDateString(document.documentElement.lang, { dateStyle: 'medium' });
+}
+
+function renderItem(item: Item, me: string, actions: ItemActions): HTMLElement {
+  const s = t();
+  const mine = item.from.toLowerCase() === me.toLowerCase();
+  const time = new Date(item.sentAt);
+  const body: Node[] = [];
+  if (item.text !== undefined) body.push(h('p', { class: 'text' }, item.text));
+  if (item.file) {
+    const f = item.file;
+    body.push(
+      h(
+        'div',
+        { class: 'file' },
+        h('span', { class: 'file-name' }, f.filename),
+        h('span', { class: 'file-meta' }, ` ${humanSize(f.size)} · ${f.contentType}`),
+        !item.local &&
+          h(
+            'button',
+            { type: 'button', class: 'download', onclick: () => actions.download(item) },
+            `${s.download} ${f.filename}`,
+          ),
+      ),
+    );
+    if (f.url && f.contentType.startsWith('image/')) {
+      const img = h('img', { class: 'preview', src: f.url, alt: f.filename, loading: 'lazy' });
+      img.addEventListener('error', () => actions.refreshPreview(item, img), { once: true });
+      body.push(img);
+    }
+  }
+  return h(
+    'article',
+    { class: mine ? 'msg mine' : 'msg', 'data-id': item.id },
+    h(
+      'header',
+      { class: 'msg-head' },
+      h('span', { class: 'from' }, mine ? s.you : item.from),
+      h(
+        'time',
+        { datetime: item.sentAt },
+        time.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' }),
+      ),
+    ),
+    ...body,
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * The page's state as plain data and pure functions: conversations (private and group), their messages by id
+ * (so a push seen twice, or again in a history page, is shown once), unread counts and history cursors.
+ */
+import type { Push } from '../../client/index.js';
+
+export interface FileInfo {
+  filename: string;
+  size: number;
+  contentType: string;
+  url?: string;
+  expiresAt?: string;
+}
+
+export interface Item {
+  id: string;
+  from: string;
+  sentAt: string;
+  text?: string;
+  file?: FileInfo;
+  /** Sent from this page and not yet seen in history (no server id known). */
+  local?: boolean;
+}
+
+export interface Conversation {
+  key: string;
+  kind: 'user' | 'group';
+  name: string;
+  items: Item[];
+  unread: number;
+  /** undefined: history not loaded yet; null: no older page; string: the id to ask for the older page. */
+  next: string | null | undefined;
+}
+
+export type Conversations = Map<string, Conversation>;
+
+export const keyOf = (kind: 'user' | 'group', name: string): string => `${kind}:${name.toLowerCase()}`;
+
+export function ensure(convs: Conversations, kind: 'user' | 'group', name: string): Conversation {
+  const key = keyOf(kind, name);
+  let conv = convs.get(key);
+  if (!conv) {
+    conv = { key, kind, name, items: [], unread: 0, next: undefined };
+    convs.set(key, conv);
+  }
+  return conv;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** Where a push belongs, and the item it shows; undefined for pushes that are not messages. */
+export function placeOf(
+  push: Push,
+  me: string,
+): { kind: 'user' | 'group'; name: string; item: Item } | undefined {
+  // Read field by field: a push from a newer server may carry fields this page does not know.
+  const f = push as { event: string; id: string; [field: string]: unknown };
+  const from = str(f.from);
+  const base = { id: f.id, from, sentAt: str(f.sentAt) };
+  const file = (): FileInfo => ({
+    filename: str(f.filename),
+    size: Number(f.size ?? 0),
+    contentType: str(f.contentType) || 'application/octet-stream',
+    ...(typeof f.url === 'string' ? { url: f.url } : {}),
+    ...(typeof f.expiresAt === 'string' ? { expiresAt: f.expiresAt } : {}),
+  });
+  const peer = same(from, me) ? str(f.to) : from;
+  switch (f.event) {
+    case 'MESSAGE':
+      return { kind: 'user', name: peer, item: { ...base, text: str(f.message) } };
+    case 'GROUP_MESSAGE':
+      return { kind: 'group', name: str(f.group), item: { ...base, text: str(f.message) } };
+    case 'FILE':
+      return { kind: 'user', name: peer, item: { ...base, file: file() } };
+    case 'GROUP_FILE':
+      return { kind: 'group', name: str(f.group), item: { ...base, file: file() } };
+    case 'FILE_SENT': {
+      const group = str(f.group);
+      const item = { ...base, from: me, file: file() };
+      return group ? { kind: 'group', name: group, item } : { kind: 'user', name: str(f.to), item };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Adds items (any order, possibly seen before) and keeps the list sorted by id (ULIDs sort by time). A server
+ * item replaces a local one of the same sender and text, and an item seen again keeps the newer file link.
+ * Returns how many items were new.
+ */
+export function addItems(conv: Conversation, items: readonly Item[]): number {
+  let added = 0;
+  for (const item of items) {
+    const existing = conv.items.findIndex((i) => i.id === item.id);
+    if (existing >= 0) {
+      const old = conv.items[existing] as Item;
+      conv.items[existing] = { ...old, ...item, file: item.file?.url ? item.file : (old.file ?? item.file) };
+      continue;
+    }
+    if (!item.local) {
+      const echo = conv.items.findIndex(
+        (i) => i.local && same(i.from, item.from) && i.text !== undefined && i.text === item.text,
+      );
+      if (echo >= 0) {
+        conv.items.splice(echo, 1);
+        added--;
+      }
+    }
+    conv.items.push(item);
+    added++;
+  }
+  conv.items.sort((a, b) => order(a).localeCompare(order(b)));
+  return added;
+}
+
+/** Local items (no server id yet) sort by their time among the ULIDs: both start with the time. */
+function order(item: Item): string {
+  return item.local ? `${ulidTime(Date.parse(item.sentAt))}~${item.id}` : item.id;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The 10-character time part of a ULID for `ms`. */
+export function ulidTime(ms: number): string {
+  let out = '';
+  let rest = Math.max(0, Math.floor(ms));
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+/** Day labels between messages: the key of the day an item falls on, in local time. */
+export function dayKey(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Sidebar order: most recent activity first, then by name. */
+export function sorted(convs: Conversations): Conversation[] {
+  const last = (c: Conversation) => c.items.at(-1)?.sentAt ?? '';
+  return [...convs.values()].sort((a, b) => last(b).localeCompare(last(a)) || a.name.localeCompare(b.name));
+}
