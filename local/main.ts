@@ -2,14 +2,19 @@
  * `npm start`: the local runtime on ws://127.0.0.1:3001 (PORT changes it; DATA_DIR keeps data on disk;
  * LOG_LEVEL=info or debug shows the handlers' info lines and metric lines, see shared/log.ts).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writePage } from '../web/build.js';
 import { startRuntime } from './runtime.js';
 
 const port = Number(process.env.PORT ?? 3001);
+// Built by the prestart script (npm run build:web); built here when started another way.
+const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
+if (!existsSync(join(webDir, 'index.html'))) writePage(webDir);
 const runtime = await startRuntime({
   port,
-  // Built by the prestart script (npm run build:web).
-  webDir: fileURLToPath(new URL('../web/dist', import.meta.url)),
+  webDir,
   ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
 }).catch((error: unknown) => {
   if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;

@@ -11,8 +11,13 @@ export const keys = {
     pk: `USER#${user}`,
     sk: `#CONN#${connectionId}`,
   }),
-  /** The user's membership of a group: the GROUPS listing, the membership check, and catch-up progress. */
+  /** The user's membership of a group: the GROUPS listing and the membership check. */
   userGroup: (user: string, group: string) => ({ pk: `USER#${user}`, sk: `GROUP#${group}` }),
+  /**
+   * How far an unfinished catch-up got in each group (one attribute per group, one write per frame); deleted when a
+   * catch-up completes, so it never outgrows the user's groups.
+   */
+  catchUpProgress: (user: string) => ({ pk: `USER#${user}`, sk: 'PROGRESS' }),
   /** A WebSocket connection, bound to a user after AUTH. */
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   /** The group itself. */

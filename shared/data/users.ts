@@ -1,5 +1,6 @@
 /** Accounts: create one (exactly once per name), and read one together with its live devices. */
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '../concurrency.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
 import { keys, prefixes } from './keys.js';
@@ -43,8 +44,6 @@ export interface Membership {
   name: string;
   /** Messages with ids above this are the member's (set at joining). */
   from: string;
-  /** How far a catch-up has delivered this group's messages, when it stopped half way. */
-  progress: string | undefined;
 }
 
 export interface Account {
@@ -53,6 +52,8 @@ export interface Account {
   /** The keys of the user's groups (read only with `withGroups`). */
   groups: string[];
   memberships: Membership[];
+  /** Group key → how far an unfinished catch-up delivered its messages (read only with `withGroups`). */
+  progress: Map<string, string>;
 }
 
 /** One Query: the profile, the live connections and (with `withGroups`) the group keys of a user. */
@@ -75,33 +76,55 @@ function accountFrom(userKey: string, items: Item[], now: number): Account {
     now,
   );
   const memberships = items.filter((item) => item.sk.startsWith(prefixes.group)).map(membershipOf);
-  return { profile, connections, groups: memberships.map((m) => m.group), memberships };
+  const saved = items.find((item) => item.sk === keys.catchUpProgress(userKey).sk);
+  const progress = new Map<string, string>();
+  for (const [name, value] of Object.entries(saved ?? {}))
+    if (name.startsWith(PROGRESS_ATTRIBUTE) && typeof value === 'string')
+      progress.set(name.slice(PROGRESS_ATTRIBUTE.length), value);
+  return { profile, connections, groups: memberships.map((m) => m.group), memberships, progress };
 }
+
+/** The progress item holds one attribute per group, named after the group's key. */
+const PROGRESS_ATTRIBUTE = 'g:';
 
 export function membershipOf(item: Item): Membership {
   return {
     group: item.sk.slice(prefixes.group.length),
     name: String(item.group),
     from: String(item.from ?? ''),
-    progress: typeof item.progress === 'string' ? item.progress : undefined,
   };
 }
 
-/** Records how far a catch-up has delivered one group's messages (never backwards). */
-export async function advanceProgress(userKey: string, groupKey: string, id: string): Promise<void> {
-  await db
-    .send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.userGroup(userKey, groupKey),
-        UpdateExpression: 'SET progress = :id',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(progress) OR progress < :id)',
-        ExpressionAttributeValues: { ':id': id },
-      }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+/**
+ * Records how far a catch-up has delivered each group it just pushed from: one UpdateItem per frame (per 100 groups),
+ * whatever the number of groups the frame touched. A frame's ids only grow, and one run at a time writes.
+ */
+export async function advanceProgress(userKey: string, progress: ReadonlyMap<string, string>): Promise<void> {
+  await Promise.all(
+    chunk([...progress], 100).map((entries) => {
+      const names: Record<string, string> = {};
+      const values: Record<string, string> = {};
+      const sets = entries.map(([group, id], i) => {
+        names[`#g${i}`] = `${PROGRESS_ATTRIBUTE}${group}`;
+        values[`:g${i}`] = id;
+        return `#g${i} = :g${i}`;
+      });
+      return db.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: keys.catchUpProgress(userKey),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    }),
+  );
+}
+
+/** A completed catch-up leaves nothing behind: the group cursor covers every group now. */
+export async function clearProgress(userKey: string): Promise<void> {
+  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.catchUpProgress(userKey) }));
 }
 
 export async function advanceGroupCursor(userKey: string, cursor: string): Promise<void> {

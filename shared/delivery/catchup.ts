@@ -3,7 +3,7 @@
  * logged in, oldest first (one order by id across the inbox and every group), in frames of up to 32 KB.
  * What waits: the inbox (private messages, and group messages handed over by a fan-out), and each group's log from
  * the user's cursor up to this login's boundary (later messages reach the connection live).
- * Progress is marked after every frame (inbox items deleted, each group's progress moved), so a worker stopped at its
+ * Progress is marked after every frame (inbox items deleted, the groups' progress moved in one write), so a worker stopped at its
  * timeout, or a job retried, continues where the last frame ended and never starts again.
  */
 
@@ -17,7 +17,7 @@ import {
   takeCatchUpLease,
 } from '../data/connections.js';
 import { deleteInbox, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
-import { advanceGroupCursor, advanceProgress, readAccount } from '../data/users.js';
+import { advanceGroupCursor, advanceProgress, clearProgress, readAccount } from '../data/users.js';
 import { idCeil } from '../ids.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
@@ -102,7 +102,7 @@ async function mark(user: string, items: readonly Item[]): Promise<void> {
   for (const item of items) if (item.source.group !== undefined) progress.set(item.source.group, item.id);
   await Promise.all([
     deleteInbox(user, inbox),
-    ...[...progress].map(([group, id]) => advanceProgress(user, group, id)),
+    progress.size > 0 ? advanceProgress(user, progress) : undefined,
   ]);
 }
 
@@ -151,7 +151,7 @@ async function deliver(
     { group: undefined, after: '', upTo: '', buffer: [], more: true },
     ...account.memberships.map((m) => ({
       group: m.group,
-      after: maxId(maxId(cursor, m.from), m.progress),
+      after: maxId(maxId(cursor, m.from), account.progress.get(m.group)),
       upTo: boundary,
       buffer: [],
       more: true,
@@ -160,6 +160,8 @@ async function deliver(
   // The first page of every source at once; later pages as each runs dry.
   await mapLimit(sources, 32, (source) => fill(source, user));
 
+  // The newest group message delivered by this catch-up (this run or one before it).
+  let newest = [...account.progress.values()].reduce((a, b) => maxId(a, b), '');
   let frameItems: Item[] = [];
   let framePushes: PushEvent[] = [];
   let frameBytes = BATCH_OVERHEAD_BYTES;
@@ -173,6 +175,7 @@ async function deliver(
       if (outcome === 'failed') throw new Error('push failed during catch-up');
       metrics.count('OfflineDelivered', framePushes.length);
     }
+    for (const item of frameItems) if (item.source.group !== undefined) newest = maxId(newest, item.id);
     await mark(user, frameItems);
     frameItems = [];
     framePushes = [];
@@ -203,12 +206,14 @@ async function deliver(
     frameBytes += bytes;
   }
   if (!(await send())) return 'stopped';
-  // Everything made before this moment has reached the user: by this catch-up, or live, since the connection is
-  // still bound (checked just below). The boundary itself lies a little in the future (clock slack), so the cursor
-  // takes the earlier of the two, or a departure soon after could leave later messages behind it.
-  const reached = idCeil(Date.now() - CLOCK_SKEW_MS);
+  // Every group message up to the newest one delivered, and everything made before this moment, has reached the
+  // user: by this catch-up, or live (stored after the login's copies existed, while the connection is still bound —
+  // checked just below). The boundary itself lies a little in the future (clock slack), so the cursor never passes
+  // it, or a departure soon after could leave later messages behind it.
+  const reached = maxId(idCeil(Date.now() - CLOCK_SKEW_MS), newest);
   if (await markCaughtUp(connectionId, user, boundary)) {
     await advanceGroupCursor(user, minId(reached, boundary));
+    await clearProgress(user);
     // Tells the client its backlog is complete: everything from now on arrives live.
     await pushOne(endpoint, { connectionId, user }, encodePush({ event: 'CAUGHT_UP', id: boundary }));
   }
