@@ -10,7 +10,8 @@
  * Settings (flags --name=value, or BENCH_SCALE_NAME): sizes (100,1000,10000,100000), online (1,50, in percent),
  * auth-group-sizes (10,1000), auth-shapes (1x0,1x1000,1x10000,10x1000,50x1000), offline-members (10000),
  * offline-sample (200), offline-baseline (20), scan-measure-up-to (10000), delay-ms (20),
- * parts (send,auth,offline,scan).
+ * parts (send,auth,offline,scan), visibility (stack: jobs hidden 360 s as deployed; local: the runtime's 5 s, see
+ * bench/scale/visibility.ts).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -61,7 +62,9 @@ const settings = {
   scanMeasureUpTo: numbers('scan-measure-up-to', '10000')[0] as number,
   delayMs: numbers('delay-ms', '20')[0] as number,
   parts: list('parts', 'send,auth,offline,scan'),
+  visibility: list('visibility', 'stack')[0] as string,
 };
+if (!['stack', 'local'].includes(settings.visibility)) throw new Error('--visibility is stack or local');
 const shapes = settings.authShapes.map(parseShape);
 
 const began = performance.now();
@@ -82,7 +85,7 @@ async function main() {
   mkdirSync(RESULTS, { recursive: true });
   const host = machine();
   progress('starting the local runtime');
-  const world = await startWorld(settings.delayMs);
+  const world = await startWorld(settings.delayMs, settings.visibility === 'stack');
   const has = (part: string) => settings.parts.includes(part);
   const sends: SendGroupResult[] = [];
   let catchUps: CatchUpResult[] = [];

@@ -8,6 +8,7 @@ import { ChatClient, type Frame } from '../../test/support/client.js';
 import { type Seeder, seeder } from '../../test/support/seed.js';
 import { Recorder } from '../instrument.js';
 import { ItemSink, PushSink, recordItemSizes, simulateDevices } from './sinks.js';
+import { useStackVisibility } from './visibility.js';
 
 export interface World {
   runtime: Runtime;
@@ -20,8 +21,9 @@ export interface World {
   settle(): Promise<void>;
 }
 
-export async function startWorld(delayMs: number): Promise<World> {
+export async function startWorld(delayMs: number, stackVisibility: boolean): Promise<World> {
   process.env.OBROL_LOG ??= 'silent';
+  if (stackVisibility) useStackVisibility();
   const { startRuntime } = await import('../../local/runtime.js');
   const runtime = await startRuntime({ port: 0 });
   // The app's singletons read their configuration on import: only after the runtime has set it.
