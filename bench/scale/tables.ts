@@ -114,13 +114,13 @@ export function offlineTable(r: OfflineResult, oldFigure: number): string {
         `${r.send.dynamodb} DynamoDB, ${r.send.sqs} SQS, ${r.send.apigw} @connections`,
       ],
       [
-        `one offline member's login that delivers it (AUTH + catch-up), mean of ${r.sample}`,
+        `one offline member's login that delivers it ($connect + AUTH + catch-up), mean of ${r.sample}`,
         fmt(r.perMember.readUnits, 2),
         fmt(r.perMember.writeUnits, 2),
         `${fmt(r.perMember.dynamodb, 1)} DynamoDB, ${fmt(r.perMember.sqs, 1)} SQS, ${fmt(r.perMember.apigw, 1)} @connections`,
       ],
       [
-        `the same login with nothing waiting (joined after it), mean of ${r.baselineSample}`,
+        `the same login with nothing waiting (joined after the message), mean of ${r.baselineSample}`,
         fmt(r.perBaseline.readUnits, 2),
         fmt(r.perBaseline.writeUnits, 2),
         `${fmt(r.perBaseline.dynamodb, 1)} DynamoDB, ${fmt(r.perBaseline.sqs, 1)} SQS, ${fmt(r.perBaseline.apigw, 1)} @connections`,
