@@ -221,6 +221,9 @@ export async function measureCommands(world: BenchWorld, groups: readonly GroupS
     },
     run: async (client) => {
       await request(client, `AUTH ${user} ${PASSWORD}`);
+      // What waited arrives after the answer, from the worker's catch-up, which ends with CAUGHT_UP: the run (and
+      // its requests) lasts until then.
+      await client.caughtUp();
       if (client.pushes.length !== expectPushes)
         throw new Error(`${name}: ${client.pushes.length} waiting pushes, expected ${expectPushes}`);
     },

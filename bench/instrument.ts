@@ -7,7 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export type Service = 'dynamodb' | 's3' | 'apigw';
+/** `sqs` is the app's own job-queue client (SendMessage); the event source mapping's polling is not counted. */
+export type Service = 'dynamodb' | 's3' | 'apigw' | 'sqs';
 
 export interface Call {
   service: Service;
@@ -121,6 +122,8 @@ export interface Counts {
   /** @connections management API requests (all of them), and of those the pushes. */
   apigw: number;
   pushes: number;
+  /** SQS requests the app made (jobs enqueued). */
+  sqs: number;
   /** e.g. "GetItem, Query, PutItem". */
   ops: string;
 }
@@ -139,6 +142,7 @@ export function countCalls(calls: readonly Call[]): Counts {
     s3Gets: 0,
     apigw: 0,
     pushes: 0,
+    sqs: 0,
     ops: '',
   };
   const byOp = new Map<string, number>();
@@ -159,6 +163,8 @@ export function countCalls(calls: readonly Call[]): Counts {
       c.s3++;
       if (/^(Put|Post|Copy|List|Create)/.test(call.op)) c.s3Puts++;
       else c.s3Gets++;
+    } else if (call.service === 'sqs') {
+      c.sqs++;
     } else {
       c.apigw++;
       if (call.op === 'PostToConnection') c.pushes++;

@@ -6,8 +6,8 @@
  * Settings (environment, or --name=value flags): BENCH_USERS (200), BENCH_SECONDS (20), BENCH_THINK_MS (500),
  * BENCH_RUNS (5), BENCH_DELAY_MS (20), BENCH_IMPORT_SAMPLES (20), BENCH_FANOUT_RUNS (3).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, platform, release } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChatClient } from '../test/support/client.js';
@@ -16,6 +16,7 @@ import { CAST, castGroups, type GroupSpec, measureCommands } from './commands.js
 import { costLines } from './cost.js';
 import { Recorder } from './instrument.js';
 import { groupFanOut, privateLoad } from './load.js';
+import { machine } from './machine.js';
 import {
   coldStartTable,
   commandTable,
@@ -24,7 +25,6 @@ import {
   header,
   latencySvg,
   loadTable,
-  type Machine,
   type Verdict,
   verdictTable,
 } from './report.js';
@@ -63,22 +63,6 @@ function must<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-function machine(): Machine {
-  const cpuinfo = (() => {
-    try {
-      return readFileSync('/proc/cpuinfo', 'utf8');
-    } catch {
-      return '';
-    }
-  })();
-  return {
-    cores: availableParallelism(),
-    cpu: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? 'unknown CPU',
-    node: process.version,
-    platform: `${platform()} ${release()}`,
-  };
-}
-
 async function main() {
   mkdirSync(RESULTS, { recursive: true });
   const host = machine();
@@ -91,13 +75,15 @@ async function main() {
   const { startRuntime } = await import('../local/runtime.js');
   const runtime = await startRuntime({ port: 0 });
   const recorder = new Recorder();
-  const [{ dynamo }, { s3 }, { onManagementClient }] = await Promise.all([
+  const [{ dynamo }, { s3 }, { onManagementClient }, { sqs }] = await Promise.all([
     import('../shared/data/client.js'),
     import('../shared/files/s3.js'),
     import('../shared/push/client.js'),
+    import('../shared/queue/jobs.js'),
   ]);
   recorder.instrument(dynamo, 'dynamodb');
   recorder.instrument(s3, 's3');
+  recorder.instrument(sqs, 'sqs');
   onManagementClient((client) => recorder.instrument(client, 'apigw'));
 
   const online = new Map<string, ChatClient>();
