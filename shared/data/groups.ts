@@ -3,12 +3,12 @@
  * under the user for GROUPS and the membership check), the members' live connections and their departure marks.
  * Nothing here reads a whole group: every read is one item or one bounded page.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { idCeil } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections, publishPresence, withdrawPresence } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
-import { isConditionFailure, queryAll, queryRange } from './table.js';
+import { putOnce, queryAll, queryRange } from './table.js';
 import { type Membership, membershipOf } from './users.js';
 
 export interface GroupMeta {
@@ -17,26 +17,20 @@ export interface GroupMeta {
   members: number;
 }
 
-/** Creates the group item, counting its creator as the first member; false when the name is taken. */
+/** Creates the group item (its creator is then added as its first member); false when the name is taken. */
 export async function createGroup(
   groupKey: string,
   name: string,
   owner: string,
   now: number,
 ): Promise<boolean> {
-  try {
-    await db.send(
-      new PutCommand({
-        TableName: TABLE,
-        Item: { ...keys.group(groupKey), name, owner, members: 0, createdAt: new Date(now).toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return putOnce({
+    ...keys.group(groupKey),
+    name,
+    owner,
+    members: 0,
+    createdAt: new Date(now).toISOString(),
+  });
 }
 
 export async function readGroupMeta(groupKey: string): Promise<GroupMeta | undefined> {
@@ -80,18 +74,8 @@ export async function addMember(
   now: number,
 ): Promise<boolean> {
   const joinedAt = new Date(now).toISOString();
-  try {
-    await db.send(
-      new PutCommand({
-        TableName: TABLE,
-        Item: { ...keys.userGroup(userKey, groupKey), group: groupName, joinedAt, from: idCeil(now) },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  const membership = { ...keys.userGroup(userKey, groupKey), group: groupName, joinedAt, from: idCeil(now) };
+  if (!(await putOnce(membership))) return false;
   await Promise.all([
     changeCount(groupKey, 1),
     publishPresence(groupKey, connections, [{ ...keys.groupMember(groupKey, userKey), username, joinedAt }]),

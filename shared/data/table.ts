@@ -1,7 +1,10 @@
 /** The few table-wide helpers the named data functions share: paged queries and batched writes. */
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  GetCommand,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -131,6 +134,32 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly Key[] 
       }
     }),
   );
+}
+
+/**
+ * Puts an item only if none exists under its key, and tells whether this call created it. The item carries a token
+ * of this call: when the SDK retries a put that had in fact succeeded (the answer was lost), the retry's condition
+ * fails on our own item, and the token shows it was ours — so a retried REGISTER or GROUP_CREATE answers what
+ * actually happened. (A strongly consistent read after the failure; ReturnValuesOnConditionCheckFailure would save
+ * it on AWS, but not every local engine has it.)
+ */
+export async function putOnce(item: Item, token: string = randomUUID()): Promise<boolean> {
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { ...item, writeToken: token },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const { Item: found } = await db.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
+    );
+    return found?.writeToken === token;
+  }
 }
 
 export function isConditionFailure(error: unknown): boolean {

@@ -1,10 +1,10 @@
 /** Accounts: create one (exactly once per name), and read one together with its live devices. */
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../concurrency.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
 import { keys, prefixes } from './keys.js';
-import { type Item, isConditionFailure, queryAll } from './table.js';
+import { type Item, isConditionFailure, putOnce, queryAll } from './table.js';
 
 export interface Profile {
   username: string;
@@ -19,21 +19,12 @@ export interface Profile {
   groupCursor?: string;
 }
 
-/** Returns false when the name (ignoring case) is taken: the conditional write makes concurrent REGISTERs safe. */
+/**
+ * Returns false when the name (ignoring case) is taken: the conditional write makes concurrent REGISTERs safe, and
+ * a write the SDK retried after it had succeeded is still recognized as this REGISTER's own (putOnce).
+ */
 export async function createUser(userKey: string, profile: Profile): Promise<boolean> {
-  try {
-    await db.send(
-      new PutCommand({
-        TableName: TABLE,
-        Item: { ...keys.user(userKey), ...profile },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return putOnce({ ...keys.user(userKey), ...profile });
 }
 
 /** The user's side of a group membership (`USER#u` / `GROUP#g`). */
