@@ -26,6 +26,10 @@ export interface ObrolSettings {
    * logging needs once per account and region. Turn off when the account already has one.
    */
   readonly apiGatewayCloudWatchRole: boolean;
+  /** Failed AUTHs per account / per source address within the window before AUTH is refused (AUTH_MAX_FAILURES…). */
+  readonly authMaxFailures: number;
+  readonly authMaxFailuresPerIp: number;
+  readonly authWindowSeconds: number;
   /** E-mail address subscribed to the alarm topic (`-c alarmEmail=…`); none when unset. */
   readonly alarmEmail: string | undefined;
 }
@@ -78,6 +82,9 @@ export function readSettings(node: Node): ObrolSettings {
     uploadTtlSeconds: positiveInt(node, 'uploadTtlSeconds', 900),
     maxUploadBytes: positiveInt(node, 'maxUploadBytes', 100 * 1024 * 1024),
     apiGatewayCloudWatchRole: bool(node, 'apiGatewayCloudWatchRole', true),
+    authMaxFailures: positiveInt(node, 'authMaxFailures', 10),
+    authMaxFailuresPerIp: positiveInt(node, 'authMaxFailuresPerIp', 100),
+    authWindowSeconds: positiveInt(node, 'authWindowSeconds', 900),
     alarmEmail: email(node, 'alarmEmail'),
   };
 }

@@ -17,7 +17,9 @@ export async function handler(
 ): Promise<{ statusCode: number; body: string }> {
   const { connectionId, domainName, stage, requestTimeEpoch, requestId } = event.requestContext;
   try {
-    const ctx = createContext(connectionId, callbackUrl(domainName, stage), requestTimeEpoch || Date.now());
+    const sourceIp = (event.requestContext as { identity?: { sourceIp?: string } }).identity?.sourceIp;
+    const now = requestTimeEpoch || Date.now();
+    const ctx = createContext(connectionId, callbackUrl(domainName, stage), now, sourceIp);
     const reply = await dispatch(frameText(event.body, event.isBase64Encoded), ctx);
     return { statusCode: 200, body: encodeReply(reply) };
   } catch (error) {

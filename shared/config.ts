@@ -24,6 +24,11 @@ export interface Config {
   readonly maxGroupMembers: number;
   /** The most groups one user may be a member of (GROUP_CREATE / GROUP_JOIN answer `too_many_groups`). */
   readonly maxGroupsPerUser: number;
+  /** Failed AUTHs per account, and per source address, within `authWindowSeconds` before AUTH is refused. */
+  readonly authMaxFailures: number;
+  readonly authMaxFailuresPerIp: number;
+  /** The window of those counts, and the first lockout; each further lockout doubles (at most a day). */
+  readonly authWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -58,6 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     queueUrl: env.QUEUE_URL || undefined,
     maxGroupMembers: positiveInt(env, 'MAX_GROUP_MEMBERS', 1_000_000),
     maxGroupsPerUser: positiveInt(env, 'MAX_GROUPS_PER_USER', 500),
+    authMaxFailures: positiveInt(env, 'AUTH_MAX_FAILURES', 10),
+    authMaxFailuresPerIp: positiveInt(env, 'AUTH_MAX_FAILURES_PER_IP', 100),
+    authWindowSeconds: positiveInt(env, 'AUTH_WINDOW_SECONDS', 900),
   };
 }
 

@@ -3,6 +3,7 @@
  * as pushes from the worker (shared/delivery/catchup.ts), however much it is.
  * Unknown user and wrong password are one answer, and take the same time.
  */
+import { checkAttempts, recordFailure, recordSuccess } from '../auth/attempts.js';
 import { verifyPassword } from '../auth/password.js';
 import { bindConnection, unbindConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
@@ -21,9 +22,20 @@ export const auth = defineCommand({
   },
   async run({ username, password }, ctx) {
     const userKey = keyOf(username);
-    const [account, current] = await Promise.all([readAccount(userKey, ctx.now, true), ctx.session()]);
+    const [account, current, attempts] = await Promise.all([
+      readAccount(userKey, ctx.now, true),
+      ctx.session(),
+      checkAttempts(userKey, ctx.sourceIp, ctx.now),
+    ]);
+    // Refused without checking the password: too many failures for this account or from this address.
+    if (attempts.retryAfter !== undefined)
+      throw new CommandError('too_many_attempts', { retryAfter: attempts.retryAfter });
     const valid = await verifyPassword(password, account.profile?.passwordHash);
-    if (!valid || !account.profile) throw new CommandError('invalid_credentials');
+    if (!valid || !account.profile) {
+      await recordFailure(attempts, ctx.now);
+      throw new CommandError('invalid_credentials');
+    }
+    await recordSuccess(userKey, attempts);
 
     // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends first.
     if (current.user !== undefined) await unbindConnection(ctx.connectionId, current.user, current, ctx.now);

@@ -9,16 +9,24 @@ export interface CommandContext {
   readonly endpoint: string;
   /** Milliseconds since the epoch at which the request arrived. */
   readonly now: number;
+  /** The client's address as API Gateway saw it (requestContext.identity.sourceIp), when known. */
+  readonly sourceIp: string | undefined;
   /** The connection's binding, read once per request and only when a command asks. */
   session(): Promise<ConnectionState>;
 }
 
-export function createContext(connectionId: string, endpoint: string, now: number): CommandContext {
+export function createContext(
+  connectionId: string,
+  endpoint: string,
+  now: number,
+  sourceIp?: string,
+): CommandContext {
   let state: Promise<ConnectionState> | undefined;
   return {
     connectionId,
     endpoint,
     now,
+    sourceIp,
     session: () => {
       state ??= readConnection(connectionId, now);
       return state;

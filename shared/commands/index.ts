@@ -78,7 +78,7 @@ async function answer(word: string, rest: string, ctx: CommandContext): Promise<
     // An answer API Gateway could not deliver is answered as too large, never dropped.
     return fitsInFrame(reply) ? reply : fail(command.failure, 'too_large');
   } catch (error) {
-    if (error instanceof CommandError) return fail(command.failure, error.reason);
+    if (error instanceof CommandError) return fail(command.failure, error.reason, error.extra);
     log.error('command failed', { command: word, connectionId: ctx.connectionId, error });
     return fail(command.failure, 'internal_error');
   }

@@ -43,6 +43,11 @@ export const keys = {
   groupMessage: (group: string, id: string) => ({ pk: `GMSG#${group}`, sk: `MSG#${id}` }),
   /** A message waiting for the user's next login: a pointer to the stored message, never a copy. */
   inbox: (user: string, id: string) => ({ pk: `INBOX#${user}`, sk: `MSG#${id}` }),
+  /** Failed AUTHs of one account, or from one address: a counter with a TTL (shared/auth/attempts.ts). */
+  authFailures: (scope: 'user' | 'ip', subject: string) => ({
+    pk: `AUTHFAIL#${scope}#${subject}`,
+    sk: 'COUNT',
+  }),
   /** A file's metadata, looked up by id (FILE_URL, upload arrival). */
   file: (id: string) => ({ pk: `FILE#${id}`, sk: 'FILE' }),
 };

@@ -8,6 +8,7 @@ export const REASONS = [
   'bad_request',
   'not_authenticated',
   'invalid_credentials',
+  'too_many_attempts',
   'username_taken',
   'unknown_recipient',
   'unknown_group',
@@ -27,7 +28,7 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 export type Reply =
   | { status: 'OK'; data: Json; [extra: string]: Json | undefined }
-  | { status: 'ERROR'; data: string; reason: Reason };
+  | { status: 'ERROR'; data: string; reason: Reason; retryAfter?: number };
 
 export const FRAME_END = '\r\n\r\n';
 
@@ -40,13 +41,17 @@ export function ok(data: Json, extra: Record<string, Json> = {}): Reply {
   return { status: 'OK', data, ...extra };
 }
 
-export function fail(data: string, reason: Reason): Reply {
-  return { status: 'ERROR', data, reason };
+export function fail(data: string, reason: Reason, extra: { retryAfter?: number } = {}): Reply {
+  return { status: 'ERROR', data, reason, ...extra };
 }
 
 /** A typed failure a command throws; the dispatcher turns it into the command's failure reply. */
 export class CommandError extends Error {
-  constructor(readonly reason: Reason) {
+  constructor(
+    readonly reason: Reason,
+    /** Seconds after which trying again may succeed (limits). */
+    readonly extra: { retryAfter?: number } = {},
+  ) {
     super(reason);
     this.name = 'CommandError';
   }

@@ -162,6 +162,9 @@ describe('Lambda functions', () => {
       UPLOAD_TTL_SECONDS: '900',
       MAX_UPLOAD_BYTES: '104857600',
       QUEUE_URL: queueUrl,
+      AUTH_MAX_FAILURES: '10',
+      AUTH_MAX_FAILURES_PER_IP: '100',
+      AUTH_WINDOW_SECONDS: '900',
       NODE_OPTIONS: '--enable-source-maps',
     });
     const delivery = {

@@ -19,6 +19,9 @@ describe('loadConfig', () => {
       queueUrl: undefined,
       maxGroupMembers: 1_000_000,
       maxGroupsPerUser: 500,
+      authMaxFailures: 10,
+      authMaxFailuresPerIp: 100,
+      authWindowSeconds: 900,
     });
     expect(
       loadConfig({ AWS_REGION: 'r', TABLE_NAME: 't', AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }).s3PathStyle,
