@@ -8,9 +8,12 @@ import type { ObrolSettings } from './config.js';
 import { ObrolFunction } from './function.js';
 import { Storage } from './storage.js';
 
-/** Where presigned POST uploads land; an ObjectCreated event under it starts file delivery. */
+/**
+ * Where presigned POST uploads land; an ObjectCreated event under it starts file delivery, which seals the upload
+ * (copies it to files/) so a form posted again cannot change a delivered file.
+ */
 export const UPLOADS_PREFIX = 'uploads/';
-/** Where delivered files live; presigned GET links point here. */
+/** Where delivered files live, immutable (inline writes and sealed uploads); presigned GET links point here. */
 export const FILES_PREFIX = 'files/';
 
 /**
@@ -122,15 +125,19 @@ export class ObrolStack extends Stack {
       tableActions('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'),
     );
     // $default writes inline files under files/, signs POST forms for uploads/ (S3 checks the signer's
-    // s3:PutObject when the browser posts the form) and signs download links for files of either kind.
+    // s3:PutObject when the browser posts the form) and signs download links, which only ever name files/:
+    // an upload is readable only once sealed there.
     objectActions(defaultRoute, 'WriteInlineFiles', ['PutObject'], [FILES_PREFIX]);
     objectActions(defaultRoute, 'SignUploads', ['PutObject'], [UPLOADS_PREFIX]);
-    objectActions(defaultRoute, 'SignDownloads', ['GetObject'], [FILES_PREFIX, UPLOADS_PREFIX]);
+    objectActions(defaultRoute, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
     fileUploaded.addToRolePolicy(
       tableActions('GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem'),
     );
-    // File delivery only signs download links: the upload stays where the browser put it (size comes in the event).
-    objectActions(fileUploaded, 'SignDownloads', ['GetObject'], [UPLOADS_PREFIX, FILES_PREFIX]);
+    // File delivery seals the upload: CopyObject reads the source under uploads/ (s3:GetObject) and writes the
+    // immutable copy under files/ (s3:PutObject); HeadObject of the copy (s3:GetObject) gives the real size, and
+    // the download links it signs name files/ only.
+    objectActions(fileUploaded, 'ReadUploads', ['GetObject'], [UPLOADS_PREFIX]);
+    objectActions(fileUploaded, 'SealFiles', ['GetObject', 'PutObject'], [FILES_PREFIX]);
     api.grantManageConnections(defaultRoute);
     api.grantManageConnections(fileUploaded);
 

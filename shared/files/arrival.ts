@@ -12,19 +12,23 @@ import { deliverDirect, deliverToGroup } from '../messaging.js';
 import type { PushEvent } from '../protocol/replies.js';
 import { pushToAll } from '../push/deliver.js';
 import { uploadIdOf } from './names.js';
+import { sealedKeyOf, sealUpload } from './seal.js';
 import { fileEvent } from './transfer.js';
 
 export type Arrival = 'delivered' | 'ignored' | 'too_large';
 
 export async function fileArrived(
   key: string,
-  size: number,
+  _eventSize: number,
   endpoint: string,
   now: number,
 ): Promise<Arrival> {
   const id = uploadIdOf(key);
   const record = id ? await getFileRecord(id) : undefined;
-  if (!id || !record || record.objectKey !== key || record.status !== 'uploading') return 'ignored';
+  if (!id || !record || record.objectKey !== sealedKeyOf(key) || record.status !== 'uploading')
+    return 'ignored';
+  // What is delivered is the sealed copy and its real size, whatever the event said (./seal.ts).
+  const { size } = await sealUpload(key);
   if (size > config.maxUploadBytes) {
     log.warn('upload over the limit not delivered', { id, size });
     const sender = await readAccount(record.from, now);

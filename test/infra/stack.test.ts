@@ -187,7 +187,7 @@ describe('least privilege', () => {
     expect(g['dynamodb:Query']).toEqual(on(tableArn));
   });
 
-  it('$default: table, writes to files/, signed uploads to uploads/, signed links to both, @connections POST', () => {
+  it('$default: table, writes to files/, signed uploads to uploads/, signed links to files/ only, @connections POST', () => {
     expect(grants(fns.default)).toEqual({
       'dynamodb:BatchWriteItem': on(tableArn),
       'dynamodb:DeleteItem': on(tableArn),
@@ -195,7 +195,7 @@ describe('least privilege', () => {
       'dynamodb:PutItem': on(tableArn),
       'dynamodb:Query': on(tableArn),
       'dynamodb:UpdateItem': on(tableArn),
-      's3:GetObject': on(objects('files/'), objects('uploads/')),
+      's3:GetObject': on(objects('files/')),
       's3:PutObject': on(objects('files/'), objects('uploads/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),
       'logs:CreateLogStream': expect.any(Array),
@@ -203,7 +203,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('file delivery: table, signed links to uploads/ and files/, @connections POST, no S3 writes', () => {
+  it('file delivery: table, reads uploads/, seals them into files/ (copy, head, links), @connections POST', () => {
     expect(grants(fns.fileUploaded)).toEqual({
       'dynamodb:BatchWriteItem': on(tableArn),
       'dynamodb:DeleteItem': on(tableArn),
@@ -212,6 +212,7 @@ describe('least privilege', () => {
       'dynamodb:Query': on(tableArn),
       'dynamodb:UpdateItem': on(tableArn),
       's3:GetObject': on(objects('files/'), objects('uploads/')),
+      's3:PutObject': on(objects('files/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),
       'logs:CreateLogStream': expect.any(Array),
       'logs:PutLogEvents': expect.any(Array),
@@ -301,6 +302,12 @@ describe('S3 files bucket', () => {
           Status: 'Enabled',
         }),
       ]),
+    );
+  });
+
+  it('expires original uploads after 1 day: the delivered file is the sealed copy under files/', () => {
+    expect(bucket().Properties.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' }),
     );
   });
 
