@@ -10,8 +10,12 @@ export interface Request {
   readonly rest: string;
 }
 
-/** Leading and trailing white space, CR and LF included, are ignored. */
-const EDGES = /^[\s\uFEFF]+|[\s\uFEFF]+$/g;
+/**
+ * Leading and trailing white space, CR, LF and a BOM are ignored. `String.prototype.trim` removes exactly the
+ * characters of `\s` (which include U+FEFF) in linear time; a regex such as `[\s]+$` backtracks quadratically on a
+ * long inner run of spaces (a 120 KB frame of them took a minute of CPU).
+ */
+const trimEdges = (text: string) => text.trim();
 const SEPARATOR = / +/;
 
 /** Turns an API Gateway frame body into text: binary frames arrive base64-encoded and are read as UTF-8. */
@@ -21,10 +25,10 @@ export function frameText(body: string | null | undefined, isBase64Encoded: bool
 }
 
 export function parseRequest(text: string): Request {
-  const line = text.replace(EDGES, '');
+  const line = trimEdges(text);
   const space = line.search(/\s/);
   if (space === -1) return { word: line.toUpperCase(), rest: '' };
-  return { word: line.slice(0, space).toUpperCase(), rest: line.slice(space).replace(EDGES, '') };
+  return { word: line.slice(0, space).toUpperCase(), rest: trimEdges(line.slice(space)) };
 }
 
 /**
