@@ -210,7 +210,8 @@ export function nextFrame(r: Random, world: World, docs: DocSeeds): Frame {
       : worldSeeds(r, world);
   let text = r.pick(seeds);
   const rounds = r.chance(0.1) ? 0 : 1 + r.int(3);
-  for (let i = 0; i < rounds; i++) text = mutateText(text, r);
+  // Mutations can multiply the length (every space into a thousand): keep each round within one frame.
+  for (let i = 0; i < rounds; i++) text = mutateText(text, r).slice(0, FRAME_LIMIT);
   let data: Buffer = Buffer.from(text, 'utf8');
   // Invalid UTF-8 goes in binary frames: a text frame that is not UTF-8 is a WebSocket protocol error (RFC 6455,
   // close 1007) that never reaches the service; a binary frame's bytes reach it as they are.
