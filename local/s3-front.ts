@@ -124,7 +124,7 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
     else req.pipe(out);
   };
 
-  /** 412 when a conditional write (`If-None-Match: *`) targets an object that exists. */
+  /** Whether the object exists, for a conditional write (`If-None-Match: *`): 412 when it does. */
   const exists = (path: string) =>
     new Promise<boolean>((resolve, reject) => {
       const head = request(
@@ -137,7 +137,11 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
         },
         (answer) => {
           answer.resume();
-          resolve(answer.statusCode === 200);
+          // Unsigned, so an engine may answer 403 for an object that exists (moto does); only 404 means absent.
+          const status = answer.statusCode ?? 0;
+          if (status === 404) resolve(false);
+          else if (status === 200 || status === 403) resolve(true);
+          else reject(new S3Refusal(503, 'ServiceUnavailable', 'Please reduce your request rate.'));
         },
       );
       head.on('error', reject);
