@@ -12,9 +12,12 @@ import { Monitoring } from './monitoring.js';
 import { Storage } from './storage.js';
 import { WebSite } from './web.js';
 
-/** Where presigned POST uploads land; an ObjectCreated event under it starts file delivery. */
+/**
+ * Where presigned POST uploads land; an ObjectCreated event under it starts file delivery, which seals the upload
+ * (copies it to files/) so a form posted again cannot change a delivered file.
+ */
 export const UPLOADS_PREFIX = 'uploads/';
-/** Where delivered files live; presigned GET links point here. */
+/** Where delivered files live, immutable (inline writes and sealed uploads); presigned GET links point here. */
 export const FILES_PREFIX = 'files/';
 
 /**
@@ -163,10 +166,11 @@ export class ObrolStack extends Stack {
       ),
     );
     // $default writes inline files under files/, signs POST forms for uploads/ (S3 checks the signer's
-    // s3:PutObject when the browser posts the form) and signs download links for files of either kind.
+    // s3:PutObject when the browser posts the form) and signs download links, which only ever name files/:
+    // an upload is readable only once sealed there.
     objectActions(defaultRoute, 'WriteInlineFiles', ['PutObject'], [FILES_PREFIX]);
     objectActions(defaultRoute, 'SignUploads', ['PutObject'], [UPLOADS_PREFIX]);
-    objectActions(defaultRoute, 'SignDownloads', ['GetObject'], [FILES_PREFIX, UPLOADS_PREFIX]);
+    objectActions(defaultRoute, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
     fileUploaded.addToRolePolicy(
       tableActions(
         'GetItem',
@@ -190,11 +194,14 @@ export class ObrolStack extends Stack {
       ),
     );
     // The worker signs download links for files in the backlog it delivers.
-    objectActions(fanOut, 'SignDownloads', ['GetObject'], [UPLOADS_PREFIX, FILES_PREFIX]);
+    objectActions(fanOut, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
     // Every function that sends messages or pushes may enqueue jobs; only the worker consumes them.
     for (const fn of [defaultRoute, fileUploaded, fanOut]) jobs.queue.grantSendMessages(fn);
-    // File delivery only signs download links: the upload stays where the browser put it (size comes in the event).
-    objectActions(fileUploaded, 'SignDownloads', ['GetObject'], [UPLOADS_PREFIX, FILES_PREFIX]);
+    // File delivery seals the upload: CopyObject reads the source under uploads/ (s3:GetObject) and writes the
+    // immutable copy under files/ (s3:PutObject); HeadObject of the copy (s3:GetObject) gives the real size, and
+    // the download links it signs name files/ only.
+    objectActions(fileUploaded, 'ReadUploads', ['GetObject'], [UPLOADS_PREFIX]);
+    objectActions(fileUploaded, 'SealFiles', ['GetObject', 'PutObject'], [FILES_PREFIX]);
     api.grantManageConnections(defaultRoute);
     api.grantManageConnections(fileUploaded);
     api.grantManageConnections(fanOut);

@@ -10,6 +10,9 @@ export interface StorageProps {
   readonly fileRetentionDays: number;
 }
 
+/** Days an original upload under uploads/ is kept; the delivered file is its sealed copy under files/. */
+export const UPLOAD_RETENTION_DAYS = 1;
+
 /** Access logs are kept longer than the files they describe, so a question about a file outlives it. */
 export const ACCESS_LOG_RETENTION_DAYS = 90;
 
@@ -72,6 +75,8 @@ export class Storage extends Construct {
       lifecycleRules: [
         { id: 'expire-files', expiration: Duration.days(props.fileRetentionDays) },
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Uploads are sealed (copied to files/) on arrival; the originals are only needed until then.
+        { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(UPLOAD_RETENTION_DAYS) },
       ],
     });
   }

@@ -113,6 +113,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     host,
     upstream: s3Engine,
     region,
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'local',
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'local',
     maxBodyBytes: Number(env.MAX_UPLOAD_BYTES ?? MAX_UPLOAD_DEFAULT) + 1024 * 1024,
     notifyPrefix: 'uploads/',

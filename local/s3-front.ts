@@ -1,20 +1,26 @@
 /**
  * The local runtime's front door to S3, in front of whichever S3-compatible engine runs (s3rver, moto, LocalStack).
- * It passes every request through and adds the two things those engines do not do as S3 does:
- *  - it enforces browser-upload POST policies (signature, expiry, exact fields, content-length-range), and
+ * It makes the bucket behave as a private S3 bucket, whatever the engine behind it does:
+ *  - every request must be signed (SigV4 in the Authorization header, as the SDK signs, or a presigned link, see
+ *    ./sigv4.ts) or be a browser-upload POST form that passes its policy (./post-policy.ts); anything anonymous
+ *    is refused with 403 AccessDenied before it reaches the engine (only CORS preflights pass unsigned);
+ *  - `If-None-Match: *` on a PUT or copy is honoured (412 when the object exists), as S3's conditional writes are;
  *  - it announces each object created under `uploads/` as an S3 ObjectCreated event, as the bucket notification
  *    does on AWS, so the same lambdas/ handler delivers the file.
  */
-import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Event } from 'aws-lambda';
-import busboy from 'busboy';
+import { checkPostPolicy, parseForm } from './post-policy.js';
+import { S3Refusal, writeRefusal } from './s3-refusal.js';
+import { verifySignedRequest } from './sigv4.js';
 
 export interface S3FrontOptions {
   host: string;
   upstream: string;
   region: string;
+  /** The one key pair the bucket accepts signatures from (the runtime's own). */
+  accessKeyId: string;
   secretAccessKey: string;
   /** The largest POST body read before refusing (the policy's own limit is checked exactly). */
   maxBodyBytes: number;
@@ -30,23 +36,6 @@ export interface S3Front {
   close(): Promise<void>;
 }
 
-class S3Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function xmlError(res: ServerResponse, error: S3Refusal) {
-  res.writeHead(error.status, { 'content-type': 'application/xml' });
-  res.end(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message></Error>`,
-  );
-}
-
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit)
@@ -60,103 +49,6 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-interface Form {
-  fields: Map<string, string>;
-  fileSize: number;
-  hasFile: boolean;
-}
-
-function parseForm(headers: IncomingMessage['headers'], body: Buffer): Promise<Form> {
-  return new Promise((resolve, reject) => {
-    const form: Form = { fields: new Map(), fileSize: 0, hasFile: false };
-    const parser = busboy({ headers, limits: { fileSize: Number.MAX_SAFE_INTEGER } });
-    parser.on('field', (name, value) => {
-      if (!form.hasFile) form.fields.set(name.toLowerCase(), value);
-    });
-    parser.on('file', (name, stream) => {
-      if (name.toLowerCase() !== 'file' || form.hasFile) {
-        stream.resume();
-        return;
-      }
-      form.hasFile = true;
-      stream.on('data', (chunk: Buffer) => {
-        form.fileSize += chunk.length;
-      });
-    });
-    parser.on('close', () => resolve(form));
-    parser.on('error', reject);
-    parser.end(body);
-  });
-}
-
-function hmac(key: Buffer | string, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
-const denied = (why: string) => new S3Refusal(403, 'AccessDenied', `Invalid according to Policy: ${why}`);
-
-/** Checks a POST form against its policy as S3 does. Returns the object key. */
-export function checkPostPolicy(form: Form, bucket: string, secretAccessKey: string, now: number): string {
-  const policy = form.fields.get('policy');
-  const signature = form.fields.get('x-amz-signature');
-  const credential = form.fields.get('x-amz-credential');
-  if (!policy || !signature || !credential || !form.hasFile)
-    throw denied('missing policy, signature or file');
-  const [, date, region, service] = credential.split('/');
-  if (!date || !region || !service) throw denied('malformed credential');
-  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), service), 'aws4_request');
-  if (hmac(key, policy).toString('hex') !== signature) {
-    throw new S3Refusal(
-      403,
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided',
-    );
-  }
-  const document = JSON.parse(Buffer.from(policy, 'base64').toString('utf8')) as {
-    expiration: string;
-    conditions: Array<Record<string, string> | [string, string | number, string | number]>;
-  };
-  if (!(Date.parse(document.expiration) > now)) throw denied('Policy expired.');
-
-  const value = (name: string) => (name === 'bucket' ? bucket : form.fields.get(name.toLowerCase()));
-  const covered = new Set(['policy', 'x-amz-signature', 'file']);
-  for (const condition of document.conditions) {
-    if (Array.isArray(condition)) {
-      const [op, a, b] = condition;
-      if (op === 'content-length-range') {
-        if (form.fileSize < Number(a))
-          throw new S3Refusal(
-            400,
-            'EntityTooSmall',
-            'Your proposed upload is smaller than the minimum allowed size',
-          );
-        if (form.fileSize > Number(b))
-          throw new S3Refusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
-        continue;
-      }
-      const field = String(a).replace(/^\$/, '').toLowerCase();
-      covered.add(field);
-      const actual = value(field) ?? '';
-      if (op === 'eq' && actual !== String(b))
-        throw denied(`Policy Condition failed: ["eq", "$${field}", "${b}"]`);
-      if (op === 'starts-with' && !actual.startsWith(String(b)))
-        throw denied(`Policy Condition failed: ["starts-with", "$${field}"]`);
-    } else {
-      for (const [field, expected] of Object.entries(condition)) {
-        covered.add(field.toLowerCase());
-        if (value(field.toLowerCase()) !== expected)
-          throw denied(`Policy Condition failed: {"${field}": "${expected}"}`);
-      }
-    }
-  }
-  for (const field of form.fields.keys()) {
-    if (!covered.has(field) && !field.startsWith('x-ignore-')) throw denied(`Extra input fields: ${field}`);
-  }
-  const objectKey = form.fields.get('key');
-  if (!objectKey) throw denied('missing key');
-  return objectKey;
 }
 
 /** S3 event keys are URL-encoded with `+` for spaces. */
@@ -232,29 +124,81 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
     else req.pipe(out);
   };
 
+  /** Whether the object exists, for a conditional write (`If-None-Match: *`): 412 when it does. */
+  const exists = (path: string) =>
+    new Promise<boolean>((resolve, reject) => {
+      const head = request(
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: 'HEAD',
+          path,
+        },
+        (answer) => {
+          answer.resume();
+          // Unsigned, so an engine may answer 403 for an object that exists (moto does); only 404 means absent.
+          const status = answer.statusCode ?? 0;
+          if (status === 404) resolve(false);
+          else if (status === 200 || status === 403) resolve(true);
+          else reject(new S3Refusal(503, 'ServiceUnavailable', 'Please reduce your request rate.'));
+        },
+      );
+      head.on('error', reject);
+      head.end();
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const [, bucket = '', ...rest] = url.pathname.split('/');
+    const isForm =
+      req.method === 'POST' &&
+      rest.join('') === '' &&
+      !url.search &&
+      /multipart\/form-data/i.test(req.headers['content-type'] ?? '');
+    if (isForm) {
+      const body = await readBody(req, options.maxBodyBytes);
+      const form = await parseForm(req.headers, body);
+      const key = checkPostPolicy(form, decodeURIComponent(bucket), options, Date.now());
+      forward(req, res, body, (status) => status < 300 && notify(bucket, key, form.fileSize, 'Post'));
+      return;
+    }
+    // A CORS preflight carries no credentials, on S3 too; the engine answers it from the bucket's CORS rules.
+    if (req.method === 'OPTIONS') {
+      forward(req, res, undefined, () => undefined);
+      return;
+    }
+    verifySignedRequest(
+      { method: req.method ?? 'GET', path: rawPath, query: url.search.slice(1), headers: req.headers },
+      options,
+      Date.now(),
+    );
+    // An object PUT (or copy): no sub-resource in the query (the SDK adds only `x-id=PutObject`/`CopyObject`).
+    const isPut =
+      req.method === 'PUT' && rest.length > 0 && [...url.searchParams.keys()].every((k) => k === 'x-id');
+    if (isPut && req.headers['if-none-match'] === '*' && (await exists(rawPath))) {
+      throw new S3Refusal(
+        412,
+        'PreconditionFailed',
+        'At least one of the pre-conditions you specified did not hold',
+      );
+    }
+    if (isPut && req.headers['x-amz-copy-source'] === undefined) {
+      const key = decodeURIComponent(rest.join('/'));
+      const size = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? 0);
+      forward(req, res, undefined, (status) => status < 300 && notify(bucket, key, size, 'Put'));
+      return;
+    }
+    forward(req, res, undefined, () => undefined);
+  };
+
   const server: Server = createServer(async (req, res) => {
     try {
-      const path = new URL(req.url ?? '/', 'http://local').pathname;
-      const [, bucket = '', ...rest] = path.split('/');
-      const isForm =
-        req.method === 'POST' &&
-        rest.join('') === '' &&
-        /multipart\/form-data/i.test(req.headers['content-type'] ?? '');
-      if (isForm) {
-        const body = await readBody(req, options.maxBodyBytes);
-        const form = await parseForm(req.headers, body);
-        const key = checkPostPolicy(form, decodeURIComponent(bucket), options.secretAccessKey, Date.now());
-        forward(req, res, body, (status) => status < 300 && notify(bucket, key, form.fileSize, 'Post'));
-      } else if (req.method === 'PUT' && rest.length > 0 && !new URL(req.url ?? '/', 'http://local').search) {
-        const key = decodeURIComponent(rest.join('/'));
-        const size = Number(req.headers['content-length'] ?? 0);
-        forward(req, res, undefined, (status) => status < 300 && notify(bucket, key, size, 'Put'));
-      } else {
-        forward(req, res, undefined, () => undefined);
-      }
+      await handle(req, res);
     } catch (error) {
       req.resume();
-      xmlError(
+      writeRefusal(
         res,
         error instanceof S3Refusal
           ? error

@@ -13,6 +13,7 @@ import { metrics } from '../metrics.js';
 import type { PushEvent } from '../protocol/replies.js';
 import { pushToAll } from '../push/deliver.js';
 import { uploadIdOf } from './names.js';
+import { sealedKeyOf, sealUpload } from './seal.js';
 import { fileEvent } from './transfer.js';
 
 export type Arrival = 'delivered' | 'ignored' | 'too_large';
@@ -23,12 +24,12 @@ export const S3_EVENT_ATTEMPTS = 3;
 /** Counts every upload that lands (docs/OPERATIONS.md): delivered, refused as too large, or failed (S3 retries). */
 export async function fileArrived(
   key: string,
-  size: number,
+  _eventSize: number,
   endpoint: string,
   now: number,
 ): Promise<Arrival> {
   try {
-    const outcome = await arrive(key, size, endpoint, now);
+    const outcome = await arrive(key, endpoint, now);
     if (outcome === 'delivered') metrics.count('UploadsArrived');
     else if (outcome === 'too_large') metrics.count('UploadsFailed', 1, { reason: 'too_large' });
     else metrics.count('UploadsIgnored');
@@ -39,10 +40,13 @@ export async function fileArrived(
   }
 }
 
-async function arrive(key: string, size: number, endpoint: string, now: number): Promise<Arrival> {
+async function arrive(key: string, endpoint: string, now: number): Promise<Arrival> {
   const id = uploadIdOf(key);
   const record = id ? await getFileRecord(id) : undefined;
-  if (!id || !record || record.objectKey !== key || record.status !== 'uploading') return 'ignored';
+  if (!id || !record || record.objectKey !== sealedKeyOf(key) || record.status !== 'uploading')
+    return 'ignored';
+  // What is delivered is the sealed copy and its real size, whatever the event said (./seal.ts).
+  const { size } = await sealUpload(key);
   if (size > config.maxUploadBytes) {
     log.warn('upload over the limit not delivered', { id, size });
     const sender = await readAccount(record.from, now);

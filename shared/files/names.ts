@@ -6,10 +6,17 @@
 /** The largest file that fits inline in one 128 KB WebSocket frame, with its base64 and the longest names. */
 export const INLINE_MAX_BYTES = 90 * 1024;
 
+/**
+ * Unicode format characters (category Cf): bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069), marks
+ * (U+200E, U+200F, U+061C), zero-width characters (U+200B–U+200D, U+2060, U+FEFF), the soft hyphen (U+00AD)…
+ * They are invisible, so a name holding one can show as another (`invoice\u202Efdp.exe` reads `invoiceexe.pdf`).
+ */
+const FORMAT_CHARACTER = /\p{Cf}/u;
+
 export function isFilename(name: string): boolean {
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes < 1 || bytes > 255 || name === '.' || name === '..') return false;
-  if (/[/\\]/.test(name) || name.includes('\uFFFD')) return false;
+  if (/[/\\]/.test(name) || name.includes('\uFFFD') || FORMAT_CHARACTER.test(name)) return false;
   for (const ch of name) {
     const code = ch.codePointAt(0) as number;
     if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) return false;

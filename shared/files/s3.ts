@@ -17,7 +17,7 @@ export const s3 = new S3Client({
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
 
-function bucket(): string {
+export function bucket(): string {
   if (!config.bucketName) throw new CommandError('not_available');
   return config.bucketName;
 }

@@ -1,6 +1,7 @@
 /**
  * The two ways a file travels: inline (the bytes came in the frame; they are written to `files/<id>/…` now) and by
- * upload (the answer carries a signed POST form for `uploads/<id>/…`; the upload handler delivers it on arrival).
+ * upload (the answer carries a signed POST form for `uploads/<id>/…`; on arrival the upload handler seals it to
+ * `files/<id>/…` and delivers that).
  */
 import type { FileRecord } from '../data/files.js';
 import { putFileRecord } from '../data/files.js';
@@ -59,16 +60,20 @@ export async function storeInline(
   return file;
 }
 
-/** Answers with a signed upload form; the file is delivered when it lands (lambdas/file-uploaded.ts). */
+/**
+ * Answers with a signed upload form for `uploads/<id>/…`; when it lands, lambdas/file-uploaded.ts seals it to the
+ * record's `files/<id>/…` (./seal.ts) and delivers it.
+ */
 export async function startUpload(
   sender: Sender,
   audience: Audience,
   filename: string,
   now: number,
 ): Promise<Reply> {
-  const file: FileRecord = { ...newFile('uploads', sender, audience, filename, now), status: 'uploading' };
+  // The record names the sealed key from the start: the form writes uploads/…, links only ever read files/….
+  const file: FileRecord = { ...newFile('files', sender, audience, filename, now), status: 'uploading' };
   const [upload] = await Promise.all([
-    signUpload(file.objectKey, file.contentType, now),
+    signUpload(objectKey('uploads', file.id, filename), file.contentType, now),
     putFileRecord(file, now + 24 * 3600 * 1000),
   ]);
   return ok('silakan unggah file', { upload: { id: file.id, ...upload } });

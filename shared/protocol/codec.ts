@@ -10,8 +10,12 @@ export interface Request {
   readonly rest: string;
 }
 
-/** Leading and trailing white space, CR and LF included, are ignored. */
-const EDGES = /^[\s\uFEFF]+|[\s\uFEFF]+$/g;
+/**
+ * Leading and trailing white space, CR, LF and a BOM are ignored. `String.prototype.trim` removes exactly the
+ * characters of `\s` (which include U+FEFF) in linear time; a regex such as `[\s]+$` backtracks quadratically on a
+ * long inner run of spaces (a 120 KB frame of them took a minute of CPU).
+ */
+const trimEdges = (text: string) => text.trim();
 /**
  * Only spaces separate the word and the parameters (the spec's "REQUEST spasi PARAMETER"); a tab, CR or LF
  * between two tokens joins them into one, the same after the word as between parameters.
@@ -25,7 +29,7 @@ export function frameText(body: string | null | undefined, isBase64Encoded: bool
 }
 
 export function parseRequest(text: string): Request {
-  const line = text.replace(EDGES, '');
+  const line = trimEdges(text);
   const space = line.indexOf(' ');
   if (space === -1) return { word: line.toUpperCase(), rest: '' };
   return { word: line.slice(0, space).toUpperCase(), rest: line.slice(space).replace(/^ +/, '') };

@@ -213,7 +213,7 @@ describe('least privilege', () => {
     expect(g['dynamodb:Query']).toEqual(on(tableArn));
   });
 
-  it('$default: table, writes to files/, signed uploads to uploads/, signed links to both, @connections POST, jobs', () => {
+  it('$default: table, writes to files/, signed uploads to uploads/, signed links to files/ only, @connections POST, jobs', () => {
     expect(grants(fns.default)).toEqual({
       'dynamodb:BatchGetItem': on(tableArn),
       'dynamodb:BatchWriteItem': on(tableArn),
@@ -222,7 +222,7 @@ describe('least privilege', () => {
       'dynamodb:PutItem': on(tableArn),
       'dynamodb:Query': on(tableArn),
       'dynamodb:UpdateItem': on(tableArn),
-      's3:GetObject': on(objects('files/'), objects('uploads/')),
+      's3:GetObject': on(objects('files/')),
       's3:PutObject': on(objects('files/'), objects('uploads/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),
       ...sendJobs,
@@ -231,27 +231,37 @@ describe('least privilege', () => {
     });
   });
 
-  const delivery = {
-    'dynamodb:BatchGetItem': on(tableArn),
-    'dynamodb:BatchWriteItem': on(tableArn),
-    'dynamodb:DeleteItem': on(tableArn),
-    'dynamodb:GetItem': on(tableArn),
-    'dynamodb:PutItem': on(tableArn),
-    'dynamodb:Query': on(tableArn),
-    'dynamodb:UpdateItem': on(tableArn),
-    's3:GetObject': on(objects('files/'), objects('uploads/')),
-    'execute-api:ManageConnections': on(connectionsArn('POST')),
-    'logs:CreateLogStream': expect.any(Array),
-    'logs:PutLogEvents': expect.any(Array),
-  };
-
-  it('file delivery: table, signed links to uploads/ and files/, @connections POST, jobs, no S3 writes', () => {
-    expect(grants(fns.fileUploaded)).toEqual({ ...delivery, ...sendJobs });
+  it('file delivery: table, reads uploads/, seals them into files/ (copy, head, links), @connections POST, jobs', () => {
+    expect(grants(fns.fileUploaded)).toEqual({
+      'dynamodb:BatchGetItem': on(tableArn),
+      'dynamodb:BatchWriteItem': on(tableArn),
+      'dynamodb:DeleteItem': on(tableArn),
+      'dynamodb:GetItem': on(tableArn),
+      'dynamodb:PutItem': on(tableArn),
+      'dynamodb:Query': on(tableArn),
+      'dynamodb:UpdateItem': on(tableArn),
+      's3:GetObject': on(objects('files/'), objects('uploads/')),
+      's3:PutObject': on(objects('files/')),
+      'execute-api:ManageConnections': on(connectionsArn('POST')),
+      ...sendJobs,
+      'logs:CreateLogStream': expect.any(Array),
+      'logs:PutLogEvents': expect.any(Array),
+    });
   });
 
-  it('fan-out worker: what file delivery may, and consuming the job queue (only the worker may)', () => {
+  it('fan-out worker: the table, signed links to files/, @connections POST, and consuming the job queue', () => {
     expect(grants(fns.fanOut)).toEqual({
-      ...delivery,
+      'dynamodb:BatchGetItem': on(tableArn),
+      'dynamodb:BatchWriteItem': on(tableArn),
+      'dynamodb:DeleteItem': on(tableArn),
+      'dynamodb:GetItem': on(tableArn),
+      'dynamodb:PutItem': on(tableArn),
+      'dynamodb:Query': on(tableArn),
+      'dynamodb:UpdateItem': on(tableArn),
+      's3:GetObject': on(objects('files/')),
+      'execute-api:ManageConnections': on(connectionsArn('POST')),
+      'logs:CreateLogStream': expect.any(Array),
+      'logs:PutLogEvents': expect.any(Array),
       ...sendJobs,
       'sqs:ChangeMessageVisibility': on(queueArn),
       'sqs:DeleteMessage': on(queueArn),
@@ -352,6 +362,12 @@ describe('S3 files bucket', () => {
           Status: 'Enabled',
         }),
       ]),
+    );
+  });
+
+  it('expires original uploads after 1 day: the delivered file is the sealed copy under files/', () => {
+    expect(bucket().Properties.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' }),
     );
   });
 

@@ -51,6 +51,49 @@ describe('parseRequest', () => {
   });
 });
 
+describe('parseRequest on frames found by the fuzzer (npm run fuzz)', () => {
+  // A trailing-whitespace regex backtracked quadratically on a long inner run of spaces: this one frame took about
+  // a minute of CPU (far past the 10 s Lambda timeout, and the test timeout).
+  it('parses a frame of 120,000 inner spaces and tabs in one go', () => {
+    const spaces = ' '.repeat(120_000);
+    expect(parseRequest(`SEND bob ${spaces}x`)).toEqual({ word: 'SEND', rest: `bob ${spaces}x` });
+    expect(parseRequest(`PING${spaces}!`)).toEqual({ word: 'PING', rest: '!' });
+    const tabs = '\t'.repeat(120_000);
+    // Tabs at the edges are trimmed; inside they are not separators (docs/PROTOCOL.md, Transport).
+    expect(parseRequest(`${tabs}PING ${tabs}!${tabs}`)).toEqual({ word: 'PING', rest: `${tabs}!` });
+  });
+
+  it('trims exactly the characters of \\s and U+FEFF at the edges, and splits the word at the first space', () => {
+    const edges = /^[\s\uFEFF]+|[\s\uFEFF]+$/g;
+    const blank = fc.constantFrom(
+      ' ',
+      '\t',
+      '\r',
+      '\n',
+      '\u00A0',
+      '\u2028',
+      '\u3000',
+      '\uFEFF',
+      '\u200B',
+      '\u180E',
+      'x',
+      'y',
+    );
+    fc.assert(
+      fc.property(fc.array(blank, { maxLength: 12 }), (chars) => {
+        const text = chars.join('');
+        const line = text.replace(edges, '');
+        const space = line.indexOf(' ');
+        const expected =
+          space === -1
+            ? { word: line.toUpperCase(), rest: '' }
+            : { word: line.slice(0, space).toUpperCase(), rest: line.slice(space).replace(/^ +/, '') };
+        expect(parseRequest(text)).toEqual(expected);
+      }),
+    );
+  });
+});
+
 describe('splitParams', () => {
   it('splits on runs of spaces and keeps the tail whole', () => {
     expect(splitParams('bob   hi  there', 2, true)).toEqual(['bob', 'hi  there']);
