@@ -171,28 +171,17 @@ export class ObrolStack extends Stack {
     objectActions(defaultRoute, 'WriteInlineFiles', ['PutObject'], [FILES_PREFIX]);
     objectActions(defaultRoute, 'SignUploads', ['PutObject'], [UPLOADS_PREFIX]);
     objectActions(defaultRoute, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
-    fileUploaded.addToRolePolicy(
-      tableActions(
-        'GetItem',
-        'PutItem',
-        'UpdateItem',
-        'Query',
-        'BatchWriteItem',
-        'DeleteItem',
-        'BatchGetItem',
-      ),
-    );
-    fanOut.addToRolePolicy(
-      tableActions(
-        'GetItem',
-        'PutItem',
-        'UpdateItem',
-        'Query',
-        'BatchWriteItem',
-        'DeleteItem',
-        'BatchGetItem',
-      ),
-    );
+    // File delivery and the worker deliver messages the same way (store, push, leave waiting, catch up).
+    const deliveryTableActions = [
+      'GetItem',
+      'PutItem',
+      'UpdateItem',
+      'Query',
+      'BatchWriteItem',
+      'DeleteItem',
+    ];
+    for (const fn of [fileUploaded, fanOut])
+      fn.addToRolePolicy(tableActions(...deliveryTableActions, 'BatchGetItem'));
     // The worker signs download links for files in the backlog it delivers.
     objectActions(fanOut, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
     // Every function that sends messages or pushes may enqueue jobs; only the worker consumes them.

@@ -124,7 +124,7 @@ export async function catchUp(
     throw new LeaseHeld(Math.max(1, Math.ceil((held.leaseUntil - Date.now()) / 1000)));
   }
   try {
-    return await deliver(endpoint, job, deadline, now, run);
+    return await deliver(endpoint, job, { deadline, now, run });
   } catch (error) {
     // A failed run lets the retry in at once; a run killed outright holds on until its lease ends.
     await releaseCatchUpLease(connectionId, login, run).catch(() => undefined);
@@ -132,12 +132,11 @@ export async function catchUp(
   }
 }
 
+/** The catch-up itself, once this run holds the connection (`run`), until `deadline`. */
 async function deliver(
   endpoint: string,
   job: CatchUpJob,
-  deadline: number,
-  now: number,
-  run: string,
+  { deadline, now, run }: { deadline: number; now: number; run: string },
 ): Promise<CatchUpOutcome> {
   const { user, connectionId, boundary } = job;
   const login = { user, boundary };

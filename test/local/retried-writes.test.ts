@@ -3,51 +3,31 @@
  * GROUP_CREATE must still answer what happened (the account and the group were created), not `username_taken` /
  * `group_exists`. The lost answer is made with SDK middleware below the retry step, on the handlers' own client.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime.js';
-import { ChatClient } from '../support/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, uniqueName } from '../support/endpoint.js';
+import { useLocalRuntime } from '../support/runtime.js';
 
-let runtime: Runtime;
 /** Sort keys whose first PutItem succeeds but answers with a server error (once each). */
 const loseAnswerOf = new Set<string>();
-const clients: ChatClient[] = [];
+const local = useLocalRuntime();
 
 beforeAll(async () => {
-  delete process.env.WS_URL;
-  process.env.OBROL_LOG ??= 'silent';
-  const { startRuntime } = await import('../../local/runtime.js');
-  runtime = await startRuntime({ port: 0 });
-  const { dynamo } = await import('../../shared/data/client.js');
-  dynamo.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: SDK middleware is generic over every command.
-    (next: any, context: any) => async (args: any) => {
-      const result = await next(args);
-      const item = args.input?.Item;
-      const key = `${item?.pk?.S}|${item?.sk?.S}`;
-      if (context.commandName === 'PutItemCommand' && loseAnswerOf.delete(key)) {
-        throw Object.assign(new Error('injected: the answer was lost'), {
-          name: 'InternalServerError',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 500 },
-        });
-      }
-      return result;
-    },
-    { step: 'deserialize', name: 'loseOneAnswer' },
-  );
+  await local.onDynamo('loseOneAnswer', 'deserialize', (next, context) => async (args) => {
+    const result = await next(args);
+    const item = args.input?.Item;
+    const key = `${item?.pk?.S}|${item?.sk?.S}`;
+    if (context.commandName === 'PutItemCommand' && loseAnswerOf.delete(key)) {
+      throw Object.assign(new Error('injected: the answer was lost'), {
+        name: 'InternalServerError',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      });
+    }
+    return result;
+  });
 });
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await runtime.stop();
-});
-
-async function connect() {
-  const client = await ChatClient.connect(runtime.url);
-  clients.push(client);
-  return client;
-}
+const connect = () => local.connect();
 
 describe('a write retried after it succeeded', () => {
   it('REGISTER answers registrasi berhasil, and the account works', async () => {

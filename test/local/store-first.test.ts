@@ -3,46 +3,30 @@
  * path alike (where S3 retries the event twice, and the sender is told after the last try). The failure is made
  * with SDK middleware on the handlers' own DynamoDB client, in this process.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime.js';
-import type { ChatClient } from '../support/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loggedIn, uniqueName } from '../support/endpoint.js';
 import { upload } from '../support/files.js';
+import { useLocalRuntime } from '../support/runtime.js';
 
-let runtime: Runtime;
 let failGroupStores = false;
-const clients: ChatClient[] = [];
+const local = useLocalRuntime();
 
 beforeAll(async () => {
-  delete process.env.WS_URL;
-  process.env.OBROL_LOG ??= 'silent';
-  const { startRuntime } = await import('../../local/runtime.js');
-  runtime = await startRuntime({ port: 0 });
-  const { dynamo } = await import('../../shared/data/client.js');
-  dynamo.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: SDK middleware is generic over every command.
-    (next: any, context: any) => async (args: any) => {
-      // Before or after the document client's marshalling: a plain string, or { S: string }.
-      const raw = args.input?.Item?.pk;
-      const pk = typeof raw === 'string' ? raw : raw?.S;
-      if (failGroupStores && context.commandName === 'PutItemCommand' && String(pk).startsWith('GMSG#')) {
-        throw Object.assign(new Error('injected: the table is unavailable'), { name: 'InternalServerError' });
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'injectGroupStoreFailure' },
-  );
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await runtime.stop();
+  await local.onDynamo('injectGroupStoreFailure', 'initialize', (next, context) => async (args) => {
+    // Before or after the document client's marshalling: a plain string, or { S: string }.
+    const raw = args.input?.Item?.pk;
+    const pk = typeof raw === 'string' ? raw : raw?.S;
+    if (failGroupStores && context.commandName === 'PutItemCommand' && String(pk).startsWith('GMSG#')) {
+      throw Object.assign(new Error('injected: the table is unavailable'), { name: 'InternalServerError' });
+    }
+    return next(args);
+  });
 });
 
 async function pair() {
-  const alice = await loggedIn({ url: runtime.url, stop: async () => undefined }, 'alice');
-  const bob = await loggedIn({ url: runtime.url, stop: async () => undefined }, 'bob');
-  clients.push(alice.client, bob.client);
+  const endpoint = { url: local.runtime.url, stop: async () => undefined };
+  const [alice, bob] = [await loggedIn(endpoint, 'alice'), await loggedIn(endpoint, 'bob')];
+  local.track(alice.client, bob.client);
   const group = uniqueName('grp');
   await alice.client.request(`GROUP_CREATE ${group}`);
   await bob.client.request(`GROUP_JOIN ${group}`);
@@ -76,7 +60,7 @@ describe('a group message whose store fails', () => {
     failGroupStores = true;
     try {
       expect(await upload(form, Buffer.from('hello'))).toBe(204);
-      await runtime.uploadsSettled();
+      await local.runtime.uploadsSettled();
     } finally {
       failGroupStores = false;
     }

@@ -1,0 +1,50 @@
+/**
+ * A local runtime in this test process, for tests that reach into it (fault-injecting SDK middleware on the
+ * handlers' own clients, seeding the table): started before the file's tests, stopped after them with every
+ * connection the tests opened.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import type { Runtime, RuntimeOptions } from '../../local/runtime.js';
+import { ChatClient } from './client.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: SDK middleware is generic over every command.
+export type Middleware = (next: any, context: any) => (args: any) => Promise<any>;
+
+export function useLocalRuntime(options: RuntimeOptions = {}) {
+  let runtime: Runtime | undefined;
+  const clients: ChatClient[] = [];
+  beforeAll(async () => {
+    delete process.env.WS_URL;
+    process.env.OBROL_LOG ??= 'silent';
+    const { startRuntime } = await import('../../local/runtime.js');
+    runtime = await startRuntime({ port: 0, ...options });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await runtime?.stop();
+  });
+  const current = () => {
+    if (!runtime) throw new Error('the runtime starts in beforeAll');
+    return runtime;
+  };
+  return {
+    get runtime() {
+      return current();
+    },
+    async connect(): Promise<ChatClient> {
+      const client = await ChatClient.connect(current().url);
+      clients.push(client);
+      return client;
+    },
+    /** Closes these connections with the others at the end. */
+    track(...more: ChatClient[]) {
+      clients.push(...more);
+    },
+    /** Adds middleware to the handlers' DynamoDB client (shared/data/client.ts), at `step`. */
+    async onDynamo(name: string, step: 'initialize' | 'deserialize', middleware: Middleware) {
+      const { dynamo } = await import('../../shared/data/client.js');
+      if (step === 'initialize') dynamo.middlewareStack.add(middleware, { step, name });
+      else dynamo.middlewareStack.add(middleware, { step, name });
+    },
+  };
+}
