@@ -29,6 +29,13 @@ export interface Config {
   readonly authMaxFailuresPerIp: number;
   /** The window of those counts, and the first lockout; each further lockout doubles (at most a day). */
   readonly authWindowSeconds: number;
+  /** Per-connection budgets (token buckets: per second, and the burst), shared/limits/budgets.ts. */
+  readonly budgets: {
+    readonly send: { rate: number; burst: number };
+    readonly register: { rate: number; burst: number };
+    readonly auth: { rate: number; burst: number };
+    readonly create: { rate: number; burst: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -66,6 +73,26 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     authMaxFailures: positiveInt(env, 'AUTH_MAX_FAILURES', 10),
     authMaxFailuresPerIp: positiveInt(env, 'AUTH_MAX_FAILURES_PER_IP', 100),
     authWindowSeconds: positiveInt(env, 'AUTH_WINDOW_SECONDS', 900),
+    budgets: {
+      // A person types far below 10 messages a second; a burst of 100 covers a client replaying its outbox.
+      send: {
+        rate: positiveInt(env, 'BUDGET_SENDS_PER_SECOND', 10),
+        burst: positiveInt(env, 'BUDGET_SENDS_BURST', 100),
+      },
+      // REGISTER and AUTH run scrypt (~100 ms of a core each): a few a minute per connection after a small burst.
+      register: {
+        rate: 1 / positiveInt(env, 'BUDGET_REGISTER_EVERY_SECONDS', 10),
+        burst: positiveInt(env, 'BUDGET_REGISTER_BURST', 10),
+      },
+      auth: {
+        rate: 1 / positiveInt(env, 'BUDGET_AUTH_EVERY_SECONDS', 2),
+        burst: positiveInt(env, 'BUDGET_AUTH_BURST', 30),
+      },
+      create: {
+        rate: 1 / positiveInt(env, 'BUDGET_CREATE_EVERY_SECONDS', 5),
+        burst: positiveInt(env, 'BUDGET_CREATE_BURST', 20),
+      },
+    },
   };
 }
 

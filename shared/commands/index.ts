@@ -2,6 +2,7 @@
  * The dispatch table: request word → command. Every command's failure is answered with its own spec string;
  * a typed CommandError names the reason, anything else is logged (without a stack) and answered `internal_error`.
  */
+import { spend } from '../limits/budgets.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
 import { parseRequest } from '../protocol/codec.js';
@@ -70,6 +71,12 @@ async function answer(word: string, rest: string, ctx: CommandContext): Promise<
   try {
     const params = command.parse(rest);
     if (params === undefined) return fail(command.failure, 'bad_request');
+    // Flood control before any work: a connection past its budget for this kind of request waits.
+    const retryAfter = spend(word, ctx.connectionId, ctx.now);
+    if (retryAfter !== undefined) {
+      metrics.count('RateLimited', 1, { command: word });
+      return fail(command.failure, 'rate_limited', { retryAfter });
+    }
     const reply = await command.run(params, ctx);
     // The one line that ties a user to a connection: docs/OPERATIONS.md finds a user's lines through it.
     if (word === 'AUTH' && reply.status === 'OK') {

@@ -9,6 +9,7 @@ export const REASONS = [
   'not_authenticated',
   'invalid_credentials',
   'too_many_attempts',
+  'rate_limited',
   'username_taken',
   'unknown_recipient',
   'unknown_group',

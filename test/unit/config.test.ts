@@ -22,6 +22,12 @@ describe('loadConfig', () => {
       authMaxFailures: 10,
       authMaxFailuresPerIp: 100,
       authWindowSeconds: 900,
+      budgets: {
+        send: { rate: 10, burst: 100 },
+        register: { rate: 0.1, burst: 10 },
+        auth: { rate: 0.5, burst: 30 },
+        create: { rate: 0.2, burst: 20 },
+      },
     });
     expect(
       loadConfig({ AWS_REGION: 'r', TABLE_NAME: 't', AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }).s3PathStyle,

@@ -1,0 +1,41 @@
+/**
+ * Flood control per connection, in the memory of the container that handles it: a token bucket per connection and
+ * kind of request, checked before a command runs, at no DynamoDB cost. API Gateway may spread one connection's
+ * requests over several containers, so a connection gets at most this budget per container; the stage's throttle
+ * and the function's concurrency bound how many containers there are (docs/SECURITY.md argues the numbers).
+ * Beyond a budget the answer is the command's failure with reason `rate_limited` and `retryAfter` (seconds).
+ */
+import { config } from '../config.js';
+import { type Bucket, type Rate, take } from './bucket.js';
+
+/** Which budget a request word draws on; words not listed (PING, listings, history) draw on none. */
+const KIND: Readonly<Record<string, 'send' | 'register' | 'auth' | 'create'>> = {
+  SEND: 'send',
+  SEND_GROUP: 'send',
+  SEND_FILE: 'send',
+  SEND_GROUP_FILE: 'send',
+  REGISTER: 'register',
+  AUTH: 'auth',
+  GROUP_CREATE: 'create',
+};
+
+function rateOf(kind: 'send' | 'register' | 'auth' | 'create'): Rate {
+  const b = config.budgets;
+  return { send: b.send, register: b.register, auth: b.auth, create: b.create }[kind];
+}
+
+/** Buckets of the connections this container has seen lately; the oldest are forgotten past this many. */
+const MAX_TRACKED = 10_000;
+const buckets = new Map<string, Bucket>();
+
+/** Takes one token for `word` on `connectionId`; the seconds to wait when the budget is spent, else undefined. */
+export function spend(word: string, connectionId: string, now: number): number | undefined {
+  const kind = KIND[word];
+  if (!kind) return undefined;
+  const key = `${kind}\n${connectionId}`;
+  const result = take(buckets.get(key), rateOf(kind), now);
+  buckets.delete(key);
+  buckets.set(key, result.bucket);
+  if (buckets.size > MAX_TRACKED) buckets.delete(buckets.keys().next().value as string);
+  return result.retryAfter;
+}
