@@ -111,7 +111,7 @@ describe('helpers', () => {
   it('explains every reason the server can give, and shows an unknown one as its code', () => {
     expect([...EXPLAINED_REASONS].sort()).toEqual([...REASONS].sort());
     expect(explainReason('invalid_credentials')).toBe('unknown user or wrong password');
-    expect(explainReason('rate_limited')).toBe('reason: rate_limited');
+    expect(explainReason('some_future_reason')).toBe('reason: some_future_reason');
   });
 
   it('resends only requests that are safe to repeat', () => {
