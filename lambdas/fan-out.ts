@@ -41,11 +41,12 @@ async function handle(event: SQSEvent, context: Context): Promise<SQSBatchRespon
   const endpoint = callbackUrl(undefined, undefined);
   const deadline = Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS;
   const outcomes = await Promise.allSettled(event.Records.map((record) => run(record, endpoint, deadline)));
-  const failed = event.Records.filter((_, i) => outcomes[i]?.status === 'rejected');
+  const failed = event.Records.flatMap((record, i) => {
+    const outcome = outcomes[i];
+    return outcome?.status === 'rejected' ? [{ record, error: outcome.reason as unknown }] : [];
+  });
   await Promise.all(
-    failed.map(async (record) => {
-      const outcome = outcomes[event.Records.indexOf(record)];
-      const error = outcome?.status === 'rejected' ? outcome.reason : undefined;
+    failed.map(async ({ record, error }) => {
       if (!(error instanceof LeaseHeld)) log.error('job failed', { messageId: record.messageId, error });
       metrics.count('JobsFailed');
       const delay =
@@ -57,5 +58,5 @@ async function handle(event: SQSEvent, context: Context): Promise<SQSBatchRespon
       );
     }),
   );
-  return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
+  return { batchItemFailures: failed.map(({ record }) => ({ itemIdentifier: record.messageId })) };
 }

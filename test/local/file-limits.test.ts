@@ -4,39 +4,17 @@
  * one-second link here made the download of the file at the limit race the clock.
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime.js';
-import type { ChatClient } from '../support/client.js';
-import { type Endpoint, loggedIn } from '../support/endpoint.js';
+import { describe, expect, it } from 'vitest';
 import { download, randomFile, sha256, type UploadForm, upload } from '../support/files.js';
+import { useLocalRuntime } from '../support/runtime.js';
 
 const LIMIT = 256 * 1024;
-let runtime: Runtime;
-let endpoint: Endpoint;
-const clients: ChatClient[] = [];
 
-beforeAll(async () => {
-  process.env.MAX_UPLOAD_BYTES = String(LIMIT);
-  process.env.OBROL_LOG = 'silent';
-  const { startRuntime } = await import('../../local/runtime.js');
-  runtime = await startRuntime({ port: 0 });
-  endpoint = { url: runtime.url, stop: runtime.stop };
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await runtime.stop();
-});
-
-async function pair() {
-  const alice = await loggedIn(endpoint, 'alice');
-  const bob = await loggedIn(endpoint, 'bob');
-  clients.push(alice.client, bob.client);
-  return { alice, bob };
-}
+const local = useLocalRuntime({ env: { MAX_UPLOAD_BYTES: String(LIMIT) } });
 
 describe('upload limits', () => {
   it('refuses an upload over the limit at the bucket, and delivers one at the limit', async () => {
-    const { alice, bob } = await pair();
+    const { alice, bob } = await local.pair();
     const over = (await alice.client.request(`SEND_FILE ${bob.name} over.bin`)).upload as UploadForm;
     expect(over.maxBytes).toBe(LIMIT);
     expect(await upload(over, randomFile(LIMIT + 1))).toBe(400);
@@ -55,16 +33,16 @@ describe('upload limits', () => {
 
 describe('object keys', () => {
   it('keeps every object under its own files/<id>/ or uploads/<id>/ folder, whatever the names sent', async () => {
-    const { alice, bob } = await pair();
+    const { alice, bob } = await local.pair();
     for (const name of ['../../escape.txt', '..', 'a/b.txt', 'x\\..\\y', '%2e%2e%2fz.txt', 'spaß_ü.txt']) {
       await alice.client.request(`SEND_FILE ${bob.name} ${name} QUJD`);
     }
     const s3 = new S3Client({
-      endpoint: runtime.s3Endpoint,
+      endpoint: local.runtime.s3Endpoint,
       region: process.env.AWS_REGION,
       forcePathStyle: true,
     });
-    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: runtime.bucketName }));
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: local.runtime.bucketName }));
     expect(Contents.length).toBeGreaterThan(0);
     for (const object of Contents) expect(object.Key).toMatch(/^(files|uploads)\/[0-9A-Z]{26}\/[^/]+$/);
     expect(Contents.some((o) => o.Key?.endsWith('/%252e%252e%252fz.txt'))).toBe(true);

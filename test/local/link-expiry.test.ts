@@ -3,33 +3,16 @@
  * enforces, an expired link is refused, and FILE_URL hands out a fresh one. Its own file (and runtime)
  * because the lifetime is read once per process, and other file tests must not race such short links.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime.js';
-import type { ChatClient } from '../support/client.js';
-import { type Endpoint, loggedIn } from '../support/endpoint.js';
+import { describe, expect, it } from 'vitest';
 import { download } from '../support/files.js';
+import { useLocalRuntime } from '../support/runtime.js';
 
 const TTL_SECONDS = 2;
-let runtime: Runtime;
-let endpoint: Endpoint;
-const clients: ChatClient[] = [];
 
-beforeAll(async () => {
-  process.env.FILE_URL_TTL_SECONDS = String(TTL_SECONDS);
-  process.env.OBROL_LOG = 'silent';
-  const { startRuntime } = await import('../../local/runtime.js');
-  runtime = await startRuntime({ port: 0 });
-  endpoint = { url: runtime.url, stop: runtime.stop };
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await runtime.stop();
-});
+const local = useLocalRuntime({ env: { FILE_URL_TTL_SECONDS: String(TTL_SECONDS) } });
 
 async function sentFile() {
-  const alice = await loggedIn(endpoint, 'alice');
-  const bob = await loggedIn(endpoint, 'bob');
-  clients.push(alice.client, bob.client);
+  const { alice, bob } = await local.pair();
   await alice.client.request(
     `SEND_FILE ${bob.name} short.txt ${Buffer.from('soon gone').toString('base64')}`,
   );

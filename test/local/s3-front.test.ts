@@ -13,39 +13,20 @@ import {
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../local/runtime.js';
-import type { ChatClient } from '../support/client.js';
-import { type Endpoint, loggedIn } from '../support/endpoint.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { download, randomFile, sha256, type UploadForm, upload } from '../support/files.js';
+import { useLocalRuntime } from '../support/runtime.js';
 
-let runtime: Runtime;
-let endpoint: Endpoint;
-const clients: ChatClient[] = [];
 const sdkClients: S3Client[] = [];
 
-beforeAll(async () => {
-  process.env.OBROL_LOG = 'silent';
-  const { startRuntime } = await import('../../local/runtime.js');
-  runtime = await startRuntime({ port: 0 });
-  endpoint = { url: runtime.url, stop: runtime.stop };
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+const local = useLocalRuntime();
+afterAll(() => {
   for (const client of sdkClients) client.destroy();
-  await runtime.stop();
 });
-
-async function pair() {
-  const alice = await loggedIn(endpoint, 'alice');
-  const bob = await loggedIn(endpoint, 'bob');
-  clients.push(alice.client, bob.client);
-  return { alice, bob };
-}
 
 function s3(overrides: Partial<S3ClientConfig> = {}): S3Client {
   const client = new S3Client({
-    endpoint: runtime.s3Endpoint,
+    endpoint: local.runtime.s3Endpoint,
     region: process.env.AWS_REGION,
     forcePathStyle: true,
     maxAttempts: 1,
@@ -57,7 +38,7 @@ function s3(overrides: Partial<S3ClientConfig> = {}): S3Client {
 
 /** A delivered inline file: its pushed link and its object key. */
 async function deliveredFile(content = 'rahasia') {
-  const { alice, bob } = await pair();
+  const { alice, bob } = await local.pair();
   await alice.client.request(`SEND_FILE ${bob.name} note.txt ${Buffer.from(content).toString('base64')}`);
   const push = await bob.client.nextPush();
   const url = new URL(String(push.url));
@@ -89,7 +70,7 @@ function chunkedPut(url: string, body: Buffer): Promise<number> {
 describe('anonymous requests', () => {
   it('refuses LIST, GET, HEAD, PUT and DELETE with 403 AccessDenied', async () => {
     const file = await deliveredFile();
-    const bucketUrl = `${runtime.s3Endpoint}/${runtime.bucketName}`;
+    const bucketUrl = `${local.runtime.s3Endpoint}/${local.runtime.bucketName}`;
     const list = await plain('GET', `${bucketUrl}?list-type=2`);
     expect(list.status).toBe(403);
     expect(list.text).toContain('<Code>AccessDenied</Code>');
@@ -103,12 +84,12 @@ describe('anonymous requests', () => {
   });
 
   it('refuses a chunked anonymous PUT into a pending upload, which is then never delivered', async () => {
-    const { alice, bob } = await pair();
+    const { alice, bob } = await local.pair();
     const form = (await alice.client.request(`SEND_FILE ${bob.name} page.html`)).upload as UploadForm;
-    const target = `${runtime.s3Endpoint}/${runtime.bucketName}/${form.fields.key}`;
+    const target = `${local.runtime.s3Endpoint}/${local.runtime.bucketName}/${form.fields.key}`;
     expect(await chunkedPut(target, Buffer.from('<html><script>alert(1)</script></html>'))).toBe(403);
     expect((await plain('PUT', target, 'plain body')).status).toBe(403);
-    await runtime.uploadsSettled();
+    await local.runtime.uploadsSettled();
     expect(await bob.client.request(`FILE_URL ${form.id}`)).toMatchObject({ reason: 'unknown_file' });
     expect(bob.client.pushes).toHaveLength(0);
   });
@@ -147,7 +128,7 @@ describe('presigned links', () => {
 
   it('refuse an expired link and one signed with another secret', async () => {
     const file = await deliveredFile();
-    const command = new GetObjectCommand({ Bucket: runtime.bucketName, Key: file.key });
+    const command = new GetObjectCommand({ Bucket: local.runtime.bucketName, Key: file.key });
     const fresh = await getSignedUrl(s3(), command, { expiresIn: 60 });
     expect((await download(fresh)).status).toBe(200);
     const expired = await getSignedUrl(s3(), command, {
@@ -167,24 +148,24 @@ describe('presigned links', () => {
 describe('SDK requests (SigV4 in the Authorization header)', () => {
   it('are served when signed with the runtime key, and refused when forged or stale', async () => {
     const file = await deliveredFile('sdk');
-    const list = await s3().send(new ListObjectsV2Command({ Bucket: runtime.bucketName }));
+    const list = await s3().send(new ListObjectsV2Command({ Bucket: local.runtime.bucketName }));
     expect(list.Contents?.some((o) => o.Key === file.key)).toBe(true);
 
     const forged = s3({
       credentials: { accessKeyId: String(process.env.AWS_ACCESS_KEY_ID), secretAccessKey: 'guess' },
     });
-    await expect(forged.send(new ListObjectsV2Command({ Bucket: runtime.bucketName }))).rejects.toMatchObject(
-      {
-        $metadata: { httpStatusCode: 403 },
-      },
-    );
+    await expect(
+      forged.send(new ListObjectsV2Command({ Bucket: local.runtime.bucketName })),
+    ).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
     const stranger = s3({ credentials: { accessKeyId: 'someone-else', secretAccessKey: 'x' } });
     await expect(
-      stranger.send(new PutObjectCommand({ Bucket: runtime.bucketName, Key: file.key, Body: 'swap' })),
+      stranger.send(new PutObjectCommand({ Bucket: local.runtime.bucketName, Key: file.key, Body: 'swap' })),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
     const stale = s3({ systemClockOffset: -20 * 60 * 1000 });
     await expect(
-      stale.send(new GetObjectCommand({ Bucket: runtime.bucketName, Key: file.key })),
+      stale.send(new GetObjectCommand({ Bucket: local.runtime.bucketName, Key: file.key })),
     ).rejects.toMatchObject({
       $metadata: { httpStatusCode: 403 },
     });
@@ -195,14 +176,14 @@ describe('SDK requests (SigV4 in the Authorization header)', () => {
     const client = s3();
     const Key = `files/CONDITIONAL/${Date.now()}.bin`;
     await client.send(
-      new PutObjectCommand({ Bucket: runtime.bucketName, Key, Body: 'first', IfNoneMatch: '*' }),
+      new PutObjectCommand({ Bucket: local.runtime.bucketName, Key, Body: 'first', IfNoneMatch: '*' }),
     );
     await expect(
       client.send(
-        new PutObjectCommand({ Bucket: runtime.bucketName, Key, Body: 'second', IfNoneMatch: '*' }),
+        new PutObjectCommand({ Bucket: local.runtime.bucketName, Key, Body: 'second', IfNoneMatch: '*' }),
       ),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
-    const got = await client.send(new GetObjectCommand({ Bucket: runtime.bucketName, Key }));
+    const got = await client.send(new GetObjectCommand({ Bucket: local.runtime.bucketName, Key }));
     expect(await got.Body?.transformToString()).toBe('first');
   });
 });
@@ -224,7 +205,7 @@ async function post(
 
 describe('POST forms', () => {
   async function form() {
-    const { alice, bob } = await pair();
+    const { alice, bob } = await local.pair();
     const upload = (await alice.client.request(`SEND_FILE ${bob.name} doc.txt`)).upload as UploadForm;
     return { upload, bob, fields: Object.entries(upload.fields) };
   }
@@ -238,7 +219,7 @@ describe('POST forms', () => {
       expect(answer.text).toContain('AccessDenied');
       expect((await post(upload.url, [...fields, [name, attackerKey]], randomFile(10))).status).toBe(403);
     }
-    await runtime.uploadsSettled();
+    await local.runtime.uploadsSettled();
     expect(await bob.client.request(`FILE_URL ${upload.id}`)).toMatchObject({ reason: 'unknown_file' });
   });
 
@@ -255,14 +236,14 @@ describe('POST forms', () => {
 
   it('refuse an expired form and one signed with another secret', async () => {
     const Key = `uploads/01AAAAAAAAAAAAAAAAAAAAAAAA/late.bin`;
-    const expired = await createPresignedPost(s3(), { Bucket: runtime.bucketName, Key, Expires: -60 });
+    const expired = await createPresignedPost(s3(), { Bucket: local.runtime.bucketName, Key, Expires: -60 });
     const late = await post(expired.url, Object.entries(expired.fields), randomFile(5));
     expect(late.status).toBe(403);
     expect(late.text).toContain('expired');
     const forged = s3({
       credentials: { accessKeyId: String(process.env.AWS_ACCESS_KEY_ID), secretAccessKey: 'guess' },
     });
-    const other = await createPresignedPost(forged, { Bucket: runtime.bucketName, Key, Expires: 60 });
+    const other = await createPresignedPost(forged, { Bucket: local.runtime.bucketName, Key, Expires: 60 });
     expect((await post(other.url, Object.entries(other.fields), randomFile(5))).status).toBe(403);
   });
 
@@ -280,7 +261,7 @@ describe('sealing an upload (shared/files/seal.ts) through the front door', () =
   it('keeps the first sealed bytes when the upload is replaced and sealed again', async () => {
     const { sealUpload } = await import('../../shared/files/seal.js');
     const client = s3();
-    const Bucket = runtime.bucketName;
+    const Bucket = local.runtime.bucketName;
     const uploadKey = `uploads/01BBBBBBBBBBBBBBBBBBBBBBBB/${encodeURIComponent('spaß ü.bin')}`;
     const first = randomFile(700);
     await client.send(new PutObjectCommand({ Bucket, Key: uploadKey, Body: first }));

@@ -4,7 +4,7 @@
  * with SDK middleware on the handlers' own DynamoDB client, in this process.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loggedIn, uniqueName } from '../support/endpoint.js';
+import { uniqueName } from '../support/endpoint.js';
 import { upload } from '../support/files.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
@@ -24,9 +24,7 @@ beforeAll(async () => {
 });
 
 async function pair() {
-  const endpoint = { url: local.runtime.url, stop: async () => undefined };
-  const [alice, bob] = [await loggedIn(endpoint, 'alice'), await loggedIn(endpoint, 'bob')];
-  local.track(alice.client, bob.client);
+  const { alice, bob } = await local.pair();
   const group = uniqueName('grp');
   await alice.client.request(`GROUP_CREATE ${group}`);
   await bob.client.request(`GROUP_JOIN ${group}`);

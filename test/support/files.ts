@@ -1,5 +1,6 @@
 /** Helpers for file tests: random bytes, hashes, downloads from pushed links, and uploads to signed forms. */
 import { createHash, randomBytes } from 'node:crypto';
+import type { UploadForm } from '../../client/types.js';
 
 export const INLINE_MAX_BYTES = 90 * 1024;
 
@@ -16,13 +17,8 @@ export async function download(url: string): Promise<{ status: number; bytes: Bu
   return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
-export interface UploadForm {
-  id: string;
-  url: string;
-  fields: Record<string, string>;
-  maxBytes: number;
-  expiresAt: string;
-}
+/** The signed form of a `silakan unggah file` answer, as the protocol client types it. */
+export type { UploadForm };
 
 /** A browser-style multipart POST to a signed form, as `curl -F` sends it. */
 export async function upload(form: UploadForm, bytes: Uint8Array, filename = 'file.bin'): Promise<number> {

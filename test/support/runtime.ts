@@ -6,16 +6,22 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Runtime, RuntimeOptions } from '../../local/runtime.js';
 import { ChatClient } from './client.js';
+import { loggedIn, type User } from './endpoint.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: SDK middleware is generic over every command.
 export type Middleware = (next: any, context: any) => (args: any) => Promise<any>;
 
-export function useLocalRuntime(options: RuntimeOptions = {}) {
+/** `env`: settings the handlers read once, set before the runtime loads them (e.g. a small upload limit). */
+export function useLocalRuntime({
+  env = {},
+  ...options
+}: RuntimeOptions & { env?: Record<string, string> } = {}) {
   let runtime: Runtime | undefined;
   const clients: ChatClient[] = [];
   beforeAll(async () => {
     delete process.env.WS_URL;
     process.env.OBROL_LOG ??= 'silent';
+    Object.assign(process.env, env);
     const { startRuntime } = await import('../../local/runtime.js');
     runtime = await startRuntime({ port: 0, ...options });
   });
@@ -35,6 +41,16 @@ export function useLocalRuntime(options: RuntimeOptions = {}) {
       const client = await ChatClient.connect(current().url);
       clients.push(client);
       return client;
+    },
+    /** A fresh user, registered and logged in on a new connection. */
+    async user(prefix: string): Promise<User> {
+      const user = await loggedIn({ url: current().url, stop: async () => undefined }, prefix);
+      clients.push(user.client);
+      return user;
+    },
+    /** Two fresh users, alice and bob, each logged in. */
+    async pair(): Promise<{ alice: User; bob: User }> {
+      return { alice: await this.user('alice'), bob: await this.user('bob') };
     },
     /** Closes these connections with the others at the end. */
     track(...more: ChatClient[]) {
