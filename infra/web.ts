@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { buildPage } from '../web/build.js';
+import { pageCsp } from '../web/csp.js';
 
 export interface WebSiteProps {
   /** The stage's wss:// URL: written into config.json and the only WebSocket the page may open. */
@@ -19,26 +20,6 @@ export interface WebSiteProps {
 /** The files bucket's two host names: presigned links use the regional one, some SDK paths the global one. */
 export function filesOrigins(bucket: s3.IBucket): string[] {
   return [`https://${bucket.bucketRegionalDomainName}`, `https://${bucket.bucketDomainName}`];
-}
-
-/**
- * The page's Content-Security-Policy for fetches, with the exact WebSocket URL and files bucket. It travels in a
- * <meta> tag of the deployed index.html: the response headers policy cannot name the files bucket, because the
- * bucket's CORS names this distribution (CloudFormation would see a cycle). The header policy below carries the
- * rest, with the same WebSocket URL and the region's S3 hosts; a browser enforces both, so the stricter wins.
- */
-export function pageCsp(webSocketUrl: string, files: string[]): string {
-  const hosts = files.join(' ');
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    // blob: is the sender's own preview of an image it just sent, from memory.
-    `img-src 'self' blob: ${hosts}`,
-    `connect-src 'self' ${webSocketUrl} ${hosts}`,
-    "form-action 'none'",
-    "base-uri 'none'",
-  ].join('; ');
 }
 
 /**
@@ -74,7 +55,14 @@ export class WebSite extends Construct {
       comment: 'obrol web page: CSP limited to the chat WebSocket and the files bucket, HSTS, no framing',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: `${pageCsp(props.webSocketUrl, [`https://*.s3.${region}.${suffix}`, `https://*.s3.${suffix}`])}; frame-ancestors 'none'`,
+          // The header cannot name the files bucket (its CORS names this distribution: CloudFormation would see a
+          // cycle), so it allows the region's S3 hosts; the <meta> policy below names the exact bucket, and a browser
+          // enforces both, so the stricter wins.
+          contentSecurityPolicy: pageCsp(
+            props.webSocketUrl,
+            [`https://*.s3.${region}.${suffix}`, `https://*.s3.${suffix}`],
+            { header: true },
+          ),
           override: true,
         },
         strictTransportSecurity: {

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
+import { pageCsp } from '../web/csp.js';
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -17,21 +18,6 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.map': 'application/json',
 };
-
-/** The page's Content-Security-Policy: its own files, the WebSocket endpoint and the files bucket, nothing else. */
-export function contentSecurityPolicy(wsUrl: string, filesOrigin: string | undefined): string {
-  const files = filesOrigin ? ` ${filesOrigin}` : '';
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    `img-src 'self' blob:${files}`,
-    `connect-src 'self' ${wsUrl}${files}`,
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-  ].join('; ');
-}
 
 /**
  * `wsUrl` may be a function: the gateway's port (and so its URL) is known only once it listens.
@@ -68,7 +54,13 @@ export function webHandler(
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'x-frame-options': 'DENY',
-      'content-security-policy': contentSecurityPolicy(ws, value(filesOrigin)),
+      'content-security-policy': pageCsp(
+        ws,
+        [value(filesOrigin)].filter((o) => o !== undefined),
+        {
+          header: true,
+        },
+      ),
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   };

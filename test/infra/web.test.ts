@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { pageCsp } from '../../infra/web.js';
+import { pageCsp } from '../../web/csp.js';
 import { build } from './app.js';
 
 const { template } = build();
