@@ -2,30 +2,16 @@
  * The dispatcher with every AWS call failing at once: whatever the frame, the answer is one well-formed
  * protocol frame (never a throw, never a stack trace).
  */
+
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { offlineDispatcher } from '../support/offline.js';
 
-process.env.AWS_REGION = 'us-east-1';
-process.env.TABLE_NAME = 'unit';
-process.env.AWS_ACCESS_KEY_ID = 'unit';
-process.env.AWS_SECRET_ACCESS_KEY = 'unit';
-process.env.OBROL_LOG = 'silent';
-
-type Dispatch = typeof import('../../shared/commands/index.js').dispatch;
-type CreateContext = typeof import('../../shared/commands/context.js').createContext;
-let dispatch: Dispatch;
-let createContext: CreateContext;
+let dispatch: Awaited<ReturnType<typeof offlineDispatcher>>['dispatch'];
+let createContext: Awaited<ReturnType<typeof offlineDispatcher>>['createContext'];
 
 beforeAll(async () => {
-  const { dynamo } = await import('../../shared/data/client.js');
-  dynamo.middlewareStack.add(
-    () => async () => {
-      throw Object.assign(new Error('engine unreachable'), { name: 'NetworkingError' });
-    },
-    { step: 'initialize', name: 'offline' },
-  );
-  ({ dispatch } = await import('../../shared/commands/index.js'));
-  ({ createContext } = await import('../../shared/commands/context.js'));
+  ({ dispatch, createContext } = await offlineDispatcher());
 });
 
 const words = [

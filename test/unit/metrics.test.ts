@@ -2,14 +2,8 @@
  * The Embedded Metric Format emitter and the log levels: what a flush writes (the exact EMF shape CloudWatch
  * parses), when it writes nothing, and what dispatch and pushOne record.
  */
+
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-
-process.env.AWS_REGION = 'us-east-1';
-process.env.TABLE_NAME = 'unit';
-process.env.AWS_ACCESS_KEY_ID = 'unit';
-process.env.AWS_SECRET_ACCESS_KEY = 'unit';
-process.env.OBROL_LOG = 'silent';
-
 import { log, logEnabled, threshold } from '../../shared/log.js';
 import {
   emfDocuments,
@@ -19,22 +13,13 @@ import {
   NAMESPACE,
   pendingMetrics,
 } from '../../shared/metrics.js';
+import { offlineDispatcher } from '../support/offline.js';
 
-type Dispatch = typeof import('../../shared/commands/index.js').dispatch;
-type CreateContext = typeof import('../../shared/commands/context.js').createContext;
-let dispatch: Dispatch;
-let createContext: CreateContext;
+let dispatch: Awaited<ReturnType<typeof offlineDispatcher>>['dispatch'];
+let createContext: Awaited<ReturnType<typeof offlineDispatcher>>['createContext'];
 
 beforeAll(async () => {
-  const { dynamo } = await import('../../shared/data/client.js');
-  dynamo.middlewareStack.add(
-    () => async () => {
-      throw Object.assign(new Error('engine unreachable'), { name: 'NetworkingError' });
-    },
-    { step: 'initialize', name: 'offline' },
-  );
-  ({ dispatch } = await import('../../shared/commands/index.js'));
-  ({ createContext } = await import('../../shared/commands/context.js'));
+  ({ dispatch, createContext } = await offlineDispatcher());
 });
 
 /** Flushes as a Lambda would and returns the parsed lines written to stdout. */
