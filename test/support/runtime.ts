@@ -4,6 +4,7 @@
  * connection the tests opened.
  */
 import { afterAll, beforeAll } from 'vitest';
+import type { ClientOptions } from 'ws';
 import type { Runtime, RuntimeOptions } from '../../local/runtime.js';
 import { ChatClient } from './client.js';
 import { loggedIn, type User } from './endpoint.js';
@@ -37,8 +38,9 @@ export function useLocalRuntime({
     get runtime() {
       return current();
     },
-    async connect(): Promise<ChatClient> {
-      const client = await ChatClient.connect(current().url);
+    /** A new connection, not logged in; `options.localAddress` picks its source address. */
+    async connect(options?: ClientOptions): Promise<ChatClient> {
+      const client = await ChatClient.connect(current().url, options);
       clients.push(client);
       return client;
     },
