@@ -23,16 +23,8 @@ const local = useLocalRuntime({
 
 const from = (address: string): Promise<ChatClient> => local.connect({ localAddress: address });
 
-/** Registers a user from `address` and logs them in there on a new connection. */
-async function userFrom(address: string, prefix: string) {
-  const name = uniqueName(prefix);
-  expect(await (await from(address)).request(`REGISTER ${name} ${PASSWORD} ID ${prefix}`)).toMatchObject({
-    status: 'OK',
-  });
-  const client = await from(address);
-  expect(await client.request(`AUTH ${name} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
-  return { name, client };
-}
+/** A fresh user, registered and logged in from `address`. */
+const userFrom = (address: string, prefix: string) => local.user(prefix, { localAddress: address });
 
 const limited = (data: string) => ({
   status: 'ERROR',

@@ -44,9 +44,9 @@ export function useLocalRuntime({
       clients.push(client);
       return client;
     },
-    /** A fresh user, registered and logged in on a new connection. */
-    async user(prefix: string): Promise<User> {
-      const user = await loggedIn({ url: current().url, stop: async () => undefined }, prefix);
+    /** A fresh user, registered and logged in on a new connection (from `options.localAddress` when given). */
+    async user(prefix: string, options?: ClientOptions): Promise<User> {
+      const user = await loggedIn({ url: current().url, stop: async () => undefined }, prefix, options);
       clients.push(user.client);
       return user;
     },
