@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.TABLE_NAME ??= 'unit';
@@ -50,5 +50,23 @@ describe('windowOf', () => {
       pk: 'LIMIT#ip#2001:db8:a:b::/64#register',
       sk: 'W#7',
     });
+  });
+});
+
+describe('spendAddress', () => {
+  it('counts nothing, and asks the table nothing, for an unknown or malformed address', async () => {
+    const { spendAddress } = await import('../../shared/limits/addresses.js');
+    const { db } = await import('../../shared/data/client.js');
+    const send = vi.spyOn(db, 'send').mockRejectedValue(new Error('no table in unit tests'));
+    try {
+      expect(await spendAddress('register', undefined, 0)).toBeUndefined();
+      expect(await spendAddress('auth', 'not-an-address', 0)).toBeUndefined();
+      expect(send).not.toHaveBeenCalled();
+      // A known address does ask the table (here: fails, as the spy answers).
+      await expect(spendAddress('create', '203.0.113.7', 0)).rejects.toThrow('no table');
+      expect(send).toHaveBeenCalledTimes(1);
+    } finally {
+      send.mockRestore();
+    }
   });
 });
