@@ -88,7 +88,7 @@ export class ChatApi extends Construct {
       },
     });
 
-    // Per-route throttles: each route has its own bucket at the stage's rate unless set here. $connect gets a
+    // Per-route throttles: a route's settings override the stage's default throttle for it. $connect gets a
     // lower one (a connection storm costs a function call and a write each, and holds connections open);
     // $default's can be tuned apart from $disconnect, which API Gateway sends and should not be refused.
     const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
