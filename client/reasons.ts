@@ -15,7 +15,7 @@ const EXPLANATIONS: Record<string, string> = {
   not_a_member: 'you are not a member of that group',
   group_exists: 'a group with that name already exists',
   group_full: 'the group has reached its member limit',
-  rate_limited: 'this connection sent too much too fast; wait retryAfter seconds',
+  rate_limited: 'this connection or address sent too much too fast; wait retryAfter seconds',
   too_many_attempts:
     'too many failed logins for this account or from this address; try again later (see retryAfter)',
   too_many_groups: 'you are in as many groups as one user may be (leave one first)',

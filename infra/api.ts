@@ -12,6 +12,8 @@ export interface ChatApiProps {
   readonly stageName: string;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
+  /** Throttles of single routes, overriding the stage's for them (the others keep the stage's). */
+  readonly routeThrottles: Readonly<Partial<Record<'$connect' | '$default', apigw.ThrottleSettings>>>;
   readonly connectHandler: IFunction;
   readonly disconnectHandler: IFunction;
   readonly defaultHandler: IFunction;
@@ -85,6 +87,21 @@ export class ChatApi extends Construct {
         format: ACCESS_LOG_FORMAT,
       },
     });
+
+    // Per-route throttles: a route's settings override the stage's default throttle for it. $connect gets a
+    // lower one (a connection storm costs a function call and a write each, and holds connections open);
+    // $default's can be tuned apart from $disconnect, which API Gateway sends and should not be refused.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const [routeKey, throttle] of Object.entries(props.routeThrottles)) {
+      if (throttle?.rateLimit === undefined || throttle.burstLimit === undefined) continue;
+      routeSettings[routeKey] = {
+        ThrottlingRateLimit: throttle.rateLimit,
+        ThrottlingBurstLimit: throttle.burstLimit,
+      };
+      // API Gateway refuses settings for a route it does not know yet.
+      this.stage.node.addDependency(this.api.node.findChild(`${routeKey}-Route`));
+    }
+    (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = routeSettings;
 
     if (props.setAccountCloudWatchRole) {
       // WebSocket (unlike HTTP) API logging is refused until the account has a CloudWatch Logs role in its

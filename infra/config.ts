@@ -32,6 +32,25 @@ export interface ObrolSettings {
   readonly authWindowSeconds: number;
   /** E-mail address subscribed to the alarm topic (`-c alarmEmail=…`); none when unset. */
   readonly alarmEmail: string | undefined;
+  /** Per-address budgets: REGISTERs, GROUP_CREATEs and AUTHs per source address and window (IP_BUDGET_…). */
+  readonly ipBudgetWindowSeconds: number;
+  readonly ipBudgetRegister: number;
+  readonly ipBudgetGroupCreate: number;
+  readonly ipBudgetAuth: number;
+  /**
+   * Reserved concurrency of the $default function: the most instances a flood can run (and the least the
+   * service keeps for itself). Undefined (`-c defaultReservedConcurrency=off`) for accounts whose concurrency
+   * quota is too low to reserve any: Lambda keeps 100 of the account's concurrency unreserved.
+   */
+  readonly defaultReservedConcurrency: number | undefined;
+  /**
+   * Per-route throttles in the stage: $connect gets its own, by default half the stage's; $default defaults to the
+   * stage's (set apart so it can be tuned without throttling $disconnect).
+   */
+  readonly connectThrottleRateLimit: number;
+  readonly connectThrottleBurstLimit: number;
+  readonly defaultRouteThrottleRateLimit: number;
+  readonly defaultRouteThrottleBurstLimit: number;
 }
 
 function positiveInt(node: Node, key: string, fallback: number): number {
@@ -42,6 +61,13 @@ function positiveInt(node: Node, key: string, fallback: number): number {
     throw new Error(`context ${key} must be a positive integer, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/** A positive integer, or `off` (also `false` or 0) for none. */
+function limitOrOff(node: Node, key: string, fallback: number): number | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === 'off' || raw === false || raw === 'false' || raw === 0 || raw === '0') return undefined;
+  return positiveInt(node, key, fallback);
 }
 
 function bool(node: Node, key: string, fallback: boolean): boolean {
@@ -72,12 +98,14 @@ export function readSettings(node: Node): ObrolSettings {
   if (removal !== 'retain' && removal !== 'destroy') {
     throw new Error(`context removalPolicy must be retain or destroy, got ${JSON.stringify(removal)}`);
   }
+  const throttleRateLimit = positiveInt(node, 'throttleRateLimit', 100);
+  const throttleBurstLimit = positiveInt(node, 'throttleBurstLimit', 200);
   return {
     stage,
     removalPolicy: removal,
     fileRetentionDays: positiveInt(node, 'fileRetentionDays', 30),
-    throttleRateLimit: positiveInt(node, 'throttleRateLimit', 100),
-    throttleBurstLimit: positiveInt(node, 'throttleBurstLimit', 200),
+    throttleRateLimit,
+    throttleBurstLimit,
     fileUrlTtlSeconds: positiveInt(node, 'fileUrlTtlSeconds', 3600),
     uploadTtlSeconds: positiveInt(node, 'uploadTtlSeconds', 900),
     maxUploadBytes: positiveInt(node, 'maxUploadBytes', 100 * 1024 * 1024),
@@ -86,5 +114,19 @@ export function readSettings(node: Node): ObrolSettings {
     authMaxFailuresPerIp: positiveInt(node, 'authMaxFailuresPerIp', 100),
     authWindowSeconds: positiveInt(node, 'authWindowSeconds', 900),
     alarmEmail: email(node, 'alarmEmail'),
+    ipBudgetWindowSeconds: positiveInt(node, 'ipBudgetWindowSeconds', 3600),
+    ipBudgetRegister: positiveInt(node, 'ipBudgetRegister', 1000),
+    ipBudgetGroupCreate: positiveInt(node, 'ipBudgetGroupCreate', 1000),
+    ipBudgetAuth: positiveInt(node, 'ipBudgetAuth', 3000),
+    defaultReservedConcurrency: limitOrOff(node, 'defaultReservedConcurrency', 100),
+    // Half the stage's by default: connects are rare next to messages, and a storm of them is the flood to stop.
+    connectThrottleRateLimit: positiveInt(node, 'connectThrottleRateLimit', Math.ceil(throttleRateLimit / 2)),
+    connectThrottleBurstLimit: positiveInt(
+      node,
+      'connectThrottleBurstLimit',
+      Math.ceil(throttleBurstLimit / 2),
+    ),
+    defaultRouteThrottleRateLimit: positiveInt(node, 'defaultRouteThrottleRateLimit', throttleRateLimit),
+    defaultRouteThrottleBurstLimit: positiveInt(node, 'defaultRouteThrottleBurstLimit', throttleBurstLimit),
   };
 }

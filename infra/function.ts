@@ -48,6 +48,8 @@ export interface ObrolFunctionProps {
   readonly environment: Record<string, string>;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /** The most concurrent instances, reserved for this function alone; none (the account's pool) when undefined. */
+  readonly reservedConcurrentExecutions?: number;
   /** Applied to the function's log group. */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -89,6 +91,7 @@ export class ObrolFunction extends NodejsFunction {
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? MEMORY_MB,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       timeout: props.timeout ?? DEFAULT_TIMEOUT,
       role,
       logGroup,

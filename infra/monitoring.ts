@@ -31,7 +31,7 @@ export interface MonitoringProps {
 export const THRESHOLDS = {
   /** Handlers catch everything, so any Lambda error is a timeout, a crash or a failed cold start. */
   functionErrors: { threshold: 1, period: 5, periods: 1, datapoints: 1 },
-  /** No reserved concurrency: a throttle means the account's concurrency is exhausted and users get errors. */
+  /** A throttle means the account's concurrency (or $default's reserved concurrency) is exhausted: users get errors. */
   functionThrottles: { threshold: 1, period: 5, periods: 1, datapoints: 1 },
   /** p99 duration at this fraction of the function's timeout, for three periods in a row. */
   durationOfTimeout: { fraction: 0.8, period: 5, periods: 3, datapoints: 3 },
@@ -169,7 +169,7 @@ export class Monitoring extends Construct {
     );
     this.alarm(
       `${label}-throttles`,
-      `Lambda throttled the ${label} function: the account's concurrency is exhausted.`,
+      `Lambda throttled the ${label} function: its reserved concurrency or the account's is exhausted.`,
       fn.metricThrottles({ period: minutes(t.functionThrottles.period), statistic: cloudwatch.Stats.SUM }),
       t.functionThrottles,
       'function-throttles',

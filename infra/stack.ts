@@ -92,14 +92,30 @@ export class ObrolStack extends Stack {
         AUTH_MAX_FAILURES: String(settings.authMaxFailures),
         AUTH_MAX_FAILURES_PER_IP: String(settings.authMaxFailuresPerIp),
         AUTH_WINDOW_SECONDS: String(settings.authWindowSeconds),
+        IP_BUDGET_WINDOW_SECONDS: String(settings.ipBudgetWindowSeconds),
+        IP_BUDGET_REGISTER: String(settings.ipBudgetRegister),
+        IP_BUDGET_GROUP_CREATE: String(settings.ipBudgetGroupCreate),
+        IP_BUDGET_AUTH: String(settings.ipBudgetAuth),
       },
       memorySize: DEFAULT_ROUTE_MEMORY_MB,
+      // A flood of frames cannot take the account's whole concurrency (docs/SECURITY.md, OPERATIONS.md).
+      reservedConcurrentExecutions: settings.defaultReservedConcurrency,
       removalPolicy,
     });
     const api = new ChatApi(this, 'Chat', {
       stageName: settings.stage,
       throttleRateLimit: settings.throttleRateLimit,
       throttleBurstLimit: settings.throttleBurstLimit,
+      routeThrottles: {
+        $connect: {
+          rateLimit: settings.connectThrottleRateLimit,
+          burstLimit: settings.connectThrottleBurstLimit,
+        },
+        $default: {
+          rateLimit: settings.defaultRouteThrottleRateLimit,
+          burstLimit: settings.defaultRouteThrottleBurstLimit,
+        },
+      },
       connectHandler: connect,
       disconnectHandler: disconnect,
       defaultHandler: defaultRoute,

@@ -36,6 +36,16 @@ export interface Config {
     readonly auth: { rate: number; burst: number };
     readonly create: { rate: number; burst: number };
   };
+  /**
+   * Per-address budgets (shared/limits/addresses.ts): how many REGISTERs, GROUP_CREATEs and AUTHs one source
+   * address (an IPv6 /64) may make per fixed window of `windowSeconds`.
+   */
+  readonly addressBudgets: {
+    readonly windowSeconds: number;
+    readonly register: number;
+    readonly create: number;
+    readonly auth: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -92,6 +102,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         rate: 1 / positiveInt(env, 'BUDGET_CREATE_EVERY_SECONDS', 5),
         burst: positiveInt(env, 'BUDGET_CREATE_BURST', 20),
       },
+    },
+    // Per address and hour: far above what people behind one NAT do (and what a test suite does from 127.0.0.1),
+    // far below what a script does with many connections.
+    addressBudgets: {
+      windowSeconds: positiveInt(env, 'IP_BUDGET_WINDOW_SECONDS', 3600),
+      register: positiveInt(env, 'IP_BUDGET_REGISTER', 1000),
+      create: positiveInt(env, 'IP_BUDGET_GROUP_CREATE', 1000),
+      auth: positiveInt(env, 'IP_BUDGET_AUTH', 3000),
     },
   };
 }

@@ -7,6 +7,7 @@ import { checkAttempts, recordFailure, recordSuccess } from '../auth/attempts.js
 import { verifyPassword } from '../auth/password.js';
 import { bindConnection, unbindConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
+import { spendAddress } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -22,14 +23,17 @@ export const auth = defineCommand({
   },
   async run({ username, password }, ctx) {
     const userKey = keyOf(username);
-    const [account, current, attempts] = await Promise.all([
+    const [account, current, attempts, addressWait] = await Promise.all([
       readAccount(userKey, ctx.now, true),
       ctx.session(),
       checkAttempts(userKey, ctx.sourceIp, ctx.now),
+      spendAddress('auth', ctx.sourceIp, ctx.now),
     ]);
     // Refused without checking the password: too many failures for this account or from this address.
     if (attempts.retryAfter !== undefined)
       throw new CommandError('too_many_attempts', { retryAfter: attempts.retryAfter });
+    // Or too many AUTHs of any outcome from this address (each costs a hash, and a success a write per group).
+    if (addressWait !== undefined) throw new CommandError('rate_limited', { retryAfter: addressWait });
     const valid = await verifyPassword(password, account.profile?.passwordHash);
     if (!valid || !account.profile) {
       await recordFailure(attempts, ctx.now);

@@ -1,6 +1,7 @@
 /** REGISTER username password negara nama — creates an account; nama is the rest of the line. */
 import { hashPassword } from '../auth/password.js';
 import { createUser } from '../data/users.js';
+import { requireAddressBudget } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isCountry, isPassword, isText, isUsername, keyOf, LIMITS } from '../protocol/validation.js';
@@ -22,6 +23,8 @@ export const register = defineCommand({
     return { username, password, country, name };
   },
   async run({ username, password, country, name }, ctx) {
+    // Counted per source address before the expensive hash: many connections from one address share it.
+    await requireAddressBudget('register', ctx.sourceIp, ctx.now);
     const passwordHash = await hashPassword(password);
     const createdAt = new Date(ctx.now).toISOString();
     if (!(await createUser(keyOf(username), { username, passwordHash, country, name, createdAt }))) {

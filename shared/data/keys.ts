@@ -50,6 +50,14 @@ export const keys = {
   }),
   /** A file's metadata, looked up by id (FILE_URL, upload arrival). */
   file: (id: string) => ({ pk: `FILE#${id}`, sk: 'FILE' }),
+  /**
+   * How many requests of one kind came from one source address (an IPv6 /64) in one fixed window, numbered since
+   * the epoch: a counter with a TTL (shared/limits/addresses.ts).
+   */
+  addressBudget: (address: string, kind: string, window: number) => ({
+    pk: `LIMIT#ip#${address}#${kind}`,
+    sk: `W#${window}`,
+  }),
 };
 
 export const prefixes = {

@@ -63,6 +63,49 @@ describe('context settings', () => {
     template.resourceCountIs('AWS::ApiGateway::Account', 0);
   });
 
+  it('reads the per-address budgets, reserved concurrency and route throttles from context', () => {
+    const { template } = build({
+      throttleRateLimit: '40',
+      throttleBurstLimit: '80',
+      ipBudgetWindowSeconds: '60',
+      ipBudgetRegister: '5',
+      ipBudgetGroupCreate: '6',
+      ipBudgetAuth: '7',
+      defaultReservedConcurrency: '25',
+      defaultRouteThrottleRateLimit: '30',
+    });
+    const fns = Object.values(template.findResources('AWS::Lambda::Function'));
+    const defaultRoute = fns.find((f) => String(f.Properties.Description).startsWith('obrol $default'));
+    expect(defaultRoute?.Properties.ReservedConcurrentExecutions).toBe(25);
+    expect(defaultRoute?.Properties.Environment.Variables).toMatchObject({
+      IP_BUDGET_WINDOW_SECONDS: '60',
+      IP_BUDGET_REGISTER: '5',
+      IP_BUDGET_GROUP_CREATE: '6',
+      IP_BUDGET_AUTH: '7',
+    });
+    // $connect follows the stage at half; $default's rate was set, its burst follows the stage.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 },
+      RouteSettings: {
+        $connect: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        $default: { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 80 },
+      },
+    });
+    const explicit = build({ connectThrottleRateLimit: '3', connectThrottleBurstLimit: '4' }).template;
+    explicit.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: { $connect: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 4 } },
+    });
+  });
+
+  it.each(['off', 'false', '0'])('drops reserved concurrency with defaultReservedConcurrency=%s', (off) => {
+    const { template } = build({ defaultReservedConcurrency: off });
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function')))
+      expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    expect(() => readSettings(new App({ context: { defaultReservedConcurrency: 'lots' } }).node)).toThrow(
+      /defaultReservedConcurrency/,
+    );
+  });
+
   it('rejects nonsense instead of deploying it', () => {
     const settings = (context: Record<string, string>) => readSettings(new App({ context }).node);
     expect(() => settings({ removalPolicy: 'maybe' })).toThrow(/removalPolicy/);

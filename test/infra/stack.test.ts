@@ -165,6 +165,10 @@ describe('Lambda functions', () => {
       AUTH_MAX_FAILURES: '10',
       AUTH_MAX_FAILURES_PER_IP: '100',
       AUTH_WINDOW_SECONDS: '900',
+      IP_BUDGET_WINDOW_SECONDS: '3600',
+      IP_BUDGET_REGISTER: '1000',
+      IP_BUDGET_GROUP_CREATE: '1000',
+      IP_BUDGET_AUTH: '3000',
       NODE_OPTIONS: '--enable-source-maps',
     });
     const delivery = {
@@ -479,8 +483,30 @@ describe('WebSocket API', () => {
       DeletionPolicy: 'Retain',
     });
     template.hasResource('AWS::ApiGatewayV2::Stage', {
-      DependsOn: [Match.stringLikeRegexp('AccountSettings')],
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('AccountSettings')]),
     });
+  });
+});
+
+describe('flood bounds', () => {
+  it('reserves 100 concurrent instances for $default alone (its ceiling and its floor), none for the others', () => {
+    expect(functionProps(template, fns.default).ReservedConcurrentExecutions).toBe(100);
+    for (const id of [fns.connect, fns.disconnect, fns.fileUploaded, fns.fanOut])
+      expect(functionProps(template, id)).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
+  it('throttles $connect at half the stage rate and $default at the stage rate, each on its own; $disconnect is not set apart', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    expect(stage?.Properties.RouteSettings).toEqual({
+      $connect: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      $default: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
+    // API Gateway refuses route settings for a route that does not exist yet.
+    const routeId = (key: string) =>
+      Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).find(
+        ([, r]) => r.Properties.RouteKey === key,
+      )?.[0];
+    expect(stage?.DependsOn).toEqual(expect.arrayContaining([routeId('$connect'), routeId('$default')]));
   });
 });
 

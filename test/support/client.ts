@@ -2,7 +2,7 @@
  * A protocol client for tests: a real WebSocket, frames split into responses (no `event`) and pushes (with
  * `event`). Requests go one at a time, each waiting for its response, as a person at wscat would.
  */
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 
 export type Frame = {
   status?: string;
@@ -51,8 +51,9 @@ export class ChatClient {
     return JSON.parse(text.slice(0, -FRAME_END.length)) as Frame;
   }
 
-  static async connect(url: string): Promise<ChatClient> {
-    const socket = new WebSocket(url);
+  /** `options.localAddress` (e.g. 127.0.0.2) makes the connection come from another loopback address. */
+  static async connect(url: string, options?: ClientOptions): Promise<ChatClient> {
+    const socket = new WebSocket(url, options);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
+import type { ClientOptions } from 'ws';
 import { ChatClient } from './client.js';
 
 export interface Endpoint {
@@ -32,10 +33,10 @@ export interface User {
   client: ChatClient;
 }
 
-/** Registers a fresh user and logs them in on a new connection. */
-export async function loggedIn(endpoint: Endpoint, prefix = 'user'): Promise<User> {
+/** Registers a fresh user and logs them in on a new connection (`options`: e.g. its `localAddress`). */
+export async function loggedIn(endpoint: Endpoint, prefix = 'user', options?: ClientOptions): Promise<User> {
   const name = uniqueName(prefix);
-  const client = await ChatClient.connect(endpoint.url);
+  const client = await ChatClient.connect(endpoint.url, options);
   expectOk(await client.request(`REGISTER ${name} ${PASSWORD} ID ${prefix} tester`));
   expectOk(await client.request(`AUTH ${name} ${PASSWORD}`));
   return { name, client };

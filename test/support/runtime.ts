@@ -4,6 +4,7 @@
  * connection the tests opened.
  */
 import { afterAll, beforeAll } from 'vitest';
+import type { ClientOptions } from 'ws';
 import type { Runtime, RuntimeOptions } from '../../local/runtime.js';
 import { ChatClient } from './client.js';
 import { loggedIn, type User } from './endpoint.js';
@@ -37,14 +38,15 @@ export function useLocalRuntime({
     get runtime() {
       return current();
     },
-    async connect(): Promise<ChatClient> {
-      const client = await ChatClient.connect(current().url);
+    /** A new connection, not logged in; `options.localAddress` picks its source address. */
+    async connect(options?: ClientOptions): Promise<ChatClient> {
+      const client = await ChatClient.connect(current().url, options);
       clients.push(client);
       return client;
     },
-    /** A fresh user, registered and logged in on a new connection. */
-    async user(prefix: string): Promise<User> {
-      const user = await loggedIn({ url: current().url, stop: async () => undefined }, prefix);
+    /** A fresh user, registered and logged in on a new connection (from `options.localAddress` when given). */
+    async user(prefix: string, options?: ClientOptions): Promise<User> {
+      const user = await loggedIn({ url: current().url, stop: async () => undefined }, prefix, options);
       clients.push(user.client);
       return user;
     },

@@ -46,4 +46,24 @@ describe('loadConfig', () => {
       ConfigError,
     );
   });
+
+  it('reads the per-address budgets, an hour and high limits unless set', () => {
+    const base = { AWS_REGION: 'r', TABLE_NAME: 't' };
+    expect(loadConfig(base).addressBudgets).toEqual({
+      windowSeconds: 3600,
+      register: 1000,
+      create: 1000,
+      auth: 3000,
+    });
+    expect(
+      loadConfig({
+        ...base,
+        IP_BUDGET_WINDOW_SECONDS: '60',
+        IP_BUDGET_REGISTER: '1',
+        IP_BUDGET_GROUP_CREATE: '2',
+        IP_BUDGET_AUTH: '3',
+      }).addressBudgets,
+    ).toEqual({ windowSeconds: 60, register: 1, create: 2, auth: 3 });
+    expect(() => loadConfig({ ...base, IP_BUDGET_AUTH: '0' })).toThrow(/IP_BUDGET_AUTH must be a positive/);
+  });
 });
