@@ -5,18 +5,15 @@
  */
 import { mayObserve, viewerGroupsOf } from '../data/presence.js';
 import { readAccount } from '../data/users.js';
-import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isUsername, keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
+import { parseOneName } from './one-name.js';
 
 export const status = defineCommand({
   failure: 'status pengguna gagal',
-  parse(rest) {
-    const [name] = splitParams(rest, 1) ?? [];
-    return name !== undefined && isUsername(name) ? { name } : undefined;
-  },
+  parse: (rest) => parseOneName(rest, isUsername),
   async run({ name }, ctx) {
     const targetKey = keyOf(name);
     const [caller, target] = await Promise.all([requireUser(ctx), readAccount(targetKey, ctx.now, true)]);

@@ -8,7 +8,6 @@ import { readAccount } from '../data/users.js';
 import { signal } from '../delivery/signals.js';
 import { newId } from '../ids.js';
 import { OncePer } from '../limits/once-per.js';
-import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
 import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
 import { pushToAll } from '../push/deliver.js';
@@ -16,16 +15,12 @@ import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { requireUser } from './context.js';
 import { requireMember } from './membership.js';
+import { parseOneName } from './one-name.js';
 
 export const TYPING_INTERVAL_MS = 3000;
 const recently = new OncePer(TYPING_INTERVAL_MS);
 
 const SENT = 'status mengetik terkirim';
-
-function parseName(rest: string, valid: (name: string) => boolean) {
-  const [name] = splitParams(rest, 1) ?? [];
-  return name !== undefined && valid(name) ? { name } : undefined;
-}
 
 /** Runs `push` unless this connection signalled the same conversation within the interval. */
 async function throttled(ctx: CommandContext, conversation: string, push: () => Promise<void>) {
@@ -38,7 +33,7 @@ async function throttled(ctx: CommandContext, conversation: string, push: () => 
 
 export const typing = defineCommand({
   failure: 'status mengetik gagal',
-  parse: (rest) => parseName(rest, isUsername),
+  parse: (rest) => parseOneName(rest, isUsername),
   run: ({ name }, ctx) =>
     throttled(ctx, `u:${keyOf(name)}`, async () => {
       const [caller, recipient] = await Promise.all([requireUser(ctx), readAccount(keyOf(name), ctx.now)]);
@@ -56,7 +51,7 @@ export const typing = defineCommand({
 
 export const typingGroup = defineCommand({
   failure: 'status mengetik gagal',
-  parse: (rest) => parseName(rest, isGroupName),
+  parse: (rest) => parseOneName(rest, isGroupName),
   run: ({ name }, ctx) =>
     throttled(ctx, `g:${keyOf(name)}`, async () => {
       const { caller, groupKey, membership } = await requireMember(ctx, name);

@@ -4,10 +4,10 @@
  * ask. Each page reads at most WHO_PAGE of the group's presence items (its live connections), never its members.
  */
 import { onlineMembersPage } from '../data/presence.js';
-import { splitParams } from '../protocol/codec.js';
 import { ok, prefixThatFits } from '../protocol/replies.js';
-import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
+import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
+import { groupMembers } from './group-members.js';
 import { requireMember } from './membership.js';
 
 /** Presence items read per page (one user's several devices count once in the answer). */
@@ -15,12 +15,8 @@ export const WHO_PAGE = 1000;
 
 export const who = defineCommand({
   failure: 'daftar pengguna online gagal',
-  parse(rest) {
-    const [name, after] = splitParams(rest, 2) ?? splitParams(rest, 1) ?? [];
-    if (name === undefined || !isGroupName(name)) return;
-    if (after !== undefined && !isUsername(after)) return;
-    return { name, after };
-  },
+  // The same parameters as GROUP_MEMBERS: a group, then optionally the name to continue after.
+  parse: (rest) => groupMembers.parse(rest),
   async run({ name, after }, ctx) {
     const { groupKey } = await requireMember(ctx, name);
     const page = await onlineMembersPage(
