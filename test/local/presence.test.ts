@@ -171,3 +171,36 @@ describe('races', () => {
     });
   });
 });
+
+describe('a watcher that is gone', () => {
+  it('answers 410 to a PRESENCE push: exactly that connection and its watches are forgotten', async () => {
+    const alice = await local.user('alice');
+    const bob = await local.user('bob');
+    await sharedGroup(alice, bob);
+    expect(await bob.client.request(`WATCH ${alice.name}`)).toMatchObject({ status: 'OK' });
+    // A connection of bob's that vanished without $disconnect, still watching alice and carol.
+    const gone = 'gone-watcher=';
+    const bobKey = bob.name.toLowerCase();
+    const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+    await seeder().put([
+      { ...keys.connection(gone), user: bobKey, username: bob.name, expiresAt: inAnHour },
+      { ...keys.userConnection(bobKey, gone), expiresAt: inAnHour },
+      ...['alice', 'carol'].flatMap((who) => {
+        const watched = who === 'alice' ? alice.name.toLowerCase() : `carol_${bobKey}`;
+        return [
+          { ...keys.watcher(watched, gone), watcher: bobKey, connectionId: gone, expiresAt: inAnHour },
+          { ...keys.watching(gone, watched), expiresAt: inAnHour },
+        ];
+      }),
+    ]);
+    expect(await alice.client.request('LOGOUT')).toMatchObject({ status: 'OK' });
+    // The live watcher is told; the push to the gone one answers 410.
+    expect(await bob.client.nextPush(presenceOf(alice.name))).toMatchObject({ online: false });
+    await expect.poll(async () => (await watchersOf(`carol_${bobKey}`)).length).toBe(0);
+    expect((await watchersOf(alice.name.toLowerCase())).map((w) => w.connectionId)).not.toContain(gone);
+    // Bob's live connection still watches alice, and bob stays online.
+    expect(await alice.client.request(`AUTH ${alice.name} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
+    expect(await bob.client.nextPush(presenceOf(alice.name))).toMatchObject({ online: true });
+    expect(await alice.client.request(`STATUS ${bob.name}`)).toMatchObject({ data: { online: true } });
+  });
+});
