@@ -6,6 +6,7 @@
  * its login: LOGOUT or AUTH as someone else).
  */
 import { mapLimit } from '../concurrency.js';
+import { readConnection } from '../data/connections.js';
 import { addWatches, listWatches, mayObserve, removeWatches, viewerGroupsOf } from '../data/presence.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isUsername, keyOf } from '../protocol/validation.js';
@@ -33,13 +34,24 @@ export const watch = defineCommand({
     if (watching.length + fresh.length > MAX_WATCHES) throw new CommandError('too_many_watches');
     const allowed = await mapLimit(fresh, 16, (name) => mayObserve(caller.key, name, mine));
     if (allowed.includes(false)) throw new CommandError('not_allowed');
-    const { expiresAt } = await ctx.session();
-    await addWatches(ctx.connectionId, caller.key, expiresAt, fresh);
-    // Two WATCHes of one connection at the same moment could each pass the check above: count again, and undo
-    // this request's own additions if together they went over the bound.
-    if ((await listWatches(ctx.connectionId)).length > MAX_WATCHES) {
+    const login = await ctx.session();
+    await addWatches(ctx.connectionId, caller.key, login.expiresAt, fresh);
+    // Written, then read again: two WATCHes of one connection at the same moment could each pass the count above,
+    // and a LOGOUT of this connection at the same moment could have dropped its watches before these were written.
+    // Either way this request's own additions are undone.
+    const [after, still] = await Promise.all([
+      listWatches(ctx.connectionId),
+      readConnection(ctx.connectionId, ctx.now, true),
+    ]);
+    const reason =
+      still.user !== caller.key || still.boundary !== login.boundary
+        ? 'not_authenticated'
+        : after.length > MAX_WATCHES
+          ? 'too_many_watches'
+          : undefined;
+    if (reason) {
       await removeWatches(ctx.connectionId, fresh);
-      throw new CommandError('too_many_watches');
+      throw new CommandError(reason);
     }
     return ok('pantau berhasil');
   },
