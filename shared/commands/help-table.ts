@@ -17,8 +17,8 @@ export const HELP: readonly HelpEntry[] = [
   { command: 'LOGOUT', params: '', about: 'keluar (koneksi tetap terbuka)' },
   { command: 'SEND', params: 'penerima pesan', about: 'kirim pesan pribadi' },
   { command: 'SEND_GROUP', params: 'grup pesan', about: 'kirim pesan ke grup' },
-  { command: 'SEND_FILE', params: 'penerima namafile [isi-base64]', about: 'kirim file pribadi' },
-  { command: 'SEND_GROUP_FILE', params: 'grup namafile [isi-base64]', about: 'kirim file ke grup' },
+  { command: 'SEND_FILE', params: 'penerima namafile [isi]', about: 'kirim file pribadi' },
+  { command: 'SEND_GROUP_FILE', params: 'grup namafile [isi]', about: 'kirim file ke grup' },
   {
     command: 'SEND_ID',
     params: 'clientId penerima pesan',
