@@ -467,6 +467,57 @@ export async function measureCommands(world: BenchWorld, groups: readonly GroupS
     run: async () => expectStatus(await anon.request('HELLO'), 'ERROR', 'HELLO', 'unknown_request'),
   });
 
+  // Presence, typing and HELP (issue 12). TYPING is dropped for 3 s per connection and conversation, so each
+  // measured TYPING runs on a fresh login of its own.
+  await add({
+    name: `WHO (${smallGroup.size} members)`,
+    section: 'presence',
+    run: async () => void (await request(groupSender, `WHO ${smallGroup.name}`)),
+  });
+  await add({
+    name: 'STATUS (a conversation, no shared group)',
+    section: 'presence',
+    run: async () => void (await request(alice, `STATUS ${CAST.bob}`)),
+  });
+  await add({
+    name: 'WATCH (one user)',
+    section: 'presence',
+    run: async () => void (await request(alice, `WATCH ${CAST.bob}`)),
+    cleanup: async () => void (await request(alice, `UNWATCH ${CAST.bob}`)),
+  });
+  await add({
+    name: 'UNWATCH (one user)',
+    section: 'presence',
+    setup: async () => void (await request(alice, `WATCH ${CAST.bob}`)),
+    run: async () => void (await request(alice, `UNWATCH ${CAST.bob}`)),
+  });
+  await add<ChatClient>({
+    name: 'TYPING (recipient online)',
+    section: 'presence',
+    setup: () => login(url, CAST.alice),
+    run: async (client) => void (await request(client, `TYPING ${CAST.bob}`)),
+    cleanup: close,
+  });
+  await add<ChatClient>({
+    name: 'TYPING within 3 s (dropped)',
+    section: 'presence',
+    setup: async () => {
+      const client = await login(url, CAST.alice);
+      await request(client, `TYPING ${CAST.bob}`);
+      return client;
+    },
+    run: async (client) => void (await request(client, `TYPING ${CAST.bob}`)),
+    cleanup: close,
+  });
+  await add<ChatClient>({
+    name: `TYPING_GROUP (${smallGroup.size} members, ${smallGroup.online} online)`,
+    section: 'presence',
+    setup: () => login(url, smallGroup.sender),
+    run: async (client) => void (await request(client, `TYPING_GROUP ${smallGroup.name}`)),
+    cleanup: close,
+  });
+  await add({ name: 'HELP', section: 'presence', run: async () => void (await request(anon, 'HELP')) });
+
   await anon.close();
   await world.recorder.quiet();
   return results;

@@ -22,6 +22,8 @@ const EXPLANATIONS: Record<string, string> = {
   too_large: 'too large',
   not_available: 'this feature is switched off on this server',
   internal_error: 'the server failed; the request may or may not have taken effect',
+  not_allowed: 'you may only see the presence of people you share a group or a conversation with',
+  too_many_watches: 'this connection watches as many users as it may (UNWATCH some first)',
 };
 
 export function explainReason(reason: string | undefined): string {

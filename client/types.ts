@@ -81,6 +81,24 @@ export interface FileFailedPush {
   reason: string;
 }
 
+/** A watched user came online or went offline (WATCH); `at` is when (for offline, their lastSeen). */
+export interface PresencePush {
+  event: 'PRESENCE';
+  id: string;
+  user: string;
+  online: boolean;
+  at: string;
+}
+
+/** Someone is typing to you (`to`) or in a group (`group`); never stored, at most every 3 s per conversation. */
+export interface TypingPush {
+  event: 'TYPING';
+  id: string;
+  from: string;
+  to?: string;
+  group?: string;
+}
+
 /** Every push this client knows, by its `event`. */
 export interface PushMap {
   MESSAGE: MessagePush;
@@ -89,6 +107,8 @@ export interface PushMap {
   GROUP_FILE: GroupFilePush;
   FILE_SENT: FileSentPush;
   FILE_FAILED: FileFailedPush;
+  PRESENCE: PresencePush;
+  TYPING: TypingPush;
 }
 
 /** Any push: a known one, or one a newer server added (still has `event` and `id`). */

@@ -78,7 +78,8 @@ export class ObrolStack extends Stack {
     const disconnect = new ObrolFunction(this, 'Disconnect', {
       entryName: 'disconnect',
       description: 'obrol $disconnect: removes the connection and its memberships',
-      environment: tableEnv,
+      // A user's last departure is announced to their watchers by the worker (shared/delivery/presence.ts).
+      environment: { ...tableEnv, ...queueEnv },
       removalPolicy,
     });
     const defaultRoute = new ObrolFunction(this, 'DefaultRoute', {
@@ -202,6 +203,8 @@ export class ObrolStack extends Stack {
     objectActions(fanOut, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
     // Every function that sends messages or pushes may enqueue jobs; only the worker consumes them.
     for (const fn of [defaultRoute, fileUploaded, fanOut]) jobs.queue.grantSendMessages(fn);
+    // $disconnect enqueues the PRESENCE push of a user's last departure (it cannot push itself).
+    jobs.queue.grantSendMessages(disconnect);
     // File delivery seals the upload: CopyObject reads the source under uploads/ (s3:GetObject) and writes the
     // immutable copy under files/ (s3:PutObject); HeadObject of the copy (s3:GetObject) gives the real size, and
     // the download links it signs name files/ only.

@@ -7,6 +7,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
+import { signalPage } from '../shared/delivery/signals.js';
 import { log } from '../shared/log.js';
 import { flushMetrics, metrics } from '../shared/metrics.js';
 import { callbackUrl } from '../shared/push/client.js';
@@ -24,6 +25,8 @@ async function run(record: SQSRecord, endpoint: string, deadline: number): Promi
   const now = Date.now();
   if (job.kind === 'fanout') {
     await fanOutPage(endpoint, job, undefined, PAGE_CONNECTIONS, now);
+  } else if (job.kind === 'signal') {
+    await signalPage(endpoint, job, PAGE_CONNECTIONS, now);
   } else if ((await catchUp(endpoint, job, deadline, now)) === 'continue') {
     await enqueue(job);
   }

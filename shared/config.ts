@@ -35,6 +35,10 @@ export interface Config {
     readonly register: { rate: number; burst: number };
     readonly auth: { rate: number; burst: number };
     readonly create: { rate: number; burst: number };
+    /** TYPING and TYPING_GROUP (each conversation is further pushed at most once per 3 s). */
+    readonly typing: { rate: number; burst: number };
+    /** WATCH and UNWATCH (each checks up to 50 names). */
+    readonly watch: { rate: number; burst: number };
   };
   /**
    * Per-address budgets (shared/limits/addresses.ts): how many REGISTERs, GROUP_CREATEs and AUTHs one source
@@ -101,6 +105,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       create: {
         rate: 1 / positiveInt(env, 'BUDGET_CREATE_EVERY_SECONDS', 5),
         burst: positiveInt(env, 'BUDGET_CREATE_BURST', 20),
+      },
+      // A client sends TYPING every few seconds per open conversation; 5 a second covers several at once.
+      typing: {
+        rate: positiveInt(env, 'BUDGET_TYPING_PER_SECOND', 5),
+        burst: positiveInt(env, 'BUDGET_TYPING_BURST', 20),
+      },
+      // WATCH / UNWATCH come when a contact list opens: one a second after a burst of 20 (up to 1,000 names).
+      watch: {
+        rate: positiveInt(env, 'BUDGET_WATCH_PER_SECOND', 1),
+        burst: positiveInt(env, 'BUDGET_WATCH_BURST', 20),
       },
     },
     // Per address and hour: far above what people behind one NAT do (and what a test suite does from 127.0.0.1),

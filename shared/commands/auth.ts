@@ -7,6 +7,7 @@ import { checkAttempts, recordFailure, recordSuccess } from '../auth/attempts.js
 import { verifyPassword } from '../auth/password.js';
 import { bindConnection, unbindConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
+import { cameOnline } from '../delivery/presence.js';
 import { spendAddress } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
@@ -45,7 +46,10 @@ export const auth = defineCommand({
     if (current.user !== undefined) await unbindConnection(ctx.connectionId, current.user, current, ctx.now);
     const connection = { user: userKey, connectionId: ctx.connectionId, expiresAt: current.expiresAt };
     const boundary = await bindConnection(connection, account.profile.username, account.groups);
-    await enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary });
+    await Promise.all([
+      enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary }),
+      cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now),
+    ]);
     return ok('autentikasi berhasil');
   },
 });

@@ -17,6 +17,7 @@ import { groupJoin } from './group-join.js';
 import { groupLeave } from './group-leave.js';
 import { groupMembers } from './group-members.js';
 import { groups } from './groups.js';
+import { help } from './help.js';
 import { groupHistoryCommand, history } from './history.js';
 import { inbox } from './inbox.js';
 import { logout } from './logout.js';
@@ -26,6 +27,10 @@ import { send } from './send.js';
 import { sendFile } from './send-file.js';
 import { sendGroup } from './send-group.js';
 import { sendGroupFile } from './send-group-file.js';
+import { status } from './status.js';
+import { typing, typingGroup } from './typing.js';
+import { unwatch, watch } from './watch.js';
+import { who } from './who.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each command's parameters are its own; the table only routes.
 type AnyCommand = Command<any>;
@@ -48,6 +53,13 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   HISTORY: history,
   GROUP_HISTORY: groupHistoryCommand,
   PING: ping,
+  WHO: who,
+  STATUS: status,
+  WATCH: watch,
+  UNWATCH: unwatch,
+  TYPING: typing,
+  TYPING_GROUP: typingGroup,
+  HELP: help,
 });
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {

@@ -10,6 +10,7 @@
  * docs/DATA_MODEL.md, "Why nothing is missed".
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { departed } from '../delivery/presence.js';
 import { idCeil } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { keys, prefixes } from './keys.js';
@@ -296,7 +297,7 @@ export async function unbindConnection(
         // The connection item is already gone (disconnected meanwhile): nothing left to unbind there.
         if (!isConditionFailure(error)) throw error;
       }),
-    depart(connectionId, user, state, now),
+    depart(connectionId, user, state, now).then(() => departed(connectionId, user, now)),
   ]);
 }
 
@@ -314,6 +315,8 @@ export async function forgetConnection(
   const user = state.user ?? knownUser;
   await Promise.all([
     db.send(new DeleteCommand({ TableName: TABLE, Key: keys.connection(connectionId) })),
-    user === undefined ? undefined : depart(connectionId, user, state, now),
+    user === undefined
+      ? undefined
+      : depart(connectionId, user, state, now).then(() => departed(connectionId, user, now)),
   ]);
 }

@@ -58,6 +58,19 @@ export const keys = {
     pk: `LIMIT#ip#${address}#${kind}`,
     sk: `W#${window}`,
   }),
+  /**
+   * A connection watching a user's presence (WATCH), under the watched user: a presence change reads only this
+   * range. Its own partition, so AUTH's read of an account never reads watchers.
+   */
+  watcher: (watched: string, connectionId: string) => ({
+    pk: `WATCHERS#${watched}`,
+    sk: `CONN#${connectionId}`,
+  }),
+  /** The same watch under the watching connection: its count (the bound) and its cleanup when it goes. */
+  watching: (connectionId: string, watched: string) => ({
+    pk: `CONN#${connectionId}`,
+    sk: `WATCH#${watched}`,
+  }),
 };
 
 export const prefixes = {
@@ -69,6 +82,8 @@ export const prefixes = {
   presence: 'PRESENCE#',
   departure: 'OFF#',
   message: 'MSG#',
+  watcher: 'CONN#',
+  watching: 'WATCH#',
 } as const;
 
 /** One conversation per pair of users, whoever writes first. */

@@ -9,7 +9,9 @@ import { config } from '../config.js';
 import { type Bucket, type Rate, take } from './bucket.js';
 
 /** Which budget a request word draws on; words not listed (PING, listings, history) draw on none. */
-const KIND: Readonly<Record<string, 'send' | 'register' | 'auth' | 'create'>> = {
+type Kind = 'send' | 'register' | 'auth' | 'create' | 'typing' | 'watch';
+
+const KIND: Readonly<Record<string, Kind>> = {
   SEND: 'send',
   SEND_GROUP: 'send',
   SEND_FILE: 'send',
@@ -17,11 +19,22 @@ const KIND: Readonly<Record<string, 'send' | 'register' | 'auth' | 'create'>> = 
   REGISTER: 'register',
   AUTH: 'auth',
   GROUP_CREATE: 'create',
+  TYPING: 'typing',
+  TYPING_GROUP: 'typing',
+  WATCH: 'watch',
+  UNWATCH: 'watch',
 };
 
-function rateOf(kind: 'send' | 'register' | 'auth' | 'create'): Rate {
+function rateOf(kind: Kind): Rate {
   const b = config.budgets;
-  return { send: b.send, register: b.register, auth: b.auth, create: b.create }[kind];
+  return {
+    send: b.send,
+    register: b.register,
+    auth: b.auth,
+    create: b.create,
+    typing: b.typing,
+    watch: b.watch,
+  }[kind];
 }
 
 /** Buckets of the connections this container has seen lately; the oldest are forgotten past this many. */

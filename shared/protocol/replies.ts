@@ -21,6 +21,8 @@ export const REASONS = [
   'too_large',
   'not_available',
   'internal_error',
+  'not_allowed',
+  'too_many_watches',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

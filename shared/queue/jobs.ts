@@ -2,12 +2,14 @@
  * Work that runs off the request path, on the fan-out worker (lambdas/fan-out.ts), carried by one SQS queue:
  *  - `fanout`: push one stored group message to one page of the group's online connections (and hand it to
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
- *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes.
+ *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
+ *  - `signal`: push a TYPING or PRESENCE event to one page of a group's online connections or a user's watchers.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { config, queueUrl } from '../config.js';
+import type { PushEvent } from '../protocol/replies.js';
 
 export interface FanOutJob {
   kind: 'fanout';
@@ -28,7 +30,23 @@ export interface CatchUpJob {
   boundary: string;
 }
 
-export type Job = FanOutJob | CatchUpJob;
+/**
+ * A push that is never stored (TYPING, PRESENCE), to one page of a group's online connections or of a user's
+ * watchers (shared/delivery/signals.ts).
+ */
+export interface SignalJob {
+  kind: 'signal';
+  to: 'group' | 'watchers';
+  /** The group's key, or the watched user's key. */
+  key: string;
+  /** A user none of whose connections get it (the sender), or '' for nobody. */
+  skip: string;
+  /** The sort key this page starts after. */
+  after: string;
+  event: PushEvent;
+}
+
+export type Job = FanOutJob | CatchUpJob | SignalJob;
 
 export const sqs = new SQSClient({ region: config.region });
 
@@ -70,5 +88,10 @@ export function parseJob(body: string): Job | undefined {
     return job as unknown as FanOutJob;
   if (job.kind === 'catchup' && text('user') && text('connectionId') && text('boundary'))
     return job as unknown as CatchUpJob;
+  if (job.kind === 'signal' && (job.to === 'group' || job.to === 'watchers') && text('key') && text('skip')) {
+    const event = job.event as Record<string, unknown> | null;
+    if (text('after') && typeof event === 'object' && event !== null && typeof event.event === 'string')
+      return job as unknown as SignalJob;
+  }
   return undefined;
 }

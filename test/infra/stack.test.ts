@@ -150,11 +150,12 @@ describe('Lambda functions', () => {
       ],
     };
     expect(env(fns.connect)).toEqual({ TABLE_NAME: { Ref: tableId }, NODE_OPTIONS: '--enable-source-maps' });
+    const queueUrl = { Ref: queueId };
     expect(env(fns.disconnect)).toEqual({
       TABLE_NAME: { Ref: tableId },
+      QUEUE_URL: queueUrl,
       NODE_OPTIONS: '--enable-source-maps',
     });
-    const queueUrl = { Ref: queueId };
     expect(env(fns.default)).toEqual({
       TABLE_NAME: { Ref: tableId },
       BUCKET_NAME: { Ref: bucketId },
@@ -201,7 +202,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('$disconnect gets the table actions it uses and nothing on S3 or @connections', () => {
+  it('$disconnect gets the table actions it uses, may enqueue jobs, and nothing on S3 or @connections', () => {
     const g = grants(fns.disconnect);
     expect(actionsOf(roleStatements(template, fns.disconnect))).toEqual(
       [
@@ -212,9 +213,11 @@ describe('least privilege', () => {
         'dynamodb:UpdateItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        ...Object.keys(sendJobs),
       ].sort(),
     );
     expect(g['dynamodb:Query']).toEqual(on(tableArn));
+    expect(g).toMatchObject(sendJobs);
   });
 
   it('$default: table, writes to files/, signed uploads to uploads/, signed links to files/ only, @connections POST, jobs', () => {

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
         register: { rate: 0.1, burst: 10 },
         auth: { rate: 0.5, burst: 30 },
         create: { rate: 0.2, burst: 20 },
+        typing: { rate: 5, burst: 20 },
+        watch: { rate: 1, burst: 20 },
       },
     });
     expect(

@@ -77,6 +77,8 @@ const id = {
     too_large: 'Terlalu besar: pesan maks. 4096 karakter, file maks. 100 MB.',
     not_available: 'Fitur ini tidak tersedia di server ini.',
     internal_error: 'Server gagal memproses; coba lagi sebentar lagi.',
+    not_allowed: 'Status hanya untuk pengguna yang satu grup atau pernah bercakap dengan Anda.',
+    too_many_watches: 'Terlalu banyak pengguna dipantau. Berhenti memantau sebagian dulu.',
   },
 };
 
@@ -154,6 +156,8 @@ const en: Strings = {
     too_large: 'Too large: messages up to 4096 characters, files up to 100 MB.',
     not_available: 'This feature is not available on this server.',
     internal_error: 'The server failed; try again in a moment.',
+    not_allowed: 'Presence is shown only for people you share a group or a conversation with.',
+    too_many_watches: 'You watch too many users. Stop watching some first.',
   },
 };
 

@@ -1,0 +1,7 @@
+/** The parameter shape of STATUS, TYPING and TYPING_GROUP: exactly one name of the given kind. */
+import { splitParams } from '../protocol/codec.js';
+
+export function parseOneName(rest: string, valid: (name: string) => boolean): { name: string } | undefined {
+  const [name] = splitParams(rest, 1) ?? [];
+  return name !== undefined && valid(name) ? { name } : undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * WATCH pengguna [pengguna…] / UNWATCH pengguna [pengguna…] — this connection receives (or stops receiving)
+ * `{"event":"PRESENCE","user","online","at"}` when those users come online (their first connection is bound) or go
+ * offline (their last one goes). Only users the caller may STATUS can be watched (else `not_allowed`, and nothing
+ * changes). A connection watches at most MAX_WATCHES users (`too_many_watches`); its watches end with it (and with
+ * its login: LOGOUT or AUTH as someone else).
+ */
+import { mapLimit } from '../concurrency.js';
+import { readConnection } from '../data/connections.js';
+import { addWatches, listWatches, mayObserve, removeWatches, viewerGroupsOf } from '../data/presence.js';
+import { CommandError, ok } from '../protocol/replies.js';
+import { isUsername, keyOf } from '../protocol/validation.js';
+import { defineCommand } from './command.js';
+import { requireUser } from './context.js';
+
+/** Users one connection may watch at once. */
+export const MAX_WATCHES = 200;
+/** Names in one WATCH / UNWATCH request. */
+export const MAX_NAMES_PER_REQUEST = 50;
+
+function parseNames(rest: string): { names: string[] } | undefined {
+  const names = rest === '' ? [] : rest.split(/ +/);
+  if (names.length === 0 || names.length > MAX_NAMES_PER_REQUEST || !names.every(isUsername)) return;
+  return { names: [...new Set(names.map(keyOf))] };
+}
+
+export const watch = defineCommand({
+  failure: 'pantau gagal',
+  parse: parseNames,
+  async run({ names }, ctx) {
+    const caller = await requireUser(ctx);
+    const [watching, mine] = await Promise.all([listWatches(ctx.connectionId), viewerGroupsOf(caller.key)]);
+    const fresh = names.filter((name) => !watching.includes(name));
+    if (watching.length + fresh.length > MAX_WATCHES) throw new CommandError('too_many_watches');
+    const allowed = await mapLimit(fresh, 16, (name) => mayObserve(caller.key, name, mine));
+    if (allowed.includes(false)) throw new CommandError('not_allowed');
+    const login = await ctx.session();
+    await addWatches(ctx.connectionId, caller.key, login.expiresAt, fresh);
+    // Written, then read again: two WATCHes of one connection at the same moment could each pass the count above,
+    // and a LOGOUT of this connection at the same moment could have dropped its watches before these were written.
+    // Either way this request's own additions are undone.
+    const [after, still] = await Promise.all([
+      listWatches(ctx.connectionId),
+      readConnection(ctx.connectionId, ctx.now, true),
+    ]);
+    const reason =
+      still.user !== caller.key || still.boundary !== login.boundary
+        ? 'not_authenticated'
+        : after.length > MAX_WATCHES
+          ? 'too_many_watches'
+          : undefined;
+    if (reason) {
+      await removeWatches(ctx.connectionId, fresh);
+      throw new CommandError(reason);
+    }
+    return ok('pantau berhasil');
+  },
+});
+
+export const unwatch = defineCommand({
+  failure: 'berhenti memantau gagal',
+  parse: parseNames,
+  async run({ names }, ctx) {
+    await requireUser(ctx);
+    await removeWatches(ctx.connectionId, names);
+    return ok('berhenti memantau berhasil');
+  },
+});

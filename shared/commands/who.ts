@@ -1,0 +1,33 @@
+/**
+ * WHO grup [setelah] — a page of the group's members who are online now (a member is online while one of their
+ * connections is bound), in order of their keys; `next` names where the following page starts. Only members may
+ * ask. Each page reads at most WHO_PAGE of the group's presence items (its live connections), never its members.
+ */
+import { onlineMembersPage } from '../data/presence.js';
+import { ok, prefixThatFits } from '../protocol/replies.js';
+import { keyOf } from '../protocol/validation.js';
+import { defineCommand } from './command.js';
+import { groupMembers } from './group-members.js';
+import { requireMember } from './membership.js';
+
+/** Presence items read per page (one user's several devices count once in the answer). */
+export const WHO_PAGE = 1000;
+
+export const who = defineCommand({
+  failure: 'daftar pengguna online gagal',
+  // The same parameters as GROUP_MEMBERS: a group, then optionally the name to continue after.
+  parse: (rest) => groupMembers.parse(rest),
+  async run({ name, after }, ctx) {
+    const { groupKey } = await requireMember(ctx, name);
+    const page = await onlineMembersPage(
+      groupKey,
+      after === undefined ? undefined : keyOf(after),
+      WHO_PAGE,
+      ctx.now,
+    );
+    const shown = prefixThatFits(page.names);
+    const cut = shown.length < page.names.length;
+    const next = cut ? keyOf(shown.at(-1) ?? '') : page.next;
+    return next === undefined || next === '' ? ok(shown) : ok(shown, { next });
+  },
+});
