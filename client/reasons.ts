@@ -22,6 +22,8 @@ const EXPLANATIONS: Record<string, string> = {
   too_large: 'too large',
   not_available: 'this feature is switched off on this server',
   internal_error: 'the server failed; the request may or may not have taken effect',
+  not_owner: 'only the group owner may do that',
+  not_invited: 'this group is private: the owner has to invite you first',
 };
 
 export function explainReason(reason: string | undefined): string {

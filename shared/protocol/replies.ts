@@ -21,6 +21,8 @@ export const REASONS = [
   'too_large',
   'not_available',
   'internal_error',
+  'not_owner',
+  'not_invited',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

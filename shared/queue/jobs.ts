@@ -2,7 +2,9 @@
  * Work that runs off the request path, on the fan-out worker (lambdas/fan-out.ts), carried by one SQS queue:
  *  - `fanout`: push one stored group message to one page of the group's online connections (and hand it to
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
- *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes.
+ *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
+ *  - `groupdelete`: take a deleted group apart page by page (tell its online members, drop every membership, its
+ *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
@@ -28,7 +30,18 @@ export interface CatchUpJob {
   boundary: string;
 }
 
-export type Job = FanOutJob | CatchUpJob;
+export interface GroupDeleteJob {
+  kind: 'groupdelete';
+  group: string;
+  /** The deletion's mark on the group item (an id): a run stops once the group no longer carries it. */
+  token: string;
+  /** What is being taken apart now, in this order. */
+  phase: 'presence' | 'items' | 'messages' | 'meta';
+  /** The sort key this phase continues after ('' from the start). */
+  after: string;
+}
+
+export type Job = FanOutJob | CatchUpJob | GroupDeleteJob;
 
 export const sqs = new SQSClient({ region: config.region });
 
@@ -70,5 +83,13 @@ export function parseJob(body: string): Job | undefined {
     return job as unknown as FanOutJob;
   if (job.kind === 'catchup' && text('user') && text('connectionId') && text('boundary'))
     return job as unknown as CatchUpJob;
+  if (
+    job.kind === 'groupdelete' &&
+    text('group') &&
+    text('token') &&
+    text('after') &&
+    ['presence', 'items', 'messages', 'meta'].includes(String(job.phase))
+  )
+    return job as unknown as GroupDeleteJob;
   return undefined;
 }

@@ -77,6 +77,8 @@ const id = {
     too_large: 'Terlalu besar: pesan maks. 4096 karakter, file maks. 100 MB.',
     not_available: 'Fitur ini tidak tersedia di server ini.',
     internal_error: 'Server gagal memproses; coba lagi sebentar lagi.',
+    not_owner: 'Hanya pemilik grup yang boleh melakukannya.',
+    not_invited: 'Grup ini privat: Anda perlu diundang pemiliknya dulu.',
   },
 };
 
@@ -154,6 +156,8 @@ const en: Strings = {
     too_large: 'Too large: messages up to 4096 characters, files up to 100 MB.',
     not_available: 'This feature is not available on this server.',
     internal_error: 'The server failed; try again in a moment.',
+    not_owner: 'Only the group owner may do that.',
+    not_invited: 'This group is private: its owner has to invite you first.',
   },
 };
 
