@@ -17,6 +17,8 @@ const KIND: Readonly<Record<string, 'send' | 'register' | 'auth' | 'create'>> = 
   REGISTER: 'register',
   AUTH: 'auth',
   GROUP_CREATE: 'create',
+  // An invitation reaches any user's devices or inbox, as a message would: it draws on the sends' budget.
+  GROUP_INVITE: 'send',
 };
 
 function rateOf(kind: 'send' | 'register' | 'auth' | 'create'): Rate {
