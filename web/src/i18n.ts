@@ -58,6 +58,9 @@ const id = {
   groupLeft: (g: string) => `Keluar dari ${g}`,
   error: 'Terjadi kesalahan',
   lost: 'Koneksi terputus sebelum server menjawab: mungkin sudah terkirim, mungkin belum. Periksa lalu coba lagi.',
+  groupInvited: (g: string, by: string) => `${by} mengundang Anda ke grup ${g} (GROUP_JOIN ${g})`,
+  groupKicked: (g: string, by: string) => `${by} mengeluarkan Anda dari grup ${g}`,
+  groupDeleted: (g: string) => `Grup ${g} telah dihapus`,
   reasons: {
     unknown_request: 'Server tidak mengenali permintaan ini (versi server berbeda?).',
     bad_request:
@@ -137,6 +140,9 @@ const en: Strings = {
   groupLeft: (g: string) => `Left ${g}`,
   error: 'Something went wrong',
   lost: 'The connection dropped before the server answered: it may or may not have been done. Check, then retry.',
+  groupInvited: (g: string, by: string) => `${by} invited you to the group ${g} (GROUP_JOIN ${g})`,
+  groupKicked: (g: string, by: string) => `${by} removed you from the group ${g}`,
+  groupDeleted: (g: string) => `The group ${g} was deleted`,
   reasons: {
     unknown_request: 'The server does not know this request (a different server version?).',
     bad_request:
