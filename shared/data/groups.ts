@@ -311,23 +311,14 @@ export async function markDeleting(
         TableName: TABLE,
         Key: keys.group(groupKey),
         UpdateExpression: 'SET deleting = :token, deletingSince = :since',
-        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleting) AND ${owner === undefined ? 'members <= :zero' : '#owner = :owner'}`,
-        ...(owner === undefined
-          ? {
-              ExpressionAttributeValues: {
-                ':token': token,
-                ':since': new Date(now).toISOString(),
-                ':zero': 0,
-              },
-            }
-          : {
-              ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: {
-                ':token': token,
-                ':since': new Date(now).toISOString(),
-                ':owner': owner,
-              },
-            }),
+        // By the owner only (GROUP_DELETE), or only while nobody is left (the last member's leaving).
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleting) AND ${owner === undefined ? 'members <= :who' : '#owner = :who'}`,
+        ExpressionAttributeNames: owner === undefined ? undefined : { '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':token': token,
+          ':since': new Date(now).toISOString(),
+          ':who': owner ?? 0,
+        },
       }),
     );
     return true;

@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { parseJob } from '../../shared/queue/jobs.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.TABLE_NAME ??= 'unit';
+
+let parseJob: typeof import('../../shared/queue/jobs.js').parseJob;
+
+beforeAll(async () => {
+  ({ parseJob } = await import('../../shared/queue/jobs.js'));
+});
 
 describe('groupdelete jobs', () => {
   const job = {
