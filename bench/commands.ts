@@ -517,6 +517,52 @@ export async function measureCommands(world: BenchWorld, groups: readonly GroupS
     cleanup: close,
   });
   await add({ name: 'HELP', section: 'presence', run: async () => void (await request(anon, 'HELP')) });
+  // Private groups and owners (issue 12): bob owns a fresh group per run, alice is the other member.
+  const bobAndAlice = async () => {
+    const name = await bobsGroup();
+    await request(alice, `GROUP_JOIN ${name}`);
+    return name;
+  };
+  const dropGroup = async (name: string) => void (await bob.request(`GROUP_DELETE ${name}`));
+  await add<string>({
+    name: 'GROUP_INVITE (invitee online)',
+    section: 'groups',
+    setup: async () => {
+      const name = fresh('bgi');
+      await request(bob, `GROUP_CREATE ${name} private`);
+      return name;
+    },
+    run: async (name) => void (await request(bob, `GROUP_INVITE ${name} ${CAST.alice}`)),
+    cleanup: dropGroup,
+  });
+  await add<string>({
+    name: 'GROUP_KICK (member online)',
+    section: 'groups',
+    setup: bobAndAlice,
+    run: async (name) => void (await request(bob, `GROUP_KICK ${name} ${CAST.alice}`)),
+    cleanup: dropGroup,
+  });
+  await add<string>({
+    name: 'GROUP_OWNER',
+    section: 'groups',
+    setup: bobAndAlice,
+    run: async (name) => void (await request(bob, `GROUP_OWNER ${name} ${CAST.alice}`)),
+    cleanup: async (name) => void (await alice.request(`GROUP_DELETE ${name}`)),
+  });
+  await add<string>({
+    name: 'GROUP_LEAVE by the owner (ownership passes)',
+    section: 'groups',
+    setup: bobAndAlice,
+    run: async (name) => void (await request(bob, `GROUP_LEAVE ${name}`)),
+    cleanup: async (name) => void (await alice.request(`GROUP_DELETE ${name}`)),
+  });
+  await add<string>({
+    name: 'GROUP_DELETE (answer; the clean-up runs on the worker)',
+    section: 'groups',
+    setup: bobAndAlice,
+    run: async (name) => void (await request(bob, `GROUP_DELETE ${name}`)),
+    settle: true,
+  });
 
   await anon.close();
   await world.recorder.quiet();

@@ -24,6 +24,8 @@ const EXPLANATIONS: Record<string, string> = {
   internal_error: 'the server failed; the request may or may not have taken effect',
   not_allowed: 'you may only see the presence of people you share a group or a conversation with',
   too_many_watches: 'this connection watches as many users as it may (UNWATCH some first)',
+  not_owner: 'only the group owner may do that',
+  not_invited: 'this group is private: the owner has to invite you first',
 };
 
 export function explainReason(reason: string | undefined): string {

@@ -18,6 +18,8 @@ const SAFE_TO_RESEND = new Set([
   // Issue 12: a send carrying the client's own id is idempotent by design.
   'SEND_ID',
   'SEND_GROUP_ID',
+  // Issue 12: an invitation still pending is not sent again.
+  'GROUP_INVITE',
 ]);
 
 /** The request word of a protocol line, upper-cased (`send bob hi` → `SEND`). */

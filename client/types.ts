@@ -99,6 +99,29 @@ export interface TypingPush {
   group?: string;
 }
 
+/** Private groups and owners (issue 12): an invitation, a removal by the owner, a deletion. */
+export interface GroupInvitedPush {
+  event: 'GROUP_INVITED';
+  id: string;
+  group: string;
+  by: string;
+  /** When the invitation lapses. */
+  until: string;
+}
+
+export interface GroupKickedPush {
+  event: 'GROUP_KICKED';
+  id: string;
+  group: string;
+  by: string;
+}
+
+export interface GroupDeletedPush {
+  event: 'GROUP_DELETED';
+  id: string;
+  group: string;
+}
+
 /** Every push this client knows, by its `event`. */
 export interface PushMap {
   MESSAGE: MessagePush;
@@ -109,6 +132,9 @@ export interface PushMap {
   FILE_FAILED: FileFailedPush;
   PRESENCE: PresencePush;
   TYPING: TypingPush;
+  GROUP_INVITED: GroupInvitedPush;
+  GROUP_KICKED: GroupKickedPush;
+  GROUP_DELETED: GroupDeletedPush;
 }
 
 /** Any push: a known one, or one a newer server added (still has `event` and `id`). */

@@ -1,6 +1,6 @@
 /**
- * The fan-out worker, fed by the job queue: pushes large groups' messages page by page, and delivers what waited
- * for a user after their AUTH (shared/queue/jobs.ts names both jobs). Records run side by side; a record that fails
+ * The fan-out worker, fed by the job queue: pushes large groups' messages page by page, delivers what waited
+ * for a user after their AUTH, and takes deleted groups apart (shared/queue/jobs.ts names the jobs). Records run side by side; a record that fails
  * is reported back (partial batch failure) so SQS retries it alone — after a short back-off the worker sets, not the
  * queue's long visibility timeout — and after five tries parks it in the dead-letter queue. Both jobs mark their progress as they go, so a retry continues rather than starts over.
  */
@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
 import { signalPage } from '../shared/delivery/signals.js';
+import { continueGroupDeletion } from '../shared/groups/delete.js';
 import { log } from '../shared/log.js';
 import { flushMetrics, metrics } from '../shared/metrics.js';
 import { callbackUrl } from '../shared/push/client.js';
@@ -27,6 +28,9 @@ async function run(record: SQSRecord, endpoint: string, deadline: number): Promi
     await fanOutPage(endpoint, job, undefined, PAGE_CONNECTIONS, now);
   } else if (job.kind === 'signal') {
     await signalPage(endpoint, job, PAGE_CONNECTIONS, now);
+  } else if (job.kind === 'groupdelete') {
+    const rest = await continueGroupDeletion(endpoint, job, deadline);
+    if (rest) await enqueue(rest);
   } else if ((await catchUp(endpoint, job, deadline, now)) === 'continue') {
     await enqueue(job);
   }

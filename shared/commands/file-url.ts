@@ -1,6 +1,10 @@
-/** FILE_URL id — a fresh download link for a file the caller sent or was sent (as recipient or group member). */
+/**
+ * FILE_URL id — a fresh download link for a file the caller sent or was sent (as recipient or group member). A group
+ * file needs membership now, not when it was sent: a member who left or was kicked gets no more links, even to files
+ * they sent there; a deleted group's files are gone.
+ */
 import { getFileRecord } from '../data/files.js';
-import { readMembership } from '../data/groups.js';
+import { readGroupMeta, readMembership } from '../data/groups.js';
 import { signDownload } from '../files/s3.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
@@ -16,9 +20,13 @@ export const fileUrl = defineCommand({
   async run({ id }, ctx) {
     const [caller, file] = await Promise.all([requireUser(ctx), getFileRecord(id)]);
     if (file?.status !== 'ready') throw new CommandError('unknown_file');
-    let allowed = file.from === caller.key || file.to === caller.key;
-    if (!allowed && file.group !== undefined) {
-      allowed = (await readMembership(caller.key, file.group)) !== undefined;
+    let allowed = file.group === undefined && (file.from === caller.key || file.to === caller.key);
+    if (file.group !== undefined) {
+      const [membership, meta] = await Promise.all([
+        readMembership(caller.key, file.group),
+        readGroupMeta(file.group),
+      ]);
+      allowed = membership !== undefined && meta !== undefined;
     }
     // Someone else's file answers exactly as a missing one: ids reveal nothing.
     if (!allowed) throw new CommandError('unknown_file');

@@ -1,18 +1,33 @@
-/** GROUP_CREATE nama — a new group; its creator is its owner and first member. */
+/**
+ * GROUP_CREATE nama [private] — a new group; its creator is its owner and first member. `private` makes it
+ * invite-only (GROUP_INVITE); without it anyone may join.
+ */
 import { config } from '../config.js';
 import { addMember, createGroup } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
+import { resumeStaleDeletion } from '../groups/delete.js';
 import { requireAddressBudget } from '../limits/addresses.js';
+import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseGroupName } from './group-name.js';
 
+function parseCreate(rest: string): { name: string; isPrivate: boolean } | undefined {
+  const [name, mode] = splitParams(rest, 2) ?? [];
+  if (name !== undefined && mode?.toLowerCase() === 'private') {
+    const parsed = parseGroupName(name);
+    return parsed && { name: parsed.name, isPrivate: true };
+  }
+  const parsed = parseGroupName(rest);
+  return parsed && { name: parsed.name, isPrivate: false };
+}
+
 export const groupCreate = defineCommand({
   failure: 'grup gagal dibuat',
-  parse: parseGroupName,
-  async run({ name }, ctx) {
+  parse: parseCreate,
+  async run({ name, isPrivate }, ctx) {
     const caller = await requireUser(ctx);
     const groupKey = keyOf(name);
     // Groups are never freed: creations are counted per source address too (with the account read, no latency).
@@ -21,7 +36,11 @@ export const groupCreate = defineCommand({
       requireAddressBudget('create', ctx.sourceIp, ctx.now),
     ]);
     if (account.memberships.length >= config.maxGroupsPerUser) throw new CommandError('too_many_groups');
-    if (!(await createGroup(groupKey, name, caller.name, ctx.now))) throw new CommandError('group_exists');
+    if (!(await createGroup(groupKey, name, caller.name, ctx.now, isPrivate))) {
+      // A name still held by a deletion whose clean-up was lost gets its clean-up started again.
+      await resumeStaleDeletion(groupKey, ctx.now);
+      throw new CommandError('group_exists');
+    }
     await addMember(groupKey, name, caller.key, caller.name, account.connections, ctx.now);
     return ok('grup berhasil dibuat');
   },

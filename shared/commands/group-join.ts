@@ -1,6 +1,9 @@
-/** GROUP_JOIN nama — joins a group; joining one you are in already changes nothing and answers OK. */
+/**
+ * GROUP_JOIN nama — joins a group; joining one you are in already changes nothing and answers OK. A private group
+ * needs an invitation (GROUP_INVITE), which joining uses up.
+ */
 import { config } from '../config.js';
-import { addMember, readGroupMeta, readMembership } from '../data/groups.js';
+import { addMember, deleteInvite, hasInvite, readGroupMeta, readMembership } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -21,9 +24,13 @@ export const groupJoin = defineCommand({
     ]);
     if (!meta) throw new CommandError('unknown_group');
     if (membership) return ok('berhasil bergabung ke grup');
+    if (meta.private && !(await hasInvite(groupKey, caller.key, ctx.now)))
+      throw new CommandError('not_invited');
     if (meta.members >= config.maxGroupMembers) throw new CommandError('group_full');
     if (account.memberships.length >= config.maxGroupsPerUser) throw new CommandError('too_many_groups');
-    await addMember(groupKey, meta.name, caller.key, caller.name, account.connections, ctx.now);
+    const added = await addMember(groupKey, meta.name, caller.key, caller.name, account.connections, ctx.now);
+    if (added === 'gone') throw new CommandError('unknown_group');
+    if (meta.private) await deleteInvite(groupKey, caller.key);
     return ok('berhasil bergabung ke grup');
   },
 });

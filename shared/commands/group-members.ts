@@ -1,6 +1,7 @@
 /**
  * GROUP_MEMBERS nama [setelah] — a page of the members' usernames, in order of their keys (case-insensitive);
- * `next` names where the following page starts. Only members may look. Each page is one Query, whatever the size.
+ * `next` names where the following page starts; `owner` names the group's owner. Only members may look. Each page
+ * is one Query, whatever the size.
  */
 import { membersPage } from '../data/groups.js';
 import { splitParams } from '../protocol/codec.js';
@@ -21,11 +22,13 @@ export const groupMembers = defineCommand({
     return { name, after };
   },
   async run({ name, after }, ctx) {
-    const { groupKey } = await requireMember(ctx, name);
+    const { groupKey, meta } = await requireMember(ctx, name);
     const page = await membersPage(groupKey, after === undefined ? undefined : keyOf(after), MEMBERS_PAGE);
     const shown = prefixThatFits(page.names);
     const more = page.next !== undefined || shown.length < page.names.length;
     const last = shown.at(-1);
-    return more && last !== undefined ? ok(shown, { next: keyOf(last) }) : ok(shown);
+    return more && last !== undefined
+      ? ok(shown, { owner: meta.owner, next: keyOf(last) })
+      : ok(shown, { owner: meta.owner });
   },
 });

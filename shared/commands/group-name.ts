@@ -1,8 +1,15 @@
-/** The parameter shape of every group command: exactly one group name. */
+/** The parameter shapes of group commands: one group name; or a group name and a username (owner commands). */
 import { splitParams } from '../protocol/codec.js';
-import { isGroupName } from '../protocol/validation.js';
+import { isGroupName, isUsername } from '../protocol/validation.js';
 
 export function parseGroupName(rest: string): { name: string } | undefined {
   const [name] = splitParams(rest, 1) ?? [];
   return name !== undefined && isGroupName(name) ? { name } : undefined;
+}
+
+/** `grup pengguna`: GROUP_INVITE, GROUP_KICK, GROUP_OWNER. */
+export function parseGroupUser(rest: string): { name: string; user: string } | undefined {
+  const [name, user] = splitParams(rest, 2) ?? [];
+  if (name === undefined || user === undefined) return;
+  return isGroupName(name) && isUsername(user) ? { name, user } : undefined;
 }

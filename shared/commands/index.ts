@@ -13,9 +13,13 @@ import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 import { fileUrl } from './file-url.js';
 import { groupCreate } from './group-create.js';
+import { groupDelete } from './group-delete.js';
+import { groupInvite } from './group-invite.js';
 import { groupJoin } from './group-join.js';
+import { groupKick } from './group-kick.js';
 import { groupLeave } from './group-leave.js';
 import { groupMembers } from './group-members.js';
+import { groupOwner } from './group-owner.js';
 import { groups } from './groups.js';
 import { help } from './help.js';
 import { groupHistoryCommand, history } from './history.js';
@@ -60,6 +64,10 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   TYPING: typing,
   TYPING_GROUP: typingGroup,
   HELP: help,
+  GROUP_INVITE: groupInvite,
+  GROUP_KICK: groupKick,
+  GROUP_OWNER: groupOwner,
+  GROUP_DELETE: groupDelete,
 });
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {

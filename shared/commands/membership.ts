@@ -1,5 +1,8 @@
-/** The check every group command makes: the caller is logged in and a member. One GetItem, whatever the group size. */
-import { readGroupMeta, readMembership } from '../data/groups.js';
+/**
+ * The checks group commands make: the caller is logged in and a member (one GetItem of the membership and one of the
+ * group item, side by side, whatever the group size), or the group's owner.
+ */
+import { type GroupMeta, readGroupMeta, readMembership } from '../data/groups.js';
 import type { Membership } from '../data/users.js';
 import { CommandError } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -9,13 +12,37 @@ export interface Member {
   caller: Caller;
   groupKey: string;
   membership: Membership;
+  meta: GroupMeta;
 }
 
-/** The caller's membership of `name`, or `unknown_group` / `not_a_member` (the group item is read only then). */
+/**
+ * The caller's membership of `name`, or `unknown_group` / `not_a_member`. The group item is read too: a group being
+ * deleted is gone for everyone at once, before its memberships are taken apart.
+ */
 export async function requireMember(ctx: CommandContext, name: string): Promise<Member> {
   const caller = await requireUser(ctx);
   const groupKey = keyOf(name);
-  const membership = await readMembership(caller.key, groupKey);
-  if (membership) return { caller, groupKey, membership };
-  throw new CommandError((await readGroupMeta(groupKey)) ? 'not_a_member' : 'unknown_group');
+  const [membership, meta] = await Promise.all([
+    readMembership(caller.key, groupKey),
+    readGroupMeta(groupKey),
+  ]);
+  if (!meta) throw new CommandError('unknown_group');
+  if (!membership) throw new CommandError('not_a_member');
+  return { caller, groupKey, membership, meta };
+}
+
+export interface Owner {
+  caller: Caller;
+  groupKey: string;
+  meta: GroupMeta;
+}
+
+/** The caller owns `name` (read strongly: ownership may have just changed hands), or `unknown_group` / `not_owner`. */
+export async function requireOwner(ctx: CommandContext, name: string): Promise<Owner> {
+  const caller = await requireUser(ctx);
+  const groupKey = keyOf(name);
+  const meta = await readGroupMeta(groupKey, true);
+  if (!meta) throw new CommandError('unknown_group');
+  if (keyOf(meta.owner) !== caller.key) throw new CommandError('not_owner');
+  return { caller, groupKey, meta };
 }

@@ -3,18 +3,29 @@
  * under the user for GROUPS and the membership check), the members' live connections and their departure marks.
  * Nothing here reads a whole group: every read is one item or one bounded page.
  */
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { idCeil } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections, publishPresence, withdrawPresence } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
-import { putOnce, queryAll, queryRange } from './table.js';
+import {
+  batchWrite,
+  epochSeconds,
+  type Item,
+  isConditionFailure,
+  putOnce,
+  queryAll,
+  queryRange,
+} from './table.js';
 import { type Membership, membershipOf } from './users.js';
 
 export interface GroupMeta {
   name: string;
+  /** The owner's username as spelled (keyOf gives their key). */
   owner: string;
   members: number;
+  /** Invite-only (GROUP_CREATE nama private). */
+  private: boolean;
 }
 
 /** Creates the group item (its creator is then added as its first member); false when the name is taken. */
@@ -23,26 +34,40 @@ export async function createGroup(
   name: string,
   owner: string,
   now: number,
+  isPrivate = false,
 ): Promise<boolean> {
   return putOnce({
     ...keys.group(groupKey),
     name,
     owner,
     members: 0,
+    private: isPrivate,
     createdAt: new Date(now).toISOString(),
   });
 }
 
-export async function readGroupMeta(groupKey: string): Promise<GroupMeta | undefined> {
-  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.group(groupKey) }));
-  if (!Item) return undefined;
-  return { name: String(Item.name), owner: String(Item.owner), members: Number(Item.members ?? 0) };
+/** The group, or undefined when there is none — or it is being deleted (it is gone for everyone at once). */
+export async function readGroupMeta(groupKey: string, consistent = false): Promise<GroupMeta | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.group(groupKey), ConsistentRead: consistent }),
+  );
+  if (!Item || Item.deleting !== undefined) return undefined;
+  return {
+    name: String(Item.name),
+    owner: String(Item.owner),
+    members: Number(Item.members ?? 0),
+    private: Item.private === true,
+  };
 }
 
 /** The caller's membership of a group, or undefined: one GetItem, whatever the group's size. */
-export async function readMembership(userKey: string, groupKey: string): Promise<Membership | undefined> {
+export async function readMembership(
+  userKey: string,
+  groupKey: string,
+  consistent = false,
+): Promise<Membership | undefined> {
   const { Item } = await db.send(
-    new GetCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey) }),
+    new GetCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey), ConsistentRead: consistent }),
   );
   return Item ? membershipOf(Item as Parameters<typeof membershipOf>[0]) : undefined;
 }
@@ -60,10 +85,13 @@ export async function countUserGroups(userKey: string): Promise<number> {
   return result.Count ?? 0;
 }
 
+export type AddOutcome = 'added' | 'already' | 'gone';
+
 /**
  * Adds a member: the user's membership first (conditional, so a repeated join counts once), then the group's
- * count, the group-side member item and the user's live connections. Messages sent before `now` are not theirs.
- * Returns false when the user was a member already.
+ * count, the group-side member items (by name and by join time) and the user's live connections. Messages sent
+ * before `now` are not theirs. `already` when the user was a member; `gone` when the group was deleted meanwhile
+ * (what was written is taken back).
  */
 export async function addMember(
   groupKey: string,
@@ -72,44 +100,75 @@ export async function addMember(
   username: string,
   connections: readonly Connection[],
   now: number,
-): Promise<boolean> {
+): Promise<AddOutcome> {
   const joinedAt = new Date(now).toISOString();
   const membership = { ...keys.userGroup(userKey, groupKey), group: groupName, joinedAt, from: idCeil(now) };
-  if (!(await putOnce(membership))) return false;
-  await Promise.all([
+  if (!(await putOnce(membership))) return 'already';
+  const memberItems = [
+    { ...keys.groupMember(groupKey, userKey), username, joinedAt },
+    { ...keys.groupJoined(groupKey, joinedAt, userKey), user: userKey, username },
+  ];
+  const [counted] = await Promise.all([
     changeCount(groupKey, 1),
-    publishPresence(groupKey, connections, [{ ...keys.groupMember(groupKey, userKey), username, joinedAt }]),
+    publishPresence(groupKey, connections, memberItems),
   ]);
-  return true;
+  if (counted !== undefined) return 'added';
+  await batchWrite(
+    [],
+    [
+      keys.userGroup(userKey, groupKey),
+      ...memberItems.map(({ pk, sk }) => ({ pk, sk })),
+      ...connections.map((c) => keys.groupConnection(groupKey, userKey, c.connectionId)),
+    ],
+  );
+  return 'gone';
 }
 
-/** Removes a member and their live connections from the group; false when they were not a member. */
+export interface Removal {
+  /** Members left after this one, or undefined when the group item is already gone. */
+  remaining: number | undefined;
+}
+
+/**
+ * Removes a member, their join-order item and their live connections from the group; undefined when they were not
+ * a member. The count comes back, so exactly one of several concurrent removals sees the group emptied.
+ */
 export async function removeMember(
   groupKey: string,
   userKey: string,
   connectionIds: readonly string[],
-): Promise<boolean> {
+): Promise<Removal | undefined> {
   const { Attributes } = await db.send(
     new DeleteCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey), ReturnValues: 'ALL_OLD' }),
   );
-  if (!Attributes) return false;
-  await Promise.all([
+  if (!Attributes) return undefined;
+  const joined =
+    typeof Attributes.joinedAt === 'string' ? [keys.groupJoined(groupKey, Attributes.joinedAt, userKey)] : [];
+  const [remaining] = await Promise.all([
     changeCount(groupKey, -1),
-    withdrawPresence(groupKey, userKey, connectionIds, [keys.groupMember(groupKey, userKey)]),
+    withdrawPresence(groupKey, userKey, connectionIds, [keys.groupMember(groupKey, userKey), ...joined]),
   ]);
-  return true;
+  return { remaining };
 }
 
-async function changeCount(groupKey: string, by: number): Promise<void> {
-  await db.send(
-    new UpdateCommand({
-      TableName: TABLE,
-      Key: keys.group(groupKey),
-      UpdateExpression: 'ADD members :by',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':by': by },
-    }),
-  );
+/** Moves the member count; the count after, or undefined when the group is gone or being deleted. */
+async function changeCount(groupKey: string, by: number): Promise<number | undefined> {
+  try {
+    const { Attributes } = await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.group(groupKey),
+        UpdateExpression: 'ADD members :by',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleting)',
+        ExpressionAttributeValues: { ':by': by },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.members ?? 0);
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }
 
 export interface MemberPage {
@@ -173,4 +232,174 @@ export async function departuresAfter(groupKey: string, id: string): Promise<Set
 export async function listUserGroups(userKey: string): Promise<string[]> {
   const items = await queryAll(keys.user(userKey).pk, { beginsWith: prefixes.group });
   return items.map((item) => String(item.group));
+}
+
+// ── Owners, invitations and deletion (issue 12) ──────────────────────────────────────────────────────────────────
+
+export interface Candidate {
+  user: string;
+  username: string;
+}
+
+/**
+ * The longest-standing members, oldest first (strongly consistent): one Query of the join-order items, `limit`
+ * of them, whatever the group's size. Groups from before join-order items existed have none; then the first members
+ * by name stand in.
+ */
+export async function longestMembers(groupKey: string, limit: number): Promise<Candidate[]> {
+  const pk = keys.group(groupKey).pk;
+  const joined = await queryRange(
+    pk,
+    { after: prefixes.joined, upTo: prefixEnd(prefixes.joined) },
+    { limit, consistent: true },
+  );
+  const items =
+    joined.items.length > 0
+      ? joined.items
+      : (
+          await queryRange(
+            pk,
+            { after: prefixes.member, upTo: prefixEnd(prefixes.member) },
+            { limit, consistent: true },
+          )
+        ).items.map((item): Item => ({ ...item, user: item.sk.slice(prefixes.member.length) }));
+  return items.map((item) => ({ user: String(item.user), username: String(item.username) }));
+}
+
+/** A member's name as spelled, from the group's side (strongly consistent); undefined for a non-member. */
+export async function readMemberName(groupKey: string, userKey: string): Promise<string | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.groupMember(groupKey, userKey), ConsistentRead: true }),
+  );
+  return Item ? String(Item.username) : undefined;
+}
+
+/** Hands ownership from `from` to `to` (usernames as spelled), only if `from` still owns the live group. */
+export async function setOwner(groupKey: string, from: string, to: string): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.group(groupKey),
+        UpdateExpression: 'SET #owner = :to',
+        ConditionExpression: '#owner = :from AND attribute_not_exists(deleting)',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':from': from, ':to': to },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Marks the group deleted, with a token the clean-up carries: from this write on the group is gone for everyone
+ * (readGroupMeta answers undefined, joins and member counts fail). Only `owner` may (GROUP_DELETE), or, with
+ * `owner` undefined, only while the group has no members (the last one left). False when the condition fails.
+ */
+export async function markDeleting(
+  groupKey: string,
+  token: string,
+  owner: string | undefined,
+  now: number,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.group(groupKey),
+        UpdateExpression: 'SET deleting = :token, deletingSince = :since',
+        // By the owner only (GROUP_DELETE), or only while nobody is left (the last member's leaving).
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleting) AND ${owner === undefined ? 'members <= :who' : '#owner = :who'}`,
+        ExpressionAttributeNames: owner === undefined ? undefined : { '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':token': token,
+          ':since': new Date(now).toISOString(),
+          ':who': owner ?? 0,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** The deletion mark of a group being deleted (strongly consistent), its name and since when; else undefined. */
+export async function readDeletion(
+  groupKey: string,
+): Promise<{ token: string; name: string; since: number } | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.group(groupKey), ConsistentRead: true }),
+  );
+  if (typeof Item?.deleting !== 'string') return undefined;
+  return {
+    token: Item.deleting,
+    name: String(Item.name),
+    since: Date.parse(String(Item.deletingSince)) || 0,
+  };
+}
+
+/** The last step of a deletion: the group item goes, and with it the name is free. Only for this deletion. */
+export async function deleteGroupMeta(groupKey: string, token: string): Promise<void> {
+  await db
+    .send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.group(groupKey),
+        ConditionExpression: 'deleting = :token',
+        ExpressionAttributeValues: { ':token': token },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+}
+
+/**
+ * Stores an invitation holding its push, unless one is pending already (then false: it is not sent twice). An
+ * expired one (`expiresAt`, epoch seconds, also the table's TTL) is replaced.
+ */
+export async function putInvite(
+  groupKey: string,
+  userKey: string,
+  event: { event: string; id: string; [field: string]: unknown },
+  expiresAt: number,
+  now: number,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { ...keys.groupInvite(groupKey, userKey), ...event, expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': epochSeconds(now) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Whether the user holds an unexpired invitation to the group (one strongly consistent GetItem). */
+export async function hasInvite(groupKey: string, userKey: string, now: number): Promise<boolean> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.groupInvite(groupKey, userKey), ConsistentRead: true }),
+  );
+  return Item !== undefined && Number(Item.expiresAt) > epochSeconds(now);
+}
+
+/** An invitation is used up by joining (its inbox pointer, if any, then points at nothing and is skipped). */
+export async function deleteInvite(groupKey: string, userKey: string): Promise<void> {
+  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.groupInvite(groupKey, userKey) }));
+}
+
+/** One page of every item of a partition, in key order, after the sort key `after` (strongly consistent). */
+export function partitionPage(pk: string, after: string | undefined, limit: number) {
+  return queryRange(pk, { after: after ?? ' ', upTo: '\uffff' }, { limit, consistent: true });
 }

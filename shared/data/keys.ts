@@ -71,6 +71,19 @@ export const keys = {
     pk: `CONN#${connectionId}`,
     sk: `WATCH#${watched}`,
   }),
+  /**
+   * A member again, sorted by when they joined: when the owner leaves, the longest-standing member is the first of
+   * these (one Query, Limit 1), whatever the group's size. Written and deleted with the membership.
+   */
+  groupJoined: (group: string, joinedAt: string, user: string) => ({
+    pk: `GROUP#${group}`,
+    sk: `JOINED#${joinedAt}#${user}`,
+  }),
+  /**
+   * An invitation to a (private) group, kept until it is used or expires (TTL). It holds the GROUP_INVITED push
+   * itself, so the invitee's inbox can point to it while they are offline.
+   */
+  groupInvite: (group: string, user: string) => ({ pk: `GROUP#${group}`, sk: `INVITE#${user}` }),
 };
 
 export const prefixes = {
@@ -84,6 +97,8 @@ export const prefixes = {
   message: 'MSG#',
   watcher: 'CONN#',
   watching: 'WATCH#',
+  joined: 'JOINED#',
+  invite: 'INVITE#',
 } as const;
 
 /** One conversation per pair of users, whoever writes first. */

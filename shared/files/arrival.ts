@@ -5,6 +5,7 @@
  */
 import { config } from '../config.js';
 import { type FileRecord, getFileRecord, markPending, markUploaded } from '../data/files.js';
+import { readGroupMeta, readMembership } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
 import { sendToGroup } from '../delivery/group.js';
@@ -52,6 +53,14 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
     const sender = await readAccount(record.from, now);
     await pushToAll(endpoint, sender.connections, { event: 'FILE_FAILED', id, reason: 'too_large' });
     return 'too_large';
+  }
+  // A group upload from someone no longer in the group (kicked, left, or the group deleted) is not delivered.
+  if (record.group !== undefined) {
+    const [membership, meta] = await Promise.all([
+      readMembership(record.from, record.group, true),
+      readGroupMeta(record.group),
+    ]);
+    if (!membership || !meta) return 'ignored';
   }
   const sentAt = new Date(now).toISOString();
   // Marking the upload and reading who gets it are independent: one round, not three.

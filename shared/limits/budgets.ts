@@ -23,6 +23,8 @@ const KIND: Readonly<Record<string, Kind>> = {
   TYPING_GROUP: 'typing',
   WATCH: 'watch',
   UNWATCH: 'watch',
+  // An invitation reaches any user's devices or inbox, as a message would: it draws on the sends' budget.
+  GROUP_INVITE: 'send',
 };
 
 function rateOf(kind: Kind): Rate {

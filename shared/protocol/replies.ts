@@ -23,6 +23,8 @@ export const REASONS = [
   'internal_error',
   'not_allowed',
   'too_many_watches',
+  'not_owner',
+  'not_invited',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -7,7 +7,8 @@ import { signDownload } from '../files/s3.js';
 import type { PushEvent } from '../protocol/replies.js';
 
 export async function renderEvent(event: StoredEvent, now: number): Promise<PushEvent> {
-  const { objectKey, ...visible } = event;
+  // A stored `expiresAt` is the table's TTL (an invitation's), never part of the push.
+  const { objectKey, expiresAt: _ttl, ...visible } = event;
   if (typeof objectKey !== 'string') return visible as PushEvent;
   const link = await signDownload(objectKey, String(event.filename), now);
   return { ...visible, url: link.url, expiresAt: link.expiresAt } as PushEvent;

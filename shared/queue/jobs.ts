@@ -4,6 +4,8 @@
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
  *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
  *  - `signal`: push a TYPING or PRESENCE event to one page of a group's online connections or a user's watchers.
+ *  - `groupdelete`: take a deleted group apart page by page (tell its online members, drop every membership, its
+ *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
@@ -46,7 +48,18 @@ export interface SignalJob {
   event: PushEvent;
 }
 
-export type Job = FanOutJob | CatchUpJob | SignalJob;
+export interface GroupDeleteJob {
+  kind: 'groupdelete';
+  group: string;
+  /** The deletion's mark on the group item (an id): a run stops once the group no longer carries it. */
+  token: string;
+  /** What is being taken apart now, in this order. */
+  phase: 'presence' | 'items' | 'messages' | 'meta';
+  /** The sort key this phase continues after ('' from the start). */
+  after: string;
+}
+
+export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob;
 
 export const sqs = new SQSClient({ region: config.region });
 
@@ -93,5 +106,13 @@ export function parseJob(body: string): Job | undefined {
     if (text('after') && typeof event === 'object' && event !== null && typeof event.event === 'string')
       return job as unknown as SignalJob;
   }
+  if (
+    job.kind === 'groupdelete' &&
+    text('group') &&
+    text('token') &&
+    text('after') &&
+    ['presence', 'items', 'messages', 'meta'].includes(String(job.phase))
+  )
+    return job as unknown as GroupDeleteJob;
   return undefined;
 }

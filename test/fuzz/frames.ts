@@ -71,6 +71,10 @@ function worldSeeds(r: Random, w: World): string[] {
     `HISTORY ${user} ${before}`,
     `GROUP_HISTORY ${group}`,
     `GROUP_HISTORY ${group} ${before}`,
+    `GROUP_CREATE ${group} private`,
+    `GROUP_INVITE ${group} ${user}`,
+    `GROUP_KICK ${group} ${user}`,
+    `GROUP_OWNER ${group} ${user}`,
   ];
 }
 

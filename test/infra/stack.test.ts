@@ -256,7 +256,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('fan-out worker: the table, signed links to files/, @connections POST, and consuming the job queue', () => {
+  it("fan-out worker: the table, signed links to files/, deleting a deleted group's files, @connections POST, and consuming the job queue", () => {
     expect(grants(fns.fanOut)).toEqual({
       'dynamodb:BatchGetItem': on(tableArn),
       'dynamodb:BatchWriteItem': on(tableArn),
@@ -266,6 +266,7 @@ describe('least privilege', () => {
       'dynamodb:Query': on(tableArn),
       'dynamodb:UpdateItem': on(tableArn),
       's3:GetObject': on(objects('files/')),
+      's3:DeleteObject': on(objects('files/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),
       'logs:CreateLogStream': expect.any(Array),
       'logs:PutLogEvents': expect.any(Array),
@@ -276,8 +277,10 @@ describe('least privilege', () => {
       'sqs:GetQueueUrl': on(queueArn),
       'sqs:ReceiveMessage': on(queueArn),
     });
-    for (const fn of [fns.connect, fns.disconnect, fns.default, fns.fileUploaded])
+    for (const fn of [fns.connect, fns.disconnect, fns.default, fns.fileUploaded]) {
       expect(grants(fn)).not.toHaveProperty('sqs:ReceiveMessage');
+      expect(grants(fn)).not.toHaveProperty('s3:DeleteObject');
+    }
   });
 
   it('no statement of ours allows a wildcard action, and no function role has a managed policy', () => {

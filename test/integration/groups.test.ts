@@ -32,6 +32,7 @@ describe('groups', () => {
     expect(await alice.client.request(`GROUP_MEMBERS ${name}`)).toEqual({
       status: 'OK',
       data: [alice.name, bob.name].sort(),
+      owner: alice.name,
     });
     expect(await bob.client.request('GROUPS')).toEqual({ status: 'OK', data: [name] });
     expect(await bob.client.request(`GROUP_LEAVE ${name}`)).toEqual({
@@ -45,7 +46,11 @@ describe('groups', () => {
       reason: 'not_a_member',
     });
     expect(await bob.client.request(`GROUP_MEMBERS ${name}`)).toMatchObject({ reason: 'not_a_member' });
-    expect(await alice.client.request(`GROUP_MEMBERS ${name}`)).toEqual({ status: 'OK', data: [alice.name] });
+    expect(await alice.client.request(`GROUP_MEMBERS ${name}`)).toEqual({
+      status: 'OK',
+      data: [alice.name],
+      owner: alice.name,
+    });
   });
 
   it('refuses unknown groups and bad names', async () => {

@@ -59,7 +59,11 @@ describe('a write retried after it succeeded', () => {
       data: 'grup berhasil dibuat',
     });
     expect(loseAnswerOf.size).toBe(0);
-    expect(await client.request(`GROUP_MEMBERS ${group}`)).toEqual({ status: 'OK', data: [name] });
+    expect(await client.request(`GROUP_MEMBERS ${group}`)).toEqual({
+      status: 'OK',
+      data: [name],
+      owner: name,
+    });
     expect(await client.request(`GROUP_CREATE ${group}`)).toMatchObject({ reason: 'group_exists' });
   });
 });

@@ -260,6 +260,20 @@ export class App {
       this.alert(t().fileFailed);
       return;
     }
+    // Private groups and owners (issue 12): told, not shown as messages.
+    const { group = '', by = '' } = push as { group?: string; by?: string };
+    const notice =
+      push.event === 'GROUP_INVITED'
+        ? t().groupInvited(group, by)
+        : push.event === 'GROUP_KICKED'
+          ? t().groupKicked(group, by)
+          : push.event === 'GROUP_DELETED'
+            ? t().groupDeleted(group)
+            : undefined;
+    if (notice !== undefined) {
+      this.alert(notice);
+      return;
+    }
     const place = placeOf(push, this.me);
     if (!place?.name) return;
     const conv = ensure(this.convs, place.kind, place.name);

@@ -58,6 +58,9 @@ const id = {
   groupLeft: (g: string) => `Keluar dari ${g}`,
   error: 'Terjadi kesalahan',
   lost: 'Koneksi terputus sebelum server menjawab: mungkin sudah terkirim, mungkin belum. Periksa lalu coba lagi.',
+  groupInvited: (g: string, by: string) => `${by} mengundang Anda ke grup ${g} (GROUP_JOIN ${g})`,
+  groupKicked: (g: string, by: string) => `${by} mengeluarkan Anda dari grup ${g}`,
+  groupDeleted: (g: string) => `Grup ${g} telah dihapus`,
   reasons: {
     unknown_request: 'Server tidak mengenali permintaan ini (versi server berbeda?).',
     bad_request:
@@ -79,6 +82,8 @@ const id = {
     internal_error: 'Server gagal memproses; coba lagi sebentar lagi.',
     not_allowed: 'Status hanya untuk pengguna yang satu grup atau pernah bercakap dengan Anda.',
     too_many_watches: 'Terlalu banyak pengguna dipantau. Berhenti memantau sebagian dulu.',
+    not_owner: 'Hanya pemilik grup yang boleh melakukannya.',
+    not_invited: 'Grup ini privat: Anda perlu diundang pemiliknya dulu.',
   },
 };
 
@@ -137,6 +142,9 @@ const en: Strings = {
   groupLeft: (g: string) => `Left ${g}`,
   error: 'Something went wrong',
   lost: 'The connection dropped before the server answered: it may or may not have been done. Check, then retry.',
+  groupInvited: (g: string, by: string) => `${by} invited you to the group ${g} (GROUP_JOIN ${g})`,
+  groupKicked: (g: string, by: string) => `${by} removed you from the group ${g}`,
+  groupDeleted: (g: string) => `The group ${g} was deleted`,
   reasons: {
     unknown_request: 'The server does not know this request (a different server version?).',
     bad_request:
@@ -158,6 +166,8 @@ const en: Strings = {
     internal_error: 'The server failed; try again in a moment.',
     not_allowed: 'Presence is shown only for people you share a group or a conversation with.',
     too_many_watches: 'You watch too many users. Stop watching some first.',
+    not_owner: 'Only the group owner may do that.',
+    not_invited: 'This group is private: its owner has to invite you first.',
   },
 };
 

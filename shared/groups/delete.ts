@@ -1,0 +1,117 @@
+/**
+ * Deleting a group (GROUP_DELETE, or its last member leaving). The group item is marked first, so the group is gone
+ * for everyone at once (every group command reads it); then the worker takes the rest apart page by page, off the
+ * request path: it tells the online members (GROUP_DELETED, through the presence copies), drops every item of the
+ * group's partition and each member's own membership item, the messages and their files, and last the group item —
+ * only then is the name free again. Every page checks the mark first, so a job SQS delivers twice (or late, after
+ * the name was taken again) touches nothing but its own deletion; every delete is idempotent, so a run stopped
+ * anywhere continues where it stopped.
+ */
+
+import { mapLimit } from '../concurrency.js';
+import { config } from '../config.js';
+import { deleteGroupMeta, markDeleting, partitionPage, presencePage, readDeletion } from '../data/groups.js';
+import { keys, prefixes } from '../data/keys.js';
+import { batchWrite, type Key } from '../data/table.js';
+import { deleteFile } from '../files/s3.js';
+import { newId } from '../ids.js';
+import { pushToAll } from '../push/deliver.js';
+import { enqueue, type GroupDeleteJob } from '../queue/jobs.js';
+
+/** Items read per page of a phase. */
+export const DELETE_PAGE = 100;
+/** A deletion left unfinished this long (a lost job) is started again by the next GROUP_CREATE of its name. */
+export const STALE_DELETION_MS = 15 * 60 * 1000;
+
+/**
+ * Marks the group deleted and hands the clean-up to the worker. `owner`: only if they own it (GROUP_DELETE);
+ * undefined: only if it has no members (the last one left). False when the condition does not hold.
+ */
+export async function deleteGroup(
+  groupKey: string,
+  owner: string | undefined,
+  now: number,
+): Promise<boolean> {
+  const token = newId(now);
+  if (!(await markDeleting(groupKey, token, owner, now))) return false;
+  await enqueue({ kind: 'groupdelete', group: groupKey, token, phase: 'presence', after: '' });
+  return true;
+}
+
+/** Starts a deletion again whose job was lost (the queue refused it, or it was parked in the dead-letter queue). */
+export async function resumeStaleDeletion(groupKey: string, now: number): Promise<void> {
+  const deletion = await readDeletion(groupKey);
+  if (!deletion || now - deletion.since < STALE_DELETION_MS) return;
+  await enqueue({
+    kind: 'groupdelete',
+    group: groupKey,
+    token: deletion.token,
+    phase: 'presence',
+    after: '',
+  });
+}
+
+/** One page of a deletion; the job that continues it, or undefined when it is done (or not this job's to do). */
+export async function deletionStep(
+  endpoint: string,
+  job: GroupDeleteJob,
+  now: number,
+): Promise<GroupDeleteJob | undefined> {
+  const deletion = await readDeletion(job.group);
+  if (deletion?.token !== job.token) return undefined;
+  const after = job.after || undefined;
+  switch (job.phase) {
+    case 'presence': {
+      const page = await presencePage(job.group, after, DELETE_PAGE, now);
+      await pushToAll(endpoint, page.connections, {
+        event: 'GROUP_DELETED',
+        id: job.token,
+        group: deletion.name,
+      });
+      await batchWrite(
+        [],
+        page.connections.map((c) => keys.groupConnection(job.group, c.user, c.connectionId)),
+      );
+      return page.next ? { ...job, after: page.next } : { ...job, phase: 'items', after: '' };
+    }
+    case 'items': {
+      const page = await partitionPage(keys.group(job.group).pk, after, DELETE_PAGE);
+      const doomed: Key[] = [];
+      for (const { pk, sk } of page.items) {
+        if (sk === keys.group(job.group).sk) continue;
+        doomed.push({ pk, sk });
+        if (sk.startsWith(prefixes.member))
+          doomed.push(keys.userGroup(sk.slice(prefixes.member.length), job.group));
+      }
+      await batchWrite([], doomed);
+      return page.next ? { ...job, after: page.next } : { ...job, phase: 'messages', after: '' };
+    }
+    case 'messages': {
+      const page = await partitionPage(keys.groupMessage(job.group, '').pk, after, DELETE_PAGE);
+      const files = page.items.filter((item) => typeof item.objectKey === 'string');
+      if (config.bucketName !== undefined)
+        await mapLimit(files, 16, (item) => deleteFile(String(item.objectKey)));
+      await batchWrite(
+        [],
+        [...page.items.map(({ pk, sk }) => ({ pk, sk })), ...files.map((item) => keys.file(String(item.id)))],
+      );
+      return page.next ? { ...job, after: page.next } : { ...job, phase: 'meta', after: '' };
+    }
+    case 'meta':
+      await deleteGroupMeta(job.group, job.token);
+      return undefined;
+  }
+}
+
+/**
+ * Runs a deletion's pages until it is done or the deadline (ms) comes; the job to enqueue to continue, if any.
+ */
+export async function continueGroupDeletion(
+  endpoint: string,
+  job: GroupDeleteJob,
+  deadline: number,
+): Promise<GroupDeleteJob | undefined> {
+  let current: GroupDeleteJob | undefined = job;
+  while (current && Date.now() < deadline) current = await deletionStep(endpoint, current, Date.now());
+  return current;
+}
