@@ -22,6 +22,9 @@ const EXPLANATIONS: Record<string, string> = {
   too_large: 'too large',
   not_available: 'this feature is switched off on this server',
   internal_error: 'the server failed; the request may or may not have taken effect',
+  unknown_message: 'no such message in that conversation, or not yours to change',
+  too_late: 'the message is too old to edit or delete',
+  not_editable: 'a file cannot be edited (delete it and send it again)',
 };
 
 export function explainReason(reason: string | undefined): string {

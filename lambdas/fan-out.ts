@@ -6,6 +6,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
+import { pushGroupPage } from '../shared/delivery/changes.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
 import { log } from '../shared/log.js';
 import { flushMetrics, metrics } from '../shared/metrics.js';
@@ -24,6 +25,8 @@ async function run(record: SQSRecord, endpoint: string, deadline: number): Promi
   const now = Date.now();
   if (job.kind === 'fanout') {
     await fanOutPage(endpoint, job, undefined, PAGE_CONNECTIONS, now);
+  } else if (job.kind === 'groupPush') {
+    await pushGroupPage(endpoint, job, PAGE_CONNECTIONS, now);
   } else if ((await catchUp(endpoint, job, deadline, now)) === 'continue') {
     await enqueue(job);
   }

@@ -1,10 +1,10 @@
 /**
- * The S3 client, created once per container, and the three ways obrol touches the bucket: write an inline file,
- * sign a download link, sign an upload form. The bucket is private: signed links are the only way to read a file.
+ * The S3 client, created once per container, and the ways obrol touches the bucket: write an inline file,
+ * sign a download link, sign an upload form, delete a deleted message's file. The bucket is private: signed links are the only way to read a file.
  * Checksums only when required: otherwise the SDK streams uploads as aws-chunked with CRC trailers, which some
  * S3-compatible engines store verbatim, corrupting the file.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { config } from '../config.js';
@@ -24,6 +24,11 @@ export function bucket(): string {
 
 export async function putFile(key: string, body: Uint8Array, contentType: string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body, ContentType: contentType }));
+}
+
+/** Removes a deleted message's file: links already signed for it stop working (S3 answers 404). */
+export async function deleteFile(key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
 }
 
 export interface SignedLink {

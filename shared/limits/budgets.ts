@@ -17,6 +17,11 @@ const KIND: Readonly<Record<string, 'send' | 'register' | 'auth' | 'create'>> = 
   REGISTER: 'register',
   AUTH: 'auth',
   GROUP_CREATE: 'create',
+  // Each pushes to a conversation's online devices (a whole group's, for an edit), as a send does.
+  READ: 'send',
+  READ_GROUP: 'send',
+  EDIT: 'send',
+  DELETE: 'send',
 };
 
 function rateOf(kind: 'send' | 'register' | 'auth' | 'create'): Rate {

@@ -21,6 +21,9 @@ export const REASONS = [
   'too_large',
   'not_available',
   'internal_error',
+  'unknown_message',
+  'too_late',
+  'not_editable',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

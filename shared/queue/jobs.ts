@@ -2,12 +2,15 @@
  * Work that runs off the request path, on the fan-out worker (lambdas/fan-out.ts), carried by one SQS queue:
  *  - `fanout`: push one stored group message to one page of the group's online connections (and hand it to
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
- *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes.
+ *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
+ *  - `groupPush`: push a change to a group message (MESSAGE_EDITED, MESSAGE_DELETED) to one page of the group's
+ *    online connections, enqueueing the next page first (shared/delivery/changes.ts).
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { config, queueUrl } from '../config.js';
+import type { PushEvent } from '../protocol/replies.js';
 
 export interface FanOutJob {
   kind: 'fanout';
@@ -28,7 +31,18 @@ export interface CatchUpJob {
   boundary: string;
 }
 
-export type Job = FanOutJob | CatchUpJob;
+/** A push about a change to a group message (edit, delete) for one page of the group's online connections. */
+export interface GroupPushJob {
+  kind: 'groupPush';
+  group: string;
+  /** The presence key this page starts after. */
+  after: string;
+  /** The connection that made the change: it is not told. */
+  except: string;
+  push: PushEvent;
+}
+
+export type Job = FanOutJob | CatchUpJob | GroupPushJob;
 
 export const sqs = new SQSClient({ region: config.region });
 
@@ -70,5 +84,17 @@ export function parseJob(body: string): Job | undefined {
     return job as unknown as FanOutJob;
   if (job.kind === 'catchup' && text('user') && text('connectionId') && text('boundary'))
     return job as unknown as CatchUpJob;
+  const push = job.push as Record<string, unknown> | null | undefined;
+  if (
+    job.kind === 'groupPush' &&
+    text('group') &&
+    text('after') &&
+    text('except') &&
+    typeof push === 'object' &&
+    push !== null &&
+    typeof push.event === 'string' &&
+    typeof push.id === 'string'
+  )
+    return job as unknown as GroupPushJob;
   return undefined;
 }

@@ -77,6 +77,9 @@ const id = {
     too_large: 'Terlalu besar: pesan maks. 4096 karakter, file maks. 100 MB.',
     not_available: 'Fitur ini tidak tersedia di server ini.',
     internal_error: 'Server gagal memproses; coba lagi sebentar lagi.',
+    unknown_message: 'Pesan tidak ditemukan, atau bukan milik Anda.',
+    too_late: 'Pesan sudah terlalu lama untuk diubah atau dihapus.',
+    not_editable: 'File tidak dapat diubah; hapus lalu kirim lagi.',
   },
 };
 
@@ -154,6 +157,9 @@ const en: Strings = {
     too_large: 'Too large: messages up to 4096 characters, files up to 100 MB.',
     not_available: 'This feature is not available on this server.',
     internal_error: 'The server failed; try again in a moment.',
+    unknown_message: 'No such message, or it is not yours.',
+    too_late: 'The message is too old to edit or delete.',
+    not_editable: 'A file cannot be edited; delete it and send it again.',
   },
 };
 
