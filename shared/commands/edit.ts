@@ -75,14 +75,11 @@ export const deleteMessage = defineCommand({
     // the pointer: a later EDIT or DELETE of this id is unknown_message.
     const objectKey = typeof stored.objectKey === 'string' ? stored.objectKey : undefined;
     if (objectKey) await Promise.all([deleteFile(objectKey), deleteFileRecord(id)]);
-    await deleteMessageRef(id);
-    await pushToConversation(
-      ctx.endpoint,
-      ref.ref.pk,
-      { event: 'MESSAGE_DELETED', id },
-      ctx.connectionId,
-      ctx.now,
-    );
+    const push = { event: 'MESSAGE_DELETED', id };
+    await Promise.all([
+      deleteMessageRef(id),
+      pushToConversation(ctx.endpoint, ref.ref.pk, push, ctx.connectionId, ctx.now),
+    ]);
     return ok('pesan dihapus');
   },
 });

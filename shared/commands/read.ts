@@ -5,7 +5,7 @@
  * the other side's cursor as `readUpTo`.
  */
 
-import { readUserConnections } from '../data/connections.js';
+import { type Connection, readUserConnections } from '../data/connections.js';
 import { directPk, keys } from '../data/keys.js';
 import { advanceReadCursor, readGroupMessage, readMessage } from '../data/messages.js';
 import { readAccount } from '../data/users.js';
@@ -15,7 +15,7 @@ import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
 import { isGroupName, isMessageId, isUsername, keyOf } from '../protocol/validation.js';
 import { pushToAll } from '../push/deliver.js';
 import { defineCommand } from './command.js';
-import { type CommandContext, requireUser } from './context.js';
+import { type Caller, type CommandContext, requireUser } from './context.js';
 import { requireMember } from './membership.js';
 
 const FAILURE = 'pesan gagal ditandai terbaca';
@@ -27,18 +27,20 @@ function parseRead(rest: string, isName: (name: string) => boolean) {
   return { name, id };
 }
 
-/** Moves the cursor; when it moved, tells `audience`'s online devices (nobody when the reader is the audience). */
+/**
+ * Moves the cursor; when it moved, tells the audience's devices online now (nobody when the reader is the audience).
+ * `devices` reads them only then.
+ */
 async function markRead(
   ctx: CommandContext,
   conversationPk: string,
-  reader: { key: string; name: string },
+  reader: Caller,
   audience: string,
+  devices: () => Promise<Connection[]>,
   push: PushEvent,
 ) {
-  const moved = await advanceReadCursor(conversationPk, reader.key, push.upTo as string, ctx.now);
-  if (moved && audience !== reader.key) {
-    await pushToAll(ctx.endpoint, await readUserConnections(audience, ctx.now), push);
-  }
+  const moved = await advanceReadCursor(conversationPk, reader.key, String(push.upTo), ctx.now);
+  if (moved && audience !== reader.key) await pushToAll(ctx.endpoint, await devices(), push);
   return ok(OK);
 }
 
@@ -52,7 +54,8 @@ export const read = defineCommand({
     const message = await readMessage(keys.directMessage(caller.key, otherKey, id));
     if (!message) throw new CommandError('unknown_message');
     const push = { event: 'READ', id: newId(ctx.now), by: caller.name, upTo: id };
-    return markRead(ctx, directPk(caller.key, otherKey), caller, otherKey, push);
+    const devices = async () => other.connections;
+    return markRead(ctx, directPk(caller.key, otherKey), caller, otherKey, devices, push);
   },
 });
 
@@ -68,6 +71,7 @@ export const readGroup = defineCommand({
     if (!message) throw new CommandError('unknown_message');
     const push = { event: 'READ', id: newId(ctx.now), by: caller.name, group: membership.name, upTo: id };
     const sender = keyOf(String(message.from));
-    return markRead(ctx, keys.groupMessage(groupKey, '').pk, caller, sender, push);
+    const devices = () => readUserConnections(sender, ctx.now);
+    return markRead(ctx, keys.groupMessage(groupKey, '').pk, caller, sender, devices, push);
   },
 });
