@@ -29,6 +29,7 @@ import type { Layout } from './layout.js';
 import { renderMessages, renderSidebar } from './render.js';
 import {
   addItems,
+  applyChange,
   type Conversation,
   type Conversations,
   ensure,
@@ -258,6 +259,10 @@ export class App {
   private onPush(push: Push): void {
     if (push.event === 'FILE_FAILED') {
       this.alert(t().fileFailed);
+      return;
+    }
+    if (applyChange(this.convs, push)) {
+      this.draw();
       return;
     }
     const place = placeOf(push, this.me);
