@@ -8,6 +8,8 @@
  */
 import { config } from '../config.js';
 import { deleteFileRecord } from '../data/files.js';
+import { readMembership } from '../data/groups.js';
+import { conversationOf } from '../data/keys.js';
 import {
   deleteMessageRef,
   editStoredMessage,
@@ -49,6 +51,10 @@ export const edit = defineCommand({
   async run({ id, message }, ctx) {
     const ref = await ownMessage(ctx, id);
     if (FILE_KINDS.has(ref.kind)) throw new CommandError('not_editable');
+    // Only a member edits what a group reads (a kicked member cannot rewrite their old messages; DELETE stays open).
+    const conversation = conversationOf(ref.ref.pk);
+    if ('group' in conversation && !(await readMembership(ref.from, conversation.group)))
+      throw new CommandError('not_a_member');
     const editedAt = new Date(ctx.now).toISOString();
     const edited = await editStoredMessage(ref.ref, message, editedAt);
     if (!edited) throw new CommandError('unknown_message');

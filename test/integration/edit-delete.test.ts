@@ -179,6 +179,29 @@ describe('EDIT and DELETE of a group message', () => {
   });
 });
 
+describe('a group message of a member who left', () => {
+  it('can no longer be edited, and can still be deleted', async () => {
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
+    const group = uniqueName('g');
+    await alice.client.request(`GROUP_CREATE ${group}`);
+    await bob.client.request(`GROUP_JOIN ${group}`);
+    const { id } = await sendAndReceive(
+      bob.client,
+      alice.client,
+      `SEND_GROUP ${group} pamit`,
+      'GROUP_MESSAGE',
+    );
+    expect(await bob.client.request(`GROUP_LEAVE ${group}`)).toMatchObject({ status: 'OK' });
+    expect(await bob.client.request(`EDIT ${id} diganti`)).toEqual({
+      ...EDIT_FAILURE,
+      reason: 'not_a_member',
+    });
+    expect(await bob.client.request(`DELETE ${id}`)).toMatchObject({ status: 'OK' });
+    expect(await alice.client.nextPush((p) => p.event === 'MESSAGE_DELETED')).toMatchObject({ id });
+  });
+});
+
 describe('a message waiting for an offline recipient', () => {
   it('is delivered as edited, and a deleted one not at all (private)', async () => {
     const alice = await env.user('alice');

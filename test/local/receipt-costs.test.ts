@@ -95,8 +95,9 @@ describe('requests per command', () => {
       'Query',
       'UpdateItem',
     ]);
-    // EDIT of a group message: GetItem CONN; GetItem MSGREF; UpdateItem message; Query presence.
+    // EDIT of a group message: GetItem CONN; GetItem MSGREF; GetItem membership; UpdateItem message; Query presence.
     expect(await count(() => ok(alice.client, `EDIT ${gid} rapat batal`))).toEqual([
+      'GetItem',
       'GetItem',
       'GetItem',
       'Query',
