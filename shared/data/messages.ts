@@ -2,7 +2,14 @@
  * Messages: the durable copy of every message (the conversation history, which is also the group's delivery log),
  * and the inbox: pointers to messages that wait for one user. No item names more than one recipient.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { idTime } from '../ids.js';
 import { db, TABLE } from './client.js';
@@ -89,22 +96,15 @@ export async function readMessage(key: Key): Promise<StoredEvent | undefined> {
 const TOMBSTONE_REMOVES = ['message', 'editedAt', 'filename', 'size', 'contentType'] as const;
 
 /**
- * Replaces a text message's text, unless it was deleted meanwhile (the condition): the edited event as now stored,
- * or undefined. Pointers to it (inbox, group log) read it as it now is.
+ * A conditional UpdateItem on one item: its attributes (as `ReturnValues` asks), or undefined when the condition
+ * did not hold.
  */
-export async function editStoredMessage(key: Key, message: string, editedAt: string) {
+async function updateIf(
+  input: Omit<UpdateCommandInput, 'TableName'>,
+): Promise<Record<string, unknown> | undefined> {
   try {
-    const { Attributes } = await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: key,
-        UpdateExpression: 'SET message = :message, editedAt = :at',
-        ConditionExpression: 'attribute_exists(message) AND attribute_not_exists(deleted)',
-        ExpressionAttributeValues: { ':message': message, ':at': editedAt },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Attributes ? eventOf(Attributes as Item) : undefined;
+    const { Attributes } = await db.send(new UpdateCommand({ TableName: TABLE, ...input }));
+    return Attributes ?? {};
   } catch (error) {
     if (isConditionFailure(error)) return undefined;
     throw error;
@@ -112,28 +112,35 @@ export async function editStoredMessage(key: Key, message: string, editedAt: str
 }
 
 /**
+ * Replaces a text message's text, unless it was deleted meanwhile (the condition): the edited event as now stored,
+ * or undefined. Pointers to it (inbox, group log) read it as it now is.
+ */
+export async function editStoredMessage(key: Key, message: string, editedAt: string) {
+  const item = await updateIf({
+    Key: key,
+    UpdateExpression: 'SET message = :message, editedAt = :at',
+    ConditionExpression: 'attribute_exists(message) AND attribute_not_exists(deleted)',
+    ExpressionAttributeValues: { ':message': message, ':at': editedAt },
+    ReturnValues: 'ALL_NEW',
+  });
+  return item ? eventOf(item as Item) : undefined;
+}
+
+/**
  * Turns a message into a tombstone (`deleted: true`, no text or file), once: the event as it was before, or undefined
  * when it was already deleted (or never stored).
  */
 export async function tombstoneMessage(key: Key, deletedAt: string) {
-  try {
-    const names = Object.fromEntries(TOMBSTONE_REMOVES.map((name, i) => [`#r${i}`, name]));
-    const { Attributes } = await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: key,
-        UpdateExpression: `SET deleted = :yes, deletedAt = :at REMOVE ${Object.keys(names).join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':yes': true, ':at': deletedAt },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return Attributes ? eventOf(Attributes as Item) : undefined;
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
+  const names = Object.fromEntries(TOMBSTONE_REMOVES.map((name, i) => [`#r${i}`, name]));
+  const item = await updateIf({
+    Key: key,
+    UpdateExpression: `SET deleted = :yes, deletedAt = :at REMOVE ${Object.keys(names).join(', ')}`,
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted)',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: { ':yes': true, ':at': deletedAt },
+    ReturnValues: 'ALL_OLD',
+  });
+  return item ? eventOf(item as Item) : undefined;
 }
 
 /** What is still to be delivered of a stored message: nothing once it is a tombstone. */
@@ -146,21 +153,13 @@ export function deliverable(event: StoredEvent | undefined): StoredEvent | undef
  * the cursor was already there or past it.
  */
 export async function advanceReadCursor(conversationPk: string, user: string, upTo: string, now: number) {
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.readCursor(conversationPk, user),
-        UpdateExpression: 'SET upTo = :upTo, readAt = :at',
-        ConditionExpression: 'attribute_not_exists(upTo) OR upTo < :upTo',
-        ExpressionAttributeValues: { ':upTo': upTo, ':at': new Date(now).toISOString() },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  const moved = await updateIf({
+    Key: keys.readCursor(conversationPk, user),
+    UpdateExpression: 'SET upTo = :upTo, readAt = :at',
+    ConditionExpression: 'attribute_not_exists(upTo) OR upTo < :upTo',
+    ExpressionAttributeValues: { ':upTo': upTo, ':at': new Date(now).toISOString() },
+  });
+  return moved !== undefined;
 }
 
 /** How far `user` has read a conversation: the id of the last message they marked read, or null. */
