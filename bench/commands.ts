@@ -564,6 +564,70 @@ export async function measureCommands(world: BenchWorld, groups: readonly GroupS
     settle: true,
   });
 
+  // Read receipts, edit and delete (issue 12): each run acts on a fresh message, so every READ moves the cursor.
+  const receiptGroup = fresh('brg');
+  await request(alice, `GROUP_CREATE ${receiptGroup}`);
+  await request(bob, `GROUP_JOIN ${receiptGroup}`);
+  /** `from` sends `command`; `to` receives it: its id. */
+  const sent = async (from: ChatClient, to: ChatClient, command: string, event: string) => {
+    await request(from, command);
+    return String((await to.nextPush((p) => p.event === event)).id);
+  };
+  const pushesDone = async () => {
+    alice.pushes.length = 0;
+    bob.pushes.length = 0;
+  };
+  await add<string>({
+    name: 'READ (the other side online, 1 device)',
+    section: 'receipts',
+    setup: () => sent(bob, alice, `SEND ${CAST.alice} baca ini`, 'MESSAGE'),
+    run: async (id) => void (await request(alice, `READ ${CAST.bob} ${id}`)),
+    cleanup: pushesDone,
+  });
+  await add<string>({
+    name: "READ_GROUP (the message's sender online)",
+    section: 'receipts',
+    setup: () => sent(bob, alice, `SEND_GROUP ${receiptGroup} baca ini`, 'GROUP_MESSAGE'),
+    run: async (id) => void (await request(alice, `READ_GROUP ${receiptGroup} ${id}`)),
+    cleanup: pushesDone,
+  });
+  await add<string>({
+    name: 'EDIT, private (both sides online)',
+    section: 'receipts',
+    setup: () => sent(alice, bob, `SEND ${CAST.bob} sebelum`, 'MESSAGE'),
+    run: async (id) => void (await request(alice, `EDIT ${id} sesudah`)),
+    cleanup: pushesDone,
+  });
+  await add<string>({
+    name: 'EDIT, group (2 members online)',
+    section: 'receipts',
+    setup: () => sent(alice, bob, `SEND_GROUP ${receiptGroup} sebelum`, 'GROUP_MESSAGE'),
+    run: async (id) => void (await request(alice, `EDIT ${id} sesudah`)),
+    cleanup: pushesDone,
+  });
+  await add<string>({
+    name: 'DELETE, private (both sides online)',
+    section: 'receipts',
+    setup: () => sent(alice, bob, `SEND ${CAST.bob} hapus aku`, 'MESSAGE'),
+    run: async (id) => void (await request(alice, `DELETE ${id}`)),
+    cleanup: pushesDone,
+  });
+  await add<string>({
+    name: 'DELETE, a 1 KB file (both sides online)',
+    section: 'receipts',
+    setup: () => sent(alice, bob, `SEND_FILE ${CAST.bob} hapus.txt ${kilobyte}`, 'FILE'),
+    run: async (id) => void (await request(alice, `DELETE ${id}`)),
+    cleanup: pushesDone,
+  });
+  await add<string>({
+    name: 'EDIT, not yours',
+    section: 'receipts',
+    setup: () => sent(alice, bob, `SEND ${CAST.bob} punyaku`, 'MESSAGE'),
+    run: async (id) =>
+      expectStatus(await bob.request(`EDIT ${id} bukan`), 'ERROR', 'EDIT', 'unknown_message'),
+    cleanup: pushesDone,
+  });
+
   await anon.close();
   await world.recorder.quiet();
   return results;

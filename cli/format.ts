@@ -44,11 +44,14 @@ export function pushLine(push: Push, me: string | undefined, style: Style): stri
   const p = push as Record<string, unknown>;
   const time = style.dim(clock(p.sentAt));
   const group = style.bold(`#${str(p.group)}`);
+  // A HISTORY tombstone, and an edited message's mark.
+  if (p.deleted === true) return `${time} ${who(p.from, me, style)}: ${style.dim('(message deleted)')}`;
+  const edited = typeof p.editedAt === 'string' ? ` ${style.dim('(edited)')}` : '';
   switch (push.event) {
     case 'MESSAGE':
-      return `${time} ${who(p.from, me, style)} → ${who(p.to, me, style)}: ${str(p.message)}`;
+      return `${time} ${who(p.from, me, style)} → ${who(p.to, me, style)}: ${str(p.message)}${edited}`;
     case 'GROUP_MESSAGE':
-      return `${time} ${group} ${who(p.from, me, style)}: ${str(p.message)}`;
+      return `${time} ${group} ${who(p.from, me, style)}: ${str(p.message)}${edited}`;
     case 'FILE':
       return `${time} ${who(p.from, me, style)} sent ${str(p.filename)} (${formatSize(Number(p.size))})`;
     case 'GROUP_FILE':
@@ -59,6 +62,14 @@ export function pushLine(push: Push, me: string | undefined, style: Style): stri
     }
     case 'FILE_FAILED':
       return style.error(`${time} an uploaded file was not delivered: ${explainReason(str(p.reason))}`);
+    case 'MESSAGE_EDITED':
+      return `${style.dim(clock(p.editedAt))} message ${str(p.id)} edited: ${str(p.message)}`;
+    case 'MESSAGE_DELETED':
+      return `${style.dim(clock(undefined))} message ${str(p.id)} deleted`;
+    case 'READ': {
+      const where = p.group !== undefined ? ` in ${group}` : '';
+      return `${style.dim(clock(undefined))} ${who(p.by, me, style)} read up to ${str(p.upTo)}${where}`;
+    }
     default:
       return `${time} ${push.event} ${JSON.stringify(push)}`;
   }

@@ -5,7 +5,7 @@
  */
 import { type BackoffOptions, backoffMs } from './backoff.js';
 import { Emitter } from './emitter.js';
-import { decodeFrame, FrameSplitter, SeenIds } from './frames.js';
+import { decodeFrame, FrameSplitter, pushIdentity, SeenIds } from './frames.js';
 import { ClientClosedError, LostRequestError, safeToResend } from './requests.js';
 import type { Answer, Push, PushMap } from './types.js';
 
@@ -285,7 +285,8 @@ export class ObrolClient {
     for (const frame of this.splitter.push(chunk)) {
       const decoded = decodeFrame(frame);
       if (decoded?.kind === 'pushes') {
-        for (const push of decoded.pushes) if (this.seen.fresh(push.id)) this.emitter.emit('push', push);
+        for (const push of decoded.pushes)
+          if (this.seen.fresh(pushIdentity(push))) this.emitter.emit('push', push);
       } else if (decoded?.kind === 'answer') {
         const done = this.inFlight;
         this.inFlight = undefined;

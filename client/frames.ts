@@ -64,6 +64,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * What tells two pushes apart: their `id`, except for the pushes that name a message they change (they carry that
+ * message's id): an edit is new for each `editedAt`, a deletion once.
+ */
+export function pushIdentity(push: { event: string; id: string }): string {
+  if (push.event === 'MESSAGE_EDITED')
+    return `${push.id} edited ${String((push as { editedAt?: unknown }).editedAt)}`;
+  if (push.event === 'MESSAGE_DELETED') return `${push.id} deleted`;
+  return push.id;
+}
+
 /** Remembers the last `capacity` push ids; `fresh(id)` is true only the first time an id is seen. */
 export class SeenIds {
   private readonly ids = new Set<string>();

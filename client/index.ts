@@ -14,7 +14,8 @@
  *
  * ObrolClient (connection.ts)
  * - Framing: received text (or bytes cut anywhere) is split at CR LF CR LF; `status` = answer, `event` = push;
- *   a BATCH push is unpacked into its pushes; a push whose `id` was seen before is dropped (across reconnects).
+ *   a BATCH push is unpacked into its pushes; a push seen before is dropped (across reconnects): by `id`, and for
+ *   MESSAGE_EDITED / MESSAGE_DELETED (which carry the id of the message they change) by id with editedAt / as deleted.
  * - request(line, {verify?, resend?}): FIFO, one request in flight per connection (answers carry no id, and
  *   API Gateway may run two requests of one connection concurrently). Requests made while offline wait.
  * - Keep-alive: PING every 4 minutes (pingIntervalMs) when idle; API Gateway closes after 10 idle minutes.
@@ -30,7 +31,7 @@
  *
  * Helpers: toBase64, INLINE_MAX_BYTES/sendsInline, safeFileName, fileCommand, upload + UploadTransport +
  * xhrTransport, uploadFormOf (files.ts); lastMessages, allMembers, historyCommand, sentMessageVerifier
- * (history.ts); explainReason (reasons.ts); FrameSplitter, decodeFrame, SeenIds (frames.ts); backoffMs.
+ * (history.ts); explainReason (reasons.ts); FrameSplitter, decodeFrame, SeenIds, pushIdentity (frames.ts); backoffMs.
  */
 
 export { type BackoffOptions, backoffMs } from './backoff.js';
@@ -58,7 +59,7 @@ export {
   uploadFormOf,
   xhrTransport,
 } from './files.js';
-export { type Decoded, decodeFrame, FRAME_END, FrameSplitter, SeenIds } from './frames.js';
+export { type Decoded, decodeFrame, FRAME_END, FrameSplitter, pushIdentity, SeenIds } from './frames.js';
 export {
   allMembers,
   CLOCK_SKEW_MS,

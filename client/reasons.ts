@@ -26,6 +26,9 @@ const EXPLANATIONS: Record<string, string> = {
   too_many_watches: 'this connection watches as many users as it may (UNWATCH some first)',
   not_owner: 'only the group owner may do that',
   not_invited: 'this group is private: the owner has to invite you first',
+  unknown_message: 'no such message in that conversation, or not yours to change',
+  too_late: 'the message is too old to edit or delete',
+  not_editable: 'a file cannot be edited (delete it and send it again)',
 };
 
 export function explainReason(reason: string | undefined): string {

@@ -188,6 +188,8 @@ export class ObrolStack extends Stack {
     objectActions(defaultRoute, 'WriteInlineFiles', ['PutObject'], [FILES_PREFIX]);
     objectActions(defaultRoute, 'SignUploads', ['PutObject'], [UPLOADS_PREFIX]);
     objectActions(defaultRoute, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
+    // DELETE of a file message removes its sealed object (files/ only: uploads/ expire by lifecycle).
+    objectActions(defaultRoute, 'DeleteFiles', ['DeleteObject'], [FILES_PREFIX]);
     // File delivery and the worker deliver messages the same way (store, push, leave waiting, catch up).
     const deliveryTableActions = [
       'GetItem',

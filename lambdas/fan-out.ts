@@ -6,6 +6,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
+import { pushGroupPage } from '../shared/delivery/changes.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
 import { signalPage } from '../shared/delivery/signals.js';
 import { continueGroupDeletion } from '../shared/groups/delete.js';
@@ -31,6 +32,8 @@ async function run(record: SQSRecord, endpoint: string, deadline: number): Promi
   } else if (job.kind === 'groupdelete') {
     const rest = await continueGroupDeletion(endpoint, job, deadline);
     if (rest) await enqueue(rest);
+  } else if (job.kind === 'groupPush') {
+    await pushGroupPage(endpoint, job, PAGE_CONNECTIONS, now);
   } else if ((await catchUp(endpoint, job, deadline, now)) === 'continue') {
     await enqueue(job);
   }

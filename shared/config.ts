@@ -29,6 +29,8 @@ export interface Config {
   readonly authMaxFailuresPerIp: number;
   /** The window of those counts, and the first lockout; each further lockout doubles (at most a day). */
   readonly authWindowSeconds: number;
+  /** How long after sending a message its sender may EDIT or DELETE it, in seconds (counted from its id's time). */
+  readonly editWindowSeconds: number;
   /** Per-connection budgets (token buckets: per second, and the burst), shared/limits/budgets.ts. */
   readonly budgets: {
     readonly send: { rate: number; burst: number };
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     authMaxFailures: positiveInt(env, 'AUTH_MAX_FAILURES', 10),
     authMaxFailuresPerIp: positiveInt(env, 'AUTH_MAX_FAILURES_PER_IP', 100),
     authWindowSeconds: positiveInt(env, 'AUTH_WINDOW_SECONDS', 900),
+    editWindowSeconds: positiveInt(env, 'EDIT_WINDOW_SECONDS', 24 * 3600),
     budgets: {
       // A person types far below 10 messages a second; a burst of 100 covers a client replaying its outbox.
       send: {

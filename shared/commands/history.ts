@@ -3,10 +3,11 @@
  * private conversation between the caller and a user, or a group's (members only). Pass the answer's `next` as
  * `sebelum-id` for the page before it. Files come with fresh links.
  */
-import { directHistory, groupHistory, type HistoryPage } from '../data/messages.js';
+import { directPk } from '../data/keys.js';
+import { directHistory, groupHistory, type HistoryPage, readCursorOf } from '../data/messages.js';
 import { readAccount } from '../data/users.js';
 import { splitParams } from '../protocol/codec.js';
-import { CommandError, ok, prefixThatFits, type Reply } from '../protocol/replies.js';
+import { CommandError, type Json, ok, prefixThatFits, type Reply } from '../protocol/replies.js';
 import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
 import { renderEvent } from '../push/render.js';
 import { defineCommand } from './command.js';
@@ -24,11 +25,15 @@ function parseHistory(rest: string, isName: (name: string) => boolean) {
 }
 
 /** The page as sent: links signed now, cut to one frame; `next` names the oldest shown when older ones exist. */
-async function answer(page: HistoryPage, ctx: CommandContext): Promise<Reply> {
+async function answer(
+  page: HistoryPage,
+  ctx: CommandContext,
+  extra: Record<string, Json> = {},
+): Promise<Reply> {
   const events = prefixThatFits(await Promise.all(page.events.map((event) => renderEvent(event, ctx.now))));
   const more = page.more || events.length < page.events.length;
   const oldest = events.at(-1)?.id;
-  return more && oldest ? ok(events, { next: oldest }) : ok(events);
+  return more && oldest ? ok(events, { next: oldest, ...extra }) : ok(events, extra);
 }
 
 export const history = defineCommand({
@@ -38,7 +43,13 @@ export const history = defineCommand({
     const otherKey = keyOf(name);
     const [caller, other] = await Promise.all([requireUser(ctx), readAccount(otherKey, ctx.now)]);
     if (!other.profile) throw new CommandError('unknown_recipient');
-    return answer(await directHistory(caller.key, otherKey, before, HISTORY_PAGE), ctx);
+    // The other side's read cursor (READ) is read beside the page: how far they have read this conversation (absent
+    // while they have marked nothing read).
+    const [page, readUpTo] = await Promise.all([
+      directHistory(caller.key, otherKey, before, HISTORY_PAGE),
+      readCursorOf(directPk(caller.key, otherKey), otherKey),
+    ]);
+    return answer(page, ctx, readUpTo === null ? {} : { readUpTo });
   },
 });
 

@@ -11,6 +11,7 @@ import { keyOf } from '../protocol/validation.js';
 import { auth } from './auth.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
+import { deleteMessage, edit } from './edit.js';
 import { fileUrl } from './file-url.js';
 import { groupCreate } from './group-create.js';
 import { groupDelete } from './group-delete.js';
@@ -26,6 +27,7 @@ import { groupHistoryCommand, history } from './history.js';
 import { inbox } from './inbox.js';
 import { logout } from './logout.js';
 import { ping } from './ping.js';
+import { read, readGroup } from './read.js';
 import { register } from './register.js';
 import { send } from './send.js';
 import { sendFile } from './send-file.js';
@@ -68,6 +70,10 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   GROUP_KICK: groupKick,
   GROUP_OWNER: groupOwner,
   GROUP_DELETE: groupDelete,
+  READ: read,
+  READ_GROUP: readGroup,
+  EDIT: edit,
+  DELETE: deleteMessage,
 });
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {

@@ -1,5 +1,5 @@
 /** File records: what FILE_URL and the upload handler need to know about a file, keyed by its id. */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
 import { epochSeconds, isConditionFailure } from './table.js';
@@ -83,4 +83,9 @@ export async function markPending(id: string): Promise<number> {
     }),
   );
   return Number(Attributes?.failures ?? 1);
+}
+
+/** A deleted file message's record goes with it: FILE_URL then answers `unknown_file`. */
+export async function deleteFileRecord(id: string): Promise<void> {
+  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.file(id) }));
 }

@@ -84,6 +84,16 @@ export const keys = {
    * itself, so the invitee's inbox can point to it while they are offline.
    */
   groupInvite: (group: string, user: string) => ({ pk: `GROUP#${group}`, sk: `INVITE#${user}` }),
+  /**
+   * Where a message lives, by its id alone (EDIT, DELETE): its sender and the stored message's key. Written with the
+   * message; it expires when the edit window closes, so these never pile up.
+   */
+  messageRef: (id: string) => ({ pk: `MSGREF#${id}`, sk: 'REF' }),
+  /**
+   * How far `user` has read a conversation (READ, READ_GROUP): one item per reader in the conversation's own
+   * partition (`DM#a#b` or `GMSG#<group>`), beside the messages and out of their `MSG#` range.
+   */
+  readCursor: (conversationPk: string, user: string) => ({ pk: conversationPk, sk: `READ#${user}` }),
 };
 
 export const prefixes = {
@@ -109,4 +119,10 @@ export function directPk(a: string, b: string): string {
 /** The key of the string range that holds every sort key starting with `prefix`. */
 export function prefixEnd(prefix: string): string {
   return `${prefix}\uffff`;
+}
+
+/** Whose conversation a message partition is: the two users of `DM#a#b`, or the group of `GMSG#<group>`. */
+export function conversationOf(pk: string): { users: [string, string] } | { group: string } {
+  const [kind, a = '', b = a] = pk.split('#');
+  return kind === 'DM' ? { users: [a, b] } : { group: pk.slice(pk.indexOf('#') + 1) };
 }

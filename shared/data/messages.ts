@@ -2,25 +2,172 @@
  * Messages: the durable copy of every message (the conversation history, which is also the group's delivery log),
  * and the inbox: pointers to messages that wait for one user. No item names more than one recipient.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { idTime } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { directPk, keys, prefixes } from './keys.js';
-import { batchGet, batchWrite, type Item, type Key, queryRange } from './table.js';
+import {
+  batchGet,
+  batchWrite,
+  epochSeconds,
+  type Item,
+  isConditionFailure,
+  type Key,
+  queryRange,
+} from './table.js';
 
 /** What a push says, stored as it will be sent (files add a fresh link when sent; see shared/push). */
 export type StoredEvent = { event: string; id: string; [field: string]: unknown };
 
 export async function storeDirectMessage(from: string, to: string, event: StoredEvent): Promise<Key> {
   const key = keys.directMessage(from, to, event.id);
-  await db.send(new PutCommand({ TableName: TABLE, Item: { ...key, ...event } }));
+  await storeMessage(key, from, event);
   return key;
 }
 
 /** Stores a group message once, for every member: nothing in it grows with the group. */
-export async function storeGroupMessage(groupKey: string, event: StoredEvent): Promise<Key> {
+export async function storeGroupMessage(
+  groupKey: string,
+  event: StoredEvent,
+  senderKey: string,
+): Promise<Key> {
   const key = keys.groupMessage(groupKey, event.id);
-  await db.send(new PutCommand({ TableName: TABLE, Item: { ...key, ...event } }));
+  await storeMessage(key, senderKey, event);
   return key;
+}
+
+/**
+ * The message, and beside it (in parallel: one more write, no more waiting) the pointer by which its sender's EDIT or
+ * DELETE finds it from the id alone. The pointer lives as long as the edit window (and an hour), then TTL takes it.
+ */
+async function storeMessage(key: Key, senderKey: string, event: StoredEvent): Promise<void> {
+  const ref: Item = {
+    ...keys.messageRef(event.id),
+    from: senderKey,
+    ref: { pk: key.pk, sk: key.sk },
+    kind: event.event,
+    expiresAt: epochSeconds(idTime(event.id) + config.editWindowSeconds * 1000 + 3600_000),
+  };
+  await Promise.all([
+    db.send(new PutCommand({ TableName: TABLE, Item: { ...key, ...event } })),
+    db.send(new PutCommand({ TableName: TABLE, Item: ref })),
+  ]);
+}
+
+/** Where a message lives and who sent it: what EDIT and DELETE read first. */
+export interface MessageRef {
+  from: string;
+  ref: Key;
+  /** The stored event's kind: MESSAGE, GROUP_MESSAGE, FILE, GROUP_FILE. */
+  kind: string;
+}
+
+/** The pointer of a message id, read strongly (an edit right after the send finds it); undefined once expired. */
+export async function readMessageRef(id: string, now: number): Promise<MessageRef | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.messageRef(id), ConsistentRead: true }),
+  );
+  if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt * 1000 <= now)) return undefined;
+  return { from: String(Item.from), ref: Item.ref as Key, kind: String(Item.kind) };
+}
+
+export async function deleteMessageRef(id: string): Promise<void> {
+  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.messageRef(id) }));
+}
+
+/** A stored message by key (READ checks the id belongs to the conversation), tombstones included. */
+export async function readMessage(key: Key): Promise<StoredEvent | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }));
+  return Item ? eventOf(Item as Item) : undefined;
+}
+
+/**
+ * What a deleted message keeps: who sent it where and when, so a conversation shows where it was (and a file's object
+ * key, never shown, so a DELETE interrupted before the object went can be finished).
+ */
+const TOMBSTONE_REMOVES = ['message', 'editedAt', 'filename', 'size', 'contentType'] as const;
+
+/**
+ * A conditional UpdateItem on one item: its attributes (as `ReturnValues` asks), or undefined when the condition
+ * did not hold.
+ */
+async function updateIf(
+  input: Omit<UpdateCommandInput, 'TableName'>,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { Attributes } = await db.send(new UpdateCommand({ TableName: TABLE, ...input }));
+    return Attributes ?? {};
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Replaces a text message's text, unless it was deleted meanwhile (the condition): the edited event as now stored,
+ * or undefined. Pointers to it (inbox, group log) read it as it now is.
+ */
+export async function editStoredMessage(key: Key, message: string, editedAt: string) {
+  const item = await updateIf({
+    Key: key,
+    UpdateExpression: 'SET message = :message, editedAt = :at',
+    ConditionExpression: 'attribute_exists(message) AND attribute_not_exists(deleted)',
+    ExpressionAttributeValues: { ':message': message, ':at': editedAt },
+    ReturnValues: 'ALL_NEW',
+  });
+  return item ? eventOf(item as Item) : undefined;
+}
+
+/**
+ * Turns a message into a tombstone (`deleted: true`, no text or file), once: the event as it was before, or undefined
+ * when it was already deleted (or never stored).
+ */
+export async function tombstoneMessage(key: Key, deletedAt: string) {
+  const names = Object.fromEntries(TOMBSTONE_REMOVES.map((name, i) => [`#r${i}`, name]));
+  const item = await updateIf({
+    Key: key,
+    UpdateExpression: `SET deleted = :yes, deletedAt = :at REMOVE ${Object.keys(names).join(', ')}`,
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deleted)',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: { ':yes': true, ':at': deletedAt },
+    ReturnValues: 'ALL_OLD',
+  });
+  return item ? eventOf(item as Item) : undefined;
+}
+
+/** What is still to be delivered of a stored message: nothing once it is a tombstone. */
+export function deliverable(event: StoredEvent | undefined): StoredEvent | undefined {
+  return event && event.deleted !== true ? event : undefined;
+}
+
+/**
+ * Moves `user`'s read cursor in a conversation forward to `upTo` (a conditional write: never backwards). False when
+ * the cursor was already there or past it.
+ */
+export async function advanceReadCursor(conversationPk: string, user: string, upTo: string, now: number) {
+  const moved = await updateIf({
+    Key: keys.readCursor(conversationPk, user),
+    UpdateExpression: 'SET upTo = :upTo, readAt = :at',
+    ConditionExpression: 'attribute_not_exists(upTo) OR upTo < :upTo',
+    ExpressionAttributeValues: { ':upTo': upTo, ':at': new Date(now).toISOString() },
+  });
+  return moved !== undefined;
+}
+
+/** How far `user` has read a conversation: the id of the last message they marked read, or null. */
+export async function readCursorOf(conversationPk: string, user: string): Promise<string | null> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.readCursor(conversationPk, user) }),
+  );
+  return typeof Item?.upTo === 'string' ? Item.upTo : null;
 }
 
 /** A stored group message, read strongly (fan-out must see the message its job names). */
@@ -59,7 +206,7 @@ export async function deleteInbox(userKey: string, ids: readonly string[]): Prom
 
 export interface Waiting {
   id: string;
-  /** The stored message, or undefined when it no longer exists. */
+  /** The stored message as it now is (edited or not), or undefined when it no longer exists or was deleted. */
   event: StoredEvent | undefined;
 }
 
@@ -76,7 +223,11 @@ export async function inboxPage(userKey: string, after: string | undefined, limi
   const waiting: Waiting[] = page.items.map((item, i) => {
     const ref = refs[i];
     const found = ref ? byKey.get(`${ref.pk}\n${ref.sk}`) : undefined;
-    return { id: item.sk.slice(prefixes.message.length), event: found ? eventOf(found) : undefined };
+    // A deleted message waits no more: it is as if it were gone.
+    return {
+      id: item.sk.slice(prefixes.message.length),
+      event: found ? deliverable(eventOf(found)) : undefined,
+    };
   });
   return { waiting, more: page.next !== undefined };
 }

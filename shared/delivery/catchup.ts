@@ -16,7 +16,7 @@ import {
   releaseCatchUpLease,
   takeCatchUpLease,
 } from '../data/connections.js';
-import { deleteInbox, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
+import { deleteInbox, deliverable, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
 import { advanceGroupCursor, advanceProgress, clearProgress, readAccount } from '../data/users.js';
 import { idCeil } from '../ids.js';
 import { metrics } from '../metrics.js';
@@ -65,7 +65,8 @@ async function fill(source: Source, user: string): Promise<void> {
     source.more = page.more;
   } else {
     const page = await groupLogPage(source.group, source.after, source.upTo, PAGE);
-    source.buffer = page.events.map((event) => ({ id: event.id, source, event }));
+    // A deleted message is passed over (its progress still counts); an edited one goes as it now is.
+    source.buffer = page.events.map((event) => ({ id: event.id, source, event: deliverable(event) }));
     source.more = page.more;
   }
   const last = source.buffer.at(-1);

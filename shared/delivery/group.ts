@@ -8,7 +8,7 @@
 import { mapLimit } from '../concurrency.js';
 import { departuresAfter, presencePage } from '../data/groups.js';
 import { keys, prefixes } from '../data/keys.js';
-import { readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
+import { deliverable, readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
 import { batchGet } from '../data/table.js';
 import { metrics } from '../metrics.js';
 import { pushToAll } from '../push/deliver.js';
@@ -28,7 +28,7 @@ export async function sendToGroup(
   event: StoredEvent,
   now: number,
 ): Promise<void> {
-  await storeGroupMessage(groupKey, event);
+  await storeGroupMessage(groupKey, event, senderKey);
   const job: FanOutJob = { kind: 'fanout', group: groupKey, id: event.id, sender: senderKey, after: '' };
   await fanOutPage(endpoint, job, event, INLINE_CONNECTIONS, now);
 }
@@ -54,7 +54,7 @@ export async function fanOutPage(
   limit: number,
   now: number,
 ): Promise<void> {
-  const event = known ?? (await readGroupMessage(job.group, job.id));
+  const event = deliverable(known ?? (await readGroupMessage(job.group, job.id)));
   if (!event) return; // never stored (the sender was told it failed), or deleted since
   const page = await presencePage(job.group, job.after || undefined, limit, now);
   if (page.next !== undefined) await enqueue({ ...job, after: page.next });

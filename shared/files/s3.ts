@@ -1,6 +1,6 @@
 /**
- * The S3 client, created once per container, and the three ways obrol touches the bucket: write an inline file,
- * sign a download link, sign an upload form. The bucket is private: signed links are the only way to read a file.
+ * The S3 client, created once per container, and the ways obrol touches the bucket: write an inline file,
+ * sign a download link, sign an upload form, delete a deleted message's file. The bucket is private: signed links are the only way to read a file.
  * Checksums only when required: otherwise the SDK streams uploads as aws-chunked with CRC trailers, which some
  * S3-compatible engines store verbatim, corrupting the file.
  */
@@ -24,6 +24,14 @@ export function bucket(): string {
 
 export async function putFile(key: string, body: Uint8Array, contentType: string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body, ContentType: contentType }));
+}
+
+/**
+ * Removes a stored file (a deleted message's, a deleted group's): links already signed for it stop working (S3
+ * answers 404). Deleting a key that is already gone succeeds.
+ */
+export async function deleteFile(key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
 }
 
 export interface SignedLink {
@@ -90,9 +98,4 @@ export async function signUpload(key: string, contentType: string, now: number):
     maxBytes: config.maxUploadBytes,
     expiresAt: new Date(now + config.uploadTtlSeconds * 1000).toISOString(),
   };
-}
-
-/** Deletes one stored file (a deleted group's); deleting a key that is already gone succeeds. */
-export async function deleteFile(key: string): Promise<void> {
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
 }

@@ -25,6 +25,11 @@ const KIND: Readonly<Record<string, Kind>> = {
   UNWATCH: 'watch',
   // An invitation reaches any user's devices or inbox, as a message would: it draws on the sends' budget.
   GROUP_INVITE: 'send',
+  // Each pushes to a conversation's online devices (a whole group's, for an edit), as a send does.
+  READ: 'send',
+  READ_GROUP: 'send',
+  EDIT: 'send',
+  DELETE: 'send',
 };
 
 function rateOf(kind: Kind): Rate {

@@ -25,6 +25,9 @@ export const REASONS = [
   'too_many_watches',
   'not_owner',
   'not_invited',
+  'unknown_message',
+  'too_late',
+  'not_editable',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

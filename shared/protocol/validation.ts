@@ -51,3 +51,8 @@ export function isText(value: string, max: number): boolean {
 export function keyOf(name: string): string {
   return name.toLowerCase();
 }
+
+/** A message id as the service makes them (shared/ids.ts): 26 characters of Crockford base32. */
+export function isMessageId(value: string): boolean {
+  return /^[0-9A-HJKMNP-TV-Z]{26}$/.test(value);
+}

@@ -9,7 +9,8 @@ import type { PushEvent } from '../protocol/replies.js';
 export async function renderEvent(event: StoredEvent, now: number): Promise<PushEvent> {
   // A stored `expiresAt` is the table's TTL (an invitation's), never part of the push.
   const { objectKey, expiresAt: _ttl, ...visible } = event;
-  if (typeof objectKey !== 'string') return visible as PushEvent;
+  // A deleted file's tombstone keeps its key (to finish an interrupted DELETE) but has no file to link to.
+  if (typeof objectKey !== 'string' || event.deleted === true) return visible as PushEvent;
   const link = await signDownload(objectKey, String(event.filename), now);
   return { ...visible, url: link.url, expiresAt: link.expiresAt } as PushEvent;
 }

@@ -6,6 +6,8 @@
  *  - `signal`: push a TYPING or PRESENCE event to one page of a group's online connections or a user's watchers.
  *  - `groupdelete`: take a deleted group apart page by page (tell its online members, drop every membership, its
  *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
+ *  - `groupPush`: push a change to a group message (MESSAGE_EDITED, MESSAGE_DELETED) to one page of the group's
+ *    online connections, enqueueing the next page first (shared/delivery/changes.ts).
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
@@ -59,7 +61,18 @@ export interface GroupDeleteJob {
   after: string;
 }
 
-export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob;
+/** A push about a change to a group message (edit, delete) for one page of the group's online connections. */
+export interface GroupPushJob {
+  kind: 'groupPush';
+  group: string;
+  /** The presence key this page starts after. */
+  after: string;
+  /** The connection that made the change: it is not told. */
+  except: string;
+  push: PushEvent;
+}
+
+export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob | GroupPushJob;
 
 export const sqs = new SQSClient({ region: config.region });
 
@@ -114,5 +127,17 @@ export function parseJob(body: string): Job | undefined {
     ['presence', 'items', 'messages', 'meta'].includes(String(job.phase))
   )
     return job as unknown as GroupDeleteJob;
+  const push = job.push as Record<string, unknown> | null | undefined;
+  if (
+    job.kind === 'groupPush' &&
+    text('group') &&
+    text('after') &&
+    text('except') &&
+    typeof push === 'object' &&
+    push !== null &&
+    typeof push.event === 'string' &&
+    typeof push.id === 'string'
+  )
+    return job as unknown as GroupPushJob;
   return undefined;
 }

@@ -220,7 +220,7 @@ describe('least privilege', () => {
     expect(g).toMatchObject(sendJobs);
   });
 
-  it('$default: table, writes to files/, signed uploads to uploads/, signed links to files/ only, @connections POST, jobs', () => {
+  it('$default: table, writes to files/, signed uploads to uploads/, signed links to files/ only, deletes in files/, @connections POST, jobs', () => {
     expect(grants(fns.default)).toEqual({
       'dynamodb:BatchGetItem': on(tableArn),
       'dynamodb:BatchWriteItem': on(tableArn),
@@ -229,6 +229,7 @@ describe('least privilege', () => {
       'dynamodb:PutItem': on(tableArn),
       'dynamodb:Query': on(tableArn),
       'dynamodb:UpdateItem': on(tableArn),
+      's3:DeleteObject': on(objects('files/')),
       's3:GetObject': on(objects('files/')),
       's3:PutObject': on(objects('files/'), objects('uploads/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),

@@ -90,6 +90,22 @@ describe('formatting', () => {
     expect(pushLine(file as never, 'alice', plain)).toBe('[14:03] bob sent a.pdf (300 KB)');
   });
 
+  it('prints edits, deletions, read receipts and HISTORY tombstones', () => {
+    const at = new Date(2026, 10, 27, 14, 3).toISOString();
+    const message = { event: 'MESSAGE', id: '1', from: 'bob', to: 'alice', sentAt: at };
+    expect(pushLine({ ...message, message: 'halo!', editedAt: at }, 'alice', plain)).toBe(
+      '[14:03] bob → you: halo! (edited)',
+    );
+    expect(pushLine({ ...message, deleted: true }, 'alice', plain)).toBe('[14:03] bob: (message deleted)');
+    expect(
+      pushLine({ event: 'MESSAGE_EDITED', id: '1', message: 'baru', editedAt: at }, 'alice', plain),
+    ).toBe('[14:03] message 1 edited: baru');
+    expect(pushLine({ event: 'MESSAGE_DELETED', id: '1' }, 'alice', plain)).toMatch(/ message 1 deleted$/);
+    expect(
+      pushLine({ event: 'READ', id: '9', by: 'bob', upTo: '1', group: 'kantor' }, 'alice', plain),
+    ).toMatch(/ bob read up to 1 in #kantor$/);
+  });
+
   it('shows a failure as the Indonesian data and an English explanation, an unknown reason as its code', () => {
     expect(
       failureLine({ status: 'ERROR', data: 'autentikasi gagal', reason: 'invalid_credentials' }, plain),

@@ -5,6 +5,7 @@ import {
   EXPLAINED_REASONS,
   explainReason,
   FrameSplitter,
+  pushIdentity,
   SeenIds,
   safeFileName,
   safeToResend,
@@ -91,6 +92,15 @@ describe('helpers', () => {
       true,
       true,
     ]);
+  });
+
+  it('pushIdentity tells an edit (per editedAt) and a deletion apart from the message they name', () => {
+    const message = { event: 'MESSAGE', id: '01A' };
+    const edit = (at: string) => ({ event: 'MESSAGE_EDITED', id: '01A', message: 'x', editedAt: at });
+    const seen = new SeenIds();
+    const ids = [message, edit('t1'), edit('t1'), edit('t2'), { event: 'MESSAGE_DELETED', id: '01A' }];
+    expect(ids.map((push) => seen.fresh(pushIdentity(push)))).toEqual([true, true, false, true, true]);
+    expect(pushIdentity({ event: 'READ', id: '01B' })).toBe('01B');
   });
 
   it('toBase64 matches Buffer for every length around the padding cases', () => {

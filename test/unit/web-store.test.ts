@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { REASONS } from '../../shared/protocol/replies.js';
 import { STRINGS } from '../../web/src/i18n.js';
-import { addItems, type Conversation, ensure, keyOf, placeOf, ulidTime } from '../../web/src/store.js';
+import {
+  addItems,
+  applyChange,
+  type Conversation,
+  ensure,
+  keyOf,
+  placeOf,
+  ulidTime,
+} from '../../web/src/store.js';
 
 const conv = (): Conversation => ({
   key: 'user:bob',
@@ -118,5 +126,38 @@ describe('web page store', () => {
     expect(ensure(convs, 'user', 'bob')).toBe(a);
     expect(keyOf('group', 'Kantor')).toBe('group:kantor');
     expect(convs.size).toBe(1);
+  });
+});
+
+describe('web page edits and deletions', () => {
+  it('changes the item of that id in place, and shows HISTORY tombstones and edits', () => {
+    const convs = new Map<string, Conversation>();
+    const bob = ensure(convs, 'user', 'bob');
+    const base = { event: 'MESSAGE', from: 'bob', to: 'alice', sentAt: 'x' };
+    for (const [id, message] of [
+      ['01A', 'satu'],
+      ['01B', 'dua'],
+    ] as const) {
+      addItems(bob, [placeOf({ ...base, id, message }, 'alice')?.item as never]);
+    }
+    expect(applyChange(convs, { event: 'MESSAGE_EDITED', id: '01A', message: 'satu!', editedAt: 'y' })).toBe(
+      bob,
+    );
+    expect(applyChange(convs, { event: 'MESSAGE_DELETED', id: '01B' })).toBe(bob);
+    expect(bob.items).toEqual([
+      { id: '01A', from: 'bob', sentAt: 'x', text: 'satu!', edited: true },
+      { id: '01B', from: 'bob', sentAt: 'x', deleted: true },
+    ]);
+    expect(applyChange(convs, { event: 'MESSAGE_DELETED', id: '01Z' })).toBeUndefined();
+    expect(applyChange(convs, { event: 'READ', id: '01C' })).toBeUndefined();
+    expect(placeOf({ ...base, id: '01C', deleted: true }, 'alice')).toEqual({
+      kind: 'user',
+      name: 'bob',
+      item: { id: '01C', from: 'bob', sentAt: 'x', deleted: true },
+    });
+    expect(placeOf({ ...base, id: '01D', message: 'm', editedAt: 'y' }, 'alice')?.item).toMatchObject({
+      text: 'm',
+      edited: true,
+    });
   });
 });

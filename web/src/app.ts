@@ -29,6 +29,7 @@ import type { Layout } from './layout.js';
 import { renderMessages, renderSidebar } from './render.js';
 import {
   addItems,
+  applyChange,
   type Conversation,
   type Conversations,
   ensure,
@@ -272,6 +273,10 @@ export class App {
             : undefined;
     if (notice !== undefined) {
       this.alert(notice);
+      return;
+    }
+    if (applyChange(this.convs, push)) {
+      this.draw();
       return;
     }
     const place = placeOf(push, this.me);

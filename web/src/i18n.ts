@@ -47,6 +47,8 @@ const id = {
   uploaded: (name: string) => `${name} terkirim`,
   uploadFailed: (name: string) => `Gagal mengunggah ${name}`,
   fileFailed: 'File tidak terkirim: terlalu besar',
+  messageDeleted: 'Pesan ini telah dihapus',
+  edited: '(diubah)',
   online: 'Terhubung',
   connecting: 'Menghubungkan…',
   offline: 'Terputus, mencoba lagi…',
@@ -84,6 +86,9 @@ const id = {
     too_many_watches: 'Terlalu banyak pengguna dipantau. Berhenti memantau sebagian dulu.',
     not_owner: 'Hanya pemilik grup yang boleh melakukannya.',
     not_invited: 'Grup ini privat: Anda perlu diundang pemiliknya dulu.',
+    unknown_message: 'Pesan tidak ditemukan, atau bukan milik Anda.',
+    too_late: 'Pesan sudah terlalu lama untuk diubah atau dihapus.',
+    not_editable: 'File tidak dapat diubah; hapus lalu kirim lagi.',
   },
 };
 
@@ -131,6 +136,8 @@ const en: Strings = {
   uploaded: (name: string) => `${name} sent`,
   uploadFailed: (name: string) => `Could not upload ${name}`,
   fileFailed: 'File not sent: too large',
+  messageDeleted: 'This message was deleted',
+  edited: '(edited)',
   online: 'Connected',
   connecting: 'Connecting…',
   offline: 'Disconnected, retrying…',
@@ -168,6 +175,9 @@ const en: Strings = {
     too_many_watches: 'You watch too many users. Stop watching some first.',
     not_owner: 'Only the group owner may do that.',
     not_invited: 'This group is private: its owner has to invite you first.',
+    unknown_message: 'No such message, or it is not yours.',
+    too_late: 'The message is too old to edit or delete.',
+    not_editable: 'A file cannot be edited; delete it and send it again.',
   },
 };
 

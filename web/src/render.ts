@@ -80,8 +80,10 @@ function renderItem(item: Item, me: string, actions: ItemActions): HTMLElement {
   const mine = item.from.toLowerCase() === me.toLowerCase();
   const time = new Date(item.sentAt);
   const body: Node[] = [];
-  if (item.text !== undefined) body.push(h('p', { class: 'text' }, item.text));
-  if (item.file) {
+  if (item.deleted) body.push(h('p', { class: 'text deleted' }, s.messageDeleted));
+  else if (item.text !== undefined)
+    body.push(h('p', { class: 'text' }, item.text, item.edited && ` ${s.edited}`));
+  if (item.file && !item.deleted) {
     const f = item.file;
     body.push(
       h(

@@ -20,6 +20,9 @@ export interface Item {
   file?: FileInfo;
   /** Sent from this page and not yet seen in history (no server id known). */
   local?: boolean;
+  /** Changed by its sender (EDIT) / deleted (DELETE): the text is the current one / there is none. */
+  edited?: boolean;
+  deleted?: boolean;
 }
 
 export interface Conversation {
@@ -66,6 +69,14 @@ export function placeOf(
     ...(typeof f.expiresAt === 'string' ? { expiresAt: f.expiresAt } : {}),
   });
   const peer = same(from, me) ? str(f.to) : from;
+  if (f.deleted === true) {
+    // A tombstone in a history page: where the message was, without it.
+    const item = { ...base, deleted: true };
+    if (f.event === 'MESSAGE' || f.event === 'FILE') return { kind: 'user', name: peer, item };
+    if (f.event === 'GROUP_MESSAGE' || f.event === 'GROUP_FILE')
+      return { kind: 'group', name: str(f.group), item };
+  }
+  if (typeof f.editedAt === 'string') Object.assign(base, { edited: true });
   switch (f.event) {
     case 'MESSAGE':
       return { kind: 'user', name: peer, item: { ...base, text: str(f.message) } };
@@ -113,6 +124,26 @@ export function addItems(conv: Conversation, items: readonly Item[]): number {
   }
   conv.items.sort((a, b) => order(a).localeCompare(order(b)));
   return added;
+}
+
+/**
+ * A MESSAGE_EDITED / MESSAGE_DELETED push changes the item of that id, in whichever conversation holds it: the
+ * conversation changed, or undefined (not shown here, or not such a push).
+ */
+export function applyChange(convs: Conversations, push: Push): Conversation | undefined {
+  const f = push as { event: string; id: string; [field: string]: unknown };
+  if (f.event !== 'MESSAGE_EDITED' && f.event !== 'MESSAGE_DELETED') return undefined;
+  for (const conv of convs.values()) {
+    const index = conv.items.findIndex((i) => i.id === f.id);
+    const old = conv.items[index];
+    if (!old) continue;
+    conv.items[index] =
+      f.event === 'MESSAGE_EDITED'
+        ? { ...old, text: str(f.message), edited: true }
+        : { id: old.id, from: old.from, sentAt: old.sentAt, deleted: true };
+    return conv;
+  }
+  return undefined;
 }
 
 /** Local items (no server id yet) sort by their time among the ULIDs: both start with the time. */

@@ -1,0 +1,91 @@
+/**
+ * EDIT id pesan and DELETE id — change or remove one of your own messages (private or group, text or file), within
+ * the edit window (EDIT_WINDOW_SECONDS, 24 h by default, counted from the time in the id). The message id alone finds
+ * the message through its pointer (`MSGREF#<id>`, written with the message). Someone else's message, an unknown id
+ * and a deleted message all answer `unknown_message`: an id tells nothing about messages that are not yours.
+ * The change is pushed to the message's audience online now (shared/delivery/changes.ts); whoever is offline gets
+ * the message as it then is (or not at all) from their catch-up, and HISTORY shows the edit or a tombstone.
+ */
+import { config } from '../config.js';
+import { deleteFileRecord } from '../data/files.js';
+import { readMembership } from '../data/groups.js';
+import { conversationOf } from '../data/keys.js';
+import {
+  deleteMessageRef,
+  editStoredMessage,
+  type MessageRef,
+  readMessage,
+  readMessageRef,
+  tombstoneMessage,
+} from '../data/messages.js';
+import { pushToConversation } from '../delivery/changes.js';
+import { deleteFile } from '../files/s3.js';
+import { idTime } from '../ids.js';
+import { splitParams } from '../protocol/codec.js';
+import { CommandError, ok } from '../protocol/replies.js';
+import { isMessageId } from '../protocol/validation.js';
+import { defineCommand } from './command.js';
+import { type CommandContext, requireUser } from './context.js';
+import { parseTarget } from './target.js';
+
+/** Files cannot be edited (send a new one); they can be deleted. */
+const FILE_KINDS = new Set(['FILE', 'GROUP_FILE']);
+
+/** The caller's own message `id`, still inside the window: its pointer, or the failure to answer. */
+async function ownMessage(ctx: CommandContext, id: string): Promise<MessageRef> {
+  const caller = await requireUser(ctx);
+  // Decided from the id alone, before any read: the id carries its time, so this tells nobody anything new.
+  if (ctx.now - idTime(id) > config.editWindowSeconds * 1000) throw new CommandError('too_late');
+  const ref = await readMessageRef(id, ctx.now);
+  if (!ref || ref.from !== caller.key) throw new CommandError('unknown_message');
+  return ref;
+}
+
+export const edit = defineCommand({
+  failure: 'pesan tidak diubah',
+  // The id is checked as a name first (a 26-character id is one), then as an id; the text as SEND's.
+  parse(rest) {
+    const parsed = parseTarget(rest, 'user');
+    return parsed && isMessageId(parsed.target) ? { id: parsed.target, message: parsed.message } : undefined;
+  },
+  async run({ id, message }, ctx) {
+    const ref = await ownMessage(ctx, id);
+    if (FILE_KINDS.has(ref.kind)) throw new CommandError('not_editable');
+    // Only a member edits what a group reads (a kicked member cannot rewrite their old messages; DELETE stays open).
+    const conversation = conversationOf(ref.ref.pk);
+    if ('group' in conversation && !(await readMembership(ref.from, conversation.group)))
+      throw new CommandError('not_a_member');
+    const editedAt = new Date(ctx.now).toISOString();
+    const edited = await editStoredMessage(ref.ref, message, editedAt);
+    if (!edited) throw new CommandError('unknown_message');
+    const push = { event: 'MESSAGE_EDITED', id, message, editedAt };
+    await pushToConversation(ctx.endpoint, ref.ref.pk, push, ctx.connectionId, ctx.now);
+    return ok('pesan diubah');
+  },
+});
+
+export const deleteMessage = defineCommand({
+  failure: 'pesan tidak dihapus',
+  parse(rest) {
+    const [id] = splitParams(rest, 1) ?? [];
+    return id !== undefined && isMessageId(id) ? { id } : undefined;
+  },
+  async run({ id }, ctx) {
+    const ref = await ownMessage(ctx, id);
+    // A message already a tombstone whose pointer is still here: an earlier DELETE stopped before its end (the pointer
+    // goes last); this one finishes it. The tombstone keeps the file's object key for that.
+    const stored =
+      (await tombstoneMessage(ref.ref, new Date(ctx.now).toISOString())) ?? (await readMessage(ref.ref));
+    if (!stored) throw new CommandError('unknown_message');
+    // A file's object and record go (links already handed out stop working, FILE_URL answers unknown_file), then
+    // the pointer: a later EDIT or DELETE of this id is unknown_message.
+    const objectKey = typeof stored.objectKey === 'string' ? stored.objectKey : undefined;
+    if (objectKey) await Promise.all([deleteFile(objectKey), deleteFileRecord(id)]);
+    const push = { event: 'MESSAGE_DELETED', id };
+    await Promise.all([
+      deleteMessageRef(id),
+      pushToConversation(ctx.endpoint, ref.ref.pk, push, ctx.connectionId, ctx.now),
+    ]);
+    return ok('pesan dihapus');
+  },
+});

@@ -1,0 +1,77 @@
+/**
+ * READ nama id and READ_GROUP grup id — the caller has read a conversation up to the message `id`: one cursor per
+ * reader and conversation, moved forward only (a conditional write). The other side is told with a READ push: in a
+ * private conversation the other user's devices, in a group only the devices of the message's sender. HISTORY shows
+ * the other side's cursor as `readUpTo`.
+ */
+
+import { type Connection, readUserConnections } from '../data/connections.js';
+import { directPk, keys } from '../data/keys.js';
+import { advanceReadCursor, readGroupMessage, readMessage } from '../data/messages.js';
+import { readAccount } from '../data/users.js';
+import { newId } from '../ids.js';
+import { splitParams } from '../protocol/codec.js';
+import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
+import { isGroupName, isMessageId, isUsername, keyOf } from '../protocol/validation.js';
+import { pushToAll } from '../push/deliver.js';
+import { defineCommand } from './command.js';
+import { type Caller, type CommandContext, requireUser } from './context.js';
+import { requireMember } from './membership.js';
+
+const FAILURE = 'pesan gagal ditandai terbaca';
+const OK = 'pesan ditandai terbaca';
+
+function parseRead(rest: string, isName: (name: string) => boolean) {
+  const [name, id] = splitParams(rest, 2) ?? [];
+  if (name === undefined || id === undefined || !isName(name) || !isMessageId(id)) return;
+  return { name, id };
+}
+
+/**
+ * Moves the cursor; when it moved, tells the audience's devices online now (nobody when the reader is the audience).
+ * `devices` reads them only then.
+ */
+async function markRead(
+  ctx: CommandContext,
+  conversationPk: string,
+  reader: Caller,
+  audience: string,
+  devices: () => Promise<Connection[]>,
+  push: PushEvent,
+) {
+  const moved = await advanceReadCursor(conversationPk, reader.key, String(push.upTo), ctx.now);
+  if (moved && audience !== reader.key) await pushToAll(ctx.endpoint, await devices(), push);
+  return ok(OK);
+}
+
+export const read = defineCommand({
+  failure: FAILURE,
+  parse: (rest) => parseRead(rest, isUsername),
+  async run({ name, id }, ctx) {
+    const otherKey = keyOf(name);
+    const [caller, other] = await Promise.all([requireUser(ctx), readAccount(otherKey, ctx.now)]);
+    if (!other.profile) throw new CommandError('unknown_recipient');
+    const message = await readMessage(keys.directMessage(caller.key, otherKey, id));
+    if (!message) throw new CommandError('unknown_message');
+    const push = { event: 'READ', id: newId(ctx.now), by: caller.name, upTo: id };
+    const devices = async () => other.connections;
+    return markRead(ctx, directPk(caller.key, otherKey), caller, otherKey, devices, push);
+  },
+});
+
+export const readGroup = defineCommand({
+  failure: FAILURE,
+  parse: (rest) => parseRead(rest, isGroupName),
+  async run({ name, id }, ctx) {
+    // The message is read beside the membership check; nothing of it is told unless the caller is a member.
+    const [{ caller, groupKey, membership }, message] = await Promise.all([
+      requireMember(ctx, name),
+      readGroupMessage(keyOf(name), id),
+    ]);
+    if (!message) throw new CommandError('unknown_message');
+    const push = { event: 'READ', id: newId(ctx.now), by: caller.name, group: membership.name, upTo: id };
+    const sender = keyOf(String(message.from));
+    const devices = () => readUserConnections(sender, ctx.now);
+    return markRead(ctx, keys.groupMessage(groupKey, '').pk, caller, sender, devices, push);
+  },
+});
