@@ -280,6 +280,9 @@ describe('least privilege', () => {
     });
     for (const fn of [fns.connect, fns.disconnect, fns.default, fns.fileUploaded]) {
       expect(grants(fn)).not.toHaveProperty('sqs:ReceiveMessage');
+    }
+    // Deleting files: $default (DELETE of a file message) and the worker (a deleted group's, a deleted account's).
+    for (const fn of [fns.connect, fns.disconnect, fns.fileUploaded]) {
       expect(grants(fn)).not.toHaveProperty('s3:DeleteObject');
     }
   });

@@ -87,8 +87,10 @@ describe('requests per command', () => {
     await ok(bob.client, `GROUP_JOIN ${group}`);
     await ok(alice.client, `SEND_GROUP ${group} rapat`);
     const gid = String((await bob.client.nextPush((p) => p.event === 'GROUP_MESSAGE')).id);
-    // READ_GROUP: GetItem CONN ∥ GetItem message; GetItem membership; UpdateItem cursor; Query the sender's devices.
+    // READ_GROUP: GetItem CONN ∥ GetItem message; GetItem membership ∥ GetItem group; UpdateItem cursor; Query the
+    // sender's devices.
     expect(await count(() => ok(bob.client, `READ_GROUP ${group} ${gid}`))).toEqual([
+      'GetItem',
       'GetItem',
       'GetItem',
       'GetItem',
