@@ -22,6 +22,7 @@ const EXPLANATIONS: Record<string, string> = {
   too_large: 'too large',
   not_available: 'this feature is switched off on this server',
   internal_error: 'the server failed; the request may or may not have taken effect',
+  client_id_reused: 'that client id was already used (within 24 h) for a different message; use a new one',
 };
 
 export function explainReason(reason: string | undefined): string {

@@ -26,6 +26,7 @@ import { send } from './send.js';
 import { sendFile } from './send-file.js';
 import { sendGroup } from './send-group.js';
 import { sendGroupFile } from './send-group-file.js';
+import { sendGroupId, sendId } from './send-id.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each command's parameters are its own; the table only routes.
 type AnyCommand = Command<any>;
@@ -48,6 +49,8 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   HISTORY: history,
   GROUP_HISTORY: groupHistoryCommand,
   PING: ping,
+  SEND_ID: sendId,
+  SEND_GROUP_ID: sendGroupId,
 });
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {

@@ -50,6 +50,13 @@ export const keys = {
   }),
   /** A file's metadata, looked up by id (FILE_URL, upload arrival). */
   file: (id: string) => ({ pk: `FILE#${id}`, sk: 'FILE' }),
+  /**
+   * A SEND_ID / SEND_GROUP_ID claim: the id chosen for one client id of one user, for 24 h (TTL). A partition of
+   * its own, so nothing that reads a user's partition (AUTH, departures) grows with how much they send.
+   */
+  sendClaim: (user: string, clientId: string) => ({ pk: `SENDID#${user}#${clientId}`, sk: 'CLAIM' }),
+  /** One file a user uploaded, so DELETE_ACCOUNT finds their objects in O(their files). */
+  userFile: (user: string, id: string) => ({ pk: `UFILE#${user}`, sk: `FILE#${id}` }),
 };
 
 export const prefixes = {

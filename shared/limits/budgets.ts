@@ -17,6 +17,11 @@ const KIND: Readonly<Record<string, 'send' | 'register' | 'auth' | 'create'>> = 
   REGISTER: 'register',
   AUTH: 'auth',
   GROUP_CREATE: 'create',
+  SEND_ID: 'send',
+  SEND_GROUP_ID: 'send',
+  // Both hash a password (scrypt), as AUTH does: the same budget bounds the CPU one connection can spend.
+  PASSWORD: 'auth',
+  DELETE_ACCOUNT: 'auth',
 };
 
 function rateOf(kind: 'send' | 'register' | 'auth' | 'create'): Rate {

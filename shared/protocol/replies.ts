@@ -21,6 +21,7 @@ export const REASONS = [
   'too_large',
   'not_available',
   'internal_error',
+  'client_id_reused',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];
