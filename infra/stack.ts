@@ -184,6 +184,8 @@ export class ObrolStack extends Stack {
       fn.addToRolePolicy(tableActions(...deliveryTableActions, 'BatchGetItem'));
     // The worker signs download links for files in the backlog it delivers.
     objectActions(fanOut, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
+    // …and deletes the files a deleted account sent (DELETE_ACCOUNT's clean-up job).
+    objectActions(fanOut, 'DeleteAccountFiles', ['DeleteObject'], [FILES_PREFIX]);
     // Every function that sends messages or pushes may enqueue jobs; only the worker consumes them.
     for (const fn of [defaultRoute, fileUploaded, fanOut]) jobs.queue.grantSendMessages(fn);
     // File delivery seals the upload: CopyObject reads the source under uploads/ (s3:GetObject) and writes the

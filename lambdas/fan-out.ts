@@ -5,6 +5,7 @@
  * queue's long visibility timeout — and after five tries parks it in the dead-letter queue. Both jobs mark their progress as they go, so a retry continues rather than starts over.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { cleanUpAccount } from '../shared/account/cleanup.js';
 import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
 import { log } from '../shared/log.js';
@@ -24,6 +25,9 @@ async function run(record: SQSRecord, endpoint: string, deadline: number): Promi
   const now = Date.now();
   if (job.kind === 'fanout') {
     await fanOutPage(endpoint, job, undefined, PAGE_CONNECTIONS, now);
+  } else if (job.kind === 'account-cleanup') {
+    const rest = await cleanUpAccount(job, { steps: Number.POSITIVE_INFINITY, deadline });
+    if (rest) await enqueue(rest);
   } else if ((await catchUp(endpoint, job, deadline, now)) === 'continue') {
     await enqueue(job);
   }

@@ -3,12 +3,11 @@
  * as pushes from the worker (shared/delivery/catchup.ts), however much it is.
  * Unknown user and wrong password are one answer, and take the same time.
  */
-import { checkAttempts, recordFailure, recordSuccess } from '../auth/attempts.js';
-import { verifyPassword } from '../auth/password.js';
+import { checkPassword } from '../auth/check.js';
 import { bindConnection, unbindConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
 import { splitParams } from '../protocol/codec.js';
-import { CommandError, ok } from '../protocol/replies.js';
+import { ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { enqueue } from '../queue/jobs.js';
 import { defineCommand } from './command.js';
@@ -22,20 +21,10 @@ export const auth = defineCommand({
   },
   async run({ username, password }, ctx) {
     const userKey = keyOf(username);
-    const [account, current, attempts] = await Promise.all([
-      readAccount(userKey, ctx.now, true),
+    const [account, current] = await Promise.all([
+      checkPassword(userKey, password, readAccount(userKey, ctx.now, true), ctx.sourceIp, ctx.now),
       ctx.session(),
-      checkAttempts(userKey, ctx.sourceIp, ctx.now),
     ]);
-    // Refused without checking the password: too many failures for this account or from this address.
-    if (attempts.retryAfter !== undefined)
-      throw new CommandError('too_many_attempts', { retryAfter: attempts.retryAfter });
-    const valid = await verifyPassword(password, account.profile?.passwordHash);
-    if (!valid || !account.profile) {
-      await recordFailure(attempts, ctx.now);
-      throw new CommandError('invalid_credentials');
-    }
-    await recordSuccess(userKey, attempts);
 
     // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends first.
     if (current.user !== undefined) await unbindConnection(ctx.connectionId, current.user, current, ctx.now);

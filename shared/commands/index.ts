@@ -11,6 +11,7 @@ import { keyOf } from '../protocol/validation.js';
 import { auth } from './auth.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
+import { deleteAccount } from './delete-account.js';
 import { fileUrl } from './file-url.js';
 import { groupCreate } from './group-create.js';
 import { groupJoin } from './group-join.js';
@@ -20,6 +21,7 @@ import { groups } from './groups.js';
 import { groupHistoryCommand, history } from './history.js';
 import { inbox } from './inbox.js';
 import { logout } from './logout.js';
+import { password } from './password.js';
 import { ping } from './ping.js';
 import { register } from './register.js';
 import { send } from './send.js';
@@ -51,6 +53,8 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   PING: ping,
   SEND_ID: sendId,
   SEND_GROUP_ID: sendGroupId,
+  PASSWORD: password,
+  DELETE_ACCOUNT: deleteAccount,
 });
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {

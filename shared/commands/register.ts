@@ -24,7 +24,7 @@ export const register = defineCommand({
   async run({ username, password, country, name }, ctx) {
     const passwordHash = await hashPassword(password);
     const createdAt = new Date(ctx.now).toISOString();
-    if (!(await createUser(keyOf(username), { username, passwordHash, country, name, createdAt }))) {
+    if (!(await createUser(keyOf(username), { username, passwordHash, country, name, createdAt }, ctx.now))) {
       throw new CommandError('username_taken');
     }
     return ok('registrasi berhasil');

@@ -43,7 +43,10 @@ export async function claimClientId(
     done: false,
     expiresAt: epochSeconds(now + CLAIM_TTL_MS),
   };
-  const { created, found } = await putFirst(item, { now });
+  const { created, found } = await putFirst(item, {
+    replaceable: 'expiresAt < :now',
+    now: epochSeconds(now),
+  });
   if (created) return undefined;
   // Found but expired can only mean it expired between the put and the read: the put may be tried again.
   return claimOf(found, now) ?? claimClientId(user, clientId, claim, now);

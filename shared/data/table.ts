@@ -148,22 +148,24 @@ export async function putOnce(item: Item, token: string = randomUUID()): Promise
 }
 
 /**
- * putOnce that also treats an item past its `expiresAt` (epoch seconds; TTL deletes lazily) as absent when
- * `now` is given, and hands back the item found when this call did not create it (read strongly).
+ * putOnce that may also replace an item matching `replaceable` (a condition on the old item, given `:now`), and
+ * hands back the item found when this call did not create it (read strongly).
  */
 export async function putFirst(
   item: Item,
-  options: { token?: string; now?: number } = {},
+  options: { token?: string; replaceable?: string; now?: number } = {},
 ): Promise<{ created: boolean; found: Item | undefined }> {
   const token = options.token ?? randomUUID();
-  const expired = options.now !== undefined;
+  const { replaceable, now } = options;
   try {
     await db.send(
       new PutCommand({
         TableName: TABLE,
         Item: { ...item, writeToken: token },
-        ConditionExpression: expired ? 'attribute_not_exists(pk) OR expiresAt < :now' : 'attribute_not_exists(pk)',
-        ...(expired ? { ExpressionAttributeValues: { ':now': epochSeconds(options.now as number) } } : {}),
+        ConditionExpression: replaceable
+          ? `attribute_not_exists(pk) OR ${replaceable}`
+          : 'attribute_not_exists(pk)',
+        ...(replaceable ? { ExpressionAttributeValues: { ':now': now } } : {}),
       }),
     );
     return { created: true, found: undefined };

@@ -4,7 +4,7 @@
  * Checksums only when required: otherwise the SDK streams uploads as aws-chunked with CRC trailers, which some
  * S3-compatible engines store verbatim, corrupting the file.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { config } from '../config.js';
@@ -90,4 +90,9 @@ export async function signUpload(key: string, contentType: string, now: number):
     maxBytes: config.maxUploadBytes,
     expiresAt: new Date(now + config.uploadTtlSeconds * 1000).toISOString(),
   };
+}
+
+/** Removes one object (DELETE_ACCOUNT's clean-up); a missing object is not an error. */
+export async function deleteFile(key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
 }

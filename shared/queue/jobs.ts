@@ -2,7 +2,8 @@
  * Work that runs off the request path, on the fan-out worker (lambdas/fan-out.ts), carried by one SQS queue:
  *  - `fanout`: push one stored group message to one page of the group's online connections (and hand it to
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
- *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes.
+ *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
+ *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files), page by page, resumable.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
@@ -28,7 +29,14 @@ export interface CatchUpJob {
   boundary: string;
 }
 
-export type Job = FanOutJob | CatchUpJob;
+/** DELETE_ACCOUNT's remaining clean-up of one user, from `stage` on (shared/account/cleanup.ts). */
+export interface AccountCleanupJob {
+  kind: 'account-cleanup';
+  user: string;
+  stage: 'groups' | 'inbox' | 'files';
+}
+
+export type Job = FanOutJob | CatchUpJob | AccountCleanupJob;
 
 export const sqs = new SQSClient({ region: config.region });
 
@@ -70,5 +78,11 @@ export function parseJob(body: string): Job | undefined {
     return job as unknown as FanOutJob;
   if (job.kind === 'catchup' && text('user') && text('connectionId') && text('boundary'))
     return job as unknown as CatchUpJob;
+  if (
+    job.kind === 'account-cleanup' &&
+    text('user') &&
+    ['groups', 'inbox', 'files'].includes(String(job.stage))
+  )
+    return job as unknown as AccountCleanupJob;
   return undefined;
 }

@@ -249,7 +249,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('fan-out worker: the table, signed links to files/, @connections POST, and consuming the job queue', () => {
+  it('fan-out worker: the table, signed links to and deletes in files/, @connections POST, and consuming the job queue', () => {
     expect(grants(fns.fanOut)).toEqual({
       'dynamodb:BatchGetItem': on(tableArn),
       'dynamodb:BatchWriteItem': on(tableArn),
@@ -259,6 +259,7 @@ describe('least privilege', () => {
       'dynamodb:Query': on(tableArn),
       'dynamodb:UpdateItem': on(tableArn),
       's3:GetObject': on(objects('files/')),
+      's3:DeleteObject': on(objects('files/')),
       'execute-api:ManageConnections': on(connectionsArn('POST')),
       'logs:CreateLogStream': expect.any(Array),
       'logs:PutLogEvents': expect.any(Array),
