@@ -10,7 +10,10 @@ const env = useEndpoint();
 const ID = /^[0-9A-Z]{26}$/;
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-const clientId = () => uniqueName('cid').replace(/[^A-Za-z0-9_-]/g, '_').padEnd(8, '_');
+const clientId = () =>
+  uniqueName('cid')
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .padEnd(8, '_');
 
 async function group(owner: { client: ChatClient }, ...members: { client: ChatClient }[]) {
   const name = uniqueName('grp');
@@ -65,7 +68,11 @@ describe('the id in every send answer', () => {
     const alice = await env.user('alice');
     const bob = await env.user('bob');
     const answer = await alice.client.request(`SEND_FILE ${bob.name} big.bin`);
-    expect(answer).toMatchObject({ status: 'OK', data: 'silakan unggah file', id: expect.stringMatching(ID) });
+    expect(answer).toMatchObject({
+      status: 'OK',
+      data: 'silakan unggah file',
+      id: expect.stringMatching(ID),
+    });
     expect((answer.upload as { id: string }).id).toBe(answer.id);
   });
 });
