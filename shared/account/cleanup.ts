@@ -80,7 +80,8 @@ export async function cleanUpAccount(
 ): Promise<AccountCleanupJob | undefined> {
   let stage: CleanupStage | undefined = job.stage;
   for (let step = 0; stage !== undefined; step++) {
-    if (step >= budget.steps || Date.now() >= budget.deadline || stage === budget.stopAt) return { ...job, stage };
+    if (step >= budget.steps || Date.now() >= budget.deadline || stage === budget.stopAt)
+      return { ...job, stage };
     if (!(await STEPS[stage](job.user))) stage = NEXT[stage];
   }
   await clearProgress(job.user);

@@ -47,6 +47,7 @@ const id = {
   uploaded: (name: string) => `${name} terkirim`,
   uploadFailed: (name: string) => `Gagal mengunggah ${name}`,
   fileFailed: 'File tidak terkirim: terlalu besar',
+  loggedOutElsewhere: 'Anda telah keluar: kata sandi diubah atau akun dihapus di perangkat lain.',
   online: 'Terhubung',
   connecting: 'Menghubungkan…',
   offline: 'Terputus, mencoba lagi…',
@@ -125,6 +126,8 @@ const en: Strings = {
   uploaded: (name: string) => `${name} sent`,
   uploadFailed: (name: string) => `Could not upload ${name}`,
   fileFailed: 'File not sent: too large',
+  loggedOutElsewhere:
+    'You were logged out: the password was changed or the account deleted on another device.',
   online: 'Connected',
   connecting: 'Connecting…',
   offline: 'Disconnected, retrying…',
