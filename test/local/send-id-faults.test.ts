@@ -10,6 +10,8 @@ import { uniqueName } from '../support/endpoint.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
 const local = useLocalRuntime();
+/** While set, every DynamoDB command the handlers make (its name, before the SDK's retries). */
+let calls: string[] | undefined;
 /** Texts whose message PutItem fails once. */
 const failStoreOf = new Set<string>();
 /** Claims (by client id) whose `done` UpdateItem fails once. */
@@ -23,6 +25,7 @@ beforeAll(async () => {
   await local.onDynamo('sendIdFaults', 'initialize', (next, context) => async (args) => {
     const input = args.input ?? {};
     const command = String(context.commandName);
+    calls?.push(command.replace(/Command$/, ''));
     const injected = () => Object.assign(new Error('injected failure'), { name: 'ValidationException' });
     if (command.startsWith('Put') && failStoreOf.delete(text(input.Item?.message))) throw injected();
     const pk = text(input.Key?.pk);
@@ -84,5 +87,29 @@ describe('SEND_ID after a first attempt that failed half-way', () => {
     expect(await historyIds(bob.client, alice.name)).toEqual([first.id]);
     // A repeated push, if any, is the same message (same id).
     for (const push of bob.client.pushes) expect(push.id).toBe(first.id);
+  });
+});
+
+describe("SEND_ID's extra cost (DynamoDB requests, counted on the handlers' client)", () => {
+  const counted = async (run: () => Promise<Frame>) => {
+    calls = [];
+    const answer = await run();
+    const made = calls.sort();
+    calls = undefined;
+    expect(answer).toMatchObject({ status: 'OK' });
+    return made;
+  };
+
+  it('a first attempt costs SEND + a conditional put and an update; a finished retry stores nothing', async () => {
+    const { alice, bob } = await local.pair();
+    await Promise.all([alice.client.caughtUp(), bob.client.caughtUp()]);
+    const send = await counted(() => alice.client.request(`SEND ${bob.name} biasa`));
+    expect(send).toEqual(['GetItem', 'PutItem', 'Query']);
+    const cid = clientId();
+    const first = await counted(() => alice.client.request(`SEND_ID ${cid} ${bob.name} sekali`));
+    expect(first).toEqual(['GetItem', 'PutItem', 'PutItem', 'Query', 'UpdateItem']);
+    // The retry: the checks, the failed claim and one strong read of it; no message stored, nothing marked.
+    const retry = await counted(() => alice.client.request(`SEND_ID ${cid} ${bob.name} sekali`));
+    expect(retry).toEqual(['GetItem', 'GetItem', 'PutItem', 'Query']);
   });
 });
