@@ -1,8 +1,9 @@
 /**
- * The fan-out worker, fed by the job queue: pushes large groups' messages page by page, and delivers what waited
- * for a user after their AUTH (shared/queue/jobs.ts names both jobs). Records run side by side; a record that fails
- * is reported back (partial batch failure) so SQS retries it alone — after a short back-off the worker sets, not the
- * queue's long visibility timeout — and after five tries parks it in the dead-letter queue. Both jobs mark their progress as they go, so a retry continues rather than starts over.
+ * The fan-out worker, fed by the job queue: pushes large groups' messages page by page, delivers what waited
+ * for a user after their AUTH, and finishes a deleted account's clean-up (shared/queue/jobs.ts names the jobs).
+ * Records run side by side; a record that fails is reported back (partial batch failure) so SQS retries it alone —
+ * after a short back-off the worker sets, not the queue's long visibility timeout — and after five tries parks it
+ * in the dead-letter queue. Every job marks its progress as it goes, so a retry continues rather than starts over.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { cleanUpAccount } from '../shared/account/cleanup.js';
