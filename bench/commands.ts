@@ -628,6 +628,57 @@ export async function measureCommands(world: BenchWorld, groups: readonly GroupS
     cleanup: pushesDone,
   });
 
+  // Issue 12: idempotent sends (SEND_ID's extra cost over SEND above) and account control
+  const clientId = () => fresh('cid');
+  await add({
+    name: 'SEND_ID, recipient online (first attempt)',
+    section: 'sends and accounts',
+    run: async () => void (await request(alice, `SEND_ID ${clientId()} ${CAST.bob} halo bob, apa kabar?`)),
+  });
+  await add<string>({
+    name: 'SEND_ID, retry of a finished send',
+    section: 'sends and accounts',
+    setup: async () => {
+      const cid = clientId();
+      await request(alice, `SEND_ID ${cid} ${CAST.bob} sekali saja`);
+      return cid;
+    },
+    run: async (cid) => void (await request(alice, `SEND_ID ${cid} ${CAST.bob} sekali saja`)),
+  });
+  await add({
+    name: `SEND_GROUP_ID, ${smallGroup.size} members (${smallGroup.online} online), first attempt`,
+    section: 'sends and accounts',
+    run: async () =>
+      void (await request(groupSender, `SEND_GROUP_ID ${clientId()} ${smallGroup.name} rapat jam 3 ya`)),
+  });
+  /** A fresh account logged in on two devices. */
+  const twoDevices = async () => {
+    const name = fresh('bpw');
+    // A connection of its own: REGISTER's per-connection budget is anon's to spend on the REGISTER scenario.
+    const registrar = await newConnection();
+    await request(registrar, `REGISTER ${name} ${PASSWORD} ID Bench User`);
+    await registrar.close();
+    return [await login(url, name), await login(url, name)] as const;
+  };
+  await add<readonly [ChatClient, ChatClient]>({
+    name: 'PASSWORD (1 other device, G=0)',
+    section: 'sends and accounts',
+    setup: twoDevices,
+    run: async ([device]) => void (await request(device, `PASSWORD ${PASSWORD} ${PASSWORD}-new`)),
+    cleanup: async (devices) => void (await Promise.all(devices.map(close))),
+  });
+  await add<readonly [ChatClient, ChatClient]>({
+    name: 'DELETE_ACCOUNT (1 other device, G=1, nothing waiting)',
+    section: 'sends and accounts',
+    setup: async () => {
+      const devices = await twoDevices();
+      await request(devices[0], `GROUP_JOIN ${CAST.sideGroup}`);
+      return devices;
+    },
+    run: async ([device]) => void (await request(device, `DELETE_ACCOUNT ${PASSWORD}`)),
+    cleanup: async (devices) => void (await Promise.all(devices.map(close))),
+  });
+
   await anon.close();
   await world.recorder.quiet();
   return results;

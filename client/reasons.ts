@@ -29,6 +29,7 @@ const EXPLANATIONS: Record<string, string> = {
   unknown_message: 'no such message in that conversation, or not yours to change',
   too_late: 'the message is too old to edit or delete',
   not_editable: 'a file cannot be edited (delete it and send it again)',
+  client_id_reused: 'that client id was already used (within 24 h) for a different message; use a new one',
 };
 
 export function explainReason(reason: string | undefined): string {

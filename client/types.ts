@@ -123,6 +123,13 @@ export interface GroupDeletedPush {
 }
 
 /** Every push this client knows, by its `event`. */
+/** PASSWORD or DELETE_ACCOUNT on another device of the user: this connection is no longer logged in. */
+export interface LoggedOutPush {
+  event: 'LOGGED_OUT';
+  id: string;
+  reason: 'password_changed' | 'account_deleted' | string;
+}
+
 export interface PushMap {
   MESSAGE: MessagePush;
   GROUP_MESSAGE: GroupMessagePush;
@@ -135,6 +142,7 @@ export interface PushMap {
   GROUP_INVITED: GroupInvitedPush;
   GROUP_KICKED: GroupKickedPush;
   GROUP_DELETED: GroupDeletedPush;
+  LOGGED_OUT: LoggedOutPush;
 }
 
 /** Any push: a known one, or one a newer server added (still has `event` and `id`). */

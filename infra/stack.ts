@@ -203,8 +203,9 @@ export class ObrolStack extends Stack {
       fn.addToRolePolicy(tableActions(...deliveryTableActions, 'BatchGetItem'));
     // The worker signs download links for files in the backlog it delivers.
     objectActions(fanOut, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
-    // …and deletes a deleted group's files (shared/groups/delete.ts), only on the worker, never on a request.
-    objectActions(fanOut, 'DeleteGroupFiles', ['DeleteObject'], [FILES_PREFIX]);
+    // …and deletes files: a deleted group's (shared/groups/delete.ts) and those a deleted account sent (its clean-up
+    // job), only on the worker.
+    objectActions(fanOut, 'DeleteFiles', ['DeleteObject'], [FILES_PREFIX]);
     // Every function that sends messages or pushes may enqueue jobs; only the worker consumes them.
     for (const fn of [defaultRoute, fileUploaded, fanOut]) jobs.queue.grantSendMessages(fn);
     // $disconnect enqueues the PRESENCE push of a user's last departure (it cannot push itself).

@@ -3,8 +3,13 @@
  * for a user after their AUTH, and takes deleted groups apart (shared/queue/jobs.ts names the jobs). Records run side by side; a record that fails
  * is reported back (partial batch failure) so SQS retries it alone — after a short back-off the worker sets, not the
  * queue's long visibility timeout — and after five tries parks it in the dead-letter queue. Both jobs mark their progress as they go, so a retry continues rather than starts over.
+ * for a user after their AUTH, and finishes a deleted account's clean-up (shared/queue/jobs.ts names the jobs).
+ * Records run side by side; a record that fails is reported back (partial batch failure) so SQS retries it alone —
+ * after a short back-off the worker sets, not the queue's long visibility timeout — and after five tries parks it
+ * in the dead-letter queue. Every job marks its progress as it goes, so a retry continues rather than starts over.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { cleanUpAccount } from '../shared/account/cleanup.js';
 import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
 import { pushGroupPage } from '../shared/delivery/changes.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
@@ -34,6 +39,9 @@ async function run(record: SQSRecord, endpoint: string, deadline: number): Promi
     if (rest) await enqueue(rest);
   } else if (job.kind === 'groupPush') {
     await pushGroupPage(endpoint, job, PAGE_CONNECTIONS, now);
+  } else if (job.kind === 'account-cleanup') {
+    const rest = await cleanUpAccount(job, { steps: Number.POSITIVE_INFINITY, deadline });
+    if (rest) await enqueue(rest);
   } else if ((await catchUp(endpoint, job, deadline, now)) === 'continue') {
     await enqueue(job);
   }

@@ -3,8 +3,7 @@
  * as pushes from the worker (shared/delivery/catchup.ts), however much it is.
  * Unknown user and wrong password are one answer, and take the same time.
  */
-import { checkAttempts, recordFailure, recordSuccess } from '../auth/attempts.js';
-import { verifyPassword } from '../auth/password.js';
+import { checkPassword } from '../auth/check.js';
 import { bindConnection, unbindConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
@@ -24,23 +23,19 @@ export const auth = defineCommand({
   },
   async run({ username, password }, ctx) {
     const userKey = keyOf(username);
-    const [account, current, attempts, addressWait] = await Promise.all([
+    // Too many AUTHs of any outcome from this address (each costs a hash, and a success a write per group): refused
+    // before the password is checked.
+    const withinBudget = Promise.all([
       readAccount(userKey, ctx.now, true),
-      ctx.session(),
-      checkAttempts(userKey, ctx.sourceIp, ctx.now),
       spendAddress('auth', ctx.sourceIp, ctx.now),
+    ]).then(([found, wait]) => {
+      if (wait !== undefined) throw new CommandError('rate_limited', { retryAfter: wait });
+      return found;
+    });
+    const [account, current] = await Promise.all([
+      checkPassword(userKey, password, withinBudget, ctx.sourceIp, ctx.now),
+      ctx.session(),
     ]);
-    // Refused without checking the password: too many failures for this account or from this address.
-    if (attempts.retryAfter !== undefined)
-      throw new CommandError('too_many_attempts', { retryAfter: attempts.retryAfter });
-    // Or too many AUTHs of any outcome from this address (each costs a hash, and a success a write per group).
-    if (addressWait !== undefined) throw new CommandError('rate_limited', { retryAfter: addressWait });
-    const valid = await verifyPassword(password, account.profile?.passwordHash);
-    if (!valid || !account.profile) {
-      await recordFailure(attempts, ctx.now);
-      throw new CommandError('invalid_credentials');
-    }
-    await recordSuccess(userKey, attempts);
 
     // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends first.
     if (current.user !== undefined) await unbindConnection(ctx.connectionId, current.user, current, ctx.now);

@@ -42,7 +42,8 @@ export const history = defineCommand({
   async run({ name, before }, ctx) {
     const otherKey = keyOf(name);
     const [caller, other] = await Promise.all([requireUser(ctx), readAccount(otherKey, ctx.now)]);
-    if (!other.profile) throw new CommandError('unknown_recipient');
+    // A deleted account's conversation stays readable for the other side (docs/PROTOCOL.md, DELETE_ACCOUNT).
+    if (!other.profile && !other.deleted) throw new CommandError('unknown_recipient');
     // The other side's read cursor (READ) is read beside the page: how far they have read this conversation (absent
     // while they have marked nothing read).
     const [page, readUpTo] = await Promise.all([

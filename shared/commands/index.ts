@@ -11,6 +11,7 @@ import { keyOf } from '../protocol/validation.js';
 import { auth } from './auth.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
+import { deleteAccount } from './delete-account.js';
 import { deleteMessage, edit } from './edit.js';
 import { fileUrl } from './file-url.js';
 import { groupCreate } from './group-create.js';
@@ -26,6 +27,7 @@ import { help } from './help.js';
 import { groupHistoryCommand, history } from './history.js';
 import { inbox } from './inbox.js';
 import { logout } from './logout.js';
+import { password } from './password.js';
 import { ping } from './ping.js';
 import { read, readGroup } from './read.js';
 import { register } from './register.js';
@@ -33,6 +35,7 @@ import { send } from './send.js';
 import { sendFile } from './send-file.js';
 import { sendGroup } from './send-group.js';
 import { sendGroupFile } from './send-group-file.js';
+import { sendGroupId, sendId } from './send-id.js';
 import { status } from './status.js';
 import { typing, typingGroup } from './typing.js';
 import { unwatch, watch } from './watch.js';
@@ -74,6 +77,10 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   READ_GROUP: readGroup,
   EDIT: edit,
   DELETE: deleteMessage,
+  SEND_ID: sendId,
+  SEND_GROUP_ID: sendGroupId,
+  PASSWORD: password,
+  DELETE_ACCOUNT: deleteAccount,
 });
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {

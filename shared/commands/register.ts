@@ -27,7 +27,7 @@ export const register = defineCommand({
     await requireAddressBudget('register', ctx.sourceIp, ctx.now);
     const passwordHash = await hashPassword(password);
     const createdAt = new Date(ctx.now).toISOString();
-    if (!(await createUser(keyOf(username), { username, passwordHash, country, name, createdAt }))) {
+    if (!(await createUser(keyOf(username), { username, passwordHash, country, name, createdAt }, ctx.now))) {
       throw new CommandError('username_taken');
     }
     return ok('registrasi berhasil');

@@ -23,6 +23,6 @@ export const sendFile = defineCommand({
 
     const file = await storeInline(caller, audience, filename, bytes, ctx.now);
     await deliverDirect(ctx.endpoint, caller.key, toKey, recipient.connections, fileEvent(file), ctx.now);
-    return ok('file terkirim');
+    return ok('file terkirim', { id: file.id });
   },
 });

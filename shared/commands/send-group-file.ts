@@ -19,6 +19,6 @@ export const sendGroupFile = defineCommand({
 
     const file = await storeInline(caller, audience, filename, bytes, ctx.now);
     await sendToGroup(ctx.endpoint, groupKey, caller.key, fileEvent(file), ctx.now);
-    return ok('file terkirim');
+    return ok('file terkirim', { id: file.id });
   },
 });

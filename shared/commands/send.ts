@@ -1,33 +1,46 @@
 /**
  * SEND penerima pesan — a private message. Stored durably before the OK; pushed to every device of the
- * recipient; kept in their inbox when no device took it.
+ * recipient; kept in their inbox when no device took it. The answer carries the message's `id`.
  */
 import { readAccount } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
-import { newId } from '../ids.js';
-import { CommandError, ok } from '../protocol/replies.js';
+import { CommandError } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
+import type { CommandContext } from './context.js';
 import { requireUser } from './context.js';
+import { type Outgoing, sendNow } from './outgoing.js';
 import { parseTarget } from './target.js';
 
-export const send = defineCommand({
-  failure: 'pesan tidak terkirim',
-  parse: (rest) => parseTarget(rest, 'user'),
-  async run({ target, message }, ctx) {
-    const toKey = keyOf(target);
-    const [caller, recipient] = await Promise.all([requireUser(ctx), readAccount(toKey, ctx.now)]);
-    if (!recipient.profile) throw new CommandError('unknown_recipient');
+export const SEND_FAILURE = 'pesan tidak terkirim';
 
-    const event = {
-      event: 'MESSAGE',
-      id: newId(ctx.now),
-      from: caller.name,
-      to: recipient.profile.username,
-      message,
-      sentAt: new Date(ctx.now).toISOString(),
-    };
-    await deliverDirect(ctx.endpoint, caller.key, toKey, recipient.connections, event, ctx.now);
-    return ok('pesan terkirim');
-  },
+/** Checks a private message (caller logged in, recipient exists) and says how to deliver it under a given id. */
+export async function prepareDirect(
+  ctx: CommandContext,
+  { target, message }: { target: string; message: string },
+): Promise<Outgoing> {
+  const toKey = keyOf(target);
+  const [caller, recipient] = await Promise.all([requireUser(ctx), readAccount(toKey, ctx.now)]);
+  if (!recipient.profile) throw new CommandError('unknown_recipient');
+  const to = recipient.profile.username;
+  return {
+    caller,
+    audience: `user:${toKey}`,
+    message,
+    deliver: (id, at) =>
+      deliverDirect(
+        ctx.endpoint,
+        caller.key,
+        toKey,
+        recipient.connections,
+        { event: 'MESSAGE', id, from: caller.name, to, message, sentAt: new Date(at).toISOString() },
+        ctx.now,
+      ),
+  };
+}
+
+export const send = defineCommand({
+  failure: SEND_FAILURE,
+  parse: (rest) => parseTarget(rest, 'user'),
+  run: async (params, ctx) => sendNow(ctx, await prepareDirect(ctx, params)),
 });

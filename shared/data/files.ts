@@ -2,7 +2,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
-import { epochSeconds, isConditionFailure } from './table.js';
+import { batchWrite, epochSeconds, isConditionFailure, queryRange } from './table.js';
 
 export interface FileRecord {
   id: string;
@@ -23,17 +23,49 @@ export interface FileRecord {
   sentAt?: string;
 }
 
-/** An upload that never arrives is forgotten by TTL shortly after its form expires. */
+/**
+ * An upload that never arrives is forgotten by TTL shortly after its form expires. Beside the record, the sender's
+ * file index gets an entry (`UFILE#<user>`), so DELETE_ACCOUNT finds the objects a user sent in O(their files).
+ */
 export async function putFileRecord(record: FileRecord, forgetAfterMs?: number): Promise<void> {
-  await db.send(
-    new PutCommand({
-      TableName: TABLE,
-      Item: {
-        ...keys.file(record.id),
-        ...record,
-        ...(forgetAfterMs ? { expiresAt: epochSeconds(forgetAfterMs) } : {}),
-      },
-    }),
+  await Promise.all([
+    db.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...keys.file(record.id),
+          ...record,
+          ...(forgetAfterMs ? { expiresAt: epochSeconds(forgetAfterMs) } : {}),
+        },
+      }),
+    ),
+    db.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { ...keys.userFile(record.from, record.id), objectKey: record.objectKey },
+      }),
+    ),
+  ]);
+}
+
+/** One page of the files a user sent (their index entries): ids and object keys. */
+export async function userFilesPage(userKey: string, limit: number) {
+  const pk = keys.userFile(userKey, '').pk;
+  const page = await queryRange(pk, { after: 'FILE#', upTo: 'FILE#\uffff' }, { limit, consistent: true });
+  return {
+    files: page.items.map((item) => ({
+      id: item.sk.slice('FILE#'.length),
+      objectKey: String(item.objectKey),
+    })),
+    more: page.next !== undefined,
+  };
+}
+
+/** Forgets files: their records and index entries (the objects are deleted by the caller first). */
+export async function forgetFiles(userKey: string, ids: readonly string[]): Promise<void> {
+  await batchWrite(
+    [],
+    ids.flatMap((id) => [keys.file(id), keys.userFile(userKey, id)]),
   );
 }
 

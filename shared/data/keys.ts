@@ -94,6 +94,13 @@ export const keys = {
    * partition (`DM#a#b` or `GMSG#<group>`), beside the messages and out of their `MSG#` range.
    */
   readCursor: (conversationPk: string, user: string) => ({ pk: conversationPk, sk: `READ#${user}` }),
+  /**
+   * A SEND_ID / SEND_GROUP_ID claim: the id chosen for one client id of one user, for 24 h (TTL). A partition of
+   * its own, so nothing that reads a user's partition (AUTH, departures) grows with how much they send.
+   */
+  sendClaim: (user: string, clientId: string) => ({ pk: `SENDID#${user}#${clientId}`, sk: 'CLAIM' }),
+  /** One file a user uploaded, so DELETE_ACCOUNT finds their objects in O(their files). */
+  userFile: (user: string, id: string) => ({ pk: `UFILE#${user}`, sk: `FILE#${id}` }),
 };
 
 export const prefixes = {

@@ -144,21 +144,39 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly Key[] 
  * it on AWS, but not every local engine has it.)
  */
 export async function putOnce(item: Item, token: string = randomUUID()): Promise<boolean> {
+  return (await putFirst(item, { token })).created;
+}
+
+/**
+ * putOnce that may also replace an item matching `replaceable` (a condition on the old item, given `:now`), and
+ * hands back the item found when this call did not create it (read strongly).
+ */
+export async function putFirst(
+  item: Item,
+  options: { token?: string; replaceable?: string; now?: number } = {},
+): Promise<{ created: boolean; found: Item | undefined }> {
+  const token = options.token ?? randomUUID();
+  const { replaceable, now } = options;
   try {
     await db.send(
       new PutCommand({
         TableName: TABLE,
         Item: { ...item, writeToken: token },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ConditionExpression: replaceable
+          ? `attribute_not_exists(pk) OR ${replaceable}`
+          : 'attribute_not_exists(pk)',
+        ...(replaceable ? { ExpressionAttributeValues: { ':now': now } } : {}),
       }),
     );
-    return true;
+    return { created: true, found: undefined };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const { Item: found } = await db.send(
       new GetCommand({ TableName: TABLE, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
     );
-    return found?.writeToken === token;
+    return found?.writeToken === token
+      ? { created: true, found: undefined }
+      : { created: false, found: found as Item | undefined };
   }
 }
 

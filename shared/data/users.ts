@@ -4,7 +4,7 @@ import { chunk } from '../concurrency.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
 import { keys, prefixes } from './keys.js';
-import { type Item, isConditionFailure, putOnce, queryAll } from './table.js';
+import { epochSeconds, type Item, isConditionFailure, putFirst, queryAll } from './table.js';
 
 export interface Profile {
   username: string;
@@ -23,8 +23,75 @@ export interface Profile {
  * Returns false when the name (ignoring case) is taken: the conditional write makes concurrent REGISTERs safe, and
  * a write the SDK retried after it had succeeded is still recognized as this REGISTER's own (putOnce).
  */
-export async function createUser(userKey: string, profile: Profile): Promise<boolean> {
-  return putOnce({ ...keys.user(userKey), ...profile });
+export async function createUser(
+  userKey: string,
+  profile: Profile,
+  now: number = Date.now(),
+): Promise<boolean> {
+  const item = { ...keys.user(userKey), ...profile };
+  // A deleted account's tombstone holds its name until `reservedUntil`; after that the name is free again.
+  return (await putFirst(item, { replaceable: 'reservedUntil < :now', now: epochSeconds(now) })).created;
+}
+
+/** How long a deleted account's name stays reserved (REGISTER answers username_taken). */
+export const NAME_RESERVED_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Changes the password hash, only if it is still `oldHash` (of two racing changes, one wins). False otherwise.
+ */
+export async function changePasswordHash(
+  userKey: string,
+  oldHash: string,
+  newHash: string,
+): Promise<boolean> {
+  return updateProfileIf(userKey, oldHash, {
+    UpdateExpression: 'SET passwordHash = :new',
+    ExpressionAttributeValues: { ':new': newHash },
+  });
+}
+
+/**
+ * Replaces the profile by a tombstone (DELETE_ACCOUNT), only if the password hash is still `oldHash`: no password,
+ * no name or country, only the name as spelled and until when it stays reserved. AUTH then fails as for an unknown
+ * user, SEND answers unknown_recipient, and HISTORY with the name still shows the conversation.
+ */
+export async function tombstoneUser(userKey: string, oldHash: string, now: number): Promise<boolean> {
+  return updateProfileIf(userKey, oldHash, {
+    UpdateExpression:
+      'SET deleted = :yes, deletedAt = :at, reservedUntil = :until REMOVE passwordHash, country, #name, groupCursor',
+    ExpressionAttributeNames: { '#name': 'name' },
+    ExpressionAttributeValues: {
+      ':yes': true,
+      ':at': new Date(now).toISOString(),
+      ':until': epochSeconds(now + NAME_RESERVED_MS),
+    },
+  });
+}
+
+async function updateProfileIf(
+  userKey: string,
+  oldHash: string,
+  update: {
+    UpdateExpression: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues: Record<string, unknown>;
+  },
+): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.user(userKey),
+        ...update,
+        ConditionExpression: 'passwordHash = :old',
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':old': oldHash },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /** The user's side of a group membership (`USER#u` / `GROUP#g`). */
@@ -38,7 +105,10 @@ export interface Membership {
 }
 
 export interface Account {
+  /** Undefined for no account, and for a deleted one (see `deleted`). */
   profile: Profile | undefined;
+  /** The name belongs to a deleted account (its tombstone). */
+  deleted: boolean;
   connections: Connection[];
   /** The keys of the user's groups (read only with `withGroups`). */
   groups: string[];
@@ -55,7 +125,9 @@ export async function readAccount(userKey: string, now: number, withGroups = fal
 
 function accountFrom(userKey: string, items: Item[], now: number): Account {
   const profileSk = keys.user(userKey).sk;
-  const profile = items.find((item) => item.sk === profileSk) as unknown as Profile | undefined;
+  const found = items.find((item) => item.sk === profileSk);
+  const deleted = found?.deleted === true;
+  const profile = deleted ? undefined : (found as unknown as Profile | undefined);
   const connections = liveConnections(
     items
       .filter((item) => item.sk.startsWith(prefixes.userConnection))
@@ -72,7 +144,7 @@ function accountFrom(userKey: string, items: Item[], now: number): Account {
   for (const [name, value] of Object.entries(saved ?? {}))
     if (name.startsWith(PROGRESS_ATTRIBUTE) && typeof value === 'string')
       progress.set(name.slice(PROGRESS_ATTRIBUTE.length), value);
-  return { profile, connections, groups: memberships.map((m) => m.group), memberships, progress };
+  return { profile, deleted, connections, groups: memberships.map((m) => m.group), memberships, progress };
 }
 
 /** The progress item holds one attribute per group, named after the group's key. */

@@ -27,7 +27,7 @@ export async function putFile(key: string, body: Uint8Array, contentType: string
 }
 
 /**
- * Removes a stored file (a deleted message's, a deleted group's): links already signed for it stop working (S3
+ * Removes a stored file (a deleted message's, a deleted group's, a deleted account's): links already signed for it stop working (S3
  * answers 404). Deleting a key that is already gone succeeds.
  */
 export async function deleteFile(key: string): Promise<void> {

@@ -76,5 +76,6 @@ export async function startUpload(
     signUpload(objectKey('uploads', file.id, filename), file.contentType, now),
     putFileRecord(file, now + 24 * 3600 * 1000),
   ]);
-  return ok('silakan unggah file', { upload: { id: file.id, ...upload } });
+  // The FILE / GROUP_FILE push that follows the upload carries this id too.
+  return ok('silakan unggah file', { id: file.id, upload: { id: file.id, ...upload } });
 }

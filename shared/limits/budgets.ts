@@ -30,6 +30,11 @@ const KIND: Readonly<Record<string, Kind>> = {
   READ_GROUP: 'send',
   EDIT: 'send',
   DELETE: 'send',
+  SEND_ID: 'send',
+  SEND_GROUP_ID: 'send',
+  // Both hash a password (scrypt), as AUTH does: the same budget bounds the CPU one connection can spend.
+  PASSWORD: 'auth',
+  DELETE_ACCOUNT: 'auth',
 };
 
 function rateOf(kind: Kind): Rate {

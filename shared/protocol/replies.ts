@@ -28,6 +28,7 @@ export const REASONS = [
   'unknown_message',
   'too_late',
   'not_editable',
+  'client_id_reused',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

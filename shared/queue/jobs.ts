@@ -8,6 +8,7 @@
  *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
  *  - `groupPush`: push a change to a group message (MESSAGE_EDITED, MESSAGE_DELETED) to one page of the group's
  *    online connections, enqueueing the next page first (shared/delivery/changes.ts).
+ *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files), page by page, resumable.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
@@ -72,7 +73,14 @@ export interface GroupPushJob {
   push: PushEvent;
 }
 
-export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob | GroupPushJob;
+/** DELETE_ACCOUNT's remaining clean-up of one user, from `stage` on (shared/account/cleanup.ts). */
+export interface AccountCleanupJob {
+  kind: 'account-cleanup';
+  user: string;
+  stage: 'groups' | 'inbox' | 'files';
+}
+
+export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob | GroupPushJob | AccountCleanupJob;
 
 export const sqs = new SQSClient({ region: config.region });
 
@@ -139,5 +147,11 @@ export function parseJob(body: string): Job | undefined {
     typeof push.id === 'string'
   )
     return job as unknown as GroupPushJob;
+  if (
+    job.kind === 'account-cleanup' &&
+    text('user') &&
+    ['groups', 'inbox', 'files'].includes(String(job.stage))
+  )
+    return job as unknown as AccountCleanupJob;
   return undefined;
 }

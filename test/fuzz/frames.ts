@@ -33,12 +33,12 @@ export function docSeeds(protocolDoc: string): string[] {
 }
 
 export interface DocSeeds {
-  /** Seeds that cost a password hash (AUTH, REGISTER) or end a login (LOGOUT): sent rarely. */
+  /** Seeds that cost a password hash (AUTH, REGISTER, PASSWORD, DELETE_ACCOUNT) or end a login (LOGOUT): sent rarely. */
   costly: string[];
   cheap: string[];
 }
 
-const COSTLY = /^(AUTH|REGISTER|LOGOUT)\b/;
+const COSTLY = /^(AUTH|REGISTER|LOGOUT|PASSWORD|DELETE_ACCOUNT)\b/;
 
 export function readDocSeeds(path: string): DocSeeds {
   const all = docSeeds(readFileSync(path, 'utf8'));

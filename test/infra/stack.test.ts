@@ -257,7 +257,7 @@ describe('least privilege', () => {
     });
   });
 
-  it("fan-out worker: the table, signed links to files/, deleting a deleted group's files, @connections POST, and consuming the job queue", () => {
+  it("fan-out worker: the table, signed links to files/, deleting files (a deleted group's, a deleted account's), @connections POST, and consuming the job queue", () => {
     expect(grants(fns.fanOut)).toEqual({
       'dynamodb:BatchGetItem': on(tableArn),
       'dynamodb:BatchWriteItem': on(tableArn),

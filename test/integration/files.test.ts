@@ -16,6 +16,7 @@ describe('SEND_FILE inline', () => {
       expect(await alice.client.request(`SEND_FILE ${bob.name} data.bin ${b64(file)}`)).toEqual({
         status: 'OK',
         data: 'file terkirim',
+        id: expect.stringMatching(/^[0-9A-Z]{26}$/),
       });
       const push = await bob.client.nextPush();
       expect(push).toMatchObject({
@@ -105,6 +106,7 @@ describe('SEND_GROUP_FILE', () => {
     expect(await alice.client.request(`SEND_GROUP_FILE ${group} notes.pdf ${b64(file)}`)).toEqual({
       status: 'OK',
       data: 'file terkirim',
+      id: expect.stringMatching(/^[0-9A-Z]{26}$/),
     });
     for (const member of [bob, carol]) {
       const push = await member.client.nextPush();

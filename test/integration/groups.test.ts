@@ -88,6 +88,7 @@ describe('groups', () => {
     expect(await alice.client.request(`SEND_GROUP ${name} rapat jam 3`)).toEqual({
       status: 'OK',
       data: 'pesan terkirim',
+      id: expect.stringMatching(/^[0-9A-Z]{26}$/),
     });
     for (const device of [bob.client, carol.client, carolTablet]) {
       expect(await device.nextPush()).toMatchObject({

@@ -10,9 +10,11 @@ describe('SEND', () => {
     const bobPhone = await env.connect();
     await bobPhone.request(`AUTH ${bob.name} ${PASSWORD}`);
 
-    expect(await alice.client.request(`SEND ${bob.name} halo   bob, apa kabar?`)).toEqual({
+    const sent = await alice.client.request(`SEND ${bob.name} halo   bob, apa kabar?`);
+    expect(sent).toEqual({
       status: 'OK',
       data: 'pesan terkirim',
+      id: expect.stringMatching(/^[0-9A-Z]{26}$/),
     });
     for (const device of [bob.client, bobPhone]) {
       const push = await device.nextPush();
@@ -22,7 +24,7 @@ describe('SEND', () => {
         to: bob.name,
         message: 'halo   bob, apa kabar?',
       });
-      expect(push.id).toMatch(/^[0-9A-Z]{26}$/);
+      expect(push.id).toBe(sent.id);
       expect(new Date(String(push.sentAt)).toISOString()).toBe(push.sentAt);
     }
     expect(alice.client.pushes).toHaveLength(0);

@@ -67,7 +67,7 @@ it('carries a conversation between two real wscat CLIs', async () => {
   await b.type(`REGISTER ${bob} ${PASSWORD} Indonesia Bob B`, '{"status":"OK","data":"registrasi berhasil"}');
   await a.type(`AUTH ${alice} ${PASSWORD}`, '{"status":"OK","data":"autentikasi berhasil"}');
   await b.type(`AUTH ${bob} ${PASSWORD}`, '{"status":"OK","data":"autentikasi berhasil"}');
-  await a.type(`SEND ${bob} halo dari wscat`, '{"status":"OK","data":"pesan terkirim"}');
+  await a.type(`SEND ${bob} halo dari wscat`, '{"status":"OK","data":"pesan terkirim","id":"');
   await b.waitFor(`"from":"${alice}","to":"${bob}","message":"halo dari wscat"`);
   await b.type('WHAT', '{"status":"ERROR","data":"request tidak dikenali","reason":"unknown_request"}');
 });

@@ -105,6 +105,7 @@ describe('a group of 13,000 offline members with 32-character names (416 KB of n
     expect(await alice.client.request(`SEND_GROUP ${group} halo semua`)).toEqual({
       status: 'OK',
       data: 'pesan terkirim',
+      id: expect.stringMatching(/^[0-9A-Z]{26}$/),
     });
     const push = await bob.client.nextPush();
     expect(push).toMatchObject({ event: 'GROUP_MESSAGE', group, from: alice.name, message: 'halo semua' });

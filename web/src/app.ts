@@ -261,6 +261,11 @@ export class App {
       this.alert(t().fileFailed);
       return;
     }
+    // PASSWORD or DELETE_ACCOUNT on another device: the server has unbound this connection already.
+    if (push.event === 'LOGGED_OUT') {
+      void this.logout().then(() => this.alert(t().loggedOutElsewhere));
+      return;
+    }
     // Private groups and owners (issue 12): told, not shown as messages.
     const { group = '', by = '' } = push as { group?: string; by?: string };
     const notice =
@@ -316,6 +321,11 @@ export class App {
       this.ui.text.value ||= text;
       this.draw();
       this.fail(answer);
+    } else if (typeof answer.id === 'string') {
+      // The answer names the stored message: the local copy becomes it (history will not show it twice).
+      conv.items = conv.items.filter((i) => i !== item);
+      addItems(conv, [{ ...item, id: answer.id, local: false }]);
+      this.draw();
     }
   }
 

@@ -49,6 +49,7 @@ const id = {
   fileFailed: 'File tidak terkirim: terlalu besar',
   messageDeleted: 'Pesan ini telah dihapus',
   edited: '(diubah)',
+  loggedOutElsewhere: 'Anda telah keluar: kata sandi diubah atau akun dihapus di perangkat lain.',
   online: 'Terhubung',
   connecting: 'Menghubungkan…',
   offline: 'Terputus, mencoba lagi…',
@@ -89,6 +90,7 @@ const id = {
     unknown_message: 'Pesan tidak ditemukan, atau bukan milik Anda.',
     too_late: 'Pesan sudah terlalu lama untuk diubah atau dihapus.',
     not_editable: 'File tidak dapat diubah; hapus lalu kirim lagi.',
+    client_id_reused: 'ID pesan ini sudah dipakai untuk pesan lain. Kirim ulang dengan ID baru.',
   },
 };
 
@@ -138,6 +140,8 @@ const en: Strings = {
   fileFailed: 'File not sent: too large',
   messageDeleted: 'This message was deleted',
   edited: '(edited)',
+  loggedOutElsewhere:
+    'You were logged out: the password was changed or the account deleted on another device.',
   online: 'Connected',
   connecting: 'Connecting…',
   offline: 'Disconnected, retrying…',
@@ -178,6 +182,7 @@ const en: Strings = {
     unknown_message: 'No such message, or it is not yours.',
     too_late: 'The message is too old to edit or delete.',
     not_editable: 'A file cannot be edited; delete it and send it again.',
+    client_id_reused: 'This message id was already used for another message. Send it again with a new id.',
   },
 };
 

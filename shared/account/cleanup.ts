@@ -1,0 +1,95 @@
+/**
+ * What DELETE_ACCOUNT leaves to do after the request (the profile is a tombstone and every device is logged out by
+ * then): leave every group, empty the inbox (pointers only: the messages are others' history), and delete the files
+ * the user sent (objects, records, index). Each step handles one page and deletes what it read, so the next page
+ * is again the first: the work resumes anywhere, twice is harmless, and nothing is read that is not deleted. The
+ * request runs a few steps itself; the rest is the `account-cleanup` job on the worker (lambdas/fan-out.ts).
+ */
+
+import { mapLimit } from '../concurrency.js';
+import { forgetFiles, userFilesPage } from '../data/files.js';
+import { keys, prefixEnd, prefixes } from '../data/keys.js';
+import { deleteInbox } from '../data/messages.js';
+import { queryRange } from '../data/table.js';
+import { clearProgress } from '../data/users.js';
+import { deleteFile } from '../files/s3.js';
+import { leaveGroup } from '../groups/leave.js';
+import { log } from '../log.js';
+import type { AccountCleanupJob } from '../queue/jobs.js';
+
+export type CleanupStage = AccountCleanupJob['stage'];
+
+/** Memberships left per step (each a few writes), inbox pointers and files deleted per step. */
+export const PAGE = { groups: 100, inbox: 1000, files: 200 } as const;
+
+/**
+ * Leaves one page of the user's groups; true while more remain. The one place account deletion leaves groups, so
+ * leaving (ownership passing, last member deleting the group) is whatever GROUP_LEAVE's data function does.
+ */
+export async function leaveAllGroups(userKey: string, limit: number = PAGE.groups): Promise<boolean> {
+  const page = await queryRange(
+    keys.user(userKey).pk,
+    { after: prefixes.group, upTo: prefixEnd(prefixes.group) },
+    { limit, consistent: true },
+  );
+  // Every device was logged out first, so no presence copies are left to withdraw. Leaving as GROUP_LEAVE does:
+  // an owner's group passes to its longest member, and a group the user was the last member of is deleted.
+  const now = Date.now();
+  await mapLimit(page.items, 16, (item) =>
+    leaveGroup(item.sk.slice(prefixes.group.length), userKey, [], now),
+  );
+  return page.next !== undefined;
+}
+
+async function emptyInbox(userKey: string): Promise<boolean> {
+  const page = await queryRange(
+    keys.inbox(userKey, '').pk,
+    { after: prefixes.message, upTo: prefixEnd(prefixes.message) },
+    { limit: PAGE.inbox, consistent: true },
+  );
+  await deleteInbox(
+    userKey,
+    page.items.map((item) => item.sk.slice(prefixes.message.length)),
+  );
+  return page.next !== undefined;
+}
+
+async function deleteSentFiles(userKey: string): Promise<boolean> {
+  const { files, more } = await userFilesPage(userKey, PAGE.files);
+  await mapLimit(files, 16, (file) => deleteFile(file.objectKey));
+  await forgetFiles(
+    userKey,
+    files.map((file) => file.id),
+  );
+  return more;
+}
+
+const STEPS: Record<CleanupStage, (userKey: string) => Promise<boolean>> = {
+  groups: (userKey) => leaveAllGroups(userKey),
+  inbox: emptyInbox,
+  files: deleteSentFiles,
+};
+const NEXT: Record<CleanupStage, CleanupStage | undefined> = {
+  groups: 'inbox',
+  inbox: 'files',
+  files: undefined,
+};
+
+/**
+ * Runs steps until the clean-up is done (undefined), or `steps` are spent, `deadline` (epoch ms) passes or stage
+ * `stopAt` is reached: then the job that continues it is returned, for the caller to enqueue.
+ */
+export async function cleanUpAccount(
+  job: AccountCleanupJob,
+  budget: { steps: number; deadline: number; stopAt?: CleanupStage },
+): Promise<AccountCleanupJob | undefined> {
+  let stage: CleanupStage | undefined = job.stage;
+  for (let step = 0; stage !== undefined; step++) {
+    if (step >= budget.steps || Date.now() >= budget.deadline || stage === budget.stopAt)
+      return { ...job, stage };
+    if (!(await STEPS[stage](job.user))) stage = NEXT[stage];
+  }
+  await clearProgress(job.user);
+  log.info('account cleaned up', { user: job.user });
+  return undefined;
+}

@@ -1,0 +1,47 @@
+/**
+ * DELETE_ACCOUNT kata-sandi — deletes the caller's account. In the request: the password is checked (counted like
+ * AUTH), the profile becomes a tombstone (the name stays reserved for 30 days; AUTH fails as for an unknown user),
+ * every device is logged out (the others told `{"event":"LOGGED_OUT","reason":"account_deleted"}`), and the first
+ * steps of the clean-up run. The rest — leaving every group, the inbox, the files the user sent — continues on the
+ * worker (shared/account/cleanup.ts), however many groups and messages there are. Messages the user sent stay in
+ * the other side's history, under the name they had.
+ */
+import { cleanUpAccount } from '../account/cleanup.js';
+import { logOutOtherDevices } from '../account/sessions.js';
+import { unbindConnection } from '../data/connections.js';
+import { tombstoneUser } from '../data/users.js';
+import { splitParams } from '../protocol/codec.js';
+import { CommandError, ok } from '../protocol/replies.js';
+import { enqueue } from '../queue/jobs.js';
+import { defineCommand } from './command.js';
+import { requirePassword } from './password.js';
+
+/** Clean-up steps the request runs itself (a user in a few groups with a small inbox is done here). */
+export const INLINE_CLEANUP_STEPS = 3;
+const INLINE_CLEANUP_MS = 3000;
+
+export const deleteAccount = defineCommand({
+  failure: 'hapus akun gagal',
+  parse(rest) {
+    const [password] = splitParams(rest, 1) ?? [];
+    return password === undefined ? undefined : { password };
+  },
+  async run({ password }, ctx) {
+    const { caller, profile } = await requirePassword(ctx, password);
+    if (!(await tombstoneUser(caller.key, profile.passwordHash, ctx.now)))
+      throw new CommandError('invalid_credentials');
+    await Promise.all([
+      logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'account_deleted', ctx.now),
+      ctx.session().then((state) => unbindConnection(ctx.connectionId, caller.key, state, ctx.now)),
+    ]);
+    const job = { kind: 'account-cleanup', user: caller.key, stage: 'groups' } as const;
+    const rest = await cleanUpAccount(job, {
+      steps: INLINE_CLEANUP_STEPS,
+      deadline: Date.now() + INLINE_CLEANUP_MS,
+      // Objects are deleted by the worker only: the request handler has no s3:DeleteObject.
+      stopAt: 'files',
+    });
+    if (rest) await enqueue(rest);
+    return ok('hapus akun berhasil');
+  },
+});

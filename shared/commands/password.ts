@@ -1,0 +1,44 @@
+/**
+ * PASSWORD lama baru — changes the caller's password. The old one is checked like an AUTH (a wrong one counts
+ * against the account's guessing limit), the new one follows REGISTER's rules. Every other device of the user is
+ * logged out and told `{"event":"LOGGED_OUT","reason":"password_changed"}`; this connection stays logged in.
+ */
+import { logOutOtherDevices } from '../account/sessions.js';
+import { checkPassword } from '../auth/check.js';
+import { hashPassword } from '../auth/password.js';
+import { changePasswordHash, readAccount } from '../data/users.js';
+import { splitParams } from '../protocol/codec.js';
+import { CommandError, ok } from '../protocol/replies.js';
+import { isPassword } from '../protocol/validation.js';
+import { defineCommand } from './command.js';
+import { type CommandContext, requireUser } from './context.js';
+
+/** The logged-in caller's account, if `password` is theirs (checked and counted like AUTH). */
+export async function requirePassword(ctx: CommandContext, password: string) {
+  const caller = await requireUser(ctx);
+  const account = await checkPassword(
+    caller.key,
+    password,
+    readAccount(caller.key, ctx.now),
+    ctx.sourceIp,
+    ctx.now,
+  );
+  return { caller, profile: account.profile };
+}
+
+export const password = defineCommand({
+  failure: 'ubah kata sandi gagal',
+  parse(rest) {
+    const [current, next] = splitParams(rest, 2) ?? [];
+    if (current === undefined || next === undefined || !isPassword(next)) return;
+    return { current, next };
+  },
+  async run({ current, next }, ctx) {
+    const { caller, profile } = await requirePassword(ctx, current);
+    // Only over the hash just checked: of two changes at once, the second finds the password changed.
+    if (!(await changePasswordHash(caller.key, profile.passwordHash, await hashPassword(next))))
+      throw new CommandError('invalid_credentials');
+    await logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'password_changed', ctx.now);
+    return ok('ubah kata sandi berhasil');
+  },
+});
