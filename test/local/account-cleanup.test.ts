@@ -47,7 +47,8 @@ it('leaves 350 groups, drops 2,300 waiting pointers and the sent files, off the 
   const user = alice.name.toLowerCase();
   const groups = Array.from({ length: GROUPS }, () => uniqueName('g').toLowerCase());
   await seed.put(groups.map((g) => ({ ...keys.group(g), name: g, owner: 'someone', members: 0 })));
-  await mapLimit(groups, 8, (g) => seed.members(g, g, [alice.name]));
+  // Each group has one other member, who owns it: the group stays, one member fewer.
+  await mapLimit(groups, 8, (g) => seed.members(g, g, [alice.name, 'someone']));
   const dm = keys.directMessage(user, bob.name.toLowerCase(), newId());
   await seed.put(
     Array.from({ length: WAITING }, () => ({ ...keys.inbox(user, newId()), ref: { pk: dm.pk, sk: dm.sk } })),
@@ -71,7 +72,7 @@ it('leaves 350 groups, drops 2,300 waiting pointers and the sent files, off the 
   expect(await seed.get(keys.user(user))).toMatchObject({ deleted: true, username: alice.name });
   for (const g of [groups[0], groups[GROUPS - 1]] as string[]) {
     expect(await seed.get(keys.groupMember(g, user))).toBeUndefined();
-    expect(await seed.get(keys.group(g))).toMatchObject({ members: 0 });
+    expect(await seed.get(keys.group(g))).toMatchObject({ members: 1, owner: 'someone' });
   }
   expect(await seed.get(keys.file(fileId))).toBeUndefined();
   expect(await bob.client.request(`FILE_URL ${fileId}`)).toMatchObject({ reason: 'unknown_file' });
