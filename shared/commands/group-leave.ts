@@ -1,5 +1,5 @@
 /** GROUP_LEAVE nama — leaves a group. The group stays, with its name and history, even when empty. */
-import { readGroupMeta, removeMember } from '../data/groups.js';
+import { readGroupMeta, readMembership, removeMember } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -13,9 +13,20 @@ export const groupLeave = defineCommand({
   async run({ name }, ctx) {
     const groupKey = keyOf(name);
     const caller = await requireUser(ctx);
-    const account = await readAccount(caller.key, ctx.now);
+    // The membership is read first, so the answer says what happened even when the SDK retried the delete after
+    // it had succeeded (the retry finds nothing to delete).
+    const [account, membership] = await Promise.all([
+      readAccount(caller.key, ctx.now),
+      readMembership(caller.key, groupKey),
+    ]);
     const devices = account.connections.map((c) => c.connectionId);
-    if (await removeMember(groupKey, caller.key, devices)) return ok('berhasil keluar dari grup');
-    throw new CommandError((await readGroupMeta(groupKey)) ? 'not_a_member' : 'unknown_group');
+    if (membership) {
+      await removeMember(groupKey, caller.key, devices);
+      return ok('berhasil keluar dari grup');
+    }
+    const meta = await readGroupMeta(groupKey);
+    // A leave that failed after its membership went left the member's presence behind: this one clears it.
+    if (meta) await removeMember(groupKey, caller.key, devices);
+    throw new CommandError(meta ? 'not_a_member' : 'unknown_group');
   },
 });

@@ -8,7 +8,7 @@ import { idCeil } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections, publishPresence, withdrawPresence } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
-import { putOnce, queryAll, queryRange } from './table.js';
+import { isConditionFailure, putOnce, queryAll, queryRange } from './table.js';
 import { type Membership, membershipOf } from './users.js';
 
 export interface GroupMeta {
@@ -17,20 +17,46 @@ export interface GroupMeta {
   members: number;
 }
 
-/** Creates the group item (its creator is then added as its first member); false when the name is taken. */
+/**
+ * Creates the group item (its creator is then added as its first member); false when the name is taken. `token`
+ * marks the item as this call's own (putOnce), so abandonGroup can take back exactly this creation.
+ */
 export async function createGroup(
   groupKey: string,
   name: string,
   owner: string,
   now: number,
+  token?: string,
 ): Promise<boolean> {
-  return putOnce({
-    ...keys.group(groupKey),
-    name,
-    owner,
-    members: 0,
-    createdAt: new Date(now).toISOString(),
-  });
+  return putOnce(
+    {
+      ...keys.group(groupKey),
+      name,
+      owner,
+      members: 0,
+      createdAt: new Date(now).toISOString(),
+    },
+    token,
+  );
+}
+
+/**
+ * Takes back a creation whose creator could not be added (or whose outcome is unknown): deletes the group item only
+ * if it is the one written with `token`, so no group is left without its creator and the name is free again.
+ */
+export async function abandonGroup(groupKey: string, token: string): Promise<void> {
+  await db
+    .send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.group(groupKey),
+        ConditionExpression: 'writeToken = :token',
+        ExpressionAttributeValues: { ':token': token },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
 }
 
 export async function readGroupMeta(groupKey: string): Promise<GroupMeta | undefined> {
@@ -63,7 +89,9 @@ export async function countUserGroups(userKey: string): Promise<number> {
 /**
  * Adds a member: the user's membership first (conditional, so a repeated join counts once), then the group's
  * count, the group-side member item and the user's live connections. Messages sent before `now` are not theirs.
- * Returns false when the user was a member already.
+ * Returns false when the user was a member already. A join that fails half-way is undone (the membership first)
+ * before the error goes up: a membership whose connections are not in the group's presence would miss live
+ * messages that a later departure then skips for good.
  */
 export async function addMember(
   groupKey: string,
@@ -76,28 +104,37 @@ export async function addMember(
   const joinedAt = new Date(now).toISOString();
   const membership = { ...keys.userGroup(userKey, groupKey), group: groupName, joinedAt, from: idCeil(now) };
   if (!(await putOnce(membership))) return false;
-  await Promise.all([
+  const [counted, published] = await Promise.allSettled([
     changeCount(groupKey, 1),
     publishPresence(groupKey, connections, [{ ...keys.groupMember(groupKey, userKey), username, joinedAt }]),
   ]);
-  return true;
+  if (counted.status === 'fulfilled' && published.status === 'fulfilled') return true;
+  const devices = connections.map((c) => c.connectionId);
+  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey) }));
+  await Promise.all([
+    counted.status === 'fulfilled' ? changeCount(groupKey, -1) : undefined,
+    withdrawPresence(groupKey, userKey, devices, [keys.groupMember(groupKey, userKey)]),
+  ]);
+  throw counted.status === 'rejected' ? counted.reason : (published as PromiseRejectedResult).reason;
 }
 
-/** Removes a member and their live connections from the group; false when they were not a member. */
+/**
+ * Removes a member and their live connections from the group. The member item and presence go whether or not the
+ * membership was still there (idempotent): a leave that failed half-way, or whose delete the SDK retried after it
+ * had succeeded, is finished by the next one. The count moves only for a membership this call deleted.
+ */
 export async function removeMember(
   groupKey: string,
   userKey: string,
   connectionIds: readonly string[],
-): Promise<boolean> {
+): Promise<void> {
   const { Attributes } = await db.send(
     new DeleteCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey), ReturnValues: 'ALL_OLD' }),
   );
-  if (!Attributes) return false;
   await Promise.all([
-    changeCount(groupKey, -1),
+    Attributes ? changeCount(groupKey, -1) : undefined,
     withdrawPresence(groupKey, userKey, connectionIds, [keys.groupMember(groupKey, userKey)]),
   ]);
-  return true;
 }
 
 async function changeCount(groupKey: string, by: number): Promise<void> {

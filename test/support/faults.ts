@@ -63,6 +63,13 @@ interface Stackful {
   middlewareStack: {
     add(middleware: (next: Handler, context: Context) => Handler, options: object): void;
   };
+  config: object;
+}
+
+/** The part of a client's resolved config the retry middleware reads at each call. */
+interface RetryConfig {
+  retryStrategy: () => Promise<object>;
+  maxAttempts: () => Promise<number>;
 }
 
 const PLAIN = Symbol('faults.plainInput');
@@ -97,9 +104,14 @@ export class Faults {
   /** Every call that went to an engine, once (its first attempt), in order. */
   readonly calls: Call[] = [];
   private armed: Armed[] = [];
+  private readonly refills: Array<() => void> = [];
 
-  /** Arms a rule; it stays until disarmed or `reset()`. */
+  /**
+   * Arms a rule; it stays until disarmed or `reset()`. Every client's retry quota starts full again (as in a fresh
+   * Lambda container), so a row's outcome never depends on how many retries the rows before it spent.
+   */
   inject(rule: Rule): Armed {
+    for (const refill of this.refills) refill();
     const armed: Armed = {
       rule,
       matched: 0,
@@ -123,8 +135,22 @@ export class Faults {
     return this.calls.filter((c) => c.service === service && c.command === command).map((c) => c.input);
   }
 
-  /** Adds the two middlewares to a client. */
+  /** Adds the two middlewares to a client, and lets `inject` give it a fresh retry quota. */
   attach(service: Service, client: Stackful): void {
+    const config = client.config as RetryConfig;
+    const original = config.retryStrategy;
+    let current: Promise<object> | undefined;
+    config.retryStrategy = () => {
+      current ??= original();
+      return current;
+    };
+    this.refills.push(() => {
+      if (!current) return;
+      current = current.then((strategy) => {
+        const Strategy = strategy.constructor as new (maxAttempts: () => Promise<number>) => object;
+        return new Strategy(config.maxAttempts);
+      });
+    });
     client.middlewareStack.add(
       (next: Handler, context: Context) => async (args: { input: Input }) => {
         context[PLAIN] ??= args.input;
