@@ -92,7 +92,10 @@ describe('an inline file with a fault', () => {
     ['SEND_FILE', () => bob.name, 'DM#'],
     ['SEND_GROUP_FILE', () => group, 'GMSG#'],
   ] as const) {
-    for (const row of rows(store)) {
+    // SEND_GROUP_FILE shares storeInline with SEND_FILE: only its own store and push are tried again.
+    for (const row of rows(store).filter(
+      (r) => command === 'SEND_FILE' || r.name.startsWith('the message') || r.name.startsWith('the push'),
+    )) {
       it(`${command} when ${row.name}: honest, and the file reaches bob exactly when acknowledged`, async () => {
         const filename = `${uniqueName('f')}.bin`;
         const bytes = randomFile(2048);
@@ -177,7 +180,7 @@ describe('an upload with a fault on its arrival', () => {
 
   const failed: Array<{ name: string; rules: Rule[]; to?: 'group' }> = [
     { name: 'the seal copy always fails', rules: [rule('s3', 'CopyObject', 'error', isUpload)] },
-    { name: "the sealed object's size can never be read", rules: [rule('s3', 'HeadObject', 'throttle')] },
+    { name: "the sealed object's size can never be read", rules: [rule('s3', 'HeadObject', 'error')] },
     { name: 'the message can never be stored', rules: [db('PutItem', 'error', pkStarts('DM#'))] },
     {
       name: 'the group message can never be stored',
