@@ -116,9 +116,9 @@ async function check(row: MessageRow, request: string, failure: string, text: st
   expectHonest(answer, failure);
   if (row.expect === 'delivered') expect(answer).toEqual({ status: 'OK', data: 'pesan terkirim' });
   if (row.expect === 'failed') expect(answer.status).toBe('ERROR');
-  const reached = await deliveries(connect, bob, text);
-  if (answer.status === 'OK') expect(reached).toBeGreaterThanOrEqual(1);
-  if (row.pushedToNobody) expect(reached).toBe(0);
+  if (answer.status === 'OK')
+    expect(await deliveries(connect, bob, text, { enough: 1 })).toBeGreaterThanOrEqual(1);
+  if (row.pushedToNobody) expect(await deliveries(connect, bob, text)).toBe(0);
 }
 
 describe('SEND with a fault', () => {
@@ -195,10 +195,13 @@ describe('SEND_GROUP with a fault', () => {
 });
 
 describe('the catch-up after AUTH, with a fault on the worker', () => {
-  /** Bob is away; alice sends him a private and a group message; bob logs in with `rules` armed. */
+  let carol: User | undefined;
+  /** carol is away; alice sends her a private and a group message; carol logs in with `rules` armed. */
   async function backlog(rules: Rule[]) {
-    const carol = await local.user('carol');
-    expect(await carol.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
+    if (!carol) {
+      carol = await local.user('carol');
+      expect(await carol.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
+    }
     await carol.client.close();
     const [dm, gm] = [uniqueName('dm'), uniqueName('gm')];
     expect(await alice.client.request(`SEND ${carol.name} ${dm}`)).toMatchObject({ status: 'OK' });
@@ -210,7 +213,7 @@ describe('the catch-up after AUTH, with a fault on the worker', () => {
     armed.done();
     for (const text of [dm, gm])
       expect(again.pushes.filter((p) => p.message === text).length).toBeGreaterThan(0);
-    return { carol, again };
+    carol = { name: carol.name, client: again };
   }
 
   const catchUpRows: Row[] = [
@@ -230,13 +233,8 @@ describe('the catch-up after AUTH, with a fault on the worker', () => {
       name: 'the lease cannot be taken once',
       rules: [db('UpdateItem', 'error', (i) => String(i.UpdateExpression).startsWith('SET lease'), once)],
     },
-    {
-      name: 'the retry cannot be scheduled (the job still comes back)',
-      rules: [
-        push('error', once),
-        { service: 'sqs', command: 'ChangeMessageVisibility', fault: 'error', when: 'every' },
-      ],
-    },
+    // A push is tried twice by the SDK (PUSH_LIMITS): failing both fails the job, which the worker retries.
+    { name: 'the frame push fails on both tries', rules: [push('error', { first: 2 })] },
   ];
   for (const row of catchUpRows) {
     it(`delivers everything, and says CAUGHT_UP, when ${row.name}`, async () => {
