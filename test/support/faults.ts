@@ -73,6 +73,12 @@ interface RetryConfig {
 }
 
 const PLAIN = Symbol('faults.plainInput');
+
+/**
+ * The SDK's retries stay real (same attempts, same classification of errors, same quota), but wait 5 ms instead
+ * of its 100 ms / 500 ms (throttling) exponential bases, so a row of persistent faults takes milliseconds.
+ */
+const QUICK_BACKOFF = { computeNextBackoffDelay: () => 5, setDelayBase: () => undefined };
 const RECORDED = Symbol('faults.recorded');
 
 function injected(service: Service, fault: FaultKind): Error {
@@ -135,21 +141,25 @@ export class Faults {
     return this.calls.filter((c) => c.service === service && c.command === command).map((c) => c.input);
   }
 
-  /** Adds the two middlewares to a client, and lets `inject` give it a fresh retry quota. */
+  /** Adds the two middlewares to a client, with quick retries whose quota `inject` renews. */
   attach(service: Service, client: Stackful): void {
     const config = client.config as RetryConfig;
     const original = config.retryStrategy;
     let current: Promise<object> | undefined;
+    const fresh = async () => {
+      const base = await original();
+      // The SDK's standard strategy takes { maxAttempts, backoff }; any other is only renewed.
+      const Strategy = base.constructor as new (options: unknown) => object;
+      return 'retryBackoffStrategy' in base
+        ? new Strategy({ maxAttempts: await config.maxAttempts(), backoff: QUICK_BACKOFF })
+        : new Strategy(config.maxAttempts);
+    };
     config.retryStrategy = () => {
-      current ??= original();
+      current ??= fresh();
       return current;
     };
     this.refills.push(() => {
-      if (!current) return;
-      current = current.then((strategy) => {
-        const Strategy = strategy.constructor as new (maxAttempts: () => Promise<number>) => object;
-        return new Strategy(config.maxAttempts);
-      });
+      current = undefined;
     });
     client.middlewareStack.add(
       (next: Handler, context: Context) => async (args: { input: Input }) => {
