@@ -10,8 +10,7 @@ import { keys } from '../../shared/data/keys.js';
 import { newId } from '../../shared/ids.js';
 import { type User, uniqueName } from '../support/endpoint.js';
 import { arm, deliveries } from '../support/fault-checks.js';
-import type { FaultKind, Faults, Input, Rule } from '../support/faults.js';
-import { pkStarts } from '../support/faults.js';
+import { type Faults, type Input, pkStarts, type Rule, rule } from '../support/faults.js';
 import { useLocalRuntime } from '../support/runtime.js';
 import { seeder } from '../support/seed.js';
 
@@ -47,19 +46,6 @@ async function crowd(): Promise<void> {
   );
 }
 
-const rule = (
-  service: Rule['service'],
-  command: string,
-  fault: FaultKind,
-  match?: Rule['match'],
-  when: Rule['when'] = 'every',
-): Rule => ({
-  service,
-  command,
-  fault,
-  match,
-  when,
-});
 const toBob = (input: Input) =>
   String(input?.ConnectionId) !== '' && !String(input?.ConnectionId).startsWith('ghost');
 

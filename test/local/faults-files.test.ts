@@ -9,8 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../support/client.js';
 import { type User, uniqueName } from '../support/endpoint.js';
 import { arm, deliveries, expectHonest } from '../support/fault-checks.js';
-import type { FaultKind, Faults, Input, Rule } from '../support/faults.js';
-import { pkStarts } from '../support/faults.js';
+import { db, type Faults, type Input, once, pkStarts, type Rule, rule } from '../support/faults.js';
 import { download, randomFile, sha256, type UploadForm, upload } from '../support/files.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
@@ -28,22 +27,6 @@ beforeAll(async () => {
   expect(await bob.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
 });
 
-const rule = (
-  service: Rule['service'],
-  command: string,
-  fault: FaultKind,
-  match?: Rule['match'],
-  when: Rule['when'] = 'every',
-): Rule => ({
-  service,
-  command,
-  fault,
-  match,
-  when,
-});
-const db = (command: string, fault: FaultKind, match?: Rule['match'], when?: Rule['when']) =>
-  rule('dynamodb', command, fault, match, when);
-const once = { nth: 1 } as const;
 const isFileRecord = (input: Input) => pkStarts('FILE#')(input);
 const isUpload = (input: Input) =>
   String(input?.Key).startsWith('files/') || String(input?.CopySource).includes('uploads/');

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/data/keys.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import { arm, expectHonest } from '../support/fault-checks.js';
-import type { FaultKind, Faults, Input, Rule } from '../support/faults.js';
+import { db, type Faults, type Input, once, type Rule } from '../support/faults.js';
 import { useLocalRuntime } from '../support/runtime.js';
 import { type Seeder, seeder } from '../support/seed.js';
 
@@ -25,19 +25,6 @@ beforeAll(async () => {
   ({ alice, bob } = await local.pair());
 });
 
-const db = (
-  command: string,
-  fault: FaultKind,
-  match?: Rule['match'],
-  when: Rule['when'] = 'every',
-): Rule => ({
-  service: 'dynamodb',
-  command,
-  fault,
-  match,
-  when,
-});
-const once = { nth: 1 } as const;
 const key = (input: Input) => ({
   pk: String(input?.Key?.pk ?? input?.Item?.pk),
   sk: String(input?.Key?.sk ?? input?.Item?.sk),

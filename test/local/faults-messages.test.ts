@@ -8,8 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import { arm, deliveries, expectHonest, type Row } from '../support/fault-checks.js';
-import type { FaultKind, Faults, Rule } from '../support/faults.js';
-import { pkStarts } from '../support/faults.js';
+import { db, type FaultKind, type Faults, once, pkStarts, type Rule } from '../support/faults.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
 const local = useLocalRuntime({ env: { BUDGET_SENDS_BURST: '10000' } });
@@ -27,18 +26,6 @@ beforeAll(async () => {
 });
 
 const connect = () => local.connect();
-const db = (
-  command: string,
-  fault: FaultKind,
-  match?: Rule['match'],
-  when: Rule['when'] = 'every',
-): Rule => ({
-  service: 'dynamodb',
-  command,
-  fault,
-  match,
-  when,
-});
 const push = (fault: FaultKind, when: Rule['when'] = 'every', delayMs?: number): Rule => ({
   service: 'push',
   command: 'PostToConnection',
@@ -46,7 +33,6 @@ const push = (fault: FaultKind, when: Rule['when'] = 'every', delayMs?: number):
   when,
   delayMs,
 });
-const once = { nth: 1 } as const;
 const toBob = () => (input: unknown) => pkStarts(`INBOX#${bob.name}`)(input);
 
 const SLOW = new Set(['store throttled throughout', 'push throttled', 'push hangs past its 2 s timeout']);

@@ -217,6 +217,25 @@ export async function attachFaults(): Promise<Faults> {
   return faults;
 }
 
+/** A rule in one line: persistent (`'every'`) unless told. */
+export function rule(
+  service: Service,
+  command: string,
+  fault: FaultKind,
+  match?: Rule['match'],
+  when: Occurrence = 'every',
+): Rule {
+  return { service, command, fault, match, when };
+}
+
+/** A rule on the DynamoDB client. */
+export function db(command: string, fault: FaultKind, match?: Rule['match'], when?: Occurrence): Rule {
+  return rule('dynamodb', command, fault, match, when);
+}
+
+/** The first matching attempt only. */
+export const once = { nth: 1 } as const;
+
 /** Predicates on DynamoDB inputs: the item or key's partition / sort key. */
 export function keyOf(input: Input): { pk: string; sk: string } {
   const item = input?.Item ?? input?.Key ?? {};
