@@ -2,8 +2,9 @@
  * GROUP_CREATE nama [private] — a new group; its creator is its owner and first member. `private` makes it
  * invite-only (GROUP_INVITE); without it anyone may join.
  */
+import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
-import { addMember, createGroup } from '../data/groups.js';
+import { abandonGroup, addMember, createGroup } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { resumeStaleDeletion } from '../groups/delete.js';
 import { requireAddressBudget } from '../limits/addresses.js';
@@ -36,12 +37,20 @@ export const groupCreate = defineCommand({
       requireAddressBudget('create', ctx.sourceIp, ctx.now),
     ]);
     if (account.memberships.length >= config.maxGroupsPerUser) throw new CommandError('too_many_groups');
-    if (!(await createGroup(groupKey, name, caller.name, ctx.now, isPrivate))) {
-      // A name still held by a deletion whose clean-up was lost gets its clean-up started again.
-      await resumeStaleDeletion(groupKey, ctx.now);
-      throw new CommandError('group_exists');
+    // A group without its creator is never left behind: when the creator cannot be added (addMember undoes its own
+    // half), or the creation's outcome is unknown, this creation is taken back and the name is free again.
+    const token = randomUUID();
+    try {
+      if (!(await createGroup(groupKey, name, caller.name, ctx.now, isPrivate, token))) {
+        // A name still held by a deletion whose clean-up was lost gets its clean-up started again.
+        await resumeStaleDeletion(groupKey, ctx.now);
+        throw new CommandError('group_exists');
+      }
+      await addMember(groupKey, name, caller.key, caller.name, account.connections, ctx.now);
+    } catch (error) {
+      if (!(error instanceof CommandError)) await abandonGroup(groupKey, token);
+      throw error;
     }
-    await addMember(groupKey, name, caller.key, caller.name, account.connections, ctx.now);
     return ok('grup berhasil dibuat');
   },
 });

@@ -2,7 +2,7 @@
  * GROUP_LEAVE nama — leaves a group. An owner's leaving passes ownership to the longest-standing member; the last
  * member's leaving deletes the group (shared/groups/leave.ts).
  */
-import { readGroupMeta } from '../data/groups.js';
+import { readGroupMeta, readMembership, removeMember } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { leaveGroup } from '../groups/leave.js';
 import { CommandError, ok } from '../protocol/replies.js';
@@ -17,10 +17,20 @@ export const groupLeave = defineCommand({
   async run({ name }, ctx) {
     const groupKey = keyOf(name);
     const caller = await requireUser(ctx);
-    const account = await readAccount(caller.key, ctx.now);
+    // The membership is read first, so the answer says what happened even when the SDK retried the delete after
+    // it had succeeded (the retry finds nothing to delete).
+    const [account, membership] = await Promise.all([
+      readAccount(caller.key, ctx.now),
+      readMembership(caller.key, groupKey),
+    ]);
     const devices = account.connections.map((c) => c.connectionId);
-    if ((await leaveGroup(groupKey, caller.key, devices, ctx.now)) !== 'not_member')
+    if (membership) {
+      await leaveGroup(groupKey, caller.key, devices, ctx.now);
       return ok('berhasil keluar dari grup');
-    throw new CommandError((await readGroupMeta(groupKey)) ? 'not_a_member' : 'unknown_group');
+    }
+    const meta = await readGroupMeta(groupKey);
+    // A leave that failed after its membership went left the member's presence behind: this one clears it.
+    if (meta) await removeMember(groupKey, caller.key, devices);
+    throw new CommandError(meta ? 'not_a_member' : 'unknown_group');
   },
 });

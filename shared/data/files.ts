@@ -1,4 +1,5 @@
 /** File records: what FILE_URL and the upload handler need to know about a file, keyed by its id. */
+import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
@@ -74,14 +75,20 @@ export async function getFileRecord(id: string): Promise<FileRecord | undefined>
   return Item as FileRecord | undefined;
 }
 
-/** Marks an upload as arrived, once: S3 may deliver its event twice; only the first caller gets true. */
+/**
+ * Marks an upload as arrived, once: S3 may deliver its event twice; only the first caller gets true. The update
+ * carries a token of this call: when the SDK retried it after it had in fact succeeded (the answer was lost), the
+ * retry's condition fails on this call's own mark, and the token shows it — the upload is delivered, not dropped.
+ */
 export async function markUploaded(id: string, size: number, sentAt: string): Promise<boolean> {
+  const token = randomUUID();
   try {
     await db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.file(id),
-        UpdateExpression: 'SET #status = :ready, #size = :size, sentAt = :sentAt REMOVE expiresAt',
+        UpdateExpression:
+          'SET #status = :ready, #size = :size, sentAt = :sentAt, markToken = :token REMOVE expiresAt',
         ConditionExpression: '#status = :uploading',
         ExpressionAttributeNames: { '#status': 'status', '#size': 'size' },
         ExpressionAttributeValues: {
@@ -89,13 +96,17 @@ export async function markUploaded(id: string, size: number, sentAt: string): Pr
           ':uploading': 'uploading',
           ':size': size,
           ':sentAt': sentAt,
+          ':token': token,
         },
       }),
     );
     return true;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
+    if (!isConditionFailure(error)) throw error;
+    const { Item } = await db.send(
+      new GetCommand({ TableName: TABLE, Key: keys.file(id), ConsistentRead: true }),
+    );
+    return Item?.status === 'ready' && Item.markToken === token;
   }
 }
 

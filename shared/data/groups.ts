@@ -8,15 +8,7 @@ import { idCeil } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections, publishPresence, withdrawPresence } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
-import {
-  batchWrite,
-  epochSeconds,
-  type Item,
-  isConditionFailure,
-  putOnce,
-  queryAll,
-  queryRange,
-} from './table.js';
+import { epochSeconds, type Item, isConditionFailure, putOnce, queryAll, queryRange } from './table.js';
 import { type Membership, membershipOf } from './users.js';
 
 export interface GroupMeta {
@@ -28,22 +20,48 @@ export interface GroupMeta {
   private: boolean;
 }
 
-/** Creates the group item (its creator is then added as its first member); false when the name is taken. */
+/**
+ * Creates the group item (its creator is then added as its first member); false when the name is taken. `token`
+ * marks the item as this call's own (putOnce), so abandonGroup can take back exactly this creation.
+ */
 export async function createGroup(
   groupKey: string,
   name: string,
   owner: string,
   now: number,
   isPrivate = false,
+  token?: string,
 ): Promise<boolean> {
-  return putOnce({
-    ...keys.group(groupKey),
-    name,
-    owner,
-    members: 0,
-    private: isPrivate,
-    createdAt: new Date(now).toISOString(),
-  });
+  return putOnce(
+    {
+      ...keys.group(groupKey),
+      name,
+      owner,
+      members: 0,
+      private: isPrivate,
+      createdAt: new Date(now).toISOString(),
+    },
+    token,
+  );
+}
+
+/**
+ * Takes back a creation whose creator could not be added (or whose outcome is unknown): deletes the group item only
+ * if it is the one written with `token`, so no group is left without its creator and the name is free again.
+ */
+export async function abandonGroup(groupKey: string, token: string): Promise<void> {
+  await db
+    .send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.group(groupKey),
+        ConditionExpression: 'writeToken = :token',
+        ExpressionAttributeValues: { ':token': token },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
 }
 
 /** The group, or undefined when there is none — or it is being deleted (it is gone for everyone at once). */
@@ -91,7 +109,9 @@ export type AddOutcome = 'added' | 'already' | 'gone';
  * Adds a member: the user's membership first (conditional, so a repeated join counts once), then the group's
  * count, the group-side member items (by name and by join time) and the user's live connections. Messages sent
  * before `now` are not theirs. `already` when the user was a member; `gone` when the group was deleted meanwhile
- * (what was written is taken back).
+ * (what was written is taken back). A join that fails half-way is undone (the membership first) before the error
+ * goes up: a membership whose connections are not in the group's presence would miss live messages that a later
+ * departure then skips for good.
  */
 export async function addMember(
   groupKey: string,
@@ -108,19 +128,25 @@ export async function addMember(
     { ...keys.groupMember(groupKey, userKey), username, joinedAt },
     { ...keys.groupJoined(groupKey, joinedAt, userKey), user: userKey, username },
   ];
-  const [counted] = await Promise.all([
+  const [counted, published] = await Promise.allSettled([
     changeCount(groupKey, 1),
     publishPresence(groupKey, connections, memberItems),
   ]);
-  if (counted !== undefined) return 'added';
-  await batchWrite(
-    [],
-    [
-      keys.userGroup(userKey, groupKey),
-      ...memberItems.map(({ pk, sk }) => ({ pk, sk })),
-      ...connections.map((c) => keys.groupConnection(groupKey, userKey, c.connectionId)),
-    ],
-  );
+  const added = counted.status === 'fulfilled' && counted.value !== undefined;
+  if (added && published.status === 'fulfilled') return 'added';
+  // Taken back: the group was deleted meanwhile (nothing counted), or a write failed.
+  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey) }));
+  await Promise.all([
+    added ? changeCount(groupKey, -1) : undefined,
+    withdrawPresence(
+      groupKey,
+      userKey,
+      connections.map((c) => c.connectionId),
+      memberItems.map(({ pk, sk }) => ({ pk, sk })),
+    ),
+  ]);
+  if (counted.status === 'rejected') throw counted.reason;
+  if (published.status === 'rejected') throw published.reason;
   return 'gone';
 }
 
@@ -131,7 +157,10 @@ export interface Removal {
 
 /**
  * Removes a member, their join-order item and their live connections from the group; undefined when they were not
- * a member. The count comes back, so exactly one of several concurrent removals sees the group emptied.
+ * a member. The count comes back, so exactly one of several concurrent removals sees the group emptied. The member
+ * item and presence go whether or not the membership was still there (idempotent): a leave that failed half-way, or
+ * whose delete the SDK retried after it had succeeded, is finished by the next one. The count moves only for a
+ * membership this call deleted.
  */
 export async function removeMember(
   groupKey: string,
@@ -141,14 +170,15 @@ export async function removeMember(
   const { Attributes } = await db.send(
     new DeleteCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey), ReturnValues: 'ALL_OLD' }),
   );
-  if (!Attributes) return undefined;
   const joined =
-    typeof Attributes.joinedAt === 'string' ? [keys.groupJoined(groupKey, Attributes.joinedAt, userKey)] : [];
+    typeof Attributes?.joinedAt === 'string'
+      ? [keys.groupJoined(groupKey, Attributes.joinedAt, userKey)]
+      : [];
   const [remaining] = await Promise.all([
-    changeCount(groupKey, -1),
+    Attributes ? changeCount(groupKey, -1) : undefined,
     withdrawPresence(groupKey, userKey, connectionIds, [keys.groupMember(groupKey, userKey), ...joined]),
   ]);
-  return { remaining };
+  return Attributes ? { remaining } : undefined;
 }
 
 /** Moves the member count; the count after, or undefined when the group is gone or being deleted. */

@@ -6,7 +6,7 @@
 import { config } from '../config.js';
 import { type FileRecord, getFileRecord, markPending, markUploaded } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
-import { readAccount } from '../data/users.js';
+import { type Account, readAccount } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
 import { sendToGroup } from '../delivery/group.js';
 import { log } from '../log.js';
@@ -46,32 +46,35 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
   const record = id ? await getFileRecord(id) : undefined;
   if (!id || !record || record.objectKey !== sealedKeyOf(key) || record.status !== 'uploading')
     return 'ignored';
-  // What is delivered is the sealed copy and its real size, whatever the event said (./seal.ts).
-  const { size } = await sealUpload(key);
-  if (size > config.maxUploadBytes) {
-    log.warn('upload over the limit not delivered', { id, size });
-    const sender = await readAccount(record.from, now);
-    await pushToAll(endpoint, sender.connections, { event: 'FILE_FAILED', id, reason: 'too_large' });
-    return 'too_large';
-  }
-  // A group upload from someone no longer in the group (kicked, left, or the group deleted) is not delivered.
-  if (record.group !== undefined) {
-    const [membership, meta] = await Promise.all([
-      readMembership(record.from, record.group, true),
-      readGroupMeta(record.group),
-    ]);
-    if (!membership || !meta) return 'ignored';
-  }
-  const sentAt = new Date(now).toISOString();
-  // Marking the upload and reading who gets it are independent: one round, not three.
-  const [marked, recipient, sender] = await Promise.all([
-    markUploaded(id, size, sentAt),
-    record.to === undefined ? undefined : readAccount(record.to, now),
-    readAccount(record.from, now),
-  ]);
-  if (!marked) return 'ignored';
-  const file: FileRecord = { ...record, status: 'ready', size, sentAt };
+  let sender: Account | undefined;
+  let file: FileRecord;
   try {
+    // What is delivered is the sealed copy and its real size, whatever the event said (./seal.ts).
+    const { size } = await sealUpload(key);
+    if (size > config.maxUploadBytes) {
+      log.warn('upload over the limit not delivered', { id, size });
+      const { connections } = await readAccount(record.from, now);
+      await pushToAll(endpoint, connections, { event: 'FILE_FAILED', id, reason: 'too_large' });
+      return 'too_large';
+    }
+    // A group upload from someone no longer in the group (kicked, left, or the group deleted) is not delivered.
+    if (record.group !== undefined) {
+      const [membership, meta] = await Promise.all([
+        readMembership(record.from, record.group, true),
+        readGroupMeta(record.group),
+      ]);
+      if (!membership || !meta) return 'ignored';
+    }
+    const sentAt = new Date(now).toISOString();
+    // Marking the upload and reading who gets it are independent: one round, not three.
+    const [marked, recipient, from] = await Promise.all([
+      markUploaded(id, size, sentAt),
+      record.to === undefined ? undefined : readAccount(record.to, now),
+      readAccount(record.from, now),
+    ]);
+    if (!marked) return 'ignored';
+    sender = from;
+    file = { ...record, status: 'ready', size, sentAt };
     // Stored before anything is pushed: a store that fails pushes nothing and hands the event back to S3's retry.
     if (file.group !== undefined) {
       await sendToGroup(endpoint, file.group, file.from, fileEvent(file), now);
@@ -79,13 +82,16 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
       await deliverDirect(endpoint, file.from, file.to, recipient.connections, fileEvent(file), now);
     }
   } catch (error) {
-    // Hand it back to S3's retry of this event, rather than lose it. S3 tries an event three times: after the
-    // last, the sender is told the file did not go (they may send it again).
+    // Hand it back to S3's retry of this event, rather than lose it (the record is `uploading` again, whether the
+    // failure came before or after it was marked). S3 tries an event three times: after the last, the sender is
+    // told the file did not go (they may send it again).
     if ((await markPending(id)) >= S3_EVENT_ATTEMPTS) {
-      await pushToAll(endpoint, sender.connections, { event: 'FILE_FAILED', id, reason: 'internal_error' });
+      const { connections } = sender ?? (await readAccount(record.from, now));
+      await pushToAll(endpoint, connections, { event: 'FILE_FAILED', id, reason: 'internal_error' });
     }
     throw error;
   }
+  const { size, sentAt } = file;
   const to = file.group !== undefined ? { group: String(file.groupName) } : { to: String(file.toName) };
   const sent: PushEvent = { event: 'FILE_SENT', id, ...to, filename: file.filename, size, sentAt };
   await pushToAll(endpoint, sender.connections, sent);

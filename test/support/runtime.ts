@@ -8,6 +8,7 @@ import type { ClientOptions } from 'ws';
 import type { Runtime, RuntimeOptions } from '../../local/runtime.js';
 import { ChatClient } from './client.js';
 import { loggedIn, type User } from './endpoint.js';
+import { attachFaults, type Faults } from './faults.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: SDK middleware is generic over every command.
 export type Middleware = (next: any, context: any) => (args: any) => Promise<any>;
@@ -18,6 +19,7 @@ export function useLocalRuntime({
   ...options
 }: RuntimeOptions & { env?: Record<string, string> } = {}) {
   let runtime: Runtime | undefined;
+  let faults: Promise<Faults> | undefined;
   const clients: ChatClient[] = [];
   beforeAll(async () => {
     delete process.env.WS_URL;
@@ -57,6 +59,14 @@ export function useLocalRuntime({
     /** Closes these connections with the others at the end. */
     track(...more: ChatClient[]) {
       clients.push(...more);
+    },
+    /**
+     * The recorder and fault injector on the handlers' own DynamoDB, S3, @connections and SQS clients
+     * (test/support/faults.ts): attached once, on first use.
+     */
+    faults(): Promise<Faults> {
+      faults ??= attachFaults();
+      return faults;
     },
     /** Adds middleware to the handlers' DynamoDB client (shared/data/client.ts), at `step`. */
     async onDynamo(name: string, step: 'initialize' | 'deserialize', middleware: Middleware) {
