@@ -81,7 +81,7 @@ describe('SEND_GROUP to a group whose second page is pushed by the worker', () =
       armed.done();
       expect(answer).toEqual(
         row.answer === 'OK'
-          ? { status: 'OK', data: 'pesan terkirim' }
+          ? { status: 'OK', data: 'pesan terkirim', id: expect.any(String) }
           : { status: 'ERROR', data: 'pesan tidak terkirim', reason: 'internal_error' },
       );
       const seen = bob.client.log.filter((p) => p.message === text).length;

@@ -90,7 +90,7 @@ describe('an inline file with a fault', () => {
         expectHonest(answer, 'file tidak terkirim');
         expect(answer).toEqual(
           row.expect === 'delivered'
-            ? { status: 'OK', data: 'file terkirim' }
+            ? { status: 'OK', data: 'file terkirim', id: expect.any(String) }
             : { status: 'ERROR', data: 'file tidak terkirim', reason: 'internal_error' },
         );
         if (row.expect === 'delivered')
