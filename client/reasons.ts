@@ -22,6 +22,7 @@ const EXPLANATIONS: Record<string, string> = {
   too_large: 'too large',
   not_available: 'this feature is switched off on this server',
   internal_error: 'the server failed; the request may or may not have taken effect',
+  login_conflict: 'another AUTH or LOGOUT on this connection changed the login first; nothing was changed',
 };
 
 export function explainReason(reason: string | undefined): string {

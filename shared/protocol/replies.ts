@@ -21,6 +21,7 @@ export const REASONS = [
   'too_large',
   'not_available',
   'internal_error',
+  'login_conflict',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -77,6 +77,7 @@ const id = {
     too_large: 'Terlalu besar: pesan maks. 4096 karakter, file maks. 100 MB.',
     not_available: 'Fitur ini tidak tersedia di server ini.',
     internal_error: 'Server gagal memproses; coba lagi sebentar lagi.',
+    login_conflict: 'Permintaan masuk/keluar lain di koneksi ini lebih dulu; tidak ada yang diubah.',
   },
 };
 
@@ -154,6 +155,7 @@ const en: Strings = {
     too_large: 'Too large: messages up to 4096 characters, files up to 100 MB.',
     not_available: 'This feature is not available on this server.',
     internal_error: 'The server failed; try again in a moment.',
+    login_conflict: 'Another sign-in or sign-out on this connection came first; nothing was changed.',
   },
 };
 
