@@ -5,15 +5,15 @@
 import { readConnection, unbindConnection } from '../data/connections.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { defineCommand } from './command.js';
-import { requireUser } from './context.js';
 
 export const logout = defineCommand({
   failure: 'logout gagal',
   parse: (rest) => (rest === '' ? {} : undefined),
   async run(_params, ctx) {
-    const caller = await requireUser(ctx);
+    // Strongly, once: the unbinding is conditional on the version read here.
     const seen = await readConnection(ctx.connectionId, ctx.now, true);
-    if (!(await unbindConnection(ctx.connectionId, caller.key, seen, ctx.now)))
+    if (seen.user === undefined) throw new CommandError('not_authenticated');
+    if (!(await unbindConnection(ctx.connectionId, seen.user, seen, ctx.now)))
       throw new CommandError('login_conflict');
     return ok('logout berhasil');
   },

@@ -117,13 +117,17 @@ export class ChatClient {
   }
 
   /**
-   * Sends several requests at once, without waiting for any answer (API Gateway runs them side by side), and
+   * Sends several requests at once (or `gapMs` apart), without waiting for any answer (API Gateway runs them side
+   * by side), and
    * resolves with their answers in arrival order: answers carry no request id, so which is whose is the caller's
    * to work out. Requests sent with `request` meanwhile would take some of these answers: do not mix the two.
    */
-  async burst(texts: readonly string[]): Promise<Frame[]> {
+  async burst(texts: readonly string[], gapMs = 0): Promise<Frame[]> {
     await this.queue;
-    for (const text of texts) this.socket.send(text);
+    for (const [i, text] of texts.entries()) {
+      if (i > 0 && gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      this.socket.send(text);
+    }
     const answers: Frame[] = [];
     await this.until(() => {
       while (answers.length < texts.length && this.responses.length > 0)
