@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
-import { GENEROUS_LIMITS, messagesSince } from '../support/logins.js';
+import { backlogOf, GENEROUS_LIMITS } from '../support/logins.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
 const local = useLocalRuntime({ env: GENEROUS_LIMITS });
@@ -247,14 +247,9 @@ async function runOnce(steps: Step[], run: number) {
   // The run ends: both connections close; every acknowledged message must be somewhere for its recipient.
   await Promise.all(conns.map((c) => c.close()));
   for (const w of ['alice', 'bob'] as const) {
-    const device = await local.connect();
-    expect(await device.request(`AUTH ${nameOf(w)} ${PASSWORD}`)).toMatchObject({ status: 'OK' });
-    await device.caughtUp();
-    const backlog = new Set(messagesSince(device, 0));
+    const backlog = new Set(await backlogOf(() => local.connect(), nameOf(w)));
     for (const { text, to } of acked)
       if (to === w) expect(reached.has(text) || backlog.has(text), `${text} for ${w}`).toBe(true);
-    await device.request('LOGOUT');
-    await device.close();
   }
   // Connections' own sends that were answered OK reach carol, from a user the connection was bound to or became.
   for (const { text, from } of outgoing) {

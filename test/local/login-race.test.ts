@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
+import * as logins from '../support/logins.js';
 import { GENEROUS_LIMITS, messagesSince, received } from '../support/logins.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
@@ -54,15 +55,7 @@ async function ok(client: ChatClient, text: string): Promise<Frame> {
   return answer;
 }
 
-/** Logs `name` in on a new connection and returns the texts of everything its catch-up brought. */
-async function backlogOf(name: string): Promise<string[]> {
-  const device = await local.connect();
-  await ok(device, `AUTH ${name} ${PASSWORD}`);
-  await device.caughtUp();
-  const texts = messagesSince(device, 0);
-  await device.close();
-  return texts;
-}
+const backlogOf = (name: string) => logins.backlogOf(() => local.connect(), name);
 
 /**
  * carol sends one message to each of `to`, then `probe` answers PING: every push those sends made to `probe` has

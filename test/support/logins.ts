@@ -1,5 +1,6 @@
 /** What the login-race tests share: limits a test run never trips, and reading what a connection received. */
 import type { ChatClient } from './client.js';
+import { PASSWORD } from './endpoint.js';
 
 /** Limits high enough that many logins and wrong passwords from 127.0.0.1 never trip them. */
 export const GENEROUS_LIMITS = {
@@ -18,4 +19,15 @@ export function messagesSince(client: ChatClient, from: number): string[] {
 /** How many times a connection received the private message `text`. */
 export function received(client: ChatClient, text: string): number {
   return messagesSince(client, 0).filter((m) => m === text).length;
+}
+
+/** Logs `name` in on a new connection (from `connect`) and returns the texts of everything its catch-up brought. */
+export async function backlogOf(connect: () => Promise<ChatClient>, name: string): Promise<string[]> {
+  const device = await connect();
+  const answer = await device.request(`AUTH ${name} ${PASSWORD}`);
+  if (answer.status !== 'OK') throw new Error(`AUTH ${name} answered ${JSON.stringify(answer)}`);
+  await device.caughtUp();
+  const texts = messagesSince(device, 0);
+  await device.close();
+  return texts;
 }
