@@ -30,6 +30,7 @@ const EXPLANATIONS: Record<string, string> = {
   too_late: 'the message is too old to edit or delete',
   not_editable: 'a file cannot be edited (delete it and send it again)',
   client_id_reused: 'that client id was already used (within 24 h) for a different message; use a new one',
+  login_conflict: 'another AUTH or LOGOUT on this connection changed the login first; nothing was changed',
 };
 
 export function explainReason(reason: string | undefined): string {

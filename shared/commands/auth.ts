@@ -2,12 +2,15 @@
  * AUTH username password — binds this connection to the user and answers at once; what waited for them follows
  * as pushes from the worker (shared/delivery/catchup.ts), however much it is.
  * Unknown user and wrong password are one answer, and take the same time.
+ * The switch of login is one conditional write on the binding's version (docs/DATA_MODEL.md, "The login state
+ * machine"): of two AUTHs racing on one connection one wins, the other changes nothing and answers `login_conflict`.
  */
 import { checkPassword } from '../auth/check.js';
-import { bindConnection, unbindConnection } from '../data/connections.js';
+import { bindConnection, readConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
 import { spendAddress } from '../limits/addresses.js';
+import { log } from '../log.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -34,17 +37,27 @@ export const auth = defineCommand({
     });
     const [account, current] = await Promise.all([
       checkPassword(userKey, password, withinBudget, ctx.sourceIp, ctx.now),
-      ctx.session(),
+      // Strongly: the switch below is conditional on the version read here.
+      readConnection(ctx.connectionId, ctx.now, true),
     ]);
 
-    // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends first.
-    if (current.user !== undefined) await unbindConnection(ctx.connectionId, current.user, current, ctx.now);
+    // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends with the switch.
     const connection = { user: userKey, connectionId: ctx.connectionId, expiresAt: current.expiresAt };
-    const boundary = await bindConnection(connection, account.profile.username, account.groups);
-    await Promise.all([
-      enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary }),
-      cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now),
-    ]);
+    const boundary = await bindConnection(
+      connection,
+      account.profile.username,
+      account.groups,
+      current,
+      ctx.now,
+      // Enqueued before the switch is decided: a run that comes first waits for it, one for a switch that did not
+      // happen finds the connection bound otherwise and stops.
+      (bound) => enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary: bound }),
+    );
+    if (boundary === undefined) throw new CommandError('login_conflict');
+    // Watchers are told best-effort: the login stands whatever happens to that news (STATUS reads the copies).
+    await cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now).catch(
+      (error: unknown) => log.warn('presence not announced', { user: userKey, error }),
+    );
     return ok('autentikasi berhasil');
   },
 });

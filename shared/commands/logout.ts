@@ -1,15 +1,20 @@
-/** LOGOUT — unbinds this connection from its user; the connection stays open. */
-import { unbindConnection } from '../data/connections.js';
-import { ok } from '../protocol/replies.js';
+/**
+ * LOGOUT — unbinds this connection from its user; the connection stays open. Only the login it read (strongly) is
+ * ended: if an AUTH on the same connection changed it meanwhile, nothing is changed and it answers `login_conflict`.
+ */
+import { readConnection, unbindConnection } from '../data/connections.js';
+import { CommandError, ok } from '../protocol/replies.js';
 import { defineCommand } from './command.js';
-import { requireUser } from './context.js';
 
 export const logout = defineCommand({
   failure: 'logout gagal',
   parse: (rest) => (rest === '' ? {} : undefined),
   async run(_params, ctx) {
-    const caller = await requireUser(ctx);
-    await unbindConnection(ctx.connectionId, caller.key, await ctx.session(), ctx.now);
+    // Strongly, once: the unbinding is conditional on the version read here.
+    const seen = await readConnection(ctx.connectionId, ctx.now, true);
+    if (seen.user === undefined) throw new CommandError('not_authenticated');
+    if (!(await unbindConnection(ctx.connectionId, seen.user, seen, ctx.now)))
+      throw new CommandError('login_conflict');
     return ok('logout berhasil');
   },
 });

@@ -8,10 +8,16 @@
  * later reaches the connection live), and `caughtUp` once that catch-up is done. A departure of a caught-up
  * connection moves the user's group cursor forward and leaves a departure mark in each group; see
  * docs/DATA_MODEL.md, "Why nothing is missed".
+ *
+ * Every change of the binding (AUTH, LOGOUT) is one conditional write on the `version` it read, made while the
+ * change holds the connection's `lock`; copies that may not (or no longer) belong to the binding are `pending`:
+ * pushed to, but never counted as reaching their user. See docs/DATA_MODEL.md, "The login state machine".
  */
+import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { departed } from '../delivery/presence.js';
 import { idCeil } from '../ids.js';
+import { log } from '../log.js';
 import { db, TABLE } from './client.js';
 import { keys, prefixes } from './keys.js';
 import { batchWrite, epochSeconds, type Item, isConditionFailure, type Key, queryAll } from './table.js';
@@ -32,6 +38,18 @@ export interface Connection {
   connectionId: string;
   /** Epoch seconds after which the connection is certainly gone. */
   expiresAt: number;
+  /**
+   * A copy written or kept while the binding changes: the connection may not be bound to `user`. Pushed to, but a
+   * push to it never counts as reaching the user (the message also waits for them).
+   */
+  pending?: boolean;
+}
+
+/** A connection copy as read from the table (`#CONN#` under the user, or `PRESENCE#` in a group). */
+export function connectionOf(user: string, connectionId: string, item: Record<string, unknown>): Connection {
+  const connection: Connection = { user, connectionId, expiresAt: Number(item.expiresAt) };
+  if (item.pending === true) connection.pending = true;
+  return connection;
 }
 
 export interface ConnectionState {
@@ -47,6 +65,12 @@ export interface ConnectionState {
   /** The catch-up run that holds this connection now, if any (see takeCatchUpLease), and until when (ms). */
   lease: string | undefined;
   leaseUntil: number;
+  /** Bumped by every change of the binding; a change is a conditional write on the version it read. */
+  version: number;
+  /** The change of binding under way, if any (see lockConnection), for whom (AUTH's user), and until when (ms). */
+  lock: string | undefined;
+  lockUser: string | undefined;
+  lockUntil: number;
 }
 
 export function liveConnections<T extends { expiresAt: number }>(items: T[], now: number): T[] {
@@ -81,12 +105,26 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     caughtUp: false,
     lease: undefined,
     leaseUntil: 0,
+    version: 0,
+    lock: undefined,
+    lockUser: undefined,
+    lockUntil: 0,
   };
   if (!item) return fallback;
   const expiresAt = Number(item.expiresAt);
   if (!(expiresAt > epochSeconds(now))) return fallback;
-  if (typeof item.user !== 'string') return { ...fallback, expiresAt };
+  const held = typeof item.lock === 'string' && Number(item.lockUntil) > now;
+  const common = {
+    ...fallback,
+    expiresAt,
+    version: Number(item.version ?? 0),
+    lock: held ? String(item.lock) : undefined,
+    lockUser: held && typeof item.lockUser === 'string' ? item.lockUser : undefined,
+    lockUntil: held ? Number(item.lockUntil) : 0,
+  };
+  if (typeof item.user !== 'string') return common;
   return {
+    ...common,
     user: item.user,
     username: String(item.username ?? item.user),
     expiresAt,
@@ -116,18 +154,29 @@ export async function readUserConnections(userKey: string, now: number): Promise
     consistent: true,
   });
   return liveConnections(
-    items.map((item) => ({
-      user: userKey,
-      connectionId: item.sk.slice(prefixes.userConnection.length),
-      expiresAt: Number(item.expiresAt),
-    })),
+    items.map((item) => connectionOf(userKey, item.sk.slice(prefixes.userConnection.length), item)),
     now,
   );
 }
 
 /** The copy of a live connection kept in a group, so one range of the group lists who is online. */
-function groupPresenceItem(group: string, { user, connectionId, expiresAt }: Connection): Item {
-  return { ...keys.groupConnection(group, user, connectionId), user, connectionId, expiresAt };
+function groupPresenceItem(group: string, { user, connectionId, expiresAt, pending }: Connection): Item {
+  return {
+    ...keys.groupConnection(group, user, connectionId),
+    user,
+    connectionId,
+    expiresAt,
+    ...(pending ? { pending } : {}),
+  };
+}
+
+/** The connection's copies under the user and each of the groups, pending or not. */
+function copyItems(connection: Connection, groups: readonly string[]): Item[] {
+  const { user, connectionId, expiresAt, pending } = connection;
+  return [
+    { ...keys.userConnection(user, connectionId), expiresAt, ...(pending ? { pending } : {}) },
+    ...groups.map((group) => groupPresenceItem(group, connection)),
+  ];
 }
 
 function presenceKeys(user: string, connectionId: string, groups: readonly string[]): Key[] {
@@ -137,39 +186,209 @@ function presenceKeys(user: string, connectionId: string, groups: readonly strin
   ];
 }
 
+/** How long a change of binding may hold the connection: well past the longest AUTH (the function's timeout). */
+export const LOCK_MS = 30_000;
+
 /**
- * Binds the connection to `connection.user`: first its copies under the user and the user's groups (from then on
- * every send finds it), then the binding itself, whose boundary is taken after the copies are written. Returns the
- * boundary: everything with a later id reaches this connection live.
+ * Takes the connection for one change of its binding, if its binding is still at `version` (as the caller read it,
+ * strongly) and no other change holds it. `lockUser` is the user whose copies the change may write (AUTH), so a
+ * $disconnect meanwhile can remove them too. False when the binding changed or another change is under way.
+ */
+async function lockConnection(
+  connectionId: string,
+  seen: ConnectionState,
+  token: string,
+  lockUser: string | undefined,
+  now: number,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.connection(connectionId),
+        UpdateExpression: `SET #lock = :token, lockUntil = :until, expiresAt = if_not_exists(expiresAt, :expiresAt)${lockUser === undefined ? ' REMOVE lockUser' : ', lockUser = :lockUser'}`,
+        ConditionExpression: `${seen.version === 0 ? 'attribute_not_exists(#version)' : '#version = :version'} AND (attribute_not_exists(#lock) OR lockUntil < :now)`,
+        ExpressionAttributeNames: { '#lock': 'lock', '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':token': token,
+          ':until': now + LOCK_MS,
+          ':expiresAt': seen.expiresAt,
+          ':now': now,
+          ...(seen.version === 0 ? {} : { ':version': seen.version }),
+          ...(lockUser === undefined ? {} : { ':lockUser': lockUser }),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * The change's one decisive write: the new binding (or none) and the next version, only while this change still
+ * holds the connection (a $disconnect meanwhile deleted the item: the condition fails). The lock stays held.
+ */
+async function commitBinding(
+  connectionId: string,
+  token: string,
+  version: number,
+  login: { user: string; username: string; boundary: string } | undefined,
+) {
+  const clear = 'lease, leaseUntil';
+  await db.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key: keys.connection(connectionId),
+      UpdateExpression: login
+        ? `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next REMOVE ${clear}`
+        : `SET #version = :next REMOVE #user, username, boundary, caughtUp, ${clear}`,
+      ConditionExpression: '#lock = :token',
+      ExpressionAttributeNames: { '#lock': 'lock', '#version': 'version', '#user': 'user' },
+      ExpressionAttributeValues: {
+        ':token': token,
+        ':next': version + 1,
+        ...(login
+          ? { ':user': login.user, ':username': login.username, ':boundary': login.boundary, ':no': false }
+          : {}),
+      },
+    }),
+  );
+}
+
+async function releaseLock(connectionId: string, token: string) {
+  await db
+    .send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.connection(connectionId),
+        UpdateExpression: 'REMOVE #lock, lockUntil, lockUser',
+        ConditionExpression: '#lock = :token',
+        ExpressionAttributeNames: { '#lock': 'lock' },
+        ExpressionAttributeValues: { ':token': token },
+      }),
+    )
+    .catch((error: unknown) => {
+      // Gone (disconnected) or expired and taken by another change: nothing of ours to release.
+      if (!isConditionFailure(error)) throw error;
+    });
+}
+
+/** The group keys of a user's memberships: where their connections' copies are. */
+async function groupsOf(user: string): Promise<string[]> {
+  const items = await queryAll(keys.user(user).pk, { beginsWith: prefixes.group });
+  return items.map((item) => item.sk.slice(prefixes.group.length));
+}
+
+/** The binding a change found, with where its copies are. */
+interface Previous {
+  state: ConnectionState;
+  user: string;
+  groups: readonly string[];
+}
+
+async function previousOf(state: ConnectionState, known?: readonly string[]): Promise<Previous | undefined> {
+  if (state.user === undefined) return undefined;
+  return { state, user: state.user, groups: known ?? (await groupsOf(state.user)) };
+}
+
+function copiesOf(connectionId: string, previous: Previous, pending: boolean): Item[] {
+  const { user, state } = previous;
+  return copyItems({ user, connectionId, expiresAt: state.expiresAt, pending }, previous.groups);
+}
+
+/**
+ * Runs one change of a connection's binding (docs/DATA_MODEL.md, "The login state machine"): lock on the version
+ * read; `before` writes what must exist before the decision (the previous login's copies turn pending, the new
+ * login's are written pending); `commit`; then `after` (the previous login departs, the new copies become real) and
+ * the lock goes. Anything failing up to the commit is undone (copies back as they were) and rethrown: the connection
+ * is as it was. After the commit, the change is made: `after` is tried twice, and what a failure there leaves is
+ * pending copies (pushed to, never counted as delivered) until the connection's expiry, and a lock that ends by
+ * itself after LOCK_MS.
+ */
+async function changeBinding(
+  connectionId: string,
+  seen: ConnectionState,
+  lockUser: string | undefined,
+  now: number,
+  steps: {
+    before: (token: string) => Promise<void>;
+    undo: () => Promise<unknown>;
+    commit: (token: string) => Promise<void>;
+    after: () => Promise<unknown>;
+  },
+): Promise<boolean> {
+  const token = randomUUID();
+  if (!(await lockConnection(connectionId, seen, token, lockUser, now))) return false;
+  try {
+    await steps.before(token);
+    await steps.commit(token);
+  } catch (error) {
+    await Promise.resolve()
+      .then(steps.undo)
+      .then(() => releaseLock(connectionId, token))
+      .catch((e: unknown) => log.warn('could not undo a failed change of login', { connectionId, error: e }));
+    throw error;
+  }
+  // Every step after the commit is idempotent: tried twice (on top of the SDK's own retries).
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      await steps.after();
+      await releaseLock(connectionId, token);
+      break;
+    } catch (error) {
+      log.error('a change of login was made, but not tidied up', { connectionId, attempt, error });
+    }
+  }
+  return true;
+}
+
+/**
+ * Binds the connection to `connection.user` in place of whatever `previous` (read strongly) found. The new copies
+ * are written pending before the boundary is taken (from then on every send finds them), `prepare(boundary)` runs
+ * (AUTH enqueues the catch-up: a run that comes before the commit waits for it), then the binding is committed on
+ * `previous.version`. Returns the boundary (everything with a later id reaches this connection live), or undefined
+ * when the binding changed since `previous` was read, or another change holds it: then nothing was changed.
  */
 export async function bindConnection(
   connection: Connection,
   username: string,
   groups: readonly string[],
-): Promise<string> {
-  const { user, connectionId, expiresAt } = connection;
-  await batchWrite([
-    { ...keys.userConnection(user, connectionId), expiresAt },
-    ...groups.map((group) => groupPresenceItem(group, connection)),
-  ]);
-  const boundary = idCeil(Date.now() + CLOCK_SKEW_MS);
-  await db.send(
-    new UpdateCommand({
-      TableName: TABLE,
-      Key: keys.connection(connectionId),
-      UpdateExpression:
-        'SET #user = :user, username = :username, expiresAt = :expiresAt, boundary = :boundary, caughtUp = :no REMOVE lease, leaseUntil',
-      ExpressionAttributeNames: { '#user': 'user' },
-      ExpressionAttributeValues: {
-        ':user': user,
-        ':username': username,
-        ':expiresAt': expiresAt,
-        ':boundary': boundary,
-        ':no': false,
-      },
-    }),
-  );
-  return boundary;
+  previous: ConnectionState,
+  now: number,
+  prepare: (boundary: string) => Promise<void> = async () => undefined,
+): Promise<string | undefined> {
+  const { user, connectionId } = connection;
+  const same = previous.user === user;
+  const fresh = { ...connection, pending: true };
+  let before: Previous | undefined;
+  let boundary = '';
+  const made = await changeBinding(connectionId, previous, user, now, {
+    before: async () => {
+      before = await previousOf(previous, same ? groups : undefined);
+      await batchWrite([
+        ...copyItems(fresh, groups),
+        ...(before && !same ? copiesOf(connectionId, before, true) : []),
+      ]);
+      boundary = idCeil(Date.now() + CLOCK_SKEW_MS);
+      await prepare(boundary);
+    },
+    undo: () =>
+      Promise.all([
+        same ? undefined : batchWrite([], presenceKeys(user, connectionId, groups)),
+        before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
+      ]),
+    commit: (token) => commitBinding(connectionId, token, previous.version, { user, username, boundary }),
+    after: () =>
+      Promise.all([
+        before
+          ? depart(connectionId, before.user, previous, now, { groups: before.groups, keep: same })
+          : undefined,
+        batchWrite(copyItems({ ...connection, pending: false }, groups)),
+      ]),
+  });
+  return made ? boundary : undefined;
 }
 
 /** Runs an update that holds only while the connection is bound to this very login; false when it is not. */
@@ -254,56 +473,65 @@ export async function withdrawPresence(
 }
 
 /**
- * A connection stops speaking for `user` (LOGOUT, AUTH as someone else, $disconnect, a 410). Its copies go from the
- * user and every group. If its login had caught up, everything up to now reached it (live, or waiting in the inbox),
- * so the user's group cursor moves to now — after a departure mark is left in each group, so a fan-out that runs
- * late still hands the user what was sent before this moment (see docs/DATA_MODEL.md).
+ * A connection stops speaking for `user` (LOGOUT, AUTH as someone else or as the same user again, $disconnect, a
+ * 410). Its copies go from the user and every group (unless `keep`: the same user's new login owns them now). If its
+ * login had caught up, everything up to now reached it (live, or waiting in the inbox), so the user's group cursor
+ * moves to now — after a departure mark is left in each group, so a fan-out that runs late still hands the user what
+ * was sent before this moment (see docs/DATA_MODEL.md).
  */
-async function depart(connectionId: string, user: string, state: ConnectionState, now: number) {
-  const items = await queryAll(keys.user(user).pk, { beginsWith: prefixes.group });
-  const groups = items.map((item) => item.sk.slice(prefixes.group.length));
-  if (!state.caughtUp || state.user !== user) {
-    await batchWrite([], presenceKeys(user, connectionId, groups));
-    return;
-  }
-  const cursor = idCeil(now);
-  const expiresAt = epochSeconds(now + DEPARTURE_TTL_MS);
-  await batchWrite(groups.map((group) => ({ ...keys.groupDeparture(group, cursor, user), user, expiresAt })));
-  await Promise.all([
-    batchWrite([], presenceKeys(user, connectionId, groups)),
-    advanceGroupCursor(user, cursor),
-  ]);
-}
-
-/** LOGOUT, or AUTH as someone else: the connection stays open but no longer speaks for `user`. */
-export async function unbindConnection(
+async function depart(
   connectionId: string,
   user: string,
   state: ConnectionState,
   now: number,
-): Promise<void> {
-  await Promise.all([
-    db
-      .send(
-        new UpdateCommand({
-          TableName: TABLE,
-          Key: keys.connection(connectionId),
-          UpdateExpression: 'REMOVE #user, username, boundary, caughtUp, lease, leaseUntil',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#user': 'user' },
-        }),
-      )
-      .catch((error: unknown) => {
-        // The connection item is already gone (disconnected meanwhile): nothing left to unbind there.
-        if (!isConditionFailure(error)) throw error;
-      }),
-    depart(connectionId, user, state, now).then(() => departed(connectionId, user, now)),
-  ]);
+  { groups, keep = false }: { groups?: readonly string[]; keep?: boolean } = {},
+) {
+  const known = groups ?? (await groupsOf(user));
+  const drop = () => (keep ? undefined : batchWrite([], presenceKeys(user, connectionId, known)));
+  if (state.caughtUp && state.user === user) {
+    const cursor = idCeil(now);
+    const expiresAt = epochSeconds(now + DEPARTURE_TTL_MS);
+    await batchWrite(
+      known.map((group) => ({ ...keys.groupDeparture(group, cursor, user), user, expiresAt })),
+    );
+    await Promise.all([drop(), advanceGroupCursor(user, cursor)]);
+  } else {
+    await drop();
+  }
+  // Watchers (WATCH) are told once the user's last connection is gone; the same user's new login is no departure.
+  if (!keep) await departed(connectionId, user, now);
 }
 
 /**
- * Forgets a connection that is gone ($disconnect, or a 410 from @connections): exactly that connection id,
- * under the connection, the user and the user's groups.
+ * LOGOUT: the connection stays open but no longer speaks for the login `seen` (read strongly). Its copies turn
+ * pending, the binding goes (a conditional write on `seen.version`), then the login departs. False when the binding
+ * changed since `seen` was read, or another change holds it: then nothing was changed.
+ */
+export async function unbindConnection(
+  connectionId: string,
+  user: string,
+  seen: ConnectionState,
+  now: number,
+): Promise<boolean> {
+  if (seen.user !== user) return false;
+  let before: Previous | undefined;
+  return changeBinding(connectionId, seen, undefined, now, {
+    before: async () => {
+      before = await previousOf(seen);
+      if (before) await batchWrite(copiesOf(connectionId, before, true));
+    },
+    undo: async () => (before ? batchWrite(copiesOf(connectionId, before, false)) : undefined),
+    commit: (token) => commitBinding(connectionId, token, seen.version, undefined),
+    after: async () =>
+      before ? depart(connectionId, user, seen, now, { groups: before.groups }) : undefined,
+  });
+}
+
+/**
+ * Forgets a connection that is gone ($disconnect, or a 410 from @connections): exactly that connection id, under
+ * the connection, the user it is bound to, the user a push found it for, and the user an AUTH under way may have
+ * written pending copies for. It takes no lock: a change still under way finds the item gone and undoes itself, and
+ * whatever copy of this id it leaves is answered 410 and forgotten again.
  */
 export async function forgetConnection(
   connectionId: string,
@@ -313,10 +541,12 @@ export async function forgetConnection(
   const state = await readConnection(connectionId, now, true);
   // An expired or vanished item still leaves copies to remove, under the user a push found it for.
   const user = state.user ?? knownUser;
+  const others = [...new Set([knownUser, state.lockUser])].filter(
+    (other): other is string => other !== undefined && other !== user,
+  );
   await Promise.all([
     db.send(new DeleteCommand({ TableName: TABLE, Key: keys.connection(connectionId) })),
-    user === undefined
-      ? undefined
-      : depart(connectionId, user, state, now).then(() => departed(connectionId, user, now)),
+    user === undefined ? undefined : depart(connectionId, user, state, now),
+    ...others.map((other) => depart(connectionId, other, state, now)),
   ]);
 }

@@ -6,7 +6,13 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { idCeil } from '../ids.js';
 import { db, TABLE } from './client.js';
-import { type Connection, liveConnections, publishPresence, withdrawPresence } from './connections.js';
+import {
+  type Connection,
+  connectionOf,
+  liveConnections,
+  publishPresence,
+  withdrawPresence,
+} from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
 import { epochSeconds, type Item, isConditionFailure, putOnce, queryAll, queryRange } from './table.js';
 import { type Membership, membershipOf } from './users.js';
@@ -240,11 +246,9 @@ export async function presencePage(
     { after: after ?? prefixes.presence, upTo: prefixEnd(prefixes.presence) },
     { limit, consistent: true },
   );
-  const connections = page.items.map((item) => ({
-    user: String(item.user),
-    connectionId: String(item.connectionId),
-    expiresAt: Number(item.expiresAt),
-  }));
+  const connections = page.items.map((item) =>
+    connectionOf(String(item.user), String(item.connectionId), item),
+  );
   return { connections: liveConnections(connections, now), next: page.next };
 }
 

@@ -2,7 +2,7 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../concurrency.js';
 import { db, TABLE } from './client.js';
-import { type Connection, liveConnections } from './connections.js';
+import { type Connection, connectionOf, liveConnections } from './connections.js';
 import { keys, prefixes } from './keys.js';
 import { epochSeconds, type Item, isConditionFailure, putFirst, queryAll } from './table.js';
 
@@ -131,11 +131,7 @@ function accountFrom(userKey: string, items: Item[], now: number): Account {
   const connections = liveConnections(
     items
       .filter((item) => item.sk.startsWith(prefixes.userConnection))
-      .map((item) => ({
-        user: userKey,
-        connectionId: item.sk.slice(prefixes.userConnection.length),
-        expiresAt: Number(item.expiresAt),
-      })),
+      .map((item) => connectionOf(userKey, item.sk.slice(prefixes.userConnection.length), item)),
     now,
   );
   const memberships = items.filter((item) => item.sk.startsWith(prefixes.group)).map(membershipOf);

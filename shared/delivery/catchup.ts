@@ -116,7 +116,11 @@ export async function catchUp(
   const { user, connectionId, boundary } = job;
   const login = { user, boundary };
   const start = await readConnection(connectionId, now, true);
-  if (start.user !== user || start.boundary !== boundary || start.caughtUp) return 'stopped';
+  if (start.user !== user || start.boundary !== boundary || start.caughtUp) {
+    // The AUTH that enqueued this job (before its switch) has not decided yet: back in a second.
+    if (start.lock !== undefined && start.lockUser === user) throw new LeaseHeld(1);
+    return 'stopped';
+  }
   // Another run of this job (SQS delivers at least once) holds it: this copy comes back later.
   const run = randomUUID();
   const leaseUntil = deadline + LEASE_SLACK_MS;
@@ -173,6 +177,9 @@ async function deliver(
       const outcome = await pushOne(endpoint, { connectionId, user }, frameOf(framePushes));
       if (outcome === 'gone') return false;
       if (outcome === 'failed') throw new Error('push failed during catch-up');
+      // A switch of login decided while the frame was under way may have let it reach the next login: then it counts
+      // for nothing (no mark; this login never caught up, so no cursor moves) and waits for this user's next login.
+      if (!(await stillBound())) return false;
       metrics.count('OfflineDelivered', framePushes.length);
     }
     for (const item of frameItems) if (item.source.group !== undefined) newest = maxId(newest, item.id);

@@ -29,6 +29,7 @@ export const REASONS = [
   'too_late',
   'not_editable',
   'client_id_reused',
+  'login_conflict',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

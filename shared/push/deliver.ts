@@ -59,7 +59,8 @@ async function post(
 }
 
 /**
- * Pushes one event to many connections; returns the users none of whose connections took it.
+ * Pushes one event to many connections; returns the users none of whose connections took it. A pending copy (its
+ * connection's binding is changing) is pushed to but never counts: the message waits for its user as well.
  */
 export async function pushToAll(
   endpoint: string,
@@ -73,9 +74,9 @@ export async function pushToAll(
   const reached = new Set<string>();
   const tried = new Set<string>();
   outcomes.forEach((outcome, i) => {
-    const user = (connections[i] as Connection).user;
+    const { user, pending } = connections[i] as Connection;
     tried.add(user);
-    if (outcome === 'delivered') reached.add(user);
+    if (outcome === 'delivered' && !pending) reached.add(user);
   });
   return new Set([...tried].filter((user) => !reached.has(user)));
 }

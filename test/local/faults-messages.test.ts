@@ -100,7 +100,8 @@ async function check(row: MessageRow, request: string, failure: string, text: st
   const answer = await alice.client.request(`${request} ${text}`);
   armed.done();
   expectHonest(answer, failure);
-  if (row.expect === 'delivered') expect(answer).toEqual({ status: 'OK', data: 'pesan terkirim', id: expect.any(String) });
+  if (row.expect === 'delivered')
+    expect(answer).toEqual({ status: 'OK', data: 'pesan terkirim', id: expect.any(String) });
   if (row.expect === 'failed') expect(answer.status).toBe('ERROR');
   if (answer.status === 'OK')
     expect(await deliveries(connect, bob, text, { enough: 1 })).toBeGreaterThanOrEqual(1);

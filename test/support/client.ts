@@ -117,6 +117,27 @@ export class ChatClient {
     return this.until(() => this.closeCode, 'the close');
   }
 
+  /**
+   * Sends several requests at once (or `gapMs` apart), without waiting for any answer (API Gateway runs them side
+   * by side), and
+   * resolves with their answers in arrival order: answers carry no request id, so which is whose is the caller's
+   * to work out. Requests sent with `request` meanwhile would take some of these answers: do not mix the two.
+   */
+  async burst(texts: readonly string[], gapMs = 0): Promise<Frame[]> {
+    await this.queue;
+    for (const [i, text] of texts.entries()) {
+      if (i > 0 && gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+      this.socket.send(text);
+    }
+    const answers: Frame[] = [];
+    await this.until(() => {
+      while (answers.length < texts.length && this.responses.length > 0)
+        answers.push(this.responses.shift() as Frame);
+      return answers.length === texts.length ? answers : undefined;
+    }, `${texts.length} answers`);
+    return answers;
+  }
+
   async close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return;
     const done = new Promise((resolve) => this.socket.once('close', resolve));

@@ -91,6 +91,7 @@ const id = {
     too_late: 'Pesan sudah terlalu lama untuk diubah atau dihapus.',
     not_editable: 'File tidak dapat diubah; hapus lalu kirim lagi.',
     client_id_reused: 'ID pesan ini sudah dipakai untuk pesan lain. Kirim ulang dengan ID baru.',
+    login_conflict: 'Permintaan masuk/keluar lain di koneksi ini lebih dulu; tidak ada yang diubah.',
   },
 };
 
@@ -183,6 +184,7 @@ const en: Strings = {
     too_late: 'The message is too old to edit or delete.',
     not_editable: 'A file cannot be edited; delete it and send it again.',
     client_id_reused: 'This message id was already used for another message. Send it again with a new id.',
+    login_conflict: 'Another sign-in or sign-out on this connection came first; nothing was changed.',
   },
 };
 

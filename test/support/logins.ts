@@ -1,0 +1,33 @@
+/** What the login-race tests share: limits a test run never trips, and reading what a connection received. */
+import type { ChatClient } from './client.js';
+import { PASSWORD } from './endpoint.js';
+
+/** Limits high enough that many logins and wrong passwords from 127.0.0.1 never trip them. */
+export const GENEROUS_LIMITS = {
+  AUTH_MAX_FAILURES: '100000',
+  AUTH_MAX_FAILURES_PER_IP: '1000000',
+  BUDGET_AUTH_BURST: '100000',
+  BUDGET_REGISTER_BURST: '100000',
+  BUDGET_CREATE_BURST: '100000',
+};
+
+/** The texts of the private messages a connection received after frame `from` of its log. */
+export function messagesSince(client: ChatClient, from: number): string[] {
+  return client.log.slice(from).flatMap((f) => (f.event === 'MESSAGE' ? [String(f.message)] : []));
+}
+
+/** How many times a connection received the private message `text`. */
+export function received(client: ChatClient, text: string): number {
+  return messagesSince(client, 0).filter((m) => m === text).length;
+}
+
+/** Logs `name` in on a new connection (from `connect`) and returns the texts of everything its catch-up brought. */
+export async function backlogOf(connect: () => Promise<ChatClient>, name: string): Promise<string[]> {
+  const device = await connect();
+  const answer = await device.request(`AUTH ${name} ${PASSWORD}`);
+  if (answer.status !== 'OK') throw new Error(`AUTH ${name} answered ${JSON.stringify(answer)}`);
+  await device.caughtUp();
+  const texts = messagesSince(device, 0);
+  await device.close();
+  return texts;
+}
