@@ -21,12 +21,27 @@ export async function logOutOtherDevices(
 ): Promise<number> {
   const devices = (await readUserConnections(userKey, now)).filter((c) => c.connectionId !== keep);
   const done = await mapLimit(devices, 8, async (device) => {
-    // Read strongly: a device that meanwhile logged in as someone else is not touched.
-    const state = await readConnection(device.connectionId, now, true);
-    if (state.user !== userKey) return false;
-    await unbindConnection(device.connectionId, userKey, state, now);
+    if (!(await unbindWhileBound(device.connectionId, userKey, now))) return false;
     await pushOne(endpoint, device, encodePush({ event: 'LOGGED_OUT', id: newId(now), reason }));
     return true;
   });
   return done.filter(Boolean).length;
+}
+
+/** How often a device whose binding is being changed meanwhile (an AUTH or LOGOUT under way) is tried again. */
+const UNBIND_ATTEMPTS = 5;
+
+/**
+ * Unbinds the connection while it is bound to `userKey`: false when it is not (gone, or logged in as someone else).
+ * A change under way on it (login_conflict) is waited out and tried again, so no device keeps the old login.
+ */
+async function unbindWhileBound(connectionId: string, userKey: string, now: number): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    // Read strongly: a device that meanwhile logged in as someone else is not touched.
+    const state = await readConnection(connectionId, now, true);
+    if (state.user !== userKey) return false;
+    if (await unbindConnection(connectionId, userKey, state, now)) return true;
+    if (attempt >= UNBIND_ATTEMPTS) throw new Error('a device stayed busy with another login change');
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
 }
