@@ -1,0 +1,20 @@
+// Mutation testing (docs/TESTING.md, "Mutation testing"): `npm run test:mutation`.
+// Incremental: results are kept in reports/stryker-incremental.json (committed), so a run after a small change
+// only tests the mutants in changed code or covered by changed tests. `-- --force` runs everything again.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts' },
+  mutate: ['shared/**/*.ts', 'lambdas/**/*.ts', 'infra/**/*.ts'],
+  coverageAnalysis: 'perTest',
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  // The machine is shared: two test processes. Raise with `-- --concurrency 4` on your own.
+  concurrency: 2,
+  timeoutMS: 10_000,
+  reporters: ['clear-text', 'progress', 'html'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
