@@ -4,7 +4,8 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutation.config.ts' },
+  // forks: the CDK template tests bundle the handlers with esbuild, which needs a real process's stdio.
+  vitest: { configFile: 'vitest.mutation.config.ts', pool: 'forks' },
   mutate: ['shared/**/*.ts', 'lambdas/**/*.ts', 'infra/**/*.ts'],
   coverageAnalysis: 'perTest',
   incremental: true,
