@@ -8,7 +8,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'],
-    testTimeout: 30_000,
+    // Generous: the CDK synth tests take tens of seconds on a busy machine.
+    testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
   },
