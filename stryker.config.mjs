@@ -16,6 +16,8 @@ export default {
   // The machine is shared: two test processes. Raise with `-- --concurrency 4` on your own.
   concurrency: 2,
   timeoutMS: 10_000,
+  // The first run of every test (with coverage per test) takes minutes on a busy machine.
+  dryRunTimeoutMinutes: 30,
   reporters: ['clear-text', 'progress', 'html'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
