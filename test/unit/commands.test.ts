@@ -4,8 +4,9 @@
  * behaviour the integration suite checks over WebSockets, here fast enough for every mutant of shared/commands.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
+import { fakeQueue } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
@@ -31,27 +32,21 @@ const { sqs } = await import('../../shared/queue/jobs.js');
 const { newId } = await import('../../shared/ids.js');
 
 /** What the handlers enqueued, instead of sending it to SQS. */
-const jobs: Record<string, unknown>[] = [];
-beforeAll(() => {
-  sqs.middlewareStack.add(
-    () => async (args: { input: { MessageBody?: string } }) => {
-      if (args.input.MessageBody) jobs.push(JSON.parse(args.input.MessageBody));
-      return { output: { $metadata: {} }, response: {} };
-    },
-    { step: 'initialize', name: 'record-jobs' },
-  );
-});
+const jobs = fakeQueue(sqs).sent;
 
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
 
 /** One open connection: send it frames, read what was pushed to it. */
+// biome-ignore lint/suspicious/noExplicitAny: answers are compared by value; a test reads their fields directly.
+type Answer = any;
+
 async function device(ip = '10.0.0.1') {
   const id = fresh('conn');
   await openConnection(id, Date.now(), ip);
   return {
     id,
-    ask: (frame: string) => dispatch(frame, createContext(id, api.endpoint, Date.now(), ip)),
+    ask: (frame: string): Promise<Answer> => dispatch(frame, createContext(id, api.endpoint, Date.now(), ip)),
     pushes: () =>
       (api.frames.get(id) ?? []).map((frame) => JSON.parse(frame.slice(0, -4)) as Record<string, unknown>),
   };

@@ -3,8 +3,9 @@
  * recording @connections stand-in: who gets a push, who gets it in the inbox instead, pages of a group's online
  * members, members who left after a message was made, and connections that are gone.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
+import { fakeQueue } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
@@ -24,16 +25,7 @@ const { sqs } = await import('../../shared/queue/jobs.js');
 const { newId, idCeil } = await import('../../shared/ids.js');
 const { pendingMetrics } = await import('../../shared/metrics.js');
 
-const jobs: Record<string, unknown>[] = [];
-beforeAll(() => {
-  sqs.middlewareStack.add(
-    () => async (args: { input: { MessageBody?: string } }) => {
-      if (args.input.MessageBody) jobs.push(JSON.parse(args.input.MessageBody));
-      return { output: { $metadata: {} }, response: {} };
-    },
-    { step: 'initialize', name: 'record-jobs' },
-  );
-});
+const jobs = fakeQueue(sqs).sent;
 
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
@@ -79,7 +71,7 @@ describe('pushes', () => {
     const before = (name: string) =>
       pendingMetrics()
         .filter((m) => m.name === name)
-        .reduce((s, m) => s + m.value, 0);
+        .reduce((s, m) => s + (m.values[0] ?? 0), 0);
     const counts = ['PushesDelivered', 'PushesGone', 'PushesFailed'].map(before);
     const u = fresh('u');
     const ok = await online(u);

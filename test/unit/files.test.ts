@@ -3,8 +3,9 @@
  * @connections stand-in and a faked S3 client (an in-memory bucket behind the SDK's middleware stack, which answers
  * PutObject, CopyObject with If-None-Match and HeadObject; links and forms are still signed by the real SDK).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
+import { answered, fakeQueue, intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
@@ -30,48 +31,32 @@ const { newId } = await import('../../shared/ids.js');
 /** The in-memory bucket: key → bytes and type. */
 const bucket = new Map<string, { body: Buffer; type: string | undefined }>();
 const failCopies = new Set<string>();
-beforeAll(() => {
-  type Args = { input: Record<string, unknown> };
-  s3.middlewareStack.add(
-    (next: (args: Args) => Promise<unknown>, context: { commandName?: string }) => async (args: Args) => {
-      const input = args.input;
-      const done = (output: Record<string, unknown>) => ({
-        output: { $metadata: {}, ...output },
-        response: {},
-      });
-      switch (context.commandName) {
-        case 'PutObjectCommand':
-          bucket.set(String(input.Key), {
-            body: Buffer.from(input.Body as Uint8Array),
-            type: input.ContentType as string,
-          });
-          return done({});
-        case 'CopyObjectCommand': {
-          const source = decodeURIComponent(String(input.CopySource).replace(/^unit-bucket\//, ''));
-          if (failCopies.has(source)) throw Object.assign(new Error('boom'), { name: 'InternalError' });
-          if (input.IfNoneMatch === '*' && bucket.has(String(input.Key)))
-            throw Object.assign(new Error('PreconditionFailed'), {
-              name: 'PreconditionFailed',
-              $metadata: { httpStatusCode: 412 },
-            });
-          const found = bucket.get(source);
-          if (!found) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
-          bucket.set(String(input.Key), found);
-          return done({});
-        }
-        case 'HeadObjectCommand':
-          return done({ ContentLength: bucket.get(String(input.Key))?.body.length });
-        default:
-          return next(args);
-      }
-    },
-    { step: 'initialize', name: 'memory-bucket' },
-  );
-  sqs.middlewareStack.add(() => async () => ({ output: { $metadata: {} }, response: {} }), {
-    step: 'initialize',
-    name: 'no-queue',
-  });
+intercept(s3, 'memory-bucket', (next, context) => async (args) => {
+  const input = args.input;
+  switch (context.commandName) {
+    case 'PutObjectCommand':
+      bucket.set(String(input.Key), { body: Buffer.from(input.Body as Uint8Array), type: input.ContentType });
+      return answered();
+    case 'CopyObjectCommand': {
+      const source = decodeURIComponent(String(input.CopySource).replace(/^unit-bucket\//, ''));
+      if (failCopies.has(source)) throw Object.assign(new Error('boom'), { name: 'InternalError' });
+      if (input.IfNoneMatch === '*' && bucket.has(String(input.Key)))
+        throw Object.assign(new Error('PreconditionFailed'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        });
+      const found = bucket.get(source);
+      if (!found) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
+      bucket.set(String(input.Key), found);
+      return answered();
+    }
+    case 'HeadObjectCommand':
+      return answered({ ContentLength: bucket.get(String(input.Key))?.body.length });
+    default:
+      return next(args);
+  }
 });
+fakeQueue(sqs);
 
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
@@ -247,13 +232,10 @@ describe('uploads', () => {
     api.gone.clear();
     // Storing the message fails: the arrival is undone, and S3 retries the event.
     const { db } = await import('../../shared/data/client.js');
-    db.middlewareStack.add(
-      (next: (a: unknown) => Promise<unknown>) => async (args: { input: { Item?: { pk?: string } } }) => {
-        if (String(args.input.Item?.pk ?? '').startsWith('DM#')) throw new Error('store failed');
-        return next(args);
-      },
-      { step: 'initialize', name: 'fail-dm-store' },
-    );
+    intercept(db, 'fail-dm-store', (next) => async (args) => {
+      if (String(args.input.Item?.pk ?? '').startsWith('DM#')) throw new Error('store failed');
+      return next(args);
+    });
     try {
       for (let attempt = 1; attempt <= S3_EVENT_ATTEMPTS; attempt++) {
         await expect(fileArrived(key, 1, api.endpoint, Date.now())).rejects.toThrow('store failed');

@@ -3,8 +3,9 @@
  * each returns, and that a failure is an answer, never a throw.
  */
 import type { Context, SQSEvent } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
+import { fakeQueue, intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
@@ -21,27 +22,11 @@ const { newId } = await import('../../shared/ids.js');
 const messages = await import('../../shared/data/messages.js');
 const groups = await import('../../shared/data/groups.js');
 
-const sent: Record<string, unknown>[] = [];
-const retries: { ReceiptHandle: string; VisibilityTimeout: number }[] = [];
+const { sent, retries } = fakeQueue(sqs);
 let dynamoDown = false;
-beforeAll(() => {
-  sqs.middlewareStack.add(
-    (_next: unknown, context: { commandName?: string }) =>
-      async (args: { input: Record<string, unknown> }) => {
-        if (context.commandName === 'SendMessageCommand')
-          sent.push(JSON.parse(String(args.input.MessageBody)));
-        else retries.push(args.input as (typeof retries)[number]);
-        return { output: { $metadata: {} }, response: {} };
-      },
-    { step: 'initialize', name: 'record-queue' },
-  );
-  dynamo.middlewareStack.add(
-    (next: (a: unknown) => Promise<unknown>) => async (args: unknown) => {
-      if (dynamoDown) throw Object.assign(new Error('engine down'), { name: 'NetworkingError' });
-      return next(args);
-    },
-    { step: 'initialize', name: 'switch' },
-  );
+intercept(dynamo, 'switch', (next) => async (args) => {
+  if (dynamoDown) throw Object.assign(new Error('engine down'), { name: 'NetworkingError' });
+  return next(args);
 });
 
 let unique = 0;

@@ -132,7 +132,12 @@ describe('concurrency', () => {
     expect(most).toBe(2);
     expect(await mapLimit([], 4, async (n: number) => n)).toEqual([]);
     let calls = 0;
-    expect(await mapLimit([1, 2, 3], 10, async (n) => (calls++, n))).toEqual([1, 2, 3]);
+    expect(
+      await mapLimit([1, 2, 3], 10, async (n) => {
+        calls++;
+        return n;
+      }),
+    ).toEqual([1, 2, 3]);
     expect(calls).toBe(3);
   });
 });
@@ -180,7 +185,7 @@ describe('file names', () => {
     expect(isFilename('a')).toBe(true);
     expect(isFilename('a'.repeat(255))).toBe(true);
     expect(isFilename('a'.repeat(256))).toBe(false);
-    expect(isFilename('é'.repeat(127) + 'a')).toBe(true);
+    expect(isFilename(`${'é'.repeat(127)}a`)).toBe(true);
     expect(isFilename('é'.repeat(128))).toBe(false);
     expect(isFilename('')).toBe(false);
     for (const bad of [
@@ -197,15 +202,7 @@ describe('file names', () => {
       'a\u2029b',
     ])
       expect(isFilename(bad), JSON.stringify(bad)).toBe(false);
-    for (const good of [
-      '...',
-      'a b.txt',
-      'a\u00a0b',
-      'a\u0020b',
-      'a~b',
-      'a\u2027b',
-      'a\u2030b',
-    ])
+    for (const good of ['...', 'a b.txt', 'a\u00a0b', 'a\u0020b', 'a~b', 'a\u2027b', 'a\u2030b'])
       expect(isFilename(good), JSON.stringify(good)).toBe(true);
   });
 
@@ -314,7 +311,7 @@ describe('replies', () => {
   });
 
   it('fit a reply in one frame up to exactly 128 KB', () => {
-    const envelope = Buffer.byteLength(JSON.stringify(ok('')) + '\r\n\r\n');
+    const envelope = Buffer.byteLength(`${JSON.stringify(ok(''))}\r\n\r\n`);
     expect(fitsInFrame(ok('a'.repeat(MAX_FRAME_BYTES - envelope)))).toBe(true);
     expect(fitsInFrame(ok('a'.repeat(MAX_FRAME_BYTES - envelope + 1)))).toBe(false);
     expect(fitsInFrame(ok('é'.repeat((MAX_FRAME_BYTES - envelope) / 2 + 1)))).toBe(false);
