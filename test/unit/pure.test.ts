@@ -8,6 +8,7 @@ import { directPk, keys, prefixEnd } from '../../shared/data/keys.js';
 import { BATCH_FRAME_BYTES, batchBytes, frameOf } from '../../shared/delivery/frames.js';
 import { contentTypeOf, decodeBase64, isFilename, objectKey, uploadIdOf } from '../../shared/files/names.js';
 import { idCeil, idFloor, idTime, newId } from '../../shared/ids.js';
+import { splitParams } from '../../shared/protocol/codec.js';
 import {
   CommandError,
   encodePush,
@@ -332,5 +333,22 @@ describe('replies', () => {
     expect(Buffer.byteLength(JSON.stringify(many.slice(0, kept.length + 1)))).toBeGreaterThan(
       LIST_BUDGET_BYTES,
     );
+  });
+});
+
+describe('splitParams', () => {
+  it('refuses an empty parameter at either end and whitespace inside any but the tail', () => {
+    expect(splitParams('bob ', 2)).toBeUndefined();
+    expect(splitParams('bob ', 2, true)).toBeUndefined();
+    expect(splitParams(' bob hi', 2)).toBeUndefined();
+    expect(splitParams(' bob hi', 2, true)).toBeUndefined();
+    expect(splitParams('a\tb c d', 3)).toBeUndefined();
+    expect(splitParams('a b\tc d', 3)).toBeUndefined();
+    expect(splitParams('a b c\td', 3, true)).toEqual(['a', 'b', 'c\td']);
+    expect(splitParams('a  b', 2)).toEqual(['a', 'b']);
+    expect(splitParams('', 1)).toBeUndefined();
+    expect(splitParams('', 0)).toEqual([]);
+    expect(splitParams('x', 0)).toBeUndefined();
+    expect(splitParams('a', 2)).toBeUndefined();
   });
 });
