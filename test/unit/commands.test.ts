@@ -34,6 +34,9 @@ const { newId } = await import('../../shared/ids.js');
 /** What the handlers enqueued, instead of sending it to SQS. */
 const jobs = fakeQueue(sqs).sent;
 
+/** Tests that run scrypt a dozen times (each AUTH and REGISTER): slow on a busy machine, not stuck. */
+const SCRYPT_HEAVY = 120_000;
+
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
 
@@ -119,46 +122,56 @@ describe('accounts', () => {
     expect(a.pushes().filter((p) => p.event === 'MESSAGE')).toEqual([]);
   });
 
-  it('locks an account after 3 failures without checking the password, and a success clears the count', async () => {
-    const u = await user();
-    const d = await device(fresh('ip'));
-    expect(await d.ask(`AUTH ${u.name} wrongpass`)).toEqual(ERR('autentikasi gagal', 'invalid_credentials'));
-    expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
-    for (let i = 0; i < 2; i++) expect((await d.ask(`AUTH ${u.name} wrongpass`)).status).toBe('ERROR');
-    // Two since the success: not locked yet.
-    expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
-    // From another address (this one has 3 failures of its 5), three more lock the account.
-    const e = await device(fresh('ip'));
-    for (let i = 0; i < 3; i++)
-      expect(await e.ask(`AUTH ${u.name} wrongpass`)).toEqual(
+  it(
+    'locks an account after 3 failures without checking the password, and a success clears the count',
+    async () => {
+      const u = await user();
+      const d = await device(fresh('ip'));
+      expect(await d.ask(`AUTH ${u.name} wrongpass`)).toEqual(
         ERR('autentikasi gagal', 'invalid_credentials'),
       );
-    const locked = await d.ask(`AUTH ${u.name} password1`);
-    expect(locked).toMatchObject(ERR('autentikasi gagal', 'too_many_attempts'));
-    expect((locked as { retryAfter: number }).retryAfter).toBeGreaterThan(890);
-    expect((locked as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(900);
-    const count = (
-      await db.send(new GetCommand({ TableName: TABLE, Key: keys.authFailures('user', u.name) }))
-    ).Item;
-    expect(count).toMatchObject({ failures: 0, lockouts: 1 });
-    expect(count?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 24 * 3600);
-    // Another account is not locked by it.
-    const other = await user();
-    expect(await e.ask(`AUTH ${other.name} password1`)).toEqual(OK('autentikasi berhasil'));
-  });
+      expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
+      for (let i = 0; i < 2; i++) expect((await d.ask(`AUTH ${u.name} wrongpass`)).status).toBe('ERROR');
+      // Two since the success: not locked yet.
+      expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
+      // From another address (this one has 3 failures of its 5), three more lock the account.
+      const e = await device(fresh('ip'));
+      for (let i = 0; i < 3; i++)
+        expect(await e.ask(`AUTH ${u.name} wrongpass`)).toEqual(
+          ERR('autentikasi gagal', 'invalid_credentials'),
+        );
+      const locked = await d.ask(`AUTH ${u.name} password1`);
+      expect(locked).toMatchObject(ERR('autentikasi gagal', 'too_many_attempts'));
+      expect((locked as { retryAfter: number }).retryAfter).toBeGreaterThan(890);
+      expect((locked as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(900);
+      const count = (
+        await db.send(new GetCommand({ TableName: TABLE, Key: keys.authFailures('user', u.name) }))
+      ).Item;
+      expect(count).toMatchObject({ failures: 0, lockouts: 1 });
+      expect(count?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 24 * 3600);
+      // Another account is not locked by it.
+      const other = await user();
+      expect(await e.ask(`AUTH ${other.name} password1`)).toEqual(OK('autentikasi berhasil'));
+    },
+    SCRYPT_HEAVY,
+  );
 
-  it('locks an address after 5 failures, whatever the accounts', async () => {
-    const ip = fresh('ip');
-    const d = await device(ip);
-    const u = await user();
-    for (let i = 0; i < 5; i++)
-      expect((await d.ask(`AUTH ${fresh('ghost')} wrongpass`)).status).toBe('ERROR');
-    expect(await d.ask(`AUTH ${u.name} password1`)).toMatchObject(
-      ERR('autentikasi gagal', 'too_many_attempts'),
-    );
-    const elsewhere = await device(fresh('ip'));
-    expect(await elsewhere.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
-  });
+  it(
+    'locks an address after 5 failures, whatever the accounts',
+    async () => {
+      const ip = fresh('ip');
+      const d = await device(ip);
+      const u = await user();
+      for (let i = 0; i < 5; i++)
+        expect((await d.ask(`AUTH ${fresh('ghost')} wrongpass`)).status).toBe('ERROR');
+      expect(await d.ask(`AUTH ${u.name} password1`)).toMatchObject(
+        ERR('autentikasi gagal', 'too_many_attempts'),
+      );
+      const elsewhere = await device(fresh('ip'));
+      expect(await elsewhere.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
+    },
+    SCRYPT_HEAVY,
+  );
 
   it('LOGOUT unbinds; then commands that need a login answer not_authenticated', async () => {
     const u = await user();
