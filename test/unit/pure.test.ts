@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chunk, mapLimit } from '../../shared/concurrency.js';
-import { directPk, keys, prefixEnd } from '../../shared/data/keys.js';
+import { directPk, keys, prefixEnd, prefixes } from '../../shared/data/keys.js';
 import { BATCH_FRAME_BYTES, batchBytes, frameOf } from '../../shared/delivery/frames.js';
 import { contentTypeOf, decodeBase64, isFilename, objectKey, uploadIdOf } from '../../shared/files/names.js';
 import { idCeil, idFloor, idTime, newId } from '../../shared/ids.js';
@@ -80,6 +80,31 @@ describe('keys', () => {
     expect(directPk('bob', 'alice')).toBe('DM#alice#bob');
     expect(directPk('ann', 'ann')).toBe('DM#ann#ann');
     expect(keys.directMessage('bob', 'alice', 'X')).toEqual({ pk: 'DM#alice#bob', sk: 'MSG#X' });
+  });
+
+  it('lay items out as docs/DATA_MODEL.md draws them (stored data depends on it)', () => {
+    expect(keys.user('u')).toEqual({ pk: 'USER#u', sk: '#PROFILE' });
+    expect(keys.userConnection('u', 'c')).toEqual({ pk: 'USER#u', sk: '#CONN#c' });
+    expect(keys.userGroup('u', 'g')).toEqual({ pk: 'USER#u', sk: 'GROUP#g' });
+    expect(keys.catchUpProgress('u')).toEqual({ pk: 'USER#u', sk: 'PROGRESS' });
+    expect(keys.connection('c')).toEqual({ pk: 'CONN#c', sk: 'CONN' });
+    expect(keys.group('g')).toEqual({ pk: 'GROUP#g', sk: 'META' });
+    expect(keys.groupMember('g', 'u')).toEqual({ pk: 'GROUP#g', sk: 'MEMBER#u' });
+    expect(keys.groupMessage('g', 'i')).toEqual({ pk: 'GMSG#g', sk: 'MSG#i' });
+    expect(keys.inbox('u', 'i')).toEqual({ pk: 'INBOX#u', sk: 'MSG#i' });
+    expect(keys.authFailures('user', 'u')).toEqual({ pk: 'AUTHFAIL#user#u', sk: 'COUNT' });
+    expect(keys.file('i')).toEqual({ pk: 'FILE#i', sk: 'FILE' });
+    expect(prefixes).toEqual({
+      userHead: '#',
+      userConnection: '#CONN#',
+      group: 'GROUP#',
+      member: 'MEMBER#',
+      presence: 'PRESENCE#',
+      departure: 'OFF#',
+      message: 'MSG#',
+    });
+    expect(keys.user('u').sk.startsWith(prefixes.userHead)).toBe(true);
+    expect(keys.userConnection('u', 'c').sk.startsWith(prefixes.userHead)).toBe(true);
   });
 
   it('end a prefix range after every key that starts with it', () => {
