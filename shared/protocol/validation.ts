@@ -34,6 +34,7 @@ export function isCountry(value: string): boolean {
 
 /** Control characters other than tab, CR and LF (C0 and DEL), which free text may not hold. */
 function hasForbiddenControl(value: string): boolean {
+  // Stryker disable next-line EqualityOperator: charCodeAt past the end is NaN, which no comparison below accepts.
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f) return true;

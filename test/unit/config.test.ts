@@ -36,6 +36,53 @@ describe('loadConfig', () => {
     ).toBe(true);
   });
 
+  it('reads every setting from its own variable, and an empty one as unset', () => {
+    const config = loadConfig({
+      AWS_REGION: 'r',
+      TABLE_NAME: 't',
+      CALLBACK_URL: 'http://cb',
+      QUEUE_URL: 'http://q',
+      FILE_URL_TTL_SECONDS: '11',
+      UPLOAD_TTL_SECONDS: '12',
+      MAX_UPLOAD_BYTES: '13',
+      MAX_GROUP_MEMBERS: '14',
+      MAX_GROUPS_PER_USER: '15',
+      AUTH_MAX_FAILURES: '16',
+      AUTH_MAX_FAILURES_PER_IP: '17',
+      AUTH_WINDOW_SECONDS: '18',
+      BUDGET_SENDS_PER_SECOND: '19',
+      BUDGET_SENDS_BURST: '20',
+      BUDGET_REGISTER_EVERY_SECONDS: '4',
+      BUDGET_REGISTER_BURST: '21',
+      BUDGET_AUTH_EVERY_SECONDS: '8',
+      BUDGET_AUTH_BURST: '22',
+      BUDGET_CREATE_EVERY_SECONDS: '10',
+      BUDGET_CREATE_BURST: '23',
+    });
+    expect(config).toMatchObject({
+      callbackUrl: 'http://cb',
+      queueUrl: 'http://q',
+      fileUrlTtlSeconds: 11,
+      uploadTtlSeconds: 12,
+      maxUploadBytes: 13,
+      maxGroupMembers: 14,
+      maxGroupsPerUser: 15,
+      authMaxFailures: 16,
+      authMaxFailuresPerIp: 17,
+      authWindowSeconds: 18,
+      budgets: {
+        send: { rate: 19, burst: 20 },
+        register: { rate: 0.25, burst: 21 },
+        auth: { rate: 0.125, burst: 22 },
+        create: { rate: 0.1, burst: 23 },
+      },
+    });
+    expect(loadConfig({ AWS_REGION: 'r', TABLE_NAME: 't', UPLOAD_TTL_SECONDS: '' }).uploadTtlSeconds).toBe(
+      900,
+    );
+    expect(new ConfigError('x').name).toBe('ConfigError');
+  });
+
   it('fails fast, naming what is missing or malformed', () => {
     expect(() => loadConfig({ AWS_REGION: 'r' })).toThrow(
       new ConfigError('TABLE_NAME is not set: obrol needs it to start'),

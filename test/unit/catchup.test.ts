@@ -1,0 +1,211 @@
+/**
+ * Offline delivery (shared/delivery/catchup.ts) against dynalite and a recording @connections stand-in: order across
+ * the inbox and groups, one copy of a message that waits twice, frames of at most 32 KB, progress that lets a later
+ * run continue without repeats, and the stops (another login, a gone connection, another run holding the lease).
+ */
+import { describe, expect, it } from 'vitest';
+import { useConnectionsApi } from '../support/connections-api.js';
+import { useTable } from '../support/table.js';
+
+await useTable();
+const api = await useConnectionsApi();
+const { keys } = await import('../../shared/data/keys.js');
+const users = await import('../../shared/data/users.js');
+const groups = await import('../../shared/data/groups.js');
+const messages = await import('../../shared/data/messages.js');
+const c = await import('../../shared/data/connections.js');
+const { catchUp, LeaseHeld } = await import('../../shared/delivery/catchup.js');
+const { BATCH_FRAME_BYTES } = await import('../../shared/delivery/frames.js');
+const { newId, idCeil } = await import('../../shared/ids.js');
+const { queryAll } = await import('../../shared/data/table.js');
+
+let unique = 0;
+const fresh = (prefix: string) => `${prefix}${++unique}`;
+const FAR = () => Date.now() + 60_000;
+
+/** A user in two groups (joined at time 0), with a connection bound now; messages are stored by the test. */
+async function world() {
+  const user = fresh('u');
+  const connectionId = fresh('c');
+  const gs = [fresh('g'), fresh('g')];
+  await users.createUser(user, {
+    username: 'U',
+    passwordHash: 'h',
+    country: 'ID',
+    name: 'U',
+    createdAt: 'x',
+  });
+  for (const g of gs) {
+    await groups.createGroup(g, g, 'owner', 0);
+    await groups.addMember(g, g, user, 'U', [], 0);
+  }
+  const now = Date.now();
+  await c.openConnection(connectionId, now, undefined);
+  const connection = { user, connectionId, expiresAt: Math.floor((now + c.CONNECTION_LIFETIME_MS) / 1000) };
+  const boundary = await c.bindConnection(connection, 'U', gs);
+  const job = { kind: 'catchup' as const, user, connectionId, boundary };
+  return { user, connectionId, gs, now, boundary, job, connection };
+}
+
+const pushed = (connectionId: string) =>
+  (api.frames.get(connectionId) ?? []).map(
+    (frame) => JSON.parse(frame.slice(0, -4)) as Record<string, unknown>,
+  );
+const idsOf = (frame: Record<string, unknown>) =>
+  frame.event === 'BATCH' ? (frame.events as { id: string }[]).map((e) => e.id) : [frame.id as string];
+
+async function direct(from: string, to: string, ms: number, text = 'hi') {
+  const id = newId(ms);
+  const key = await messages.storeDirectMessage(from, to, { event: 'MESSAGE', id, from, text });
+  await messages.putInbox(to, key, id);
+  return id;
+}
+
+async function inGroup(g: string, ms: number, text = 'hey') {
+  const id = newId(ms);
+  await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g, text });
+  return id;
+}
+
+describe('catch-up', () => {
+  it('pushes the inbox and every group’s log oldest first in one batch, once, then CAUGHT_UP', async () => {
+    const w = await world();
+    const base = Date.now() - 10_000;
+    const ids = [
+      await inGroup(w.gs[0] as string, base + 1),
+      await direct('x', w.user, base + 2),
+      await inGroup(w.gs[1] as string, base + 3),
+      await direct('y', w.user, base + 4),
+    ];
+    // A group message handed to the inbox by a fan-out waits twice: it goes once.
+    const twice = await inGroup(w.gs[1] as string, base + 5);
+    await messages.putInbox(w.user, keys.groupMessage(w.gs[1] as string, twice), twice);
+    // A pointer to a message that no longer exists is dropped.
+    await messages.putInbox(w.user, { pk: 'DM#gone', sk: 'MSG#gone' }, newId(base + 6));
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
+    const frames = pushed(w.connectionId);
+    expect(frames).toHaveLength(2);
+    expect(frames[0]?.event).toBe('BATCH');
+    expect(frames[0]?.id).toBe(ids[0]);
+    expect(idsOf(frames[0] as Record<string, unknown>)).toEqual([...ids, twice]);
+    expect(frames[1]).toEqual({ event: 'CAUGHT_UP', id: w.boundary });
+    expect((await messages.inboxPage(w.user, undefined, 10)).waiting).toEqual([]);
+    const state = await c.readConnection(w.connectionId, Date.now(), true);
+    expect(state.caughtUp).toBe(true);
+    const account = await users.readAccount(w.user, Date.now(), true);
+    expect(account.progress.size).toBe(0);
+    const cursor = account.profile?.groupCursor as string;
+    expect(cursor >= twice && cursor <= w.boundary).toBe(true);
+    // A second run of the same job finds the login caught up and pushes nothing more.
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('stopped');
+    expect(pushed(w.connectionId)).toHaveLength(2);
+  });
+
+  it('pushes a single waiting message as itself, and nothing from before the membership or after the boundary', async () => {
+    const w = await world();
+    const g = w.gs[0] as string;
+    const late = newId(Date.now() + 60_000);
+    await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id: late, group: g });
+    const g2 = fresh('g');
+    await groups.createGroup(g2, g2, 'owner', 0);
+    const before = await inGroup(g2, Date.now() - 5000);
+    await groups.addMember(g2, g2, w.user, 'U', [], Date.now() - 1000);
+    const id = await direct('x', w.user, Date.now() - 500);
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
+    const frames = pushed(w.connectionId);
+    expect(frames[0]).toMatchObject({ event: 'MESSAGE', id });
+    expect(frames.flatMap(idsOf)).not.toContain(late);
+    expect(frames.flatMap(idsOf)).not.toContain(before);
+    expect(frames.at(-1)?.event).toBe('CAUGHT_UP');
+  });
+
+  it('with nothing waiting, only says CAUGHT_UP and moves the cursor to now', async () => {
+    const w = await world();
+    const start = idCeil(Date.now() - 2000);
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
+    expect(pushed(w.connectionId)).toEqual([{ event: 'CAUGHT_UP', id: w.boundary }]);
+    const cursor = (await users.readAccount(w.user, Date.now())).profile?.groupCursor as string;
+    expect(cursor > start).toBe(true);
+    expect(cursor <= w.boundary).toBe(true);
+  });
+
+  it('cuts frames at 32 KB, and past its deadline saves progress so the next run goes on without repeats', async () => {
+    const w = await world();
+    const base = Date.now() - 10_000;
+    const big = 'x'.repeat(12_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await inGroup(w.gs[i % 2] as string, base + i, big));
+    for (let i = 5; i < 8; i++) ids.push(await direct('x', w.user, base + i, big));
+    // Deadline already past: the run stops after its first full frame.
+    expect(await catchUp(api.endpoint, w.job, Date.now() - 1, Date.now())).toBe('continue');
+    const first = pushed(w.connectionId);
+    expect(first).toHaveLength(1);
+    expect(idsOf(first[0] as Record<string, unknown>)).toEqual(ids.slice(0, 2));
+    expect((await c.readConnection(w.connectionId, Date.now(), true)).lease).toBeUndefined();
+    const progress = (await users.readAccount(w.user, Date.now(), true)).progress;
+    expect(progress.get(w.gs[0] as string)).toBe(ids[0]);
+    expect(progress.get(w.gs[1] as string)).toBe(ids[1]);
+
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
+    const frames = pushed(w.connectionId);
+    for (const frame of api.frames.get(w.connectionId) ?? [])
+      expect(Buffer.byteLength(frame)).toBeLessThanOrEqual(BATCH_FRAME_BYTES);
+    expect(frames.slice(0, -1).flatMap(idsOf)).toEqual(ids);
+    expect(frames.length).toBe(5);
+    expect(frames.at(-1)?.event).toBe('CAUGHT_UP');
+    expect((await users.readAccount(w.user, Date.now(), true)).progress.size).toBe(0);
+  });
+
+  it('stops when the connection speaks for someone else, or is gone', async () => {
+    const w = await world();
+    await direct('x', w.user, Date.now() - 1000);
+    expect(await catchUp(api.endpoint, { ...w.job, boundary: 'other' }, FAR(), Date.now())).toBe('stopped');
+    expect(await catchUp(api.endpoint, { ...w.job, user: 'other' }, FAR(), Date.now())).toBe('stopped');
+    expect(pushed(w.connectionId)).toEqual([]);
+    api.gone.add(w.connectionId);
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('stopped');
+    expect((await messages.inboxPage(w.user, undefined, 10)).waiting).toHaveLength(1);
+    expect(await queryAll(keys.user(w.user).pk, { beginsWith: '#CONN#' })).toEqual([]);
+  });
+
+  it('stops pushing when the login changed during the run', async () => {
+    const w = await world();
+    await direct('x', w.user, Date.now() - 1000);
+    await c.unbindConnection(
+      w.connectionId,
+      w.user,
+      await c.readConnection(w.connectionId, Date.now(), true),
+      Date.now(),
+    );
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('stopped');
+    expect(pushed(w.connectionId)).toEqual([]);
+  });
+
+  it('leaves everything waiting and lets a retry in at once when a push fails', async () => {
+    const w = await world();
+    const id = await direct('x', w.user, Date.now() - 1000);
+    api.failing.add(w.connectionId);
+    await expect(catchUp(api.endpoint, w.job, FAR(), Date.now())).rejects.toThrow(
+      'push failed during catch-up',
+    );
+    expect((await messages.inboxPage(w.user, undefined, 10)).waiting.map((x) => x.id)).toEqual([id]);
+    expect((await c.readConnection(w.connectionId, Date.now(), true)).lease).toBeUndefined();
+    api.failing.delete(w.connectionId);
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
+    expect(pushed(w.connectionId)[0]).toMatchObject({ id });
+  });
+
+  it('refuses a second run while another holds the login, saying when to retry', async () => {
+    const w = await world();
+    const login = { user: w.user, boundary: w.boundary };
+    const until = Date.now() + 30_000;
+    expect(await c.takeCatchUpLease(w.connectionId, login, 'other-run', Date.now(), until)).toBe(true);
+    const error = await catchUp(api.endpoint, w.job, FAR(), Date.now()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeaseHeld);
+    const seconds = (error as InstanceType<typeof LeaseHeld>).retryInSeconds;
+    expect(seconds).toBeGreaterThanOrEqual(29);
+    expect(seconds).toBeLessThanOrEqual(30);
+    expect((error as Error).name).toBe('LeaseHeld');
+    expect(pushed(w.connectionId)).toEqual([]);
+  });
+});

@@ -1,0 +1,370 @@
+/**
+ * Every command through the dispatcher, against dynalite and a recording @connections stand-in (the job queue is a
+ * faked client that records what would be enqueued): answers, reasons, pushes and what is stored. The same
+ * behaviour the integration suite checks over WebSockets, here fast enough for every mutant of shared/commands.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { useConnectionsApi } from '../support/connections-api.js';
+import { fakeQueue } from '../support/fakes.js';
+import { useTable } from '../support/table.js';
+
+await useTable();
+Object.assign(process.env, {
+  QUEUE_URL: 'http://127.0.0.1:9/queue/unit',
+  BUCKET_NAME: 'unit-bucket',
+  BUDGET_REGISTER_BURST: '10000',
+  BUDGET_AUTH_BURST: '10000',
+  BUDGET_CREATE_BURST: '10000',
+  MAX_GROUPS_PER_USER: '3',
+  MAX_GROUP_MEMBERS: '3',
+  AUTH_MAX_FAILURES: '3',
+  AUTH_MAX_FAILURES_PER_IP: '5',
+});
+const api = await useConnectionsApi();
+const { dispatch } = await import('../../shared/commands/index.js');
+const { createContext } = await import('../../shared/commands/context.js');
+const { openConnection, readConnection } = await import('../../shared/data/connections.js');
+const { db, TABLE } = await import('../../shared/data/client.js');
+const { keys } = await import('../../shared/data/keys.js');
+const { putFileRecord } = await import('../../shared/data/files.js');
+const { sqs } = await import('../../shared/queue/jobs.js');
+const { newId } = await import('../../shared/ids.js');
+
+/** What the handlers enqueued, instead of sending it to SQS. */
+const jobs = fakeQueue(sqs).sent;
+
+/** Tests that run scrypt a dozen times (each AUTH and REGISTER): slow on a busy machine, not stuck. */
+const SCRYPT_HEAVY = 120_000;
+
+let unique = 0;
+const fresh = (prefix: string) => `${prefix}${++unique}`;
+
+/** One open connection: send it frames, read what was pushed to it. */
+// biome-ignore lint/suspicious/noExplicitAny: answers are compared by value; a test reads their fields directly.
+type Answer = any;
+
+async function device(ip = '10.0.0.1') {
+  const id = fresh('conn');
+  await openConnection(id, Date.now(), ip);
+  return {
+    id,
+    ask: (frame: string): Promise<Answer> => dispatch(frame, createContext(id, api.endpoint, Date.now(), ip)),
+    pushes: () =>
+      (api.frames.get(id) ?? []).map((frame) => JSON.parse(frame.slice(0, -4)) as Record<string, unknown>),
+  };
+}
+
+/** A registered user, logged in on a fresh device. */
+async function user(prefix = 'user') {
+  const name = fresh(prefix);
+  const d = await device();
+  expect(await d.ask(`REGISTER ${name} password1 ID ${name} Full`)).toEqual({
+    status: 'OK',
+    data: 'registrasi berhasil',
+  });
+  expect(await d.ask(`AUTH ${name} password1`)).toEqual({ status: 'OK', data: 'autentikasi berhasil' });
+  return { name, ...d };
+}
+
+const OK = (data: unknown, extra: Record<string, unknown> = {}) => ({ status: 'OK', data, ...extra });
+const ERR = (data: string, reason: string) => ({ status: 'ERROR', data, reason });
+
+describe('accounts', () => {
+  it('REGISTER creates one account per name, whatever its case', async () => {
+    const d = await device();
+    const name = fresh('Reg');
+    expect(await d.ask(`REGISTER ${name} password1 ID Ann Lee`)).toEqual(OK('registrasi berhasil'));
+    const item = (await db.send(new GetCommand({ TableName: TABLE, Key: keys.user(name.toLowerCase()) })))
+      .Item;
+    expect(item).toMatchObject({ username: name, country: 'ID', name: 'Ann Lee' });
+    expect(item?.passwordHash).not.toContain('password1');
+    expect(await d.ask(`REGISTER ${name.toUpperCase()} password2 ID X`)).toEqual(
+      ERR('registrasi gagal', 'username_taken'),
+    );
+    for (const bad of [
+      `REGISTER ${name}x password1 ID`,
+      `REGISTER ab password1 ID X`,
+      `REGISTER ${name}y short ID X`,
+      `REGISTER ${name}y password1 I\u0000D X`,
+      `REGISTER ${name}y password1 ID X\u0001`,
+      'REGISTER',
+    ])
+      expect(await d.ask(bad), bad).toEqual(ERR('registrasi gagal', 'bad_request'));
+  });
+
+  it('AUTH binds the connection, queues its catch-up, and answers one failure for unknown and wrong', async () => {
+    const u = await user();
+    const state = await readConnection(u.id, Date.now(), true);
+    expect(state.user).toBe(u.name);
+    expect(jobs).toContainEqual({
+      kind: 'catchup',
+      user: u.name,
+      connectionId: u.id,
+      boundary: state.boundary,
+    });
+    const d = await device('10.9.9.9');
+    expect(await d.ask(`AUTH ${u.name} wrongpass`)).toEqual(ERR('autentikasi gagal', 'invalid_credentials'));
+    expect(await d.ask(`AUTH nobody${u.name} password1`)).toEqual(
+      ERR('autentikasi gagal', 'invalid_credentials'),
+    );
+    expect(await d.ask(`AUTH ${u.name}`)).toEqual(ERR('autentikasi gagal', 'bad_request'));
+    expect((await readConnection(d.id, Date.now(), true)).user).toBeUndefined();
+  });
+
+  it('AUTH as someone else ends the previous login on that connection', async () => {
+    const a = await user();
+    const b = await user();
+    expect(await a.ask(`AUTH ${b.name} password1`)).toEqual(OK('autentikasi berhasil'));
+    expect((await readConnection(a.id, Date.now(), true)).user).toBe(b.name);
+    const aDevices = await b.ask(`SEND ${a.name} hello`);
+    expect(aDevices).toEqual(OK('pesan terkirim'));
+    expect(a.pushes().filter((p) => p.event === 'MESSAGE')).toEqual([]);
+  });
+
+  it(
+    'locks an account after 3 failures without checking the password, and a success clears the count',
+    async () => {
+      const u = await user();
+      const d = await device(fresh('ip'));
+      expect(await d.ask(`AUTH ${u.name} wrongpass`)).toEqual(
+        ERR('autentikasi gagal', 'invalid_credentials'),
+      );
+      expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
+      for (let i = 0; i < 2; i++) expect((await d.ask(`AUTH ${u.name} wrongpass`)).status).toBe('ERROR');
+      // Two since the success: not locked yet.
+      expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
+      // From another address (this one has 3 failures of its 5), three more lock the account.
+      const e = await device(fresh('ip'));
+      for (let i = 0; i < 3; i++)
+        expect(await e.ask(`AUTH ${u.name} wrongpass`)).toEqual(
+          ERR('autentikasi gagal', 'invalid_credentials'),
+        );
+      const locked = await d.ask(`AUTH ${u.name} password1`);
+      expect(locked).toMatchObject(ERR('autentikasi gagal', 'too_many_attempts'));
+      expect((locked as { retryAfter: number }).retryAfter).toBeGreaterThan(890);
+      expect((locked as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(900);
+      const count = (
+        await db.send(new GetCommand({ TableName: TABLE, Key: keys.authFailures('user', u.name) }))
+      ).Item;
+      expect(count).toMatchObject({ failures: 0, lockouts: 1 });
+      expect(count?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 24 * 3600);
+      // Another account is not locked by it.
+      const other = await user();
+      expect(await e.ask(`AUTH ${other.name} password1`)).toEqual(OK('autentikasi berhasil'));
+    },
+    SCRYPT_HEAVY,
+  );
+
+  it(
+    'locks an address after 5 failures, whatever the accounts',
+    async () => {
+      const ip = fresh('ip');
+      const d = await device(ip);
+      const u = await user();
+      for (let i = 0; i < 5; i++)
+        expect((await d.ask(`AUTH ${fresh('ghost')} wrongpass`)).status).toBe('ERROR');
+      expect(await d.ask(`AUTH ${u.name} password1`)).toMatchObject(
+        ERR('autentikasi gagal', 'too_many_attempts'),
+      );
+      const elsewhere = await device(fresh('ip'));
+      expect(await elsewhere.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
+    },
+    SCRYPT_HEAVY,
+  );
+
+  it('LOGOUT unbinds; then commands that need a login answer not_authenticated', async () => {
+    const u = await user();
+    expect(await u.ask('LOGOUT')).toEqual(OK('logout berhasil'));
+    expect((await readConnection(u.id, Date.now(), true)).user).toBeUndefined();
+    expect(await u.ask('LOGOUT')).toEqual(ERR('logout gagal', 'not_authenticated'));
+    expect(await u.ask('LOGOUT now')).toEqual(ERR('logout gagal', 'bad_request'));
+    expect(await u.ask('GROUPS')).toEqual(ERR('daftar grup gagal', 'not_authenticated'));
+    expect(await u.ask(`SEND ${u.name} hi`)).toEqual(ERR('pesan tidak terkirim', 'not_authenticated'));
+    expect(await u.ask('INBOX')).toEqual(ERR('inbox gagal', 'not_authenticated'));
+  });
+
+  it('PING answers pong; unknown words are unknown', async () => {
+    const d = await device();
+    expect(await d.ask('PING')).toEqual(OK('pong'));
+    expect(await d.ask('ping')).toEqual(OK('pong'));
+    expect(await d.ask('PING x')).toEqual(ERR('ping gagal', 'bad_request'));
+    expect(await d.ask('FLY away')).toEqual(ERR('request tidak dikenali', 'unknown_request'));
+    expect(await d.ask('toString')).toEqual(ERR('request tidak dikenali', 'unknown_request'));
+    expect(await d.ask('')).toEqual(ERR('request tidak dikenali', 'unknown_request'));
+  });
+});
+
+describe('private messages', () => {
+  it('SEND pushes to every device of the recipient, and keeps it in the inbox when none is online', async () => {
+    const a = await user('alice');
+    const b = await user('bob');
+    const second = await device();
+    expect(await second.ask(`AUTH ${b.name.toUpperCase()} password1`)).toEqual(OK('autentikasi berhasil'));
+    expect(await a.ask(`SEND ${b.name} hello  there`)).toEqual(OK('pesan terkirim'));
+    for (const d of [b, second]) {
+      const [push] = d.pushes().filter((p) => p.event === 'MESSAGE');
+      expect(push).toMatchObject({ event: 'MESSAGE', from: a.name, to: b.name, message: 'hello  there' });
+      expect(push?.id).toMatch(/^[0-9A-Z]{26}$/);
+    }
+    expect(a.pushes().filter((p) => p.event === 'MESSAGE')).toEqual([]);
+    expect(await b.ask('INBOX')).toEqual(OK([]));
+
+    await b.ask('LOGOUT');
+    await second.ask('LOGOUT');
+    expect(await a.ask(`SEND ${b.name} later`)).toEqual(OK('pesan terkirim'));
+    await b.ask(`AUTH ${b.name} password1`);
+    const inbox = (await b.ask('INBOX')) as { data: { message: string; from: string }[] };
+    expect(inbox.data.map((m) => [m.from, m.message])).toEqual([[a.name, 'later']]);
+    const history = (await a.ask(`HISTORY ${b.name}`)) as { data: { message: string }[] };
+    expect(history.data.map((m) => m.message)).toEqual(['later', 'hello  there']);
+  });
+
+  it('SEND answers each failure with its reason', async () => {
+    const a = await user();
+    expect(await a.ask(`SEND nobody${a.name} hi`)).toEqual(ERR('pesan tidak terkirim', 'unknown_recipient'));
+    expect(await a.ask(`SEND ${a.name}`)).toEqual(ERR('pesan tidak terkirim', 'bad_request'));
+    expect(await a.ask(`SEND ${a.name} ${'x'.repeat(4097)}`)).toEqual(
+      ERR('pesan tidak terkirim', 'too_large'),
+    );
+    expect(await a.ask(`SEND ${a.name} bad\u0000text`)).toEqual(ERR('pesan tidak terkirim', 'bad_request'));
+    expect(await a.ask(`SEND a/b hi`)).toEqual(ERR('pesan tidak terkirim', 'bad_request'));
+    expect((await a.ask(`SEND ${a.name} ${'😀'.repeat(4096)}`)).status).toBe('OK');
+  });
+
+  it('HISTORY pages newest first with next, and validates its ids', async () => {
+    const a = await user();
+    const b = await user();
+    for (let i = 0; i < 52; i++) await a.ask(`SEND ${b.name} m${i}`);
+    const first = (await b.ask(`HISTORY ${a.name}`)) as {
+      data: { id: string; message: string }[];
+      next?: string;
+    };
+    expect(first.data).toHaveLength(50);
+    expect(first.data[0]?.message).toBe('m51');
+    expect(first.next).toBe(first.data[49]?.id);
+    const second = (await b.ask(`HISTORY ${a.name} ${first.next}`)) as {
+      data: { message: string }[];
+      next?: string;
+    };
+    expect(second.data.map((m) => m.message)).toEqual(['m1', 'm0']);
+    expect(second.next).toBeUndefined();
+    expect(await b.ask(`HISTORY ${a.name} notanid`)).toEqual(ERR('riwayat gagal', 'bad_request'));
+    expect(await b.ask(`HISTORY nobody${a.name}`)).toEqual(ERR('riwayat gagal', 'unknown_recipient'));
+  });
+});
+
+describe('groups', () => {
+  it('GROUP_CREATE, GROUP_JOIN, GROUPS, GROUP_MEMBERS, SEND_GROUP, GROUP_HISTORY and GROUP_LEAVE', async () => {
+    const a = await user('ann');
+    const b = await user('ben');
+    const c = await user('cat');
+    const g = fresh('Grp');
+    expect(await a.ask(`GROUP_CREATE ${g}`)).toEqual(OK('grup berhasil dibuat'));
+    expect(await b.ask(`GROUP_CREATE ${g.toLowerCase()}`)).toEqual(ERR('grup gagal dibuat', 'group_exists'));
+    expect(await b.ask(`SEND_GROUP ${g} hi`)).toEqual(ERR('pesan tidak terkirim', 'not_a_member'));
+    expect(await b.ask(`GROUP_MEMBERS ${g}`)).toEqual(ERR('daftar anggota grup gagal', 'not_a_member'));
+    expect(await b.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
+    expect(await b.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
+    expect(await b.ask('GROUPS')).toEqual(OK([g]));
+    expect(await a.ask(`GROUP_MEMBERS ${g}`)).toEqual(OK([a.name, b.name].sort()));
+
+    expect(await a.ask(`SEND_GROUP ${g.toUpperCase()} hello all`)).toEqual(OK('pesan terkirim'));
+    const [push] = b.pushes().filter((p) => p.event === 'GROUP_MESSAGE');
+    expect(push).toMatchObject({ event: 'GROUP_MESSAGE', group: g, from: a.name, message: 'hello all' });
+    expect(a.pushes().filter((p) => p.event === 'GROUP_MESSAGE')).toEqual([]);
+    expect(c.pushes().filter((p) => p.event === 'GROUP_MESSAGE')).toEqual([]);
+    const history = (await b.ask(`GROUP_HISTORY ${g}`)) as { data: { message: string }[] };
+    expect(history.data.map((m) => m.message)).toEqual(['hello all']);
+    expect(await c.ask(`GROUP_HISTORY ${g}`)).toEqual(ERR('riwayat gagal', 'not_a_member'));
+
+    expect(await b.ask(`GROUP_LEAVE ${g}`)).toEqual(OK('berhasil keluar dari grup'));
+    expect(await b.ask(`GROUP_LEAVE ${g}`)).toEqual(ERR('gagal keluar dari grup', 'not_a_member'));
+    expect(await b.ask('GROUPS')).toEqual(OK([]));
+    await a.ask(`SEND_GROUP ${g} after`);
+    expect(b.pushes().filter((p) => p.event === 'GROUP_MESSAGE')).toHaveLength(1);
+    for (const word of ['GROUP_JOIN', 'GROUP_LEAVE', 'SEND_GROUP', 'GROUP_MEMBERS']) {
+      const reply = await c.ask(`${word} nogroup${g} x`.replace(/ x$/, word === 'SEND_GROUP' ? ' x' : ''));
+      expect(reply, word).toMatchObject({ status: 'ERROR', reason: 'unknown_group' });
+    }
+  });
+
+  it('caps members per group and groups per user', async () => {
+    const owner = await user();
+    const g = fresh('full');
+    await owner.ask(`GROUP_CREATE ${g}`);
+    const others = [await user(), await user(), await user()];
+    expect(await others[0]?.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
+    expect(await others[1]?.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
+    expect(await others[2]?.ask(`GROUP_JOIN ${g}`)).toEqual(ERR('gagal bergabung ke grup', 'group_full'));
+    const many = [fresh('m'), fresh('m'), fresh('m')];
+    expect(await owner.ask(`GROUP_CREATE ${many[0]}`)).toEqual(OK('grup berhasil dibuat'));
+    expect(await owner.ask(`GROUP_CREATE ${many[1]}`)).toEqual(OK('grup berhasil dibuat'));
+    // In 3 groups, the most one user may be in: no fourth, created or joined.
+    expect(await owner.ask(`GROUP_CREATE ${many[2]}`)).toEqual(ERR('grup gagal dibuat', 'too_many_groups'));
+    const elsewhere = fresh('other');
+    await others[2]?.ask(`GROUP_CREATE ${elsewhere}`);
+    expect(await owner.ask(`GROUP_JOIN ${elsewhere}`)).toEqual(
+      ERR('gagal bergabung ke grup', 'too_many_groups'),
+    );
+  });
+
+  it('GROUP_MEMBERS pages after a member name', async () => {
+    const a = await user('aa');
+    const g = fresh('pg');
+    await a.ask(`GROUP_CREATE ${g}`);
+    expect(await a.ask(`GROUP_MEMBERS ${g} ${a.name}`)).toEqual(OK([]));
+    expect(await a.ask(`GROUP_MEMBERS ${g} a/b`)).toEqual(ERR('daftar anggota grup gagal', 'bad_request'));
+  });
+});
+
+describe('files', () => {
+  async function file(from: string, audience: Record<string, string>) {
+    const id = newId();
+    await putFileRecord({
+      id,
+      objectKey: `files/${id}/a.txt`,
+      filename: 'a.txt',
+      contentType: 'text/plain',
+      from,
+      fromName: from,
+      status: 'ready',
+      size: 5,
+      ...audience,
+    });
+    return id;
+  }
+
+  it('FILE_URL links a file to its sender, its recipient and its group’s members only', async () => {
+    const a = await user();
+    const b = await user();
+    const c = await user();
+    const direct = await file(a.name, { to: b.name, toName: b.name });
+    for (const d of [a, b]) {
+      const reply = (await d.ask(`FILE_URL ${direct}`)) as { status: string; data: Record<string, unknown> };
+      expect(reply.status).toBe('OK');
+      expect(reply.data).toMatchObject({ id: direct, filename: 'a.txt', size: 5 });
+      expect(String(reply.data.url)).toContain(`files/${direct}/a.txt`);
+    }
+    expect(await c.ask(`FILE_URL ${direct}`)).toEqual(ERR('link file gagal', 'unknown_file'));
+    const g = fresh('fg');
+    await a.ask(`GROUP_CREATE ${g}`);
+    const shared = await file(a.name, { group: g.toLowerCase(), groupName: g });
+    expect(await c.ask(`FILE_URL ${shared}`)).toEqual(ERR('link file gagal', 'unknown_file'));
+    await c.ask(`GROUP_JOIN ${g}`);
+    expect((await c.ask(`FILE_URL ${shared}`)).status).toBe('OK');
+    expect(await c.ask(`FILE_URL ${newId()}`)).toEqual(ERR('link file gagal', 'unknown_file'));
+    expect(await c.ask('FILE_URL nope')).toEqual(ERR('link file gagal', 'bad_request'));
+    const uploading = newId();
+    await putFileRecord({
+      id: uploading,
+      objectKey: 'x',
+      filename: 'a',
+      contentType: 'x',
+      from: c.name,
+      fromName: c.name,
+      status: 'uploading',
+    });
+    expect(await c.ask(`FILE_URL ${uploading}`)).toEqual(ERR('link file gagal', 'unknown_file'));
+  });
+});
