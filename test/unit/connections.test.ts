@@ -38,6 +38,15 @@ async function setup() {
   return { user, connectionId, gs, now, connection: { user, connectionId, expiresAt } };
 }
 
+/** AUTH's binding: on the state read strongly, as AUTH does; the boundary it returns (no race here). */
+async function bind(connection: { user: string; connectionId: string; expiresAt: number }, gs: string[]) {
+  const now = Date.now();
+  const previous = await c.readConnection(connection.connectionId, now, true);
+  const boundary = await c.bindConnection(connection, 'U', gs, previous, now);
+  if (boundary === undefined) throw new Error('bindConnection lost a race nobody ran');
+  return boundary;
+}
+
 describe('liveConnections', () => {
   it('keeps those that expire after this second, and drops unreadable ones', () => {
     const items = [{ expiresAt: 11 }, { expiresAt: 10 }, { expiresAt: Number.NaN }, { expiresAt: Infinity }];
@@ -64,12 +73,16 @@ describe('a connection', () => {
       caughtUp: false,
       lease: undefined,
       leaseUntil: 0,
+      version: 0,
+      lock: undefined,
+      lockUser: undefined,
+      lockUntil: 0,
     });
   });
 
   it('reads as absent when unknown or expired', async () => {
     const { connectionId, now, connection, user, gs } = await setup();
-    await c.bindConnection(connection, 'U', gs);
+    await bind(connection, gs);
     const unknown = await c.readConnection(fresh('none'), now);
     expect(unknown.user).toBeUndefined();
     expect(unknown.expiresAt).toBe(Math.floor((now + c.CONNECTION_LIFETIME_MS) / 1000));
@@ -82,7 +95,7 @@ describe('a connection', () => {
   it('binds to a user: copies under the user and each group, then a boundary after now', async () => {
     const { connectionId, connection, user, gs, now } = await setup();
     const before = idCeil(Date.now());
-    const boundary = await c.bindConnection(connection, 'U', gs);
+    const boundary = await bind(connection, gs);
     expect(boundary > before).toBe(true);
     expect(boundary <= idCeil(Date.now() + c.CLOCK_SKEW_MS)).toBe(true);
     expect(await c.readConnection(connectionId, now, true)).toEqual({
@@ -93,6 +106,10 @@ describe('a connection', () => {
       caughtUp: false,
       lease: undefined,
       leaseUntil: 0,
+      version: 1,
+      lock: undefined,
+      lockUser: undefined,
+      lockUntil: 0,
     });
     expect(await c.readUserConnections(user, now)).toEqual([connection]);
     expect(await c.readUserConnections(user, (connection.expiresAt + 1) * 1000)).toEqual([]);
@@ -102,7 +119,7 @@ describe('a connection', () => {
 
   it('lets one catch-up run hold a login at a time, until it releases or its lease ends', async () => {
     const { connectionId, connection, gs, now, user } = await setup();
-    const boundary = await c.bindConnection(connection, 'U', gs);
+    const boundary = await bind(connection, gs);
     const login = { user, boundary };
     expect(await c.takeCatchUpLease(connectionId, login, 'r1', now, now + 1000)).toBe(true);
     expect((await c.readConnection(connectionId, now, true)).lease).toBe('r1');
@@ -132,9 +149,9 @@ describe('a connection', () => {
 
   it('unbinds before catching up: copies go, no departure, the cursor stays', async () => {
     const { connectionId, connection, gs, now, user } = await setup();
-    await c.bindConnection(connection, 'U', gs);
+    await bind(connection, gs);
     const state = await c.readConnection(connectionId, now, true);
-    await c.unbindConnection(connectionId, user, state, now);
+    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(true);
     const after = await c.readConnection(connectionId, now, true);
     expect(after.user).toBeUndefined();
     expect(after.expiresAt).toBe(connection.expiresAt);
@@ -148,10 +165,11 @@ describe('a connection', () => {
 
   it('unbinds after catching up: a departure mark in each group, then the cursor moves to now', async () => {
     const { connectionId, connection, gs, now, user } = await setup();
-    const boundary = await c.bindConnection(connection, 'U', gs);
+    const boundary = await bind(connection, gs);
     await c.markCaughtUp(connectionId, user, boundary);
     const state = await c.readConnection(connectionId, now, true);
-    await c.unbindConnection(connectionId, user, state, now);
+    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(true);
+    expect((await c.readConnection(connectionId, now, true)).version).toBe(2);
     const cursor = idCeil(now);
     expect((await get(keys.user(user)))?.groupCursor).toBe(cursor);
     for (const g of gs) {
@@ -161,28 +179,30 @@ describe('a connection', () => {
       expect([...(await groups.departuresAfter(g, idCeil(now - 1)))]).toEqual([user]);
     }
     expect(c.DEPARTURE_TTL_MS).toBe(15 * 24 * 3600 * 1000);
-    // A second unbind finds no connection item and is quiet about it.
+    // A second unbind on the same (now stale) state changes nothing; nor once the item is gone.
+    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(false);
     await c.forgetConnection(connectionId, undefined, now);
-    await expect(c.unbindConnection(connectionId, user, state, now)).resolves.toBeUndefined();
+    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(false);
     expect(await get(keys.connection(connectionId))).toBeUndefined();
   });
 
-  it('unbinding a state of another user leaves no departure for this one', async () => {
+  it('unbinding a state of another user changes nothing and leaves no departure for this one', async () => {
     const { connectionId, connection, gs, now, user } = await setup();
-    const boundary = await c.bindConnection(connection, 'U', gs);
+    const boundary = await bind(connection, gs);
     await c.markCaughtUp(connectionId, user, boundary);
     const state = { ...(await c.readConnection(connectionId, now, true)), user: 'someone' };
-    await c.unbindConnection(connectionId, user, state, now);
+    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(false);
     expect((await get(keys.user(user)))?.groupCursor).toBeUndefined();
-    expect(await c.readUserConnections(user, now)).toEqual([]);
+    expect(await c.readUserConnections(user, now)).toEqual([connection]);
+    expect((await c.readConnection(connectionId, now, true)).user).toBe(user);
   });
 
   it('is forgotten with exactly its own copies, even when its item expired', async () => {
     const { connectionId, connection, gs, now, user } = await setup();
-    await c.bindConnection(connection, 'U', gs);
+    await bind(connection, gs);
     const other = { ...connection, connectionId: fresh('c') };
     await c.openConnection(other.connectionId, now, undefined);
-    await c.bindConnection(other, 'U', gs);
+    await bind(other, gs);
     await c.forgetConnection(connectionId, undefined, now);
     expect(await get(keys.connection(connectionId))).toBeUndefined();
     expect(await c.readUserConnections(user, now)).toEqual([other]);
