@@ -3,12 +3,14 @@
  * the inbox and groups, one copy of a message that waits twice, frames of at most 32 KB, progress that lets a later
  * run continue without repeats, and the stops (another login, a gone connection, another run holding the lease).
  */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
 const api = await useConnectionsApi();
+const { db, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
@@ -42,7 +44,9 @@ async function world() {
   const now = Date.now();
   await c.openConnection(connectionId, now, undefined);
   const connection = { user, connectionId, expiresAt: Math.floor((now + c.CONNECTION_LIFETIME_MS) / 1000) };
-  const boundary = await c.bindConnection(connection, 'U', gs);
+  const previous = await c.readConnection(connectionId, now, true);
+  const boundary = await c.bindConnection(connection, 'U', gs, previous, now);
+  if (boundary === undefined) throw new Error('bindConnection lost a race nobody ran');
   const job = { kind: 'catchup' as const, user, connectionId, boundary };
   return { user, connectionId, gs, now, boundary, job, connection };
 }
@@ -63,7 +67,7 @@ async function direct(from: string, to: string, ms: number, text = 'hi') {
 
 async function inGroup(g: string, ms: number, text = 'hey') {
   const id = newId(ms);
-  await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g, text });
+  await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g, text }, 'owner');
   return id;
 }
 
@@ -105,7 +109,7 @@ describe('catch-up', () => {
     const w = await world();
     const g = w.gs[0] as string;
     const late = newId(Date.now() + 60_000);
-    await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id: late, group: g });
+    await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id: late, group: g }, 'owner');
     const g2 = fresh('g');
     await groups.createGroup(g2, g2, 'owner', 0);
     const before = await inGroup(g2, Date.now() - 5000);
@@ -171,12 +175,14 @@ describe('catch-up', () => {
   it('stops pushing when the login changed during the run', async () => {
     const w = await world();
     await direct('x', w.user, Date.now() - 1000);
-    await c.unbindConnection(
-      w.connectionId,
-      w.user,
-      await c.readConnection(w.connectionId, Date.now(), true),
-      Date.now(),
-    );
+    expect(
+      await c.unbindConnection(
+        w.connectionId,
+        w.user,
+        await c.readConnection(w.connectionId, Date.now(), true),
+        Date.now(),
+      ),
+    ).toBe(true);
     expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('stopped');
     expect(pushed(w.connectionId)).toEqual([]);
   });
@@ -206,6 +212,30 @@ describe('catch-up', () => {
     expect(seconds).toBeGreaterThanOrEqual(29);
     expect(seconds).toBeLessThanOrEqual(30);
     expect((error as Error).name).toBe('LeaseHeld');
+    expect(pushed(w.connectionId)).toEqual([]);
+  });
+
+  it('waits a second for its own user’s change of login still under way, and stops for another user’s', async () => {
+    const w = await world();
+    await direct('x', w.user, Date.now() - 1000);
+    // An AUTH of this user on this connection holds the lock and has not committed yet: the binding is the old one.
+    const lock = async (lockUser: string) =>
+      db.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: keys.connection(w.connectionId),
+          UpdateExpression: 'SET #lock = :t, lockUser = :u, lockUntil = :until',
+          ExpressionAttributeNames: { '#lock': 'lock' },
+          ExpressionAttributeValues: { ':t': 'token', ':u': lockUser, ':until': Date.now() + 30_000 },
+        }),
+      );
+    await lock(w.user);
+    const job = { ...w.job, boundary: idCeil(Date.now() + 5000) };
+    const error = await catchUp(api.endpoint, job, FAR(), Date.now()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeaseHeld);
+    expect((error as InstanceType<typeof LeaseHeld>).retryInSeconds).toBe(1);
+    await lock('someone-else');
+    expect(await catchUp(api.endpoint, job, FAR(), Date.now())).toBe('stopped');
     expect(pushed(w.connectionId)).toEqual([]);
   });
 });
