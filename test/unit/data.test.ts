@@ -118,7 +118,7 @@ describe('messages', () => {
   it('store a group message once, read it back, and page the log in (after, upTo]', async () => {
     const g = fresh('g');
     const ids = [newId(1000), newId(2000), newId(3000)];
-    for (const id of ids) await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g });
+    for (const id of ids) await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g }, 'x');
     expect(await messages.readGroupMessage(g, ids[1] as string)).toEqual({
       event: 'GROUP_MESSAGE',
       id: ids[1],

@@ -39,7 +39,9 @@ const waiting = async (user: string) =>
 async function online(user: string, gs: string[] = []) {
   const connection = { user, connectionId: fresh('c'), expiresAt: lifetime() };
   await c.openConnection(connection.connectionId, Date.now(), undefined);
-  await c.bindConnection(connection, user, gs);
+  const now = Date.now();
+  const previous = await c.readConnection(connection.connectionId, now, true);
+  expect(await c.bindConnection(connection, user, gs, previous, now)).toBeDefined();
   return connection;
 }
 
@@ -164,7 +166,7 @@ describe('a group message', () => {
     const devices = [];
     for (const u of users) devices.push(await online(u, [g]));
     const event = { event: 'GROUP_MESSAGE', id: newId(), group: g };
-    await messages.storeGroupMessage(g, event);
+    await messages.storeGroupMessage(g, event, 'nobody');
     jobs.length = 0;
     const job = { kind: 'fanout' as const, group: g, id: event.id, sender: 'nobody', after: '' };
     await fanOutPage(api.endpoint, job, undefined, 2, Date.now());
@@ -192,7 +194,7 @@ describe('a group message', () => {
     const { g, users } = await group(4);
     const [sender, left, unreachable, quitter] = users as [string, string, string, string];
     const event = { event: 'GROUP_MESSAGE', id: newId(Date.now() - 5000), group: g };
-    await messages.storeGroupMessage(g, event);
+    await messages.storeGroupMessage(g, event, sender);
     // `left` went offline after the message was made (a departure mark after its id); so did the sender.
     const mark = (u: string) => ({ ...keys.groupDeparture(g, idCeil(Date.now()), u), user: u });
     const { batchWrite } = await import('../../shared/data/table.js');
@@ -213,7 +215,7 @@ describe('a group message', () => {
     const { g, users } = await group(3);
     const [a, b, z] = users as [string, string, string];
     const event = { event: 'GROUP_MESSAGE', id: newId(Date.now() - 5000), group: g };
-    await messages.storeGroupMessage(g, event);
+    await messages.storeGroupMessage(g, event, 'x');
     const { batchWrite } = await import('../../shared/data/table.js');
     await batchWrite([{ ...keys.groupDeparture(g, idCeil(Date.now()), z), user: z }]);
     const da = await online(a, [g]);

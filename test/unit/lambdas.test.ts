@@ -120,7 +120,7 @@ describe('the fan-out worker', () => {
     const connection = { user, connectionId: fresh('c'), expiresAt: Math.floor(Date.now() / 1000) + 600 };
     await groups.addMember(g, g, user, user, [connection], 0);
     const message = { event: 'GROUP_MESSAGE', id: newId(), group: g };
-    await messages.storeGroupMessage(g, message);
+    await messages.storeGroupMessage(g, message, 'x');
     const good = record({ kind: 'fanout', group: g, id: message.id, sender: 'x', after: '' });
     const junk = record('not json');
     dynamoDown = false;
@@ -157,11 +157,15 @@ describe('the fan-out worker', () => {
     const user = fresh('u');
     const connectionId = fresh('c');
     await connect.handler(event(connectionId));
+    const now = Date.now();
     const boundary = await bindConnection(
-      { user, connectionId, expiresAt: Math.floor(Date.now() / 1000) + 600 },
+      { user, connectionId, expiresAt: Math.floor(now / 1000) + 600 },
       user,
       [],
+      await readConnection(connectionId, now, true),
+      now,
     );
+    if (boundary === undefined) throw new Error('bindConnection lost a race nobody ran');
     for (let i = 0; i < 3; i++) {
       const id = newId(Date.now() - 1000 + i);
       const key = await messages.storeDirectMessage('x', user, {
