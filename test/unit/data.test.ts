@@ -271,13 +271,19 @@ describe('groups', () => {
     const now = 50_000_000;
     expect(await groups.createGroup(g, 'Grp', 'owner', now)).toBe(true);
     expect(await groups.createGroup(g, 'Other', 'x', now)).toBe(false);
-    expect(await groups.readGroupMeta(g)).toEqual({ name: 'Grp', owner: 'owner', members: 0 });
+    expect(await groups.readGroupMeta(g)).toEqual({ name: 'Grp', owner: 'owner', members: 0, private: false });
     expect(await groups.readGroupMeta(fresh('none'))).toBeUndefined();
     const live = { user: 'u1', connectionId: 'c1', expiresAt: now / 1000 + 600 };
-    expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe(true);
-    expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe(false);
-    expect(await groups.addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe(true);
-    expect(await groups.addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe(true);
+    expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('added');
+    expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('already');
+    expect(await groups.addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe('added');
+    expect(await groups.addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe('added');
+    // A join to a group that is gone is taken back whole: no membership, no member item, no presence.
+    const none = fresh('none');
+    expect(await groups.addMember(none, 'None', 'u1', 'U1', [live], now)).toBe('gone');
+    expect(await groups.readMembership('u1', none)).toBeUndefined();
+    expect((await groups.membersPage(none, undefined, 10)).names).toEqual([]);
+    expect((await groups.presencePage(none, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.readGroupMeta(g))?.members).toBe(3);
     expect(await groups.readMembership('u1', g)).toEqual({ group: g, name: 'Grp', from: idCeil(now) });
     expect(await groups.readMembership('u9', g)).toBeUndefined();
@@ -295,8 +301,8 @@ describe('groups', () => {
       [],
     );
 
-    expect(await groups.removeMember(g, 'u1', ['c1'])).toBe(true);
-    expect(await groups.removeMember(g, 'u1', ['c1'])).toBe(false);
+    expect(await groups.removeMember(g, 'u1', ['c1'])).toEqual({ remaining: 2 });
+    expect(await groups.removeMember(g, 'u1', ['c1'])).toBeUndefined();
     expect((await groups.readGroupMeta(g))?.members).toBe(2);
     expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.membersPage(g, undefined, 10)).names).toEqual(['U2', 'U3']);
