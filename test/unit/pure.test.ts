@@ -94,6 +94,15 @@ describe('keys', () => {
     expect(keys.inbox('u', 'i')).toEqual({ pk: 'INBOX#u', sk: 'MSG#i' });
     expect(keys.authFailures('user', 'u')).toEqual({ pk: 'AUTHFAIL#user#u', sk: 'COUNT' });
     expect(keys.file('i')).toEqual({ pk: 'FILE#i', sk: 'FILE' });
+    expect(keys.addressBudget('1.2.3.4', 'auth', 7)).toEqual({ pk: 'LIMIT#ip#1.2.3.4#auth', sk: 'W#7' });
+    expect(keys.watcher('u', 'c')).toEqual({ pk: 'WATCHERS#u', sk: 'CONN#c' });
+    expect(keys.watching('c', 'u')).toEqual({ pk: 'CONN#c', sk: 'WATCH#u' });
+    expect(keys.groupJoined('g', 'T', 'u')).toEqual({ pk: 'GROUP#g', sk: 'JOINED#T#u' });
+    expect(keys.groupInvite('g', 'u')).toEqual({ pk: 'GROUP#g', sk: 'INVITE#u' });
+    expect(keys.messageRef('i')).toEqual({ pk: 'MSGREF#i', sk: 'REF' });
+    expect(keys.readCursor('DM#a#b', 'u')).toEqual({ pk: 'DM#a#b', sk: 'READ#u' });
+    expect(keys.sendClaim('u', 'k')).toEqual({ pk: 'SENDID#u#k', sk: 'CLAIM' });
+    expect(keys.userFile('u', 'i')).toEqual({ pk: 'UFILE#u', sk: 'FILE#i' });
     expect(prefixes).toEqual({
       userHead: '#',
       userConnection: '#CONN#',
@@ -102,6 +111,10 @@ describe('keys', () => {
       presence: 'PRESENCE#',
       departure: 'OFF#',
       message: 'MSG#',
+      watcher: 'CONN#',
+      watching: 'WATCH#',
+      joined: 'JOINED#',
+      invite: 'INVITE#',
     });
     expect(keys.user('u').sk.startsWith(prefixes.userHead)).toBe(true);
     expect(keys.userConnection('u', 'c').sk.startsWith(prefixes.userHead)).toBe(true);
@@ -129,6 +142,15 @@ describe('keys', () => {
       keys.authFailures('user', 'u'),
       keys.authFailures('ip', 'u'),
       keys.file('i'),
+      keys.addressBudget('a', 'auth', 1),
+      keys.watcher('u', 'c'),
+      keys.watching('c', 'u'),
+      keys.groupJoined('g', 'T', 'u'),
+      keys.groupInvite('g', 'u'),
+      keys.messageRef('i'),
+      keys.readCursor(keys.groupMessage('g', 'i').pk, 'u'),
+      keys.sendClaim('u', 'k'),
+      keys.userFile('u', 'i'),
     ].map((k) => `${k.pk}|${k.sk}`);
     expect(new Set(all).size).toBe(all.length);
     expect(keys.groupConnection('g', 'u', 'c')).toEqual({ pk: 'GROUP#g', sk: 'PRESENCE#u#c' });
