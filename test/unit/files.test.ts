@@ -20,7 +20,7 @@ const api = await useConnectionsApi();
 const { dispatch } = await import('../../shared/commands/index.js');
 const { createContext } = await import('../../shared/commands/context.js');
 const { openConnection } = await import('../../shared/data/connections.js');
-const { getFileRecord } = await import('../../shared/data/files.js');
+const { getFileRecord, userFilesPage } = await import('../../shared/data/files.js');
 const { s3, linkExpiry } = await import('../../shared/files/s3.js');
 const { sealedKeyOf, sealUpload } = await import('../../shared/files/seal.js');
 const { fileArrived, S3_EVENT_ATTEMPTS } = await import('../../shared/files/arrival.js');
@@ -80,8 +80,10 @@ describe('inline files', () => {
     const a = await user();
     const b = await user();
     const reply = await a.ask(`SEND_FILE ${b.name} hello.txt ${Buffer.from('hello').toString('base64')}`);
-    expect(reply).toEqual({ status: 'OK', data: 'file terkirim' });
     const [push] = b.pushes('FILE');
+    // The answer carries the message's id: the one the recipient's push has.
+    expect(reply).toEqual({ status: 'OK', data: 'file terkirim', id: push?.id });
+    expect(typeof push?.id).toBe('string');
     expect(push).toMatchObject({ event: 'FILE', from: a.name, to: b.name, filename: 'hello.txt', size: 5 });
     expect(push?.contentType).toBe('text/plain');
     expect(push).not.toHaveProperty('objectKey');
@@ -90,6 +92,11 @@ describe('inline files', () => {
     expect(String(push?.url)).toContain(`files/${id}/hello.txt`);
     expect(String(push?.url)).toContain('attachment');
     expect(await getFileRecord(id)).toMatchObject({ status: 'ready', from: a.name, to: b.name, size: 5 });
+    // The sender's file index, by which DELETE_ACCOUNT finds their objects.
+    expect(await userFilesPage(a.name, 10)).toEqual({
+      files: [{ id, objectKey: `files/${id}/hello.txt` }],
+      more: false,
+    });
   });
 
   it('SEND_GROUP_FILE pushes GROUP_FILE to the other members', async () => {
@@ -98,11 +105,11 @@ describe('inline files', () => {
     const g = fresh('fg');
     await a.ask(`GROUP_CREATE ${g}`);
     await b.ask(`GROUP_JOIN ${g}`);
-    expect(await a.ask(`SEND_GROUP_FILE ${g} x.png ${Buffer.from([1, 2, 3]).toString('base64')}`)).toEqual({
-      status: 'OK',
-      data: 'file terkirim',
-    });
-    expect(b.pushes('GROUP_FILE')[0]).toMatchObject({ group: g, from: a.name, filename: 'x.png', size: 3 });
+    const reply = await a.ask(`SEND_GROUP_FILE ${g} x.png ${Buffer.from([1, 2, 3]).toString('base64')}`);
+    const [push] = b.pushes('GROUP_FILE');
+    expect(reply).toEqual({ status: 'OK', data: 'file terkirim', id: push?.id });
+    expect(typeof push?.id).toBe('string');
+    expect(push).toMatchObject({ group: g, from: a.name, filename: 'x.png', size: 3 });
     expect(a.pushes('GROUP_FILE')).toEqual([]);
   });
 
