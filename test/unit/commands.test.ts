@@ -117,8 +117,9 @@ describe('accounts', () => {
     const b = await user();
     expect(await a.ask(`AUTH ${b.name} password1`)).toEqual(OK('autentikasi berhasil'));
     expect((await readConnection(a.id, Date.now(), true)).user).toBe(b.name);
-    const aDevices = await b.ask(`SEND ${a.name} hello`);
-    expect(aDevices).toEqual(OK('pesan terkirim'));
+    const aDevices = (await b.ask(`SEND ${a.name} hello`)) as { id: string };
+    expect(aDevices).toEqual(OK('pesan terkirim', { id: aDevices.id }));
+    expect(aDevices.id).toMatch(/^[0-9A-Z]{26}$/);
     expect(a.pushes().filter((p) => p.event === 'MESSAGE')).toEqual([]);
   });
 
@@ -201,21 +202,25 @@ describe('private messages', () => {
     const b = await user('bob');
     const second = await device();
     expect(await second.ask(`AUTH ${b.name.toUpperCase()} password1`)).toEqual(OK('autentikasi berhasil'));
-    expect(await a.ask(`SEND ${b.name} hello  there`)).toEqual(OK('pesan terkirim'));
+    const sent = (await a.ask(`SEND ${b.name} hello  there`)) as { id: string };
+    // The answer carries the message's id: the one every device's push has.
+    expect(sent).toEqual(OK('pesan terkirim', { id: sent.id }));
+    expect(sent.id).toMatch(/^[0-9A-Z]{26}$/);
     for (const d of [b, second]) {
       const [push] = d.pushes().filter((p) => p.event === 'MESSAGE');
       expect(push).toMatchObject({ event: 'MESSAGE', from: a.name, to: b.name, message: 'hello  there' });
-      expect(push?.id).toMatch(/^[0-9A-Z]{26}$/);
+      expect(push?.id).toBe(sent.id);
     }
     expect(a.pushes().filter((p) => p.event === 'MESSAGE')).toEqual([]);
     expect(await b.ask('INBOX')).toEqual(OK([]));
 
     await b.ask('LOGOUT');
     await second.ask('LOGOUT');
-    expect(await a.ask(`SEND ${b.name} later`)).toEqual(OK('pesan terkirim'));
+    const later = (await a.ask(`SEND ${b.name} later`)) as { id: string };
+    expect(later).toEqual(OK('pesan terkirim', { id: later.id }));
     await b.ask(`AUTH ${b.name} password1`);
-    const inbox = (await b.ask('INBOX')) as { data: { message: string; from: string }[] };
-    expect(inbox.data.map((m) => [m.from, m.message])).toEqual([[a.name, 'later']]);
+    const inbox = (await b.ask('INBOX')) as { data: { id: string; message: string; from: string }[] };
+    expect(inbox.data.map((m) => [m.id, m.from, m.message])).toEqual([[later.id, a.name, 'later']]);
     const history = (await a.ask(`HISTORY ${b.name}`)) as { data: { message: string }[] };
     expect(history.data.map((m) => m.message)).toEqual(['later', 'hello  there']);
   });
@@ -267,11 +272,18 @@ describe('groups', () => {
     expect(await b.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
     expect(await b.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
     expect(await b.ask('GROUPS')).toEqual(OK([g]));
-    expect(await a.ask(`GROUP_MEMBERS ${g}`)).toEqual(OK([a.name, b.name].sort()));
+    expect(await a.ask(`GROUP_MEMBERS ${g}`)).toEqual(OK([a.name, b.name].sort(), { owner: a.name }));
 
-    expect(await a.ask(`SEND_GROUP ${g.toUpperCase()} hello all`)).toEqual(OK('pesan terkirim'));
+    const sent = (await a.ask(`SEND_GROUP ${g.toUpperCase()} hello all`)) as { id: string };
+    expect(sent).toEqual(OK('pesan terkirim', { id: sent.id }));
     const [push] = b.pushes().filter((p) => p.event === 'GROUP_MESSAGE');
-    expect(push).toMatchObject({ event: 'GROUP_MESSAGE', group: g, from: a.name, message: 'hello all' });
+    expect(push).toMatchObject({
+      event: 'GROUP_MESSAGE',
+      id: sent.id,
+      group: g,
+      from: a.name,
+      message: 'hello all',
+    });
     expect(a.pushes().filter((p) => p.event === 'GROUP_MESSAGE')).toEqual([]);
     expect(c.pushes().filter((p) => p.event === 'GROUP_MESSAGE')).toEqual([]);
     const history = (await b.ask(`GROUP_HISTORY ${g}`)) as { data: { message: string }[] };
@@ -313,7 +325,7 @@ describe('groups', () => {
     const a = await user('aa');
     const g = fresh('pg');
     await a.ask(`GROUP_CREATE ${g}`);
-    expect(await a.ask(`GROUP_MEMBERS ${g} ${a.name}`)).toEqual(OK([]));
+    expect(await a.ask(`GROUP_MEMBERS ${g} ${a.name}`)).toEqual(OK([], { owner: a.name }));
     expect(await a.ask(`GROUP_MEMBERS ${g} a/b`)).toEqual(ERR('daftar anggota grup gagal', 'bad_request'));
   });
 });

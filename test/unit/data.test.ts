@@ -271,7 +271,12 @@ describe('groups', () => {
     const now = 50_000_000;
     expect(await groups.createGroup(g, 'Grp', 'owner', now)).toBe(true);
     expect(await groups.createGroup(g, 'Other', 'x', now)).toBe(false);
-    expect(await groups.readGroupMeta(g)).toEqual({ name: 'Grp', owner: 'owner', members: 0, private: false });
+    expect(await groups.readGroupMeta(g)).toEqual({
+      name: 'Grp',
+      owner: 'owner',
+      members: 0,
+      private: false,
+    });
     expect(await groups.readGroupMeta(fresh('none'))).toBeUndefined();
     const live = { user: 'u1', connectionId: 'c1', expiresAt: now / 1000 + 600 };
     expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('added');
