@@ -117,6 +117,26 @@ describe('a connection', () => {
       expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([connection]);
   });
 
+  it('loses the race on a state read before another change: nothing changes, no copies are left', async () => {
+    const { connectionId, connection, user, gs, now } = await setup();
+    const stale = await c.readConnection(connectionId, now, true);
+    const boundary = await bind(connection, gs);
+    const other = fresh('u');
+    const lost = await c.bindConnection({ ...connection, user: other }, 'O', [], stale, now);
+    expect(lost).toBeUndefined();
+    const state = await c.readConnection(connectionId, now, true);
+    expect(state).toMatchObject({ user, boundary, version: 1, lock: undefined, lockUser: undefined });
+    expect(await c.readUserConnections(other, now)).toEqual([]);
+    expect(await c.readUserConnections(user, now)).toEqual([connection]);
+    // The same again on the fresh state: the binding moves to the other user, and this one's copies go.
+    const taken = await c.bindConnection({ ...connection, user: other }, 'O', [], state, now);
+    expect(typeof taken).toBe('string');
+    expect(await c.readConnection(connectionId, now, true)).toMatchObject({ user: other, version: 2 });
+    expect(await c.readUserConnections(other, now)).toEqual([{ ...connection, user: other }]);
+    expect(await c.readUserConnections(user, now)).toEqual([]);
+    for (const g of gs) expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
+  });
+
   it('lets one catch-up run hold a login at a time, until it releases or its lease ends', async () => {
     const { connectionId, connection, gs, now, user } = await setup();
     const boundary = await bind(connection, gs);
