@@ -20,7 +20,15 @@ import { idCeil } from '../ids.js';
 import { log } from '../log.js';
 import { db, TABLE } from './client.js';
 import { keys, prefixes } from './keys.js';
-import { batchWrite, epochSeconds, type Item, isConditionFailure, type Key, queryAll } from './table.js';
+import {
+  batchWrite,
+  conditionally,
+  epochSeconds,
+  type Item,
+  isConditionFailure,
+  type Key,
+  queryAll,
+} from './table.js';
 import { advanceGroupCursor } from './users.js';
 
 /** API Gateway closes every connection after two hours; a little slack covers clock skew. */
@@ -201,8 +209,8 @@ async function lockConnection(
   lockUser: string | undefined,
   now: number,
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.connection(connectionId),
@@ -218,12 +226,8 @@ async function lockConnection(
           ...(lockUser === undefined ? {} : { ':lockUser': lockUser }),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -397,8 +401,8 @@ async function updateLogin(
   login: { user: string; boundary: string },
   update: { expression: string; condition?: string; values?: Record<string, unknown> },
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.connection(connectionId),
@@ -407,12 +411,8 @@ async function updateLogin(
         ExpressionAttributeNames: { '#user': 'user' },
         ExpressionAttributeValues: { ':user': login.user, ':boundary': login.boundary, ...update.values },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /**

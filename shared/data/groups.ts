@@ -14,7 +14,15 @@ import {
   withdrawPresence,
 } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
-import { epochSeconds, type Item, isConditionFailure, putOnce, queryAll, queryRange } from './table.js';
+import {
+  conditionally,
+  epochSeconds,
+  type Item,
+  isConditionFailure,
+  putOnce,
+  queryAll,
+  queryRange,
+} from './table.js';
 import { type Membership, membershipOf } from './users.js';
 
 export interface GroupMeta {
@@ -310,8 +318,8 @@ export async function readMemberName(groupKey: string, userKey: string): Promise
 
 /** Hands ownership from `from` to `to` (usernames as spelled), only if `from` still owns the live group. */
 export async function setOwner(groupKey: string, from: string, to: string): Promise<boolean> {
-  try {
-    await db.send(
+  return conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.group(groupKey),
@@ -320,12 +328,8 @@ export async function setOwner(groupKey: string, from: string, to: string): Prom
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':from': from, ':to': to },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -339,8 +343,8 @@ export async function markDeleting(
   owner: string | undefined,
   now: number,
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.group(groupKey),
@@ -354,12 +358,8 @@ export async function markDeleting(
           ':who': owner ?? 0,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** The deletion mark of a group being deleted (strongly consistent), its name and since when; else undefined. */
@@ -404,20 +404,16 @@ export async function putInvite(
   expiresAt: number,
   now: number,
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return conditionally(
+    db.send(
       new PutCommand({
         TableName: TABLE,
         Item: { ...keys.groupInvite(groupKey, userKey), ...event, expiresAt },
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
         ExpressionAttributeValues: { ':now': epochSeconds(now) },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Whether the user holds an unexpired invitation to the group (one strongly consistent GetItem). */

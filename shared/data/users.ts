@@ -4,7 +4,7 @@ import { chunk } from '../concurrency.js';
 import { db, TABLE } from './client.js';
 import { type Connection, connectionOf, liveConnections } from './connections.js';
 import { keys, prefixes } from './keys.js';
-import { epochSeconds, type Item, isConditionFailure, putFirst, queryAll } from './table.js';
+import { conditionally, epochSeconds, type Item, isConditionFailure, putFirst, queryAll } from './table.js';
 
 export interface Profile {
   username: string;
@@ -77,8 +77,8 @@ async function updateProfileIf(
     ExpressionAttributeValues: Record<string, unknown>;
   },
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
@@ -86,12 +86,8 @@ async function updateProfileIf(
         ConditionExpression: 'passwordHash = :old',
         ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':old': oldHash },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** The user's side of a group membership (`USER#u` / `GROUP#g`). */
