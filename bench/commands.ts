@@ -672,7 +672,8 @@ export async function measureCommands(world: BenchWorld, groups: readonly GroupS
     section: 'sends and accounts',
     setup: async () => {
       const devices = await twoDevices();
-      await request(devices[0], `GROUP_JOIN ${CAST.sideGroup}`);
+      // A group of bob's, so the leaving neither empties nor deletes a group other scenarios use.
+      await request(devices[0], `GROUP_JOIN ${await bobsGroup()}`);
       return devices;
     },
     run: async ([device]) => void (await request(device, `DELETE_ACCOUNT ${PASSWORD}`)),

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/data/keys.js';
 import { newId } from '../../shared/ids.js';
 import { type User, uniqueName } from '../support/endpoint.js';
-import { arm, deliveries } from '../support/fault-checks.js';
+import { arm, deliveries, pairInGroup } from '../support/fault-checks.js';
 import { type Faults, type Input, pkStarts, type Rule, rule } from '../support/faults.js';
 import { useLocalRuntime } from '../support/runtime.js';
 import { seeder } from '../support/seed.js';
@@ -24,11 +24,7 @@ let group: string;
 const INLINE = 100;
 
 beforeAll(async () => {
-  faults = await local.faults();
-  ({ alice, bob } = await local.pair());
-  group = uniqueName('grp');
-  expect(await alice.client.request(`GROUP_CREATE ${group}`)).toMatchObject({ status: 'OK' });
-  expect(await bob.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
+  ({ faults, alice, bob, group } = await pairInGroup(local));
 });
 
 /**

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../support/client.js';
 import { type User, uniqueName } from '../support/endpoint.js';
-import { arm, deliveries, expectHonest } from '../support/fault-checks.js';
+import { arm, deliveries, expectHonest, pairInGroup } from '../support/fault-checks.js';
 import { db, type Faults, type Input, once, pkStarts, type Rule, rule } from '../support/faults.js';
 import { download, randomFile, sha256, type UploadForm, upload } from '../support/files.js';
 import { useLocalRuntime } from '../support/runtime.js';
@@ -20,11 +20,7 @@ let bob: User;
 let group: string;
 
 beforeAll(async () => {
-  faults = await local.faults();
-  ({ alice, bob } = await local.pair());
-  group = uniqueName('grp');
-  expect(await alice.client.request(`GROUP_CREATE ${group}`)).toMatchObject({ status: 'OK' });
-  expect(await bob.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
+  ({ faults, alice, bob, group } = await pairInGroup(local));
 });
 
 const isFileRecord = (input: Input) => pkStarts('FILE#')(input);

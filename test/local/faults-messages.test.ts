@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
-import { arm, deliveries, expectHonest, type Row } from '../support/fault-checks.js';
+import { arm, deliveries, expectHonest, pairInGroup, type Row } from '../support/fault-checks.js';
 import { db, type FaultKind, type Faults, once, pkStarts, type Rule } from '../support/faults.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
@@ -18,11 +18,7 @@ let bob: User;
 let group: string;
 
 beforeAll(async () => {
-  faults = await local.faults();
-  ({ alice, bob } = await local.pair());
-  group = uniqueName('grp');
-  expect(await alice.client.request(`GROUP_CREATE ${group}`)).toMatchObject({ status: 'OK' });
-  expect(await bob.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
+  ({ faults, alice, bob, group } = await pairInGroup(local));
 });
 
 const connect = () => local.connect();

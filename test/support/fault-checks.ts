@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { ChatClient, Frame } from './client.js';
-import { PASSWORD, type User } from './endpoint.js';
+import { PASSWORD, type User, uniqueName } from './endpoint.js';
 import type { Armed, Faults, Rule } from './faults.js';
 
 export type Row = {
@@ -65,4 +65,20 @@ export async function deliveries(
   } finally {
     await probe.close();
   }
+}
+
+/**
+ * The usual set-up of a fault file: its runtime's faults, alice and bob logged in, and a group of theirs (alice
+ * created it, bob joined). Call it in beforeAll.
+ */
+export async function pairInGroup(local: {
+  faults(): Promise<Faults>;
+  pair(): Promise<{ alice: User; bob: User }>;
+}): Promise<{ faults: Faults; alice: User; bob: User; group: string }> {
+  const faults = await local.faults();
+  const { alice, bob } = await local.pair();
+  const group = uniqueName('grp');
+  expect(await alice.client.request(`GROUP_CREATE ${group}`)).toMatchObject({ status: 'OK' });
+  expect(await bob.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
+  return { faults, alice, bob, group };
 }
