@@ -135,6 +135,7 @@ describe('stale connections', () => {
     const alice = await loggedIn(endpoint, 'alice');
     const bob = await loggedIn(endpoint, 'bob');
     clients.push(alice.client, bob.client);
+    await bob.client.caughtUp();
     // bob's device is logged in, but the copy that lets senders find it is lost.
     const bobKey = bob.name.toLowerCase();
     const { Items } = await db.send(
@@ -156,6 +157,8 @@ describe('stale connections', () => {
     expect(await bob.client.request('INBOX')).toEqual(listed);
     await bob.client.request(`AUTH ${bob.name} ${PASSWORD}`);
     expect((await bob.client.nextPush()).message).toBe('waiting for you');
+    // The catch-up drops what it delivered once the frame is pushed; CAUGHT_UP comes after that.
+    await bob.client.caughtUp();
     expect(await bob.client.request('INBOX')).toEqual({ status: 'OK', data: [] });
   });
 
