@@ -61,8 +61,11 @@ async function fill(source: Source, user: string): Promise<void> {
   if (source.buffer.length > 0 || !source.more) return;
   if (source.group === undefined) {
     const page = await inboxPage(user, source.after || undefined, PAGE);
-    source.buffer = page.waiting.map((w) => ({ id: w.id, source, event: w.event }));
-    source.more = page.more;
+    // Only what waited before this login's boundary: a later pointer waits for the next login (or INBOX). A run
+    // that SQS hands out again after its connection closed must not take newer messages to a dead connection.
+    const waiting = page.waiting.filter((w) => w.id <= source.upTo);
+    source.buffer = waiting.map((w) => ({ id: w.id, source, event: w.event }));
+    source.more = page.more && waiting.length === page.waiting.length;
   } else {
     const page = await groupLogPage(source.group, source.after, source.upTo, PAGE);
     // A deleted message is passed over (its progress still counts); an edited one goes as it now is.
@@ -152,7 +155,7 @@ async function deliver(
   const account = await readAccount(user, now, true);
   const cursor = account.profile?.groupCursor ?? '';
   const sources: Source[] = [
-    { group: undefined, after: '', upTo: '', buffer: [], more: true },
+    { group: undefined, after: '', upTo: boundary, buffer: [], more: true },
     ...account.memberships.map((m) => ({
       group: m.group,
       after: maxId(maxId(cursor, m.from), account.progress.get(m.group)),
