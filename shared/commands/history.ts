@@ -4,8 +4,8 @@
  * `sebelum-id` for the page before it. Files come with fresh links.
  */
 import { directPk } from '../data/keys.js';
-import { directHistory, groupHistory, type HistoryPage, readCursorOf } from '../data/messages.js';
-import { readAccount } from '../data/users.js';
+import { directHistory, fromStart, groupHistory, type HistoryPage, readCursorOf } from '../data/messages.js';
+import { conversationStart, readAccount } from '../data/users.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, type Json, ok, prefixThatFits, type Reply } from '../protocol/replies.js';
 import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
@@ -44,13 +44,15 @@ export const history = defineCommand({
     const [caller, other] = await Promise.all([requireUser(ctx), readAccount(otherKey, ctx.now)]);
     // A deleted account's conversation stays readable for the other side (docs/PROTOCOL.md, DELETE_ACCOUNT).
     if (!other.profile && !other.deleted) throw new CommandError('unknown_recipient');
-    // The other side's read cursor (READ) is read beside the page: how far they have read this conversation (absent
-    // while they have marked nothing read).
-    const [page, readUpTo] = await Promise.all([
+    // Read beside the page: the other side's read cursor (READ; absent while they have marked nothing read), and
+    // where the conversation starts for these two accounts (a reused name's earlier owner's messages stay out).
+    const [page, cursor, start] = await Promise.all([
       directHistory(caller.key, otherKey, before, HISTORY_PAGE),
       readCursorOf(directPk(caller.key, otherKey), otherKey),
+      conversationStart(caller.key, otherKey),
     ]);
-    return answer(page, ctx, readUpTo === null ? {} : { readUpTo });
+    const readUpTo = cursor !== null && cursor >= start ? cursor : null;
+    return answer(fromStart(page, start), ctx, readUpTo === null ? {} : { readUpTo });
   },
 });
 

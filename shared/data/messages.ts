@@ -247,6 +247,8 @@ export interface HistoryPage {
   events: StoredEvent[];
   /** Whether older messages exist beyond this page. */
   more: boolean;
+  /** The id of the newest message beyond this page, when there is one (read with the page). */
+  beyond?: string;
 }
 
 /** One page of a conversation, newest first, older than `before` when given: one Query (one more item tells "more"). */
@@ -261,7 +263,19 @@ async function historyOf(pk: string, before: string | undefined, limit: number):
     }),
   );
   const events = ((page.Items ?? []) as Item[]).map(eventOf);
-  return { events: events.slice(0, limit), more: events.length > limit };
+  const beyond = events[limit]?.id;
+  return {
+    events: events.slice(0, limit),
+    more: beyond !== undefined,
+    ...(beyond === undefined ? {} : { beyond }),
+  };
+}
+
+/** The part of a page at or after `start` (ids sort by time, and a page is newest first): nothing older follows it. */
+export function fromStart(page: HistoryPage, start: string): HistoryPage {
+  const events = page.events.filter((event) => event.id >= start);
+  const more = page.beyond !== undefined && page.beyond >= start;
+  return more ? { events, more, beyond: page.beyond } : { events, more };
 }
 
 export function directHistory(a: string, b: string, before: string | undefined, limit: number) {

@@ -9,6 +9,7 @@ import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
 import { directPk, keys, prefixEnd, prefixes } from './keys.js';
 import { batchGet, batchWrite, epochSeconds, isConditionFailure, queryAll, queryRange } from './table.js';
+import { conversationStart } from './users.js';
 
 /**
  * Records that the user has a bound connection until `expiresAt` (epoch seconds). True when this call turned the
@@ -77,18 +78,30 @@ async function groupKeysOf(userKey: string): Promise<string[]> {
   return items.map((item) => item.sk.slice(prefixes.group.length));
 }
 
-/** Whether the two users have a private conversation: one Query with Limit 1 on its partition. */
+/**
+ * Whether the two users have a private conversation: a message since both accounts exist (conversationStart, so a
+ * reused name does not inherit its earlier owner's conversations). The newest message (one Query, Limit 1) beside one BatchGetItem of the two profiles.
+ */
 async function haveConversation(a: string, b: string): Promise<boolean> {
-  const { Items } = await db.send(
-    new QueryCommand({
-      TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': directPk(a, b) },
-      Limit: 1,
-      ProjectionExpression: 'pk',
-    }),
-  );
-  return (Items?.length ?? 0) > 0;
+  const [{ Items }, start] = await Promise.all([
+    db.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': directPk(a, b),
+          ':from': prefixes.message,
+          ':to': prefixEnd(prefixes.message),
+        },
+        ScanIndexForward: false,
+        Limit: 1,
+        ProjectionExpression: 'sk',
+      }),
+    ),
+    conversationStart(a, b),
+  ]);
+  const newest = Items?.[0]?.sk;
+  return typeof newest === 'string' && newest >= `${prefixes.message}${start}`;
 }
 
 /**

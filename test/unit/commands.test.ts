@@ -225,6 +225,38 @@ describe('private messages', () => {
     expect(history.data.map((m) => m.message)).toEqual(['later', 'hello  there']);
   });
 
+  it('a name registered again after its owner deleted the account starts with no conversations', async () => {
+    const old = await user('alice');
+    const b = await user('bob');
+    const sent = (await old.ask(`SEND ${b.name} from the first alice`)) as { id: string };
+    expect(await b.ask(`READ ${old.name} ${sent.id}`)).toEqual(OK('pesan ditandai terbaca'));
+    expect((await old.ask(`STATUS ${b.name}`)).status).toBe('OK');
+    expect(await old.ask('DELETE_ACCOUNT password1')).toEqual(OK('hapus akun berhasil'));
+    // While the name is reserved, the other side still reads the conversation.
+    const kept = (await b.ask(`HISTORY ${old.name}`)) as { data: { id: string }[] };
+    expect(kept.data.map((m) => m.id)).toEqual([sent.id]);
+
+    // 31 days later someone else registers the name: a device whose clock is a month ahead.
+    const later = Date.now() + 31 * 24 * 3600 * 1000;
+    const id = fresh('conn');
+    await openConnection(id, later, '10.0.0.2');
+    const ask = (frame: string): Promise<Answer> =>
+      dispatch(frame, createContext(id, api.endpoint, later, '10.0.0.2'));
+    expect(await ask(`REGISTER ${old.name} password2 ID ${old.name} Other`)).toEqual(
+      OK('registrasi berhasil'),
+    );
+    expect(await ask(`AUTH ${old.name} password2`)).toEqual(OK('autentikasi berhasil'));
+    // Neither the new owner nor bob sees the earlier owner's conversation, its read cursor, or presence through it.
+    expect(await ask(`HISTORY ${b.name}`)).toEqual(OK([]));
+    expect(await ask(`STATUS ${b.name}`)).toEqual(ERR('status pengguna gagal', 'not_allowed'));
+    expect(await b.ask(`HISTORY ${old.name}`)).toEqual(OK([]));
+    // What the two write from now on is theirs.
+    const fresh2 = (await ask(`SEND ${b.name} from the second alice`)) as { id: string };
+    const now = (await b.ask(`HISTORY ${old.name}`)) as { data: { id: string }[] };
+    expect(now.data.map((m) => m.id)).toEqual([fresh2.id]);
+    expect((await ask(`STATUS ${b.name}`)).status).toBe('OK');
+  });
+
   it('SEND answers each failure with its reason', async () => {
     const a = await user();
     expect(await a.ask(`SEND nobody${a.name} hi`)).toEqual(ERR('pesan tidak terkirim', 'unknown_recipient'));

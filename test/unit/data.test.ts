@@ -14,7 +14,7 @@ const messages = await import('../../shared/data/messages.js');
 const files = await import('../../shared/data/files.js');
 const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
-const { idCeil, newId } = await import('../../shared/ids.js');
+const { idCeil, idFloor, newId } = await import('../../shared/ids.js');
 
 const get = async (key: { pk: string; sk: string }) =>
   (await db.send(new GetCommand({ TableName: TABLE, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true })))
@@ -113,6 +113,10 @@ describe('messages', () => {
     const exact = await messages.directHistory(a, b, undefined, 3);
     expect(exact.more).toBe(false);
     expect(exact.events).toHaveLength(3);
+    // From a start: what is older goes, and nothing older is "more" (a start at an id keeps that id).
+    expect(messages.fromStart(first, ids[1] as string)).toEqual({ events: first.events, more: false });
+    expect(messages.fromStart(first, ids[2] as string)).toEqual({ events: [first.events[0]], more: false });
+    expect(messages.fromStart(first, idFloor(0))).toEqual(first);
   });
 
   it('store a group message once, read it back, and page the log in (after, upTo]', async () => {
@@ -262,6 +266,22 @@ describe('accounts', () => {
     const ghost = fresh('ghost');
     await users.advanceGroupCursor(ghost, 'C');
     expect(await get(keys.user(ghost))).toBeUndefined();
+  });
+
+  it('start a conversation at the later account, an hour early for clocks; a reused name starts afresh', async () => {
+    const hour = 3600 * 1000;
+    const older = Date.parse('2026-01-01T00:00:00.000Z');
+    const newer = older + 40 * 24 * hour;
+    const [a, b] = [fresh('u'), fresh('u')];
+    await users.createUser(a, { ...profile, createdAt: new Date(older).toISOString() });
+    await users.createUser(b, { ...profile, createdAt: new Date(newer).toISOString() });
+    expect(await users.conversationStart(a, b)).toBe(idFloor(newer - hour));
+    expect(await users.conversationStart(b, a)).toBe(idFloor(newer - hour));
+    expect(await users.conversationStart(a, a)).toBe(idFloor(older - hour));
+    expect(await users.conversationStart(a, fresh('nobody'))).toBe(idFloor(older - hour));
+    // Unreadable times are ignored, and with none the conversation starts at the beginning.
+    expect(users.startFrom(['not a date', 7, new Date(older).toISOString()])).toBe(idFloor(older - hour));
+    expect(users.startFrom([])).toBe(idFloor(0));
   });
 });
 
