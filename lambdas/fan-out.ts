@@ -1,17 +1,14 @@
 /**
- * The fan-out worker, fed by the job queue: pushes large groups' messages page by page, delivers what waited
- * for a user after their AUTH, and takes deleted groups apart (shared/queue/jobs.ts names the jobs). Records run side by side; a record that fails
- * is reported back (partial batch failure) so SQS retries it alone — after a short back-off the worker sets, not the
- * queue's long visibility timeout — and after five tries parks it in the dead-letter queue. Both jobs mark their progress as they go, so a retry continues rather than starts over.
- * for a user after their AUTH, and finishes a deleted account's clean-up (shared/queue/jobs.ts names the jobs).
- * Records run side by side; a record that fails is reported back (partial batch failure) so SQS retries it alone —
- * after a short back-off the worker sets, not the queue's long visibility timeout — and after five tries parks it
- * in the dead-letter queue. Every job marks its progress as it goes, so a retry continues rather than starts over.
+ * The fan-out worker, fed by the job queue: pushes large groups' messages and signals page by page, delivers what
+ * waited for a user after their AUTH, takes deleted groups apart, and finishes a deleted account's clean-up
+ * (shared/queue/jobs.ts names the jobs). Records run side by side; a record that fails is reported back (partial
+ * batch failure) so SQS retries it alone — after a short back-off the worker sets, not the queue's long visibility
+ * timeout — and after five tries parks it in the dead-letter queue. Every job marks its progress as it goes, so a
+ * retry continues rather than starts over.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { cleanUpAccount } from '../shared/account/cleanup.js';
 import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
-import { pushGroupPage } from '../shared/delivery/changes.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
 import { signalPage } from '../shared/delivery/signals.js';
 import { continueGroupDeletion } from '../shared/groups/delete.js';
@@ -37,8 +34,6 @@ async function run(record: SQSRecord, endpoint: string, deadline: number): Promi
   } else if (job.kind === 'groupdelete') {
     const rest = await continueGroupDeletion(endpoint, job, deadline);
     if (rest) await enqueue(rest);
-  } else if (job.kind === 'groupPush') {
-    await pushGroupPage(endpoint, job, PAGE_CONNECTIONS, now);
   } else if (job.kind === 'account-cleanup') {
     const rest = await cleanUpAccount(job, { steps: Number.POSITIVE_INFINITY, deadline });
     if (rest) await enqueue(rest);

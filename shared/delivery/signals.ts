@@ -1,5 +1,6 @@
 /**
- * Signals: pushes that are never stored (TYPING, PRESENCE). Sent to one page of connections — a group's online
+ * Signals: pushes that are never stored (TYPING, PRESENCE, MESSAGE_EDITED / MESSAGE_DELETED of a group message). Sent
+ * to one page of connections — a group's online
  * members, or a user's watchers — inside the request (at most INLINE_CONNECTIONS), the rest on the worker, page by
  * page, each job enqueueing the next before it pushes (like a group message's fan-out). Nobody offline is read,
  * and nothing is retried for anyone a signal missed: it only says what is true now.
@@ -26,7 +27,7 @@ export async function signalPage(
 ): Promise<void> {
   const page = await pageOf(job, limit, now);
   if (page.next !== undefined) await enqueue({ ...job, after: page.next });
-  const targets = page.connections.filter((c) => c.user !== job.skip);
+  const targets = page.connections.filter((c) => c.user !== job.skip && c.connectionId !== job.except);
   if (targets.length > 0) await pushToAll(endpoint, targets, job.event);
 }
 

@@ -3,11 +3,10 @@
  *  - `fanout`: push one stored group message to one page of the group's online connections (and hand it to
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
  *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
- *  - `signal`: push a TYPING or PRESENCE event to one page of a group's online connections or a user's watchers.
+ *  - `signal`: push one ready-made event that is never stored (TYPING, PRESENCE, MESSAGE_EDITED, MESSAGE_DELETED) to
+ *    one page of a group's online connections or a user's watchers, enqueueing the next page first.
  *  - `groupdelete`: take a deleted group apart page by page (tell its online members, drop every membership, its
  *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
- *  - `groupPush`: push a change to a group message (MESSAGE_EDITED, MESSAGE_DELETED) to one page of the group's
- *    online connections, enqueueing the next page first (shared/delivery/changes.ts).
  *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files), page by page, resumable.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
@@ -36,8 +35,8 @@ export interface CatchUpJob {
 }
 
 /**
- * A push that is never stored (TYPING, PRESENCE), to one page of a group's online connections or of a user's
- * watchers (shared/delivery/signals.ts).
+ * A push that is never stored (TYPING, PRESENCE, and the news of an edited or deleted group message), to one page of
+ * a group's online connections or of a user's watchers (shared/delivery/signals.ts).
  */
 export interface SignalJob {
   kind: 'signal';
@@ -46,6 +45,8 @@ export interface SignalJob {
   key: string;
   /** A user none of whose connections get it (the sender), or '' for nobody. */
   skip: string;
+  /** A connection that does not get it (the one that made an edit or deletion), when there is one. */
+  except?: string;
   /** The sort key this page starts after. */
   after: string;
   event: PushEvent;
@@ -62,17 +63,6 @@ export interface GroupDeleteJob {
   after: string;
 }
 
-/** A push about a change to a group message (edit, delete) for one page of the group's online connections. */
-export interface GroupPushJob {
-  kind: 'groupPush';
-  group: string;
-  /** The presence key this page starts after. */
-  after: string;
-  /** The connection that made the change: it is not told. */
-  except: string;
-  push: PushEvent;
-}
-
 /** DELETE_ACCOUNT's remaining clean-up of one user, from `stage` on (shared/account/cleanup.ts). */
 export interface AccountCleanupJob {
   kind: 'account-cleanup';
@@ -80,7 +70,7 @@ export interface AccountCleanupJob {
   stage: 'groups' | 'inbox' | 'files';
 }
 
-export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob | GroupPushJob | AccountCleanupJob;
+export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob | AccountCleanupJob;
 
 export const sqs = new SQSClient({ region: config.region });
 
@@ -124,7 +114,14 @@ export function parseJob(body: string): Job | undefined {
     return job as unknown as CatchUpJob;
   if (job.kind === 'signal' && (job.to === 'group' || job.to === 'watchers') && text('key') && text('skip')) {
     const event = job.event as Record<string, unknown> | null;
-    if (text('after') && typeof event === 'object' && event !== null && typeof event.event === 'string')
+    const except = job.except === undefined || text('except');
+    if (
+      text('after') &&
+      except &&
+      typeof event === 'object' &&
+      event !== null &&
+      typeof event.event === 'string'
+    )
       return job as unknown as SignalJob;
   }
   if (
@@ -135,18 +132,6 @@ export function parseJob(body: string): Job | undefined {
     ['presence', 'items', 'messages', 'meta'].includes(String(job.phase))
   )
     return job as unknown as GroupDeleteJob;
-  const push = job.push as Record<string, unknown> | null | undefined;
-  if (
-    job.kind === 'groupPush' &&
-    text('group') &&
-    text('after') &&
-    text('except') &&
-    typeof push === 'object' &&
-    push !== null &&
-    typeof push.event === 'string' &&
-    typeof push.id === 'string'
-  )
-    return job as unknown as GroupPushJob;
   if (
     job.kind === 'account-cleanup' &&
     text('user') &&

@@ -20,6 +20,7 @@ const { sendToGroup, fanOutPage, INLINE_CONNECTIONS, PAGE_CONNECTIONS } = await 
   '../../shared/delivery/group.js'
 );
 const { leaveWaiting } = await import('../../shared/delivery/waiting.js');
+const { signalPage } = await import('../../shared/delivery/signals.js');
 const { pushToAll, pushOne } = await import('../../shared/push/deliver.js');
 const { sqs } = await import('../../shared/queue/jobs.js');
 const { newId, idCeil } = await import('../../shared/ids.js');
@@ -180,6 +181,44 @@ describe('a group message', () => {
     expect(jobs).toHaveLength(2);
     expect(INLINE_CONNECTIONS).toBe(100);
     expect(PAGE_CONNECTIONS).toBe(1000);
+  });
+
+  it("as a signal, skips the sender (a user) or one connection (an edit's), page by page", async () => {
+    const { g, users } = await group(3);
+    const [a, b, d] = users as [string, string, string];
+    const a1 = await online(a, [g]);
+    const a2 = await online(a, [g]);
+    const b1 = await online(b, [g]);
+    const d1 = await online(d, [g]);
+    const typing = { event: 'TYPING_GROUP', id: newId(), group: g };
+    jobs.length = 0;
+    await signalPage(
+      api.endpoint,
+      { kind: 'signal', to: 'group', key: g, skip: a, after: '', event: typing },
+      10,
+      Date.now(),
+    );
+    expect([a1, a2, b1, d1].map((x) => got(x.connectionId).length)).toEqual([0, 0, 1, 1]);
+    expect(jobs).toEqual([]);
+    const edited = { event: 'MESSAGE_EDITED', id: newId(), group: g };
+    const job = {
+      kind: 'signal' as const,
+      to: 'group' as const,
+      key: g,
+      skip: '',
+      except: a1.connectionId,
+      after: '',
+      event: edited,
+    };
+    await signalPage(api.endpoint, job, 3, Date.now());
+    await signalPage(api.endpoint, jobs[0] as typeof job, 3, Date.now());
+    expect(jobs).toHaveLength(1);
+    expect([a1, a2, b1, d1].map((x) => got(x.connectionId).at(-1)?.event)).toEqual([
+      undefined,
+      'MESSAGE_EDITED',
+      'MESSAGE_EDITED',
+      'MESSAGE_EDITED',
+    ]);
   });
 
   it('does nothing for a message that was never stored', async () => {

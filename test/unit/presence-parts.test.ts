@@ -70,6 +70,20 @@ describe('signal jobs', () => {
     expect(modules.parseJob(JSON.stringify({ ...job, to: 'everyone' }))).toBeUndefined();
     expect(modules.parseJob(JSON.stringify({ ...job, event: 'PRESENCE' }))).toBeUndefined();
     expect(modules.parseJob(JSON.stringify({ ...job, key: 1 }))).toBeUndefined();
+    expect(modules.parseJob(JSON.stringify({ ...job, skip: null }))).toBeUndefined();
+    expect(modules.parseJob(JSON.stringify({ ...job, after: 7 }))).toBeUndefined();
+    expect(modules.parseJob(JSON.stringify({ ...job, event: null }))).toBeUndefined();
+    expect(modules.parseJob(JSON.stringify({ ...job, event: { id: '01' } }))).toBeUndefined();
+    // An edit's or deletion's news skips the connection that made it.
+    const edit = {
+      ...job,
+      to: 'group',
+      key: 'g',
+      except: 'conn-1',
+      event: { event: 'MESSAGE_EDITED', id: '02' },
+    };
+    expect(modules.parseJob(JSON.stringify(edit))).toEqual(edit);
+    expect(modules.parseJob(JSON.stringify({ ...edit, except: 5 }))).toBeUndefined();
   });
 });
 
