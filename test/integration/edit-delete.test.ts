@@ -131,13 +131,10 @@ describe('EDIT and DELETE of a private message', () => {
 
 describe('EDIT and DELETE of a group message', () => {
   it("pushes the change to the group's online members, and refuses the other members", async () => {
-    const alice = await env.user('alice');
-    const bob = await env.user('bob');
-    const carol = await env.user('carol');
-    const group = uniqueName('g');
-    await alice.client.request(`GROUP_CREATE ${group}`);
-    await bob.client.request(`GROUP_JOIN ${group}`);
-    await carol.client.request(`GROUP_JOIN ${group}`);
+    const {
+      group,
+      users: [alice, bob, carol],
+    } = await env.group('alice', 'bob', 'carol');
     const { id } = await sendAndReceive(
       alice.client,
       bob.client,
@@ -181,11 +178,10 @@ describe('EDIT and DELETE of a group message', () => {
 
 describe('a group message of a member who left', () => {
   it('can no longer be edited, and can still be deleted', async () => {
-    const alice = await env.user('alice');
-    const bob = await env.user('bob');
-    const group = uniqueName('g');
-    await alice.client.request(`GROUP_CREATE ${group}`);
-    await bob.client.request(`GROUP_JOIN ${group}`);
+    const {
+      group,
+      users: [alice, bob],
+    } = await env.group('alice', 'bob');
     const { id } = await sendAndReceive(
       bob.client,
       alice.client,
@@ -222,11 +218,10 @@ describe('a message waiting for an offline recipient', () => {
   });
 
   it('is delivered as edited, and a deleted one not at all (group log)', async () => {
-    const alice = await env.user('alice');
-    const bob = await env.user('bob');
-    const group = uniqueName('g');
-    await alice.client.request(`GROUP_CREATE ${group}`);
-    await bob.client.request(`GROUP_JOIN ${group}`);
+    const {
+      group,
+      users: [alice, bob],
+    } = await env.group('alice', 'bob');
     expect(await bob.client.request('LOGOUT')).toMatchObject({ status: 'OK' });
     for (const text of ['satu', 'dua', 'tiga']) await alice.client.request(`SEND_GROUP ${group} ${text}`);
     const [three, two, one] = await historyOf(alice.client, `GROUP_HISTORY ${group}`);

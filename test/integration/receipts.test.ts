@@ -93,13 +93,10 @@ describe('READ', () => {
 
 describe('READ_GROUP', () => {
   it("tells only the message's sender, and GROUP_HISTORY carries nothing more", async () => {
-    const alice = await env.user('alice');
-    const bob = await env.user('bob');
-    const carol = await env.user('carol');
-    const group = uniqueName('g');
-    await alice.client.request(`GROUP_CREATE ${group}`);
-    await bob.client.request(`GROUP_JOIN ${group}`);
-    await carol.client.request(`GROUP_JOIN ${group}`);
+    const {
+      group,
+      users: [alice, bob, carol],
+    } = await env.group('alice', 'bob', 'carol');
     const id = await sendAndReceive(alice.client, bob.client, `SEND_GROUP ${group} rapat jam 3`);
     await carol.client.nextPush((p) => p.event === 'GROUP_MESSAGE');
 

@@ -3,7 +3,7 @@
  * started on a free port for this test file.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { ClientOptions } from 'ws';
 import { ChatClient } from './client.js';
 
@@ -79,6 +79,19 @@ export function useEndpoint() {
       const user = await loggedIn(current(), prefix);
       clients.push(user.client);
       return user;
+    },
+    /** Fresh users (one per prefix), the first of whom made a fresh group that the others joined. */
+    async group<const P extends readonly string[]>(
+      ...prefixes: P
+    ): Promise<{ group: string; users: { [K in keyof P]: User } }> {
+      const users: User[] = [];
+      for (const prefix of prefixes) users.push(await this.user(prefix));
+      const group = uniqueName('g');
+      const [owner, ...others] = users;
+      expect(await owner?.client.request(`GROUP_CREATE ${group}`)).toMatchObject({ status: 'OK' });
+      for (const member of others)
+        expect(await member.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
+      return { group, users: users as { [K in keyof P]: User } };
     },
     /** Closes this connection with the others at the end. */
     track(client: ChatClient): ChatClient {
