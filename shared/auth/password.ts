@@ -30,8 +30,11 @@ const DECOY = 'scrypt$32768$8$1$L8GOoiA4Vofq+N9HOmBZmw==$vCW/ongpsoz5mbe3dxPe4XW
 
 export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
   const [scheme, n, r, p, salt, key] = (stored ?? DECOY).split('$');
-  if (scheme !== 'scrypt' || !salt || !key) return false;
+  // An empty key fails the length check below.
+  if (scheme !== 'scrypt' || !salt || key === undefined) return false;
   const expected = Buffer.from(key, 'base64');
   const actual = await derive(password, Buffer.from(salt, 'base64'), Number(n), Number(r), Number(p));
-  return actual.length === expected.length && timingSafeEqual(actual, expected) && stored !== undefined;
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return false;
+  // Stryker disable next-line ConditionalExpression: the decoy's password was thrown away, so nobody can match it.
+  return stored !== undefined;
 }

@@ -17,6 +17,33 @@ describe('passwords', () => {
     expect(await verifyPassword('correct-horse-9', 'plain$text')).toBe(false);
   });
 
+  it('checks against a known hash, with the parameters stored beside it, after NFC normalization', async () => {
+    // Made with node:crypto's scryptSync and the salt "0123456789abcdef": the hashes of older parameters stay valid.
+    const salt = 'MDEyMzQ1Njc4OWFiY2RlZg==';
+    const current = `scrypt$32768$8$1$${salt}$LAJYRR/l9kwkh8vmTVBmFoPT/ywQ0P5vTBRcahruMek=`;
+    expect(await verifyPassword('correct-horse-9', current)).toBe(true);
+    expect(await verifyPassword('correct-horse-8', current)).toBe(false);
+    const older = `scrypt$1024$8$1$${salt}$2jqW5xfop0OgqR8InTQqpVdC8aqStigbThS1CjtpLfA=`;
+    // Typed composed or decomposed, "été" is one password.
+    expect(await verifyPassword('\u00e9t\u00e9', older)).toBe(true);
+    expect(await verifyPassword('e\u0301t\u00e9', older)).toBe(true);
+  });
+
+  it('refuses what is not a whole scrypt hash, without throwing', async () => {
+    const salt = 'MDEyMzQ1Njc4OWFiY2RlZg==';
+    const key = 'LAJYRR/l9kwkh8vmTVBmFoPT/ywQ0P5vTBRcahruMek=';
+    for (const stored of [
+      `bcrypt$32768$8$1$${salt}$${key}`,
+      // An empty salt, with the key scrypt derives from it: refused all the same.
+      'scrypt$1024$8$1$$AghDpH/DhLGkiTiLuTtPXD6LbjM7Wy5pE/lfGHi9M8A=',
+      `scrypt$32768$8$1$${salt}$`,
+      `scrypt$32768$8$1$${salt}`,
+      // A key of another length than the one derived.
+      `scrypt$32768$8$1$${salt}$${Buffer.alloc(16).toString('base64')}`,
+    ])
+      expect(await verifyPassword('correct-horse-9', stored)).toBe(false);
+  });
+
   it('refuses every password for a user that does not exist', async () => {
     expect(await verifyPassword('', undefined)).toBe(false);
     expect(await verifyPassword('anything-at-all', undefined)).toBe(false);
