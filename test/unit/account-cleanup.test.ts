@@ -1,0 +1,110 @@
+/**
+ * A deleted account's clean-up (shared/account/cleanup.ts), step by step: which stage runs, where a budget of steps,
+ * a deadline or a stop stage hands the rest back as a job, and what each stage removes (memberships, inbox pointers,
+ * sent files with their objects), page by page.
+ */
+import { describe, expect, it } from 'vitest';
+import { useDispatcher } from '../support/dispatcher.js';
+import { answered, intercept } from '../support/fakes.js';
+
+const t = await useDispatcher();
+const { cleanUpAccount, leaveAllGroups, PAGE } = await import('../../shared/account/cleanup.js');
+const { keys } = await import('../../shared/data/keys.js');
+const { batchWrite, queryAll } = await import('../../shared/data/table.js');
+const { advanceProgress, readAccount } = await import('../../shared/data/users.js');
+const { createGroup, addMember, readGroupMeta } = await import('../../shared/data/groups.js');
+const { s3 } = await import('../../shared/files/s3.js');
+
+/** Object keys S3 was asked to delete. */
+const deleted: string[] = [];
+intercept(s3, 'recording-bucket', (_next, context) => async (args) => {
+  if (context.commandName === 'DeleteObjectCommand') deleted.push(String(args.input.Key));
+  return answered();
+});
+
+const FAR = Number.MAX_SAFE_INTEGER;
+
+/** A user with `groups` groups of their own (each also has a member `other`), inbox pointers and sent files. */
+async function account(options: { groups: number; inbox: number; files: number }) {
+  const user = t.fresh('gone');
+  const other = t.fresh('stays');
+  const groupKeys: string[] = [];
+  for (let i = 0; i < options.groups; i++) {
+    const group = t.fresh(`${user}g`);
+    await createGroup(group, group, user, Date.now());
+    await addMember(group, group, user, user, [], Date.now());
+    await addMember(group, group, other, other, [], Date.now());
+    groupKeys.push(group);
+  }
+  const ids = Array.from({ length: options.inbox }, (_, i) => `01KB${String(i).padStart(22, '0')}`);
+  const files = Array.from({ length: options.files }, (_, i) => `F${String(i).padStart(5, '0')}`);
+  await batchWrite([
+    ...ids.map((id) => ({ ...keys.inbox(user, id), ref: { pk: 'DM#x#y', sk: `MSG#${id}` } })),
+    ...files.flatMap((id) => [
+      { ...keys.file(id), from: user, objectKey: `files/${id}/a.txt` },
+      { ...keys.userFile(user, id), objectKey: `files/${id}/a.txt` },
+    ]),
+  ]);
+  await advanceProgress(user, new Map([['g', 'id']]));
+  const left = async () => ({
+    groups: (await readAccount(user, Date.now(), true)).groups.length,
+    inbox: (await queryAll(keys.inbox(user, '').pk)).length,
+    files: (await queryAll(keys.userFile(user, '').pk)).length,
+    progress: (await readAccount(user, Date.now(), true)).progress.size,
+  });
+  return { user, other, groupKeys, files, left };
+}
+
+describe('account clean-up', () => {
+  it('does nothing with no steps, a passed deadline or at the stop stage, and says where to go on', async () => {
+    const a = await account({ groups: 1, inbox: 1, files: 1 });
+    const job = { kind: 'account-cleanup' as const, user: a.user, stage: 'groups' as const };
+    expect(await cleanUpAccount(job, { steps: 0, deadline: FAR })).toEqual(job);
+    expect(await cleanUpAccount(job, { steps: 5, deadline: Date.now() - 1 })).toEqual(job);
+    expect(await cleanUpAccount(job, { steps: 5, deadline: FAR, stopAt: 'groups' })).toEqual(job);
+    expect(await a.left()).toEqual({ groups: 1, inbox: 1, files: 1, progress: 1 });
+  });
+
+  it('runs one stage per step while each has one page, in order: groups, inbox, files', async () => {
+    const a = await account({ groups: 2, inbox: 2, files: 2 });
+    const job = { kind: 'account-cleanup' as const, user: a.user, stage: 'groups' as const };
+    expect(await cleanUpAccount(job, { steps: 1, deadline: FAR })).toEqual({ ...job, stage: 'inbox' });
+    expect(await a.left()).toEqual({ groups: 0, inbox: 2, files: 2, progress: 1 });
+    // The groups stay with their other member, who owns them now.
+    for (const group of a.groupKeys) expect((await readGroupMeta(group, true))?.owner).toBe(a.other);
+    expect(
+      await cleanUpAccount({ ...job, stage: 'inbox' }, { steps: 5, deadline: FAR, stopAt: 'files' }),
+    ).toEqual({
+      ...job,
+      stage: 'files',
+    });
+    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 2, progress: 1 });
+    deleted.length = 0;
+    expect(await cleanUpAccount({ ...job, stage: 'files' }, { steps: 1, deadline: FAR })).toBeUndefined();
+    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 0, progress: 0 });
+    expect(deleted.sort()).toEqual(a.files.map((id) => `files/${id}/a.txt`));
+    expect(await queryAll(keys.file(a.files[0] as string).pk)).toEqual([]);
+  });
+
+  it('goes page by page: a stage with more than a page stays the stage', async () => {
+    const a = await account({ groups: 2, inbox: PAGE.inbox + 1, files: PAGE.files + 1 });
+    // A full page may be the last: DynamoDB says "more" whenever the limit was reached; the next page is empty.
+    expect(await leaveAllGroups(a.user, 1)).toBe(true);
+    expect((await a.left()).groups).toBe(1);
+    expect(await leaveAllGroups(a.user, 1)).toBe(true);
+    expect((await a.left()).groups).toBe(0);
+    expect(await leaveAllGroups(a.user, 1)).toBe(false);
+    const job = { kind: 'account-cleanup' as const, user: a.user, stage: 'inbox' as const };
+    expect(await cleanUpAccount(job, { steps: 1, deadline: FAR })).toEqual(job);
+    expect((await a.left()).inbox).toBe(1);
+    expect(await cleanUpAccount(job, { steps: 1, deadline: FAR })).toEqual({ ...job, stage: 'files' });
+    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: PAGE.files + 1, progress: 1 });
+    expect(await cleanUpAccount({ ...job, stage: 'files' }, { steps: 1, deadline: FAR })).toEqual({
+      ...job,
+      stage: 'files',
+    });
+    expect((await a.left()).files).toBe(1);
+    expect(await cleanUpAccount({ ...job, stage: 'files' }, { steps: FAR, deadline: FAR })).toBeUndefined();
+    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 0, progress: 0 });
+  });
+});
