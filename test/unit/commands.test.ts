@@ -6,7 +6,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
-import { fakeQueue } from '../support/fakes.js';
+import { fakeQueue, intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
@@ -25,7 +25,7 @@ const api = await useConnectionsApi();
 const { dispatch } = await import('../../shared/commands/index.js');
 const { createContext } = await import('../../shared/commands/context.js');
 const { openConnection, readConnection } = await import('../../shared/data/connections.js');
-const { db, TABLE } = await import('../../shared/data/client.js');
+const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const { putFileRecord } = await import('../../shared/data/files.js');
 const { sqs } = await import('../../shared/queue/jobs.js');
@@ -331,6 +331,44 @@ describe('groups', () => {
       const reply = await c.ask(`${word} nogroup${g} x`.replace(/ x$/, word === 'SEND_GROUP' ? ' x' : ''));
       expect(reply, word).toMatchObject({ status: 'ERROR', reason: 'unknown_group' });
     }
+  });
+
+  it('a login takes up its groups: pushes reach a device that logged in after joining, as spelled at REGISTER', async () => {
+    const a = await user('Ann');
+    const b = await user('ben');
+    const g = fresh('grp');
+    expect(await a.ask(`GROUP_CREATE ${g}`)).toEqual(OK('grup berhasil dibuat'));
+    expect(await b.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
+    // A second device of bob's, logged in now: it is in the group's presence from its AUTH on.
+    const later = await device();
+    expect(await later.ask(`AUTH ${b.name} password1`)).toEqual(OK('autentikasi berhasil'));
+    const sent = (await a.ask(`SEND_GROUP ${g} halo`)) as { id: string };
+    for (const d of [b, later])
+      expect(d.pushes().filter((p) => p.event === 'GROUP_MESSAGE')).toEqual([
+        expect.objectContaining({ id: sent.id, from: a.name, message: 'halo' }),
+      ]);
+    // The sender's name as registered (mixed case), not its key.
+    expect(a.name).not.toBe(a.name.toLowerCase());
+    await a.ask(`SEND ${b.name} pribadi`);
+    expect(b.pushes().filter((p) => p.event === 'MESSAGE')).toEqual([
+      expect.objectContaining({ from: a.name, message: 'pribadi' }),
+    ]);
+  });
+
+  it('GROUP_CREATE takes the group back when its creator cannot be added: the name is free again', async () => {
+    const a = await user();
+    const g = fresh('grp');
+    let failures = 0;
+    intercept(dynamo, `fail-membership-${g}`, (next) => async (args) => {
+      const item = args.input.Item as { pk?: string; sk?: string } | undefined;
+      if (item?.pk === `USER#${a.name}` && item.sk === `GROUP#${g}` && failures++ === 0)
+        throw Object.assign(new Error('injected'), { name: 'InternalServerError' });
+      return next(args);
+    });
+    expect(await a.ask(`GROUP_CREATE ${g}`)).toEqual(ERR('grup gagal dibuat', 'internal_error'));
+    expect(await a.ask('GROUPS')).toEqual(OK([]));
+    expect(await a.ask(`GROUP_CREATE ${g}`)).toEqual(OK('grup berhasil dibuat'));
+    expect(await a.ask(`GROUP_MEMBERS ${g}`)).toEqual(OK([a.name], { owner: a.name }));
   });
 
   it('caps members per group and groups per user', async () => {
