@@ -4,10 +4,11 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
-const { db, TABLE } = await import('../../shared/data/client.js');
+const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const { queryAll } = await import('../../shared/data/table.js');
 const users = await import('../../shared/data/users.js');
@@ -17,6 +18,22 @@ const { idCeil } = await import('../../shared/ids.js');
 
 const get = async (key: { pk: string; sk: string }) =>
   (await db.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
+
+/** Fails the next DynamoDB call whose input `matches`, once; `hits` counts the failures made. */
+const faults: { matches: (input: Record<string, unknown>) => boolean; state: { hits: number } }[] = [];
+intercept(dynamo, 'unit-faults', (next) => async (args) => {
+  const fault = faults.find((f) => f.state.hits === 0 && f.matches(args.input));
+  if (fault) {
+    fault.state.hits++;
+    throw Object.assign(new Error('injected'), { name: 'InternalServerError' });
+  }
+  return next(args);
+});
+function once(matches: (input: Record<string, unknown>) => boolean) {
+  const state = { hits: 0 };
+  faults.push({ matches, state });
+  return state;
+}
 
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
@@ -135,6 +152,40 @@ describe('a connection', () => {
     expect(await c.readUserConnections(other, now)).toEqual([{ ...connection, user: other }]);
     expect(await c.readUserConnections(user, now)).toEqual([]);
     for (const g of gs) expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
+  });
+
+  it('undoes a change whose commit failed: the old binding, its copies and no lock, as before', async () => {
+    const { connectionId, connection, user, gs, now } = await setup();
+    await bind(connection, gs);
+    const other = fresh('u');
+    const failCommit = once((input) => String(input.UpdateExpression).includes('boundary = :boundary'));
+    const state = await c.readConnection(connectionId, now, true);
+    await expect(c.bindConnection({ ...connection, user: other }, 'O', gs, state, now)).rejects.toThrow(
+      'injected',
+    );
+    expect(failCommit.hits).toBe(1);
+    expect(await c.readConnection(connectionId, now, true)).toMatchObject({
+      user,
+      version: 1,
+      lock: undefined,
+    });
+    expect(await c.readUserConnections(user, now)).toEqual([connection]);
+    expect(await c.readUserConnections(other, now)).toEqual([]);
+    for (const g of gs)
+      expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([connection]);
+    // Nothing is held: the same change goes through now.
+    expect(typeof (await c.bindConnection({ ...connection, user: other }, 'O', [], state, now))).toBe(
+      'string',
+    );
+    expect(await c.readConnection(connectionId, now, true)).toMatchObject({ user: other, version: 2 });
+  });
+
+  it('tidies up after a commit on a second try when the first fails', async () => {
+    const { connectionId, connection, gs, now } = await setup();
+    const failRelease = once((input) => String(input.UpdateExpression).startsWith('REMOVE #lock'));
+    await bind(connection, gs);
+    expect(failRelease.hits).toBe(1);
+    expect(await c.readConnection(connectionId, now, true)).toMatchObject({ version: 1, lock: undefined });
   });
 
   it('lets one catch-up run hold a login at a time, until it releases or its lease ends', async () => {
