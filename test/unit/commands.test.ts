@@ -7,6 +7,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { fakeQueue, intercept } from '../support/fakes.js';
+import { seeder } from '../support/seed.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
@@ -397,6 +398,14 @@ describe('groups', () => {
     await a.ask(`GROUP_CREATE ${g}`);
     expect(await a.ask(`GROUP_MEMBERS ${g} ${a.name}`)).toEqual(OK([], { owner: a.name }));
     expect(await a.ask(`GROUP_MEMBERS ${g} a/b`)).toEqual(ERR('daftar anggota grup gagal', 'bad_request'));
+    // Past a page (1,000): the first answer says where the next starts, the last one does not.
+    const others = Array.from({ length: 1000 }, (_, i) => `${g}m${String(i).padStart(4, '0')}`);
+    await seeder().members(g.toLowerCase(), g, others);
+    const first = (await a.ask(`GROUP_MEMBERS ${g}`)) as { data: string[]; next: string };
+    expect(first.data).toHaveLength(1000);
+    expect(first.data[0]).toBe(a.name);
+    expect(first.next).toBe(first.data.at(-1)?.toLowerCase());
+    expect(await a.ask(`GROUP_MEMBERS ${g} ${first.next}`)).toEqual(OK([others.at(-1)], { owner: a.name }));
   });
 });
 
