@@ -57,8 +57,10 @@ describe('requests per command', () => {
       'Query',
       'UpdateItem',
     ]);
-    // HISTORY: GetItem CONN ∥ Query bob; Query the page ∥ GetItem bob's cursor.
+    // HISTORY: GetItem CONN ∥ Query bob; Query the page ∥ GetItem bob's cursor ∥ BatchGetItem both profiles
+    // (where the conversation starts).
     expect(await count(() => ok(alice.client, `HISTORY ${bob.name}`))).toEqual([
+      'BatchGetItem',
       'GetItem',
       'GetItem',
       'Query',
