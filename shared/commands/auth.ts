@@ -20,8 +20,9 @@ import { defineCommand } from './command.js';
 export const auth = defineCommand({
   failure: 'autentikasi gagal',
   parse(rest) {
-    const [username, password] = splitParams(rest, 2) ?? [];
-    if (username === undefined || password === undefined) return;
+    const params = splitParams(rest, 2);
+    if (!params) return;
+    const [username, password] = params;
     return { username, password };
   },
   async run({ username, password }, ctx) {

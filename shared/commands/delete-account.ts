@@ -23,8 +23,8 @@ const INLINE_CLEANUP_MS = 3000;
 export const deleteAccount = defineCommand({
   failure: 'hapus akun gagal',
   parse(rest) {
-    const [password] = splitParams(rest, 1) ?? [];
-    return password === undefined ? undefined : { password };
+    const params = splitParams(rest, 1);
+    return params && { password: params[0] };
   },
   async run({ password }, ctx) {
     const { caller, profile } = await requirePassword(ctx, password);

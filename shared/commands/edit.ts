@@ -67,8 +67,8 @@ export const edit = defineCommand({
 export const deleteMessage = defineCommand({
   failure: 'pesan tidak dihapus',
   parse(rest) {
-    const [id] = splitParams(rest, 1) ?? [];
-    return id !== undefined && isMessageId(id) ? { id } : undefined;
+    const params = splitParams(rest, 1);
+    return params && isMessageId(params[0]) ? { id: params[0] } : undefined;
   },
   async run({ id }, ctx) {
     const ref = await ownMessage(ctx, id);

@@ -10,8 +10,9 @@ import { isGroupName, isUsername } from '../protocol/validation.js';
 export const FILE_FAILURE = 'file tidak terkirim';
 
 export function parseFileParams(rest: string, kind: 'user' | 'group') {
-  const [target, filename, content] = splitParams(rest, 3) ?? splitParams(rest, 2) ?? [];
-  if (target === undefined || filename === undefined) return;
+  const params = splitParams(rest, 3) ?? splitParams(rest, 2);
+  if (!params) return;
+  const [target, filename, content] = params;
   if (!(kind === 'user' ? isUsername(target) : isGroupName(target)) || !isFilename(filename)) return;
   if (content === undefined) return { target, filename, bytes: undefined };
   const bytes = decodeBase64(content);

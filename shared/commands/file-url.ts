@@ -14,8 +14,8 @@ import { requireUser } from './context.js';
 export const fileUrl = defineCommand({
   failure: 'link file gagal',
   parse(rest) {
-    const [id] = splitParams(rest, 1) ?? [];
-    return id !== undefined && /^[0-9A-Z]{26}$/.test(id) ? { id } : undefined;
+    const params = splitParams(rest, 1);
+    return params && /^[0-9A-Z]{26}$/.test(params[0]) ? { id: params[0] } : undefined;
   },
   async run({ id }, ctx) {
     const [caller, file] = await Promise.all([requireUser(ctx), getFileRecord(id)]);

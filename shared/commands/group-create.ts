@@ -16,9 +16,9 @@ import { requireUser } from './context.js';
 import { parseGroupName } from './group-name.js';
 
 function parseCreate(rest: string): { name: string; isPrivate: boolean } | undefined {
-  const [name, mode] = splitParams(rest, 2) ?? [];
-  if (name !== undefined && mode?.toLowerCase() === 'private') {
-    const parsed = parseGroupName(name);
+  const params = splitParams(rest, 2);
+  if (params?.[1].toLowerCase() === 'private') {
+    const parsed = parseGroupName(params[0]);
     return parsed && { name: parsed.name, isPrivate: true };
   }
   const parsed = parseGroupName(rest);

@@ -16,8 +16,10 @@ export const MEMBERS_PAGE = 1000;
 export const groupMembers = defineCommand({
   failure: 'daftar anggota grup gagal',
   parse(rest) {
-    const [name, after] = splitParams(rest, 2) ?? splitParams(rest, 1) ?? [];
-    if (name === undefined || !isGroupName(name)) return;
+    const params = splitParams(rest, 2) ?? splitParams(rest, 1);
+    if (!params) return;
+    const [name, after] = params;
+    if (!isGroupName(name)) return;
     if (after !== undefined && !isUsername(after)) return;
     return { name, after };
   },

@@ -18,8 +18,10 @@ import { requireMember } from './membership.js';
 export const HISTORY_PAGE = 50;
 
 function parseHistory(rest: string, isName: (name: string) => boolean) {
-  const [name, before] = splitParams(rest, 2) ?? splitParams(rest, 1) ?? [];
-  if (name === undefined || !isName(name)) return;
+  const params = splitParams(rest, 2) ?? splitParams(rest, 1);
+  if (!params) return;
+  const [name, before] = params;
+  if (!isName(name)) return;
   if (before !== undefined && !/^[0-9A-Z]{26}$/.test(before)) return;
   return { name, before };
 }

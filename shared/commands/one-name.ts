@@ -2,6 +2,6 @@
 import { splitParams } from '../protocol/codec.js';
 
 export function parseOneName(rest: string, valid: (name: string) => boolean): { name: string } | undefined {
-  const [name] = splitParams(rest, 1) ?? [];
-  return name !== undefined && valid(name) ? { name } : undefined;
+  const params = splitParams(rest, 1);
+  return params && valid(params[0]) ? { name: params[0] } : undefined;
 }

@@ -29,8 +29,10 @@ export async function requirePassword(ctx: CommandContext, password: string) {
 export const password = defineCommand({
   failure: 'ubah kata sandi gagal',
   parse(rest) {
-    const [current, next] = splitParams(rest, 2) ?? [];
-    if (current === undefined || next === undefined || !isPassword(next)) return;
+    const params = splitParams(rest, 2);
+    if (!params) return;
+    const [current, next] = params;
+    if (!isPassword(next)) return;
     return { current, next };
   },
   async run({ current, next }, ctx) {

@@ -22,8 +22,10 @@ const FAILURE = 'pesan gagal ditandai terbaca';
 const OK = 'pesan ditandai terbaca';
 
 function parseRead(rest: string, isName: (name: string) => boolean) {
-  const [name, id] = splitParams(rest, 2) ?? [];
-  if (name === undefined || id === undefined || !isName(name) || !isMessageId(id)) return;
+  const params = splitParams(rest, 2);
+  if (!params) return;
+  const [name, id] = params;
+  if (!isName(name) || !isMessageId(id)) return;
   return { name, id };
 }
 

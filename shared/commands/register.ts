@@ -10,9 +10,9 @@ import { defineCommand } from './command.js';
 export const register = defineCommand({
   failure: 'registrasi gagal',
   parse(rest) {
-    const [username, password, country, name] = splitParams(rest, 4, true) ?? [];
-    if (username === undefined || password === undefined || country === undefined || name === undefined)
-      return;
+    const params = splitParams(rest, 4, true);
+    if (!params) return;
+    const [username, password, country, name] = params;
     if (
       !isUsername(username) ||
       !isPassword(password) ||

@@ -11,8 +11,10 @@ import { prepareGroup } from './send-group.js';
 import { parseTarget } from './target.js';
 
 function parseWithClientId(rest: string, kind: 'user' | 'group') {
-  const [clientId, tail] = splitParams(rest, 2, true) ?? [];
-  if (clientId === undefined || tail === undefined || !isClientId(clientId)) return;
+  const params = splitParams(rest, 2, true);
+  if (!params) return;
+  const [clientId, tail] = params;
+  if (!isClientId(clientId)) return;
   const target = parseTarget(tail, kind);
   return target && { clientId, ...target };
 }

@@ -4,8 +4,9 @@ import { CommandError } from '../protocol/replies.js';
 import { isGroupName, isText, isUsername, LIMITS } from '../protocol/validation.js';
 
 export function parseTarget(rest: string, kind: 'user' | 'group') {
-  const [target, message] = splitParams(rest, 2, true) ?? [];
-  if (target === undefined || message === undefined) return;
+  const params = splitParams(rest, 2, true);
+  if (!params) return;
+  const [target, message] = params;
   if (!(kind === 'user' ? isUsername(target) : isGroupName(target))) return;
   if (charLength(message) > LIMITS.messageMax) throw new CommandError('too_large');
   if (!isText(message, LIMITS.messageMax)) return;

@@ -39,10 +39,11 @@ export function parseRequest(text: string): Request {
 /**
  * Splits `rest` into exactly `count` parameters separated by one or more spaces.
  * With `tail`, the last parameter is the rest of the line and keeps its inner spaces.
- * Returns undefined when the count does not match.
+ * Returns undefined when the count does not match, else a tuple of exactly `count`: a parser checks the one result,
+ * not each part.
  */
-export function splitParams(rest: string, count: number, tail = false): string[] | undefined {
-  if (count === 0) return rest === '' ? [] : undefined;
+export function splitParams<N extends number>(rest: string, count: N, tail = false): Params<N> | undefined {
+  if (count === 0) return rest === '' ? ([] as string[] as Params<N>) : undefined;
   // Stryker disable next-line ConditionalExpression,StringLiteral: a fast path; the checks below refuse '' as well.
   if (rest === '') return undefined;
   const params: string[] = [];
@@ -56,8 +57,19 @@ export function splitParams(rest: string, count: number, tail = false): string[]
   if (remaining === '' || (!tail && /\s/.test(remaining))) return undefined;
   if (params.some((param) => param === '' || /\s/.test(param))) return undefined;
   params.push(remaining);
-  return params;
+  return params as Params<N>;
 }
+
+/** `count` strings: a tuple for the counts the commands use. */
+type Params<N extends number> = N extends 1
+  ? [string]
+  : N extends 2
+    ? [string, string]
+    : N extends 3
+      ? [string, string, string]
+      : N extends 4
+        ? [string, string, string, string]
+        : string[];
 
 /** Counts user-perceived length as Unicode code points, so an emoji is one character, not two. */
 export function charLength(text: string): number {
