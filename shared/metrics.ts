@@ -85,7 +85,7 @@ function fits(doc: MetricEntry[], entry: MetricEntry): boolean {
 export function emfDocuments(
   entries: readonly MetricEntry[],
   timestamp: number,
-  properties: Readonly<Record<string, string>> = {},
+  properties: Readonly<Record<string, string | undefined>> = {},
 ): Record<string, unknown>[] {
   const docs: MetricEntry[][] = [];
   for (const entry of entries) {
@@ -133,11 +133,9 @@ export function flushMetrics(properties: Readonly<Record<string, string | undefi
   const entries = [...pending.values()];
   pending.clear();
   if (!onLambda() && !logEnabled('debug')) return;
-  const defined = Object.fromEntries(
-    Object.entries(properties).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
   try {
-    for (const doc of emfDocuments(entries, Date.now(), defined)) {
+    // A property left undefined (no connection id, say) is left out of the line by JSON.stringify.
+    for (const doc of emfDocuments(entries, Date.now(), properties)) {
       process.stdout.write(`${JSON.stringify(doc)}\n`);
     }
   } catch {

@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 
 /** Flushes as a Lambda would and returns the parsed lines written to stdout. */
-function flushOnLambda(properties?: Record<string, string>): Record<string, unknown>[] {
+function flushOnLambda(properties?: Record<string, string | undefined>): Record<string, unknown>[] {
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
@@ -199,5 +199,44 @@ describe('what the handlers record', () => {
     const [doc] = flushOnLambda();
     expect(doc).toMatchObject({ PushesFailed: 1 });
     expect(doc).not.toHaveProperty('PushesDelivered');
+  });
+});
+
+describe('EMF dimension sets', () => {
+  it('puts one metric name twice in separate documents, even when the dimensions do not disagree', () => {
+    const entries: MetricEntry[] = [
+      { name: 'Commands', unit: 'Count', dims: {}, values: [5] },
+      { name: 'Commands', unit: 'Count', dims: { command: 'SEND' }, values: [2] },
+    ];
+    const docs = emfDocuments(entries, 0);
+    expect(docs.map((doc) => doc.Commands)).toEqual([5, 2]);
+  });
+
+  it('groups metrics by their set of dimension names, whatever order they came in, and never confuses two sets', () => {
+    const entries: MetricEntry[] = [
+      { name: 'A', unit: 'Count', dims: { b: '1', a: '2' }, values: [1] },
+      { name: 'B', unit: 'Count', dims: { a: '2', b: '1' }, values: [1] },
+      { name: 'C', unit: 'Count', dims: { ab: '3' }, values: [1] },
+    ];
+    const [doc, ...more] = emfDocuments(entries, 0);
+    expect(more).toEqual([]);
+    expect((doc as { _aws: { CloudWatchMetrics: unknown[] } })._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: NAMESPACE,
+        Dimensions: [['a', 'b']],
+        Metrics: [
+          { Name: 'A', Unit: 'Count' },
+          { Name: 'B', Unit: 'Count' },
+        ],
+      },
+      { Namespace: NAMESPACE, Dimensions: [['ab']], Metrics: [{ Name: 'C', Unit: 'Count' }] },
+    ]);
+  });
+
+  it('leaves a property without a value out of the line', () => {
+    metrics.count('PushesDelivered');
+    const [doc] = flushOnLambda({ requestId: 'req-2', connectionId: undefined });
+    expect(doc).toHaveProperty('requestId', 'req-2');
+    expect(doc).not.toHaveProperty('connectionId');
   });
 });
