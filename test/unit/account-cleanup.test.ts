@@ -3,9 +3,10 @@
  * a deadline or a stop stage hands the rest back as a job, and what each stage removes (memberships, inbox pointers,
  * sent files with their objects), page by page.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useDispatcher } from '../support/dispatcher.js';
 import { answered, intercept } from '../support/fakes.js';
+import { attachFaults } from '../support/faults.js';
 
 const t = await useDispatcher();
 const { cleanUpAccount, leaveAllGroups, PAGE } = await import('../../shared/account/cleanup.js');
@@ -14,6 +15,7 @@ const { batchWrite, queryAll } = await import('../../shared/data/table.js');
 const { advanceProgress, readAccount } = await import('../../shared/data/users.js');
 const { createGroup, addMember, readGroupMeta } = await import('../../shared/data/groups.js');
 const { s3 } = await import('../../shared/files/s3.js');
+const faults = await attachFaults();
 
 /** Object keys S3 was asked to delete. */
 const deleted: string[] = [];
@@ -106,5 +108,48 @@ describe('account clean-up', () => {
     expect((await a.left()).files).toBe(1);
     expect(await cleanUpAccount({ ...job, stage: 'files' }, { steps: FAR, deadline: FAR })).toBeUndefined();
     expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 0, progress: 0 });
+  });
+
+  it('stops at the deadline itself, not only after it', async () => {
+    const a = await account({ groups: 1, inbox: 0, files: 0 });
+    const job = { kind: 'account-cleanup' as const, user: a.user, stage: 'groups' as const };
+    const at = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(at);
+    try {
+      expect(await cleanUpAccount(job, { steps: 5, deadline: at })).toEqual(job);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect((await a.left()).groups).toBe(1);
+  });
+
+  it('reads every page strongly (what it just removed must not come back) and logs the end', async () => {
+    const a = await account({ groups: 1, inbox: 1, files: 0 });
+    const lines: unknown[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      lines.push(JSON.parse(String(line)));
+    });
+    vi.stubEnv('OBROL_LOG', '');
+    vi.stubEnv('LOG_LEVEL', 'info');
+    faults.reset();
+    try {
+      const job = { kind: 'account-cleanup' as const, user: a.user, stage: 'groups' as const };
+      expect(await cleanUpAccount(job, { steps: FAR, deadline: FAR })).toBeUndefined();
+    } finally {
+      vi.restoreAllMocks();
+      vi.unstubAllEnvs();
+    }
+    const pages = faults
+      .callsOf('dynamodb', 'Query')
+      .filter((input) =>
+        [`USER#${a.user}`, `INBOX#${a.user}`].includes(input.ExpressionAttributeValues[':pk']),
+      );
+    expect(pages.map((input) => input.ExpressionAttributeValues[':after'])).toEqual(
+      expect.arrayContaining(['GROUP#', 'MSG#']),
+    );
+    expect(pages.every((input) => input.ConsistentRead === true)).toBe(true);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', message: 'account cleaned up', user: a.user }),
+    ]);
   });
 });
