@@ -10,7 +10,6 @@ import { bindConnection, readConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
 import { spendAddress } from '../limits/addresses.js';
-import { log } from '../log.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -55,10 +54,8 @@ export const auth = defineCommand({
       (bound) => enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary: bound }),
     );
     if (boundary === undefined) throw new CommandError('login_conflict');
-    // Watchers are told best-effort: the login stands whatever happens to that news (STATUS reads the copies).
-    await cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now).catch(
-      (error: unknown) => log.warn('presence not announced', { user: userKey, error }),
-    );
+    // Watchers are told best-effort: cameOnline logs its own failure, and the login stands (STATUS reads the copies).
+    await cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now);
     return ok('autentikasi berhasil');
   },
 });
