@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.TABLE_NAME ??= 'unit';
-const { ConfigError, loadConfig } = await import('../../shared/config.js');
+delete process.env.QUEUE_URL;
+const { ConfigError, loadConfig, queueUrl } = await import('../../shared/config.js');
 
 describe('loadConfig', () => {
   it('reads the environment with documented defaults', () => {
@@ -114,5 +115,13 @@ describe('loadConfig', () => {
       }).addressBudgets,
     ).toEqual({ windowSeconds: 60, register: 1, create: 2, auth: 3 });
     expect(() => loadConfig({ ...base, IP_BUDGET_AUTH: '0' })).toThrow(/IP_BUDGET_AUTH must be a positive/);
+  });
+});
+
+describe('queueUrl', () => {
+  it('fails loudly, naming the setting, in a handler that enqueues without a queue', () => {
+    expect(() => queueUrl()).toThrow(
+      new ConfigError('QUEUE_URL is not set: fan-out and offline delivery need it'),
+    );
   });
 });

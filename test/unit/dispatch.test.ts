@@ -58,3 +58,13 @@ describe('dispatch', () => {
     );
   });
 });
+
+describe('unknown requests', () => {
+  it("answers an unknown word with the protocol's own failure, without touching AWS", async () => {
+    expect(await dispatch('HELLO world', createContext('conn', 'http://127.0.0.1:9', Date.now()))).toEqual({
+      status: 'ERROR',
+      data: 'request tidak dikenali',
+      reason: 'unknown_request',
+    });
+  });
+});

@@ -380,6 +380,9 @@ describe('replies', () => {
     expect(Buffer.byteLength(JSON.stringify(many.slice(0, kept.length + 1)))).toBeGreaterThan(
       LIST_BUDGET_BYTES,
     );
+    // A list fills most of an answer frame, and the whole answer still fits one.
+    expect(Buffer.byteLength(JSON.stringify(kept))).toBeGreaterThan(0.9 * MAX_FRAME_BYTES);
+    expect(fitsInFrame(ok(kept))).toBe(true);
   });
 });
 
