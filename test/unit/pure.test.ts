@@ -199,7 +199,7 @@ describe('frames', () => {
       id: '1',
       events: [push('1'), push('2')],
     });
-    expect(() => frameOf([])).toThrow();
+    expect(() => frameOf([])).toThrow('a frame needs at least one push');
   });
   it('count a push as its JSON and a comma', () => {
     expect(batchBytes(push('é'))).toBe(Buffer.byteLength(JSON.stringify(push('é'))) + 1);
