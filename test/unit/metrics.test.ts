@@ -239,4 +239,10 @@ describe('EMF dimension sets', () => {
     expect(doc).toHaveProperty('requestId', 'req-2');
     expect(doc).not.toHaveProperty('connectionId');
   });
+
+  it('adds up one counter whatever order its dimensions were given in', () => {
+    metrics.count('Commands', 1, { command: 'SEND', reason: 'x' });
+    metrics.count('Commands', 2, { reason: 'x', command: 'SEND' });
+    expect(pendingMetrics()).toEqual([expect.objectContaining({ name: 'Commands', values: [3] })]);
+  });
 });

@@ -53,6 +53,14 @@ describe('once per interval', () => {
     // A clock that went backwards never silences a key for longer than the interval.
     expect(once.isRecent('a', 0)).toBe(false);
   });
+
+  it('remembers the latest 10,000 keys and forgets the oldest first', () => {
+    const once = new modules.OncePer(3000);
+    for (let i = 0; i <= 10_000; i++) once.mark(`k${i}`, 1000);
+    expect(once.isRecent('k0', 1001)).toBe(false);
+    expect(once.isRecent('k1', 1001)).toBe(true);
+    expect(once.isRecent('k10000', 1001)).toBe(true);
+  });
 });
 
 describe('signal jobs', () => {
