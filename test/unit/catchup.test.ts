@@ -6,6 +6,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
+import { intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
@@ -20,6 +21,8 @@ const { catchUp, LeaseHeld } = await import('../../shared/delivery/catchup.js');
 const { BATCH_FRAME_BYTES } = await import('../../shared/delivery/frames.js');
 const { newId, idCeil } = await import('../../shared/ids.js');
 const { queryAll } = await import('../../shared/data/table.js');
+const { onManagementClient } = await import('../../shared/push/client.js');
+const { dynamo } = await import('../../shared/data/client.js');
 
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
@@ -237,5 +240,74 @@ describe('catch-up', () => {
     await lock('someone-else');
     expect(await catchUp(api.endpoint, job, FAR(), Date.now())).toBe('stopped');
     expect(pushed(w.connectionId)).toEqual([]);
+  });
+});
+
+describe('catch-up across logins and pages', () => {
+  /** Ends the connection's login as a LOGOUT would. */
+  const logOut = async (w: Awaited<ReturnType<typeof world>>) =>
+    expect(
+      await c.unbindConnection(
+        w.connectionId,
+        w.user,
+        await c.readConnection(w.connectionId, Date.now(), true),
+        Date.now(),
+      ),
+    ).toBe(true);
+
+  it('counts a frame for nothing when the login ended while it was under way, and stops', async () => {
+    const w = await world();
+    const big = 'x'.repeat(12_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await direct('x', w.user, Date.now() - 1000 + i, big));
+    let switched = false;
+    onManagementClient((client) =>
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const input = args.input as { ConnectionId?: string };
+          if (!switched && input.ConnectionId === w.connectionId) {
+            switched = true;
+            await logOut(w);
+          }
+          return result;
+        },
+        { step: 'initialize', name: `log-out-after-push-${w.connectionId}` },
+      ),
+    );
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('stopped');
+    expect(switched).toBe(true);
+    // The first frame (two messages) went out, but counts for nothing: everything still waits.
+    expect(pushed(w.connectionId).flatMap(idsOf)).toEqual(ids.slice(0, 2));
+    expect((await messages.inboxPage(w.user, undefined, 10)).waiting.map((x) => x.id)).toEqual(ids);
+  });
+
+  it('pushes nothing when the login ended before its first frame went', async () => {
+    const w = await world();
+    const id = await direct('x', w.user, Date.now() - 1000);
+    let switched = false;
+    intercept(dynamo, `log-out-after-read-${w.connectionId}`, (next) => async (args) => {
+      const result = await next(args);
+      if (!switched && JSON.stringify(args.input).includes(`INBOX#${w.user}`)) {
+        switched = true;
+        await logOut(w);
+      }
+      return result;
+    });
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('stopped');
+    expect(switched).toBe(true);
+    expect(pushed(w.connectionId)).toEqual([]);
+    expect((await messages.inboxPage(w.user, undefined, 10)).waiting.map((x) => x.id)).toEqual([id]);
+  });
+
+  it('reads the inbox past its first page when everything on it is older than the login', async () => {
+    const w = await world();
+    const base = Date.now() - 10_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i++) ids.push(await direct('x', w.user, base + i));
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
+    const frames = pushed(w.connectionId);
+    expect(frames.slice(0, -1).flatMap(idsOf)).toEqual(ids);
+    expect(frames.at(-1)?.event).toBe('CAUGHT_UP');
   });
 });
