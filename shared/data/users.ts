@@ -1,5 +1,6 @@
 /** Accounts: create one (exactly once per name), and read one together with its live devices. */
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../concurrency.js';
 import { idFloor } from '../ids.js';
 import { db, TABLE } from './client.js';
@@ -7,7 +8,6 @@ import { type Connection, connectionOf, liveConnections } from './connections.js
 import { keys, prefixes } from './keys.js';
 import {
   batchGet,
-  conditionally,
   epochSeconds,
   type Item,
   isConditionFailure,
@@ -78,10 +78,7 @@ export async function changePasswordHash(
   oldHash: string,
   newHash: string,
 ): Promise<boolean> {
-  return updateProfileIf(userKey, oldHash, {
-    UpdateExpression: 'SET passwordHash = :new',
-    ExpressionAttributeValues: { ':new': newHash },
-  });
+  return updateProfileIf(userKey, oldHash, { set: 'passwordHash = :new', values: { ':new': newHash } });
 }
 
 /**
@@ -91,10 +88,10 @@ export async function changePasswordHash(
  */
 export async function tombstoneUser(userKey: string, oldHash: string, now: number): Promise<boolean> {
   return updateProfileIf(userKey, oldHash, {
-    UpdateExpression:
-      'SET deleted = :yes, deletedAt = :at, reservedUntil = :until REMOVE passwordHash, country, #name, groupCursor',
-    ExpressionAttributeNames: { '#name': 'name' },
-    ExpressionAttributeValues: {
+    set: 'deleted = :yes, deletedAt = :at, reservedUntil = :until',
+    remove: 'passwordHash, country, #name, groupCursor',
+    names: { '#name': 'name' },
+    values: {
       ':yes': true,
       ':at': new Date(now).toISOString(),
       ':until': epochSeconds(now + NAME_RESERVED_MS),
@@ -102,26 +99,37 @@ export async function tombstoneUser(userKey: string, oldHash: string, now: numbe
   });
 }
 
+/**
+ * The profile change, only while the password hash is `oldHash`. The change carries a token of its own: when the
+ * SDK retried it after it had in fact been made (the answer was lost), the retry's condition fails on our own
+ * change, and the token, read back strongly, shows that it was made — so PASSWORD and DELETE_ACCOUNT answer what
+ * happened (as putOnce does for REGISTER and GROUP_CREATE).
+ */
 async function updateProfileIf(
   userKey: string,
   oldHash: string,
-  update: {
-    UpdateExpression: string;
-    ExpressionAttributeNames?: Record<string, string>;
-    ExpressionAttributeValues: Record<string, unknown>;
-  },
+  update: { set: string; remove?: string; names?: Record<string, string>; values: Record<string, unknown> },
 ): Promise<boolean> {
-  return conditionally(
-    db.send(
+  const token = randomUUID();
+  try {
+    await db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
-        ...update,
+        UpdateExpression: `SET ${update.set}, writeToken = :token${update.remove ? ` REMOVE ${update.remove}` : ''}`,
         ConditionExpression: 'passwordHash = :old',
-        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':old': oldHash },
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: { ...update.values, ':old': oldHash, ':token': token },
       }),
-    ),
-  );
+    );
+    return true;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const { Item } = await db.send(
+      new GetCommand({ TableName: TABLE, Key: keys.user(userKey), ConsistentRead: true }),
+    );
+    return Item?.writeToken === token;
+  }
 }
 
 /** The user's side of a group membership (`USER#u` / `GROUP#g`). */
