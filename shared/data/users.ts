@@ -6,14 +6,7 @@ import { idFloor } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { type Connection, connectionOf, liveConnections } from './connections.js';
 import { keys, prefixes } from './keys.js';
-import {
-  batchGet,
-  epochSeconds,
-  type Item,
-  isConditionFailure,
-  putFirst,
-  queryAll,
-} from './table.js';
+import { batchGet, epochSeconds, type Item, isConditionFailure, putFirst, queryAll } from './table.js';
 
 export interface Profile {
   username: string;
