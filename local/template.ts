@@ -55,6 +55,8 @@ export interface DeployedFunction {
   environment: Record<string, string>;
   timeoutSeconds: number;
   roleArn: string;
+  /** The role's logical id in the template. */
+  roleId: string;
   /** Every AWS::IAM::Policy attached to the function's role, and the role's inline policies. */
   policies: { name: string; document: PolicyDocument }[];
 }
@@ -279,10 +281,15 @@ export function readDeployment(template: Template, local: LocalNames, cdkOut?: s
     const environment = Object.fromEntries(
       Object.entries(variables).map(([k, v]) => [k, String(resolve(v))]),
     );
-    const assetPath = resources[logicalId]?.Metadata?.['aws:asset:path'];
+    // `cdk synth` notes the asset folder; a stack synthesized in memory only names the zip by its hash.
+    const s3Key = (props.Code as { S3Key?: Json } | undefined)?.S3Key;
+    const assetPath =
+      resources[logicalId]?.Metadata?.['aws:asset:path'] ??
+      (typeof s3Key === 'string' ? `asset.${s3Key.replace(/\.zip$/, '')}` : undefined);
     const [file, handlerName] = String(props.Handler ?? 'index.handler').split('.') as [string, string];
     let bundle = '';
-    if (cdkOut && typeof assetPath === 'string') {
+    if (cdkOut) {
+      if (typeof assetPath !== 'string') throw new Error(`${logicalId} names no asset bundle`);
       bundle = [`${file}.mjs`, `${file}.js`, `${file}.cjs`]
         .map((name) => join(cdkOut, assetPath, name))
         .find((path) => existsSync(path)) as string;
@@ -297,6 +304,7 @@ export function readDeployment(template: Template, local: LocalNames, cdkOut?: s
       environment,
       timeoutSeconds: Number(props.Timeout ?? 3),
       roleArn: arnOf(roleId),
+      roleId,
       policies,
     };
   }

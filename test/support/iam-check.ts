@@ -90,6 +90,7 @@ export async function checkCalls(deployment: Deployment, calls: Iterable<AwsCall
     if (!seen.has(key)) seen.set(key, call);
   }
   const denials: Denial[] = [];
+  const named = new Set<string>();
   for (const call of seen.values()) {
     const result = await evaluate(simulationFor(deployment, call));
     if (result === 'Allowed') continue;
@@ -103,6 +104,10 @@ export async function checkCalls(deployment: Deployment, calls: Iterable<AwsCall
           Condition: { ArnLike: { 'AWS:SourceArn': call.context['aws:SourceArn'] } },
         }
       : { Effect: 'Allow', Action: call.action, Resource: grantResource(call.resource) };
+    // One denial per function and missing statement: the first call it denied stands for the others.
+    const key = JSON.stringify([call.function, missing]);
+    if (named.has(key)) continue;
+    named.add(key);
     denials.push({ call: { ...call, function: `${call.function} (${fn?.logicalId})` }, result, missing });
   }
   return { evaluated: seen.size, denials };
