@@ -4,6 +4,7 @@
  * functions, and the IAM check over every call they made — including that it names the call when a grant is
  * removed from the template. `npm run test:bundles` runs the whole black-box suite the same way.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsCall } from '../../local/call-recorder.js';
 import type { Runtime } from '../../local/runtime.js';
@@ -17,6 +18,7 @@ import { checkCalls, describeDenials } from '../support/iam-check.js';
 let runtime: Runtime;
 let deployment: Deployment;
 let template: Template;
+let outdir: string | undefined;
 const calls: AwsCall[] = [];
 const clients: ChatClient[] = [];
 
@@ -25,10 +27,11 @@ beforeAll(async () => {
   process.env.OBROL_LOG ??= 'silent';
   const built = build({}, { bundle: true });
   template = built.template.toJSON() as Template;
+  outdir = built.app.outdir;
   const { startRuntime } = await import('../../local/runtime.js');
   runtime = await startRuntime({
     port: 0,
-    bundles: { cdkOut: built.app.outdir, onCall: (call) => calls.push(call) },
+    bundles: { cdkOut: outdir, onCall: (call) => calls.push(call) },
   });
   deployment = runtime.deployment() as Deployment;
 }, 120_000);
@@ -36,6 +39,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await runtime?.stop();
+  // The cloud assembly aws-cdk-lib wrote to a temporary folder, bundles included.
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
 async function user(prefix: string): Promise<User> {
