@@ -75,7 +75,11 @@ function startWorker(
     worker.on('message', (message: Record<string, unknown>) => {
       if ('ready' in message) {
         if (message.ready) resolve({ invoke, stop: async () => void (await worker.terminate()) });
-        else reject(Object.assign(new Error(`${functionName}: ${(message.error as Error).message}`)));
+        else {
+          // The bundle did not load (e.g. shared/config.ts refused the environment): nothing to keep running.
+          void worker.terminate();
+          reject(new Error(`${functionName}: ${(message.error as Error).message}`));
+        }
         return;
       }
       const entry = pending.get(String(message.id));

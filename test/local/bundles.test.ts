@@ -4,11 +4,14 @@
  * functions, and the IAM check over every call they made — including that it names the call when a grant is
  * removed from the template. `npm run test:bundles` runs the whole black-box suite the same way.
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBundles } from '../../local/bundles.js';
 import type { AwsCall } from '../../local/call-recorder.js';
 import type { Runtime } from '../../local/runtime.js';
-import { type Deployment, readDeployment, type Template } from '../../local/template.js';
+import { type Deployment, FAKE_ACCOUNT, readDeployment, type Template } from '../../local/template.js';
 import { build } from '../infra/app.js';
 import type { ChatClient } from '../support/client.js';
 import { loggedIn, PASSWORD, type User, uniqueName } from '../support/endpoint.js';
@@ -71,6 +74,57 @@ function withoutGrant(role: keyof Deployment['functions'], sid: string): Templat
   expect(removed).toBe(1);
   return copy;
 }
+
+describe("each function's environment", () => {
+  it("is the template's, resolved for the fake account, with the local names", () => {
+    const { names, stage, functions } = deployment;
+    expect(functions.connect.environment).toEqual({
+      TABLE_NAME: names.tableName,
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(functions.disconnect.environment).toEqual({
+      TABLE_NAME: names.tableName,
+      QUEUE_URL: `https://sqs.${names.region}.amazonaws.com/${FAKE_ACCOUNT}/${names.queueName}`,
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(functions['fan-out'].environment).toMatchObject({
+      BUCKET_NAME: names.bucketName,
+      CALLBACK_URL: `https://${names.apiId}.execute-api.${names.region}.amazonaws.com/${stage}`,
+    });
+    expect(functions.default.environment).not.toHaveProperty('CALLBACK_URL');
+    expect(functions.default.bundle).toMatch(/asset\.[0-9a-f]{64}\/index\.mjs$/);
+  });
+
+  it('keeps a function from starting when the template forgets a variable its bundle needs', async () => {
+    // A cloud assembly like the real one, but $connect's TABLE_NAME is gone from the template.
+    const broken = mkdtempSync(join(tmpdir(), 'obrol-cdk-out-'));
+    try {
+      const copy = structuredClone(template);
+      const connect = copy.Resources[deployment.functions.connect.logicalId]?.Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      };
+      delete connect.Environment.Variables.TABLE_NAME;
+      writeFileSync(join(broken, 'obrol-prod.template.json'), JSON.stringify(copy));
+      for (const entry of readdirSync(outdir as string))
+        if (entry.startsWith('asset.')) symlinkSync(join(outdir as string, entry), join(broken, entry));
+      const unused = 'http://127.0.0.1:9';
+      await expect(
+        startBundles({
+          cdkOut: broken,
+          host: '127.0.0.1',
+          region: deployment.names.region,
+          tableName: deployment.names.tableName,
+          bucketName: deployment.names.bucketName,
+          queueName: deployment.names.queueName,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          upstreams: { dynamodb: unused, s3: unused, sqs: unused, connections: unused },
+        }),
+      ).rejects.toThrow(/TABLE_NAME is not set/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('the deploy rehearsal', () => {
   it('runs every function from its bundle, each calling AWS through its own environment', async () => {
