@@ -115,10 +115,10 @@ export function readDeployment(template: Template, local: LocalNames, cdkOut?: s
         return `obrol-${short}`;
     }
   };
-  // The bucket the functions use and the queue the worker reads: found through the wiring below.
+  // The files bucket is the one whose uploads notify a function; the job queue, the one mapped to a function.
   let bucketId = '';
   let queueId = '';
-  for (const [id, r] of Object.entries(resources)) {
+  for (const r of Object.values(resources)) {
     if (r.Type === 'Custom::S3BucketNotifications') {
       const ref = r.Properties?.BucketName;
       if (isObject(ref) && typeof ref.Ref === 'string') bucketId = ref.Ref;
@@ -127,7 +127,6 @@ export function readDeployment(template: Template, local: LocalNames, cdkOut?: s
       const arn = r.Properties?.EventSourceArn;
       if (isObject(arn) && Array.isArray(arn['Fn::GetAtt'])) queueId = String(arn['Fn::GetAtt'][0]);
     }
-    void id;
   }
 
   const arnOf = (id: string): string => {
