@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
+import { type BundleOptions, type Bundles, startBundles } from './bundles.js';
 import {
   type Engine,
   ensureBucket,
@@ -18,6 +19,7 @@ import { startGateway } from './gateway.js';
 import { type QueueWorker, startQueueWorker } from './queue-worker.js';
 import { type S3Front, startS3Front } from './s3-front.js';
 import { startSqs } from './sqs.js';
+import type { Deployment } from './template.js';
 import { webHandler } from './web.js';
 
 export interface RuntimeOptions {
@@ -35,6 +37,11 @@ export interface RuntimeOptions {
   pushEndpoint?: (gatewayCallbackUrl: string) => Promise<string>;
   /** Serve the built web page (web/build.ts output) from this folder on the gateway's port. */
   webDir?: string;
+  /**
+   * The deploy rehearsal: run each function from its cdk.out bundle, with the template's environment, in a thread
+   * of its own, recording every AWS call it makes (local/bundles.ts) instead of importing lambdas/ from source.
+   */
+  bundles?: BundleOptions;
 }
 
 const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
@@ -53,6 +60,8 @@ export interface Runtime {
   /** Resolves once the worker has nothing in hand and the job queue had nothing to give. */
   jobsSettled(): Promise<void>;
   stop(): Promise<void>;
+  /** In the deploy rehearsal (`bundles`): the deployment the functions were loaded from. */
+  deployment(): Deployment | undefined;
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -124,6 +133,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   env.AWS_ENDPOINT_URL_S3 = front.endpoint;
 
   let worker: QueueWorker | undefined;
+  let bundles: Bundles | undefined;
   let wsUrl = '';
   const gateway = await startGateway({
     ...(options.webDir ? { httpHandler: webHandler(options.webDir, () => wsUrl, front.endpoint) } : {}),
@@ -133,6 +143,40 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60 * 1000,
     routes: async (callbackUrl) => {
       env.CALLBACK_URL = options.pushEndpoint ? await options.pushEndpoint(callbackUrl) : callbackUrl;
+      if (options.bundles) {
+        bundles = await startBundles({
+          ...options.bundles,
+          host,
+          region,
+          tableName,
+          bucketName,
+          queueName: queue.url.split('/').at(-1) ?? '',
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'local',
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'local',
+          },
+          upstreams: {
+            dynamodb: dynamoEndpoint,
+            s3: front.endpoint,
+            sqs: sqsEndpoint,
+            connections: env.CALLBACK_URL,
+          },
+        });
+        const { handlers } = bundles;
+        onUpload = handlers['file-uploaded'];
+        // The event source mapping polls with the worker's role: through the worker function's recorder.
+        const pollEndpoint = bundles.endpointOf('fan-out');
+        worker = startQueueWorker({
+          endpoint: pollEndpoint,
+          region,
+          queueUrl: `${pollEndpoint}/${queue.url.split('/').slice(3).join('/')}`,
+          queueArn: queue.arn,
+          handler: handlers['fan-out'],
+          concurrency: 4,
+          timeoutMs: 20_000,
+        });
+        return { $connect: handlers.connect, $disconnect: handlers.disconnect, $default: handlers.default };
+      }
       const [connect, disconnect, fallback, uploaded, fanOut] = await Promise.all([
         import('../lambdas/connect.js'),
         import('../lambdas/disconnect.js'),
@@ -167,9 +211,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     s3Endpoint: front.endpoint,
     uploadsSettled: front.settled,
     jobsSettled: async () => worker?.idle(),
+    deployment: () => bundles?.deployment,
     stop: async () => {
       await gateway.close();
       await worker?.stop();
+      await bundles?.stop();
       await front.close();
       await Promise.all(engines.map((engine) => engine.stop()));
     },
