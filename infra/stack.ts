@@ -251,14 +251,18 @@ export class ObrolStack extends Stack {
       deadLetterQueue: jobs.deadLetterQueue,
       alarmEmail: settings.alarmEmail,
     });
-    const site = new WebSite(this, 'Web', {
-      webSocketUrl: api.url,
-      filesBucket: bucket,
-      accessLogsBucket: storage.accessLogsBucket,
-      removalPolicy: settings.removalPolicy,
-    });
-    storage.allowBrowserOrigin(site.origin);
-    new CfnOutput(this, 'WebUrl', { value: site.url, description: 'the chat page: open it in a browser' });
+    // The page is optional (`-c web=false`): CloudFront refuses accounts AWS has not verified yet, and the chat
+    // itself (API, functions, storage) must deploy there anyway; terminal and protocol clients need no page.
+    if (settings.web) {
+      const site = new WebSite(this, 'Web', {
+        webSocketUrl: api.url,
+        filesBucket: bucket,
+        accessLogsBucket: storage.accessLogsBucket,
+        removalPolicy: settings.removalPolicy,
+      });
+      storage.allowBrowserOrigin(site.origin);
+      new CfnOutput(this, 'WebUrl', { value: site.url, description: 'the chat page: open it in a browser' });
+    }
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: api.url,
