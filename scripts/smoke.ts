@@ -5,7 +5,8 @@
  * message, watches presence change, makes a group and talks in it, sends a file inline and one through the upload
  * form (the S3 POST, the bucket notification, the seal, the signed link), downloads both and compares the bytes.
  * Whatever happened, it cleans up after itself: GROUP_DELETE and DELETE_ACCOUNT for what it made (a deleted name stays
- * reserved for 30 days, so the names are random). Every step has a deadline, so a broken stack fails fast.
+ * reserved for 30 days, so the names are random). Every step has a deadline (15 s, and 45 s for all the checks,
+ * then the clean-up's own), so even a stack that answers nothing gets its NO-GO within about a minute.
  * Exit 0 on GO, 1 on NO-GO. test/local/smoke.test.ts runs it against the local runtime.
  */
 import { randomBytes } from 'node:crypto';
@@ -34,6 +35,8 @@ export interface SmokeResult {
 export interface SmokeOptions {
   /** Deadline of each step, in ms (default 15 s). */
   stepTimeoutMs?: number;
+  /** Time for all the checks together, in ms (default 45 s); the clean-up gets one step's deadline after it. */
+  checksTimeoutMs?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -98,6 +101,7 @@ const sameBytes = (a: Buffer, b: Buffer, what: string) => {
 
 export async function runSmoke(url: string, options: SmokeOptions = {}): Promise<SmokeResult> {
   const stepTimeoutMs = options.stepTimeoutMs ?? 15_000;
+  const checksEnd = Date.now() + (options.checksTimeoutMs ?? 45_000);
   const log = options.log ?? (() => undefined);
   const tag = randomBytes(4).toString('hex');
   const users = ['a', 'b'].map((s) => ({
@@ -109,17 +113,17 @@ export async function runSmoke(url: string, options: SmokeOptions = {}): Promise
   const parties: Party[] = [];
   const made = { users: [] as Party[], group: false };
 
-  const step = async (name: string, run: () => Promise<void>): Promise<boolean> => {
+  /** Runs one check within its deadline: its own, or what is left of the checks' time (the clean-up: its own). */
+  const step = async (name: string, run: () => Promise<void>, cleanUp = false): Promise<boolean> => {
     const started = Date.now();
+    const limit = cleanUp ? stepTimeoutMs : Math.min(stepTimeoutMs, checksEnd - started);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
+      if (limit <= 0) throw new StepError('not run: the time for the checks is up');
       await Promise.race([
         run(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new StepError(`no answer within ${stepTimeoutMs / 1000} s`)),
-            stepTimeoutMs,
-          );
+          timer = setTimeout(() => reject(new StepError(`no answer within ${limit / 1000} s`)), limit);
         }),
       ]);
       steps.push({ name, ok: true, ms: Date.now() - started });
@@ -208,14 +212,18 @@ export async function runSmoke(url: string, options: SmokeOptions = {}): Promise
     await checks();
   } finally {
     // Clean-up runs whatever failed, and is a step of its own: a smoke test that leaves users behind is no-go.
-    await step('clean up (GROUP_DELETE, DELETE_ACCOUNT)', async () => {
-      if (made.group) await a.ask(`GROUP_DELETE ${group}`);
-      for (const p of made.users) {
-        // A failed step may have left this connection logged out.
-        if (p.client.user === undefined) expectOk(await p.client.login(p.name, p.password), 'AUTH');
-        await p.ask(`DELETE_ACCOUNT ${p.password}`);
-      }
-    });
+    await step(
+      'clean up (GROUP_DELETE, DELETE_ACCOUNT)',
+      async () => {
+        if (made.group) await a.ask(`GROUP_DELETE ${group}`);
+        for (const p of made.users) {
+          // A failed step may have left this connection logged out.
+          if (p.client.user === undefined) expectOk(await p.client.login(p.name, p.password), 'AUTH');
+          await p.ask(`DELETE_ACCOUNT ${p.password}`);
+        }
+      },
+      true,
+    );
     for (const p of parties) p.client.close();
     await rm(tmp, { force: true });
   }

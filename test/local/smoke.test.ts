@@ -61,6 +61,15 @@ describe('the smoke test', () => {
     }
   });
 
+  it('runs no check once the time for the checks is up (NO-GO), and still cleans up', async () => {
+    const result = await runSmoke(local.runtime.url, { checksTimeoutMs: 0 });
+    expect(result.go).toBe(false);
+    expect(result.steps).toEqual([
+      expect.objectContaining({ name: 'connect', ok: false, error: expect.stringMatching(/not run/) }),
+      expect.objectContaining({ name: 'clean up (GROUP_DELETE, DELETE_ACCOUNT)', ok: true }),
+    ]);
+  });
+
   it('says NO-GO when nothing answers at the URL', async () => {
     // A port that was free a moment ago: nothing listens there.
     const server = createServer();
