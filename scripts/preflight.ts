@@ -6,7 +6,9 @@
  *
  * Credentials and region come from the SDK's default chain (AWS_PROFILE, AWS_REGION, SSO, …), as for the CDK CLI.
  * It only reads: sts:GetCallerIdentity, ssm:GetParameter (the bootstrap version), cloudformation:DescribeStacks
- * (CDKToolkit and the app's stack), lambda:GetAccountSettings and apigateway:GET on the account. A question it
+ * (CDKToolkit and the app's stack) and DescribeStackResources (the app's stack, when it exists),
+ * lambda:GetAccountSettings and GetFunctionConcurrency ($default's, when the stack exists), and apigateway:GET on the
+ * account. A question it
  * may not ask is reported as unknown, never as fine.
  *
  * The checks are a pure function (`assess`) over the answers (`gather`), tested with stubbed SDK clients in
@@ -16,8 +18,8 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { GetAccountCommand } from '@aws-sdk/client-api-gateway';
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
+import { DescribeStackResourcesCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { App } from 'aws-cdk-lib';
@@ -44,6 +46,11 @@ export interface Answers {
   /** The app's own stack (obrol-<stage>), if a deploy made it before. */
   stack: Known<{ status: string }> | Missing | Unknown;
   lambda: Known<{ concurrentExecutions: number; unreservedConcurrentExecutions: number }> | Unknown;
+  /**
+   * What the deployed stack's $default reserves now (0 for none; 0 when there is no stack yet): the account's
+   * unreserved figure already leaves it out, and a deploy replaces it.
+   */
+  currentReservation: Known<{ reserved: number }> | Unknown;
   apiGateway: Known<{ cloudwatchRoleArn: string | undefined }> | Unknown;
 }
 
@@ -211,7 +218,10 @@ function concurrency(answers: Answers, plan: Plan): Finding[] {
             }),
       },
     ];
-  const { concurrentExecutions: quota, unreservedConcurrentExecutions: unreserved } = answers.lambda;
+  const { concurrentExecutions: quota } = answers.lambda;
+  // A deploy replaces $default's current reservation: what it holds now becomes unreserved first.
+  const current = answers.currentReservation.kind === 'found' ? answers.currentReservation.reserved : 0;
+  const unreserved = answers.lambda.unreservedConcurrentExecutions + current;
   const floor = Math.min(MIN_UNRESERVED_CONCURRENCY, quota);
   const findings: Finding[] = [];
   if (plan.reservedConcurrency !== undefined) {
@@ -373,6 +383,27 @@ async function stackStatus(clients: Clients, name: string): Promise<Answers['sta
   }
 }
 
+/** The $default function of the deployed stack (logical id `DefaultRoute` + hash) and its reserved concurrency. */
+async function reservedNow(clients: Clients, plan: Plan): Promise<Answers['currentReservation']> {
+  try {
+    const out = await clients.cloudFormation.send(
+      new DescribeStackResourcesCommand({ StackName: plan.stackName }),
+    );
+    const fn = (out.StackResources ?? []).find(
+      (r: { ResourceType?: string; LogicalResourceId?: string }) =>
+        r.ResourceType === 'AWS::Lambda::Function' &&
+        /^DefaultRoute[0-9A-F]{8}$/.test(String(r.LogicalResourceId)),
+    );
+    if (!fn?.PhysicalResourceId) return { kind: 'found', reserved: 0 };
+    const concurrency = await clients.lambda.send(
+      new GetFunctionConcurrencyCommand({ FunctionName: fn.PhysicalResourceId }),
+    );
+    return { kind: 'found', reserved: Number(concurrency.ReservedConcurrentExecutions ?? 0) };
+  } catch (error) {
+    return unknown(error);
+  }
+}
+
 /** Asks every question; none throws: an answer that could not be had is `unknown`, with the error. */
 export async function gather(clients: Clients, region: string | undefined, plan: Plan): Promise<Answers> {
   const unasked: Unknown = { kind: 'unknown', error: 'not asked' };
@@ -383,6 +414,7 @@ export async function gather(clients: Clients, region: string | undefined, plan:
     toolkitStack: unasked,
     stack: unasked,
     lambda: unasked,
+    currentReservation: unasked,
     apiGateway: unasked,
   };
   if (!region) return none;
@@ -422,7 +454,9 @@ export async function gather(clients: Clients, region: string | undefined, plan:
       unknown,
     ),
   ]);
-  return { region, identity, bootstrapVersion, toolkitStack, stack, lambda, apiGateway };
+  const currentReservation =
+    stack.kind === 'missing' ? ({ kind: 'found', reserved: 0 } as const) : await reservedNow(clients, plan);
+  return { region, identity, bootstrapVersion, toolkitStack, stack, lambda, currentReservation, apiGateway };
 }
 
 /** `-c key=value` / `--context key=value` / `--context=key=value` pairs, as the CDK CLI takes them. */

@@ -31,6 +31,7 @@ const healthy: Answers = {
   toolkitStack: { kind: 'found', status: 'UPDATE_COMPLETE' },
   stack: { kind: 'missing' },
   lambda: { kind: 'found', concurrentExecutions: 1000, unreservedConcurrentExecutions: 1000 },
+  currentReservation: { kind: 'found', reserved: 0 },
   apiGateway: { kind: 'found', cloudwatchRoleArn: undefined },
 };
 const plan: Plan = planOf({}, cdkJson.context);
@@ -80,6 +81,18 @@ describe('assess', () => {
       lambda: { kind: 'found', concurrentExecutions: 1000, unreservedConcurrentExecutions: 1000 },
     } as const;
     expect(blockers(assess(answers, { ...plan, reservedConcurrency: 900 }))).toEqual([]);
+  });
+
+  it("counts the deployed $default's own reservation as free: a deploy replaces it", () => {
+    const redeploy = {
+      ...healthy,
+      stack: { kind: 'found', status: 'UPDATE_COMPLETE' },
+      lambda: { kind: 'found', concurrentExecutions: 1000, unreservedConcurrentExecutions: 900 },
+      currentReservation: { kind: 'found', reserved: 100 },
+    } as const;
+    expect(blockers(assess(redeploy, { ...plan, reservedConcurrency: 850 }))).toEqual([]);
+    const elsewhere = { ...redeploy, currentReservation: { kind: 'found', reserved: 0 } } as const;
+    expect(blockers(assess(elsewhere, { ...plan, reservedConcurrency: 850 }))).toHaveLength(1);
   });
 
   it('an unreadable concurrency blocks only a deploy that asks for a reservation', () => {
@@ -242,6 +255,38 @@ describe('gather (stubbed SDK clients)', () => {
     const none: string[] = [];
     await gather(stubs(found, none), undefined, plan);
     expect(none).toEqual([]);
+  });
+
+  it("reads the deployed $default's reservation when the stack exists", async () => {
+    const asked: string[] = [];
+    const answers = await gather(
+      stubs(
+        {
+          ...found,
+          'DescribeStacks obrol-prod': { Stacks: [{ StackStatus: 'UPDATE_COMPLETE' }] },
+          DescribeStackResources: {
+            StackResources: [
+              {
+                ResourceType: 'AWS::IAM::Role',
+                LogicalResourceId: 'DefaultRouteRole1234ABCD',
+                PhysicalResourceId: 'r',
+              },
+              {
+                ResourceType: 'AWS::Lambda::Function',
+                LogicalResourceId: 'DefaultRoute2627871E',
+                PhysicalResourceId: 'obrol-prod-DefaultRoute2627871E-abc',
+              },
+            ],
+          },
+          GetFunctionConcurrency: { ReservedConcurrentExecutions: 100 },
+        },
+        asked,
+      ),
+      'eu-west-1',
+      plan,
+    );
+    expect(answers.currentReservation).toEqual({ kind: 'found', reserved: 100 });
+    expect(asked).toContain('GetFunctionConcurrency');
   });
 
   it('a stack in ROLLBACK_COMPLETE is read as such', async () => {
