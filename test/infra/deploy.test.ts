@@ -94,7 +94,7 @@ describe('-c web=false: a chat without CloudFront', () => {
   const { template: chat } = build({ web: 'false' });
   const types = new Set(Object.values(resourcesOf(chat)).map((r) => r.Type));
 
-  it('has no CloudFront resource and no page deployment, and says so in its outputs', () => {
+  it('has no CloudFront resource, no page deployment and no WebUrl output', () => {
     expect([...types].filter((t) => t.startsWith('AWS::CloudFront::'))).toEqual([]);
     expect(types).not.toContain('Custom::CDKBucketDeployment');
     expect(Object.keys(chat.toJSON().Outputs)).not.toContain('WebUrl');
