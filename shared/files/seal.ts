@@ -50,9 +50,13 @@ function isConditionalConflict(error: unknown): boolean {
 /**
  * Copies the upload to its sealed key unless a sealed copy exists already (`If-None-Match: *`: the first seal
  * wins, so a form posted again, or an event delivered twice, never replaces sealed bytes), retrying the copy on a
- * 409 conflict, then reads the sealed object's real size.
+ * 409 conflict (after 50, 100, 200 ms: `retryBaseMs` doubling), then reads the sealed object's real size.
  */
-export async function sealUpload(uploadKey: string): Promise<SealedUpload> {
+export async function sealUpload(
+  uploadKey: string,
+  options: { retryBaseMs?: number } = {},
+): Promise<SealedUpload> {
+  const retryBaseMs = options.retryBaseMs ?? 50;
   const Bucket = bucket();
   const objectKey = sealedKeyOf(uploadKey);
   for (let attempt = 1; ; attempt++) {
@@ -71,7 +75,7 @@ export async function sealUpload(uploadKey: string): Promise<SealedUpload> {
       if (isPreconditionFailed(error)) break;
       // A conflict is not "already sealed": the other write may yet fail, leaving no sealed copy at all.
       if (!isConditionalConflict(error) || attempt >= SEAL_COPY_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+      await new Promise((resolve) => setTimeout(resolve, retryBaseMs * 2 ** (attempt - 1)));
     }
   }
   const head = await s3.send(new HeadObjectCommand({ Bucket, Key: objectKey }));

@@ -4,6 +4,7 @@
  * (the other write failed) or gets 412 (it landed: the first seal wins). The S3 client is faked with an in-memory
  * bucket behind the SDK's middleware stack.
  */
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { answered, intercept } from '../support/fakes.js';
 
@@ -102,5 +103,45 @@ describe('sealing through a 409 ConditionalRequestConflict', () => {
     const sealed = await sealUpload(key);
     expect(sealed.size).toBe(2);
     expect(copies).toBe(3);
+  });
+});
+
+describe('sealing under any interleaving of conflicting writes', () => {
+  it('seals the first bytes to land (a prior seal, a concurrent write, or this copy), or fails loudly past its tries', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(fc.boolean(), { maxLength: SEAL_COPY_ATTEMPTS + 1 }),
+        async (sealedBefore, conflictLands) => {
+          const id = `P${++run}`;
+          const sealed = `${FILES_PREFIX}${id}/f.bin`;
+          const key = upload(id, 'this upload');
+          if (sealedBefore) bucket.set(sealed, Buffer.from('earlier'));
+          conflicts.set(
+            sealed,
+            conflictLands.map((lands) => () => {
+              // A concurrent write that lands creates the key only if nobody did before (it is conditional too).
+              if (lands && !bucket.has(sealed)) bucket.set(sealed, Buffer.from('concurrent'));
+            }),
+          );
+          const firstLanded = sealedBefore
+            ? 'earlier'
+            : conflictLands.includes(true)
+              ? 'concurrent'
+              : undefined;
+          const result = sealUpload(key, { retryBaseMs: 0 });
+          if (conflictLands.length >= SEAL_COPY_ATTEMPTS) {
+            await expect(result).rejects.toMatchObject({ name: 'ConditionalRequestConflict' });
+            expect(bucket.get(sealed)?.toString()).toBe(firstLanded);
+          } else {
+            const winner = firstLanded ?? 'this upload';
+            expect(await result).toEqual({ objectKey: sealed, size: winner.length });
+            expect(bucket.get(sealed)?.toString()).toBe(winner);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
