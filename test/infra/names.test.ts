@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TABLE_SCHEMA } from '../../shared/data/schema.js';
 import { FILES_PREFIX, UPLOADS_PREFIX } from '../../shared/files/prefixes.js';
 import { NAMESPACE } from '../../shared/metrics.js';
 import { build } from './app.js';
@@ -70,6 +71,24 @@ describe('bucket key prefixes: one constant for the stack and the code', () => {
 
   it('the local runtime announces uploads under the same prefix', () => {
     expect(readFileSync('local/runtime.ts', 'utf8')).toMatch(/notifyPrefix: UPLOADS_PREFIX\b/);
+  });
+});
+
+describe('table', () => {
+  it('declares exactly the indexes the code queries (none today), from the shared key schema', () => {
+    const table = resources.find((r) => r.Type === 'AWS::DynamoDB::Table') as Resource;
+    const declared = ((table.Properties.GlobalSecondaryIndexes ?? []) as { IndexName: string }[])
+      .concat((table.Properties.LocalSecondaryIndexes ?? []) as { IndexName: string }[])
+      .map((i) => i.IndexName)
+      .sort();
+    const queried = [
+      ...new Set([...code.matchAll(/IndexName:\s*['"`]([^'"`]+)['"`]/g)].map((m) => m[1])),
+    ].sort();
+    expect(declared).toEqual(queried);
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+    ]);
   });
 });
 
