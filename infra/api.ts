@@ -123,6 +123,10 @@ export class ChatApi extends Construct {
       });
       const account = new CfnAccount(this, 'AccountSettings', { cloudWatchRoleArn: role.roleArn });
       account.applyRemovalPolicy(Removal.RETAIN);
+      // API Gateway checks that it can assume the role when the setting is written; a role created in the same
+      // deploy may not be usable yet (IAM propagates). An explicit dependency on the role and everything attached
+      // to it makes CloudFormation finish them first, whatever else in the setting changes later.
+      account.node.addDependency(role);
       // The stage's logging must not be configured before the account can deliver logs.
       this.stage.node.addDependency(account);
     }

@@ -23,9 +23,15 @@ export interface ObrolSettings {
   readonly maxUploadBytes: number;
   /**
    * Whether this stack sets the account's API Gateway CloudWatch Logs role, which WebSocket access
-   * logging needs once per account and region. Turn off when the account already has one.
+   * logging needs once per account and region. Turn off when the account already has one: the setting is
+   * account- and region-wide, so a second stack (or another project) setting it would take it over.
    */
   readonly apiGatewayCloudWatchRole: boolean;
+  /**
+   * Whether the stack includes the web page (a CloudFront distribution and its bucket). `-c web=false` gives a
+   * chat-only stack: CloudFront refuses accounts AWS has not verified yet, and the chat must deploy there too.
+   */
+  readonly web: boolean;
   /** Failed AUTHs per account / per source address within the window before AUTH is refused (AUTH_MAX_FAILURES…). */
   readonly authMaxFailures: number;
   readonly authMaxFailuresPerIp: number;
@@ -39,8 +45,9 @@ export interface ObrolSettings {
   readonly ipBudgetAuth: number;
   /**
    * Reserved concurrency of the $default function: the most instances a flood can run (and the least the
-   * service keeps for itself). Undefined (`-c defaultReservedConcurrency=off`) for accounts whose concurrency
-   * quota is too low to reserve any: Lambda keeps 100 of the account's concurrency unreserved.
+   * service keeps for itself). None unless asked for (`-c reservedConcurrency=N`): Lambda refuses a reservation
+   * that leaves less than 100 of the account's concurrency unreserved, and new accounts often have a quota of 10
+   * or 50, so a default reservation would roll back a first deploy. `npm run preflight` checks it against the quota.
    */
   readonly defaultReservedConcurrency: number | undefined;
   /**
@@ -63,11 +70,27 @@ function positiveInt(node: Node, key: string, fallback: number): number {
   return value;
 }
 
-/** A positive integer, or `off` (also `false` or 0) for none. */
-function limitOrOff(node: Node, key: string, fallback: number): number | undefined {
+/** A positive integer, or none when unset or `off` (also `false` or 0). */
+function optionalLimit(node: Node, key: string): number | undefined {
   const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
   if (raw === 'off' || raw === false || raw === 'false' || raw === 0 || raw === '0') return undefined;
-  return positiveInt(node, key, fallback);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`context ${key} must be a positive integer or off, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/**
+ * `reservedConcurrency`, or its former name `defaultReservedConcurrency` (still read, so an existing
+ * `-c defaultReservedConcurrency=N` keeps working); none when neither is set.
+ */
+function reservedConcurrency(node: Node): number | undefined {
+  const current: unknown = node.tryGetContext('reservedConcurrency');
+  if (current !== undefined && current !== null && current !== '')
+    return optionalLimit(node, 'reservedConcurrency');
+  return optionalLimit(node, 'defaultReservedConcurrency');
 }
 
 function bool(node: Node, key: string, fallback: boolean): boolean {
@@ -110,6 +133,7 @@ export function readSettings(node: Node): ObrolSettings {
     uploadTtlSeconds: positiveInt(node, 'uploadTtlSeconds', 900),
     maxUploadBytes: positiveInt(node, 'maxUploadBytes', 100 * 1024 * 1024),
     apiGatewayCloudWatchRole: bool(node, 'apiGatewayCloudWatchRole', true),
+    web: bool(node, 'web', true),
     authMaxFailures: positiveInt(node, 'authMaxFailures', 10),
     authMaxFailuresPerIp: positiveInt(node, 'authMaxFailuresPerIp', 100),
     authWindowSeconds: positiveInt(node, 'authWindowSeconds', 900),
@@ -118,7 +142,7 @@ export function readSettings(node: Node): ObrolSettings {
     ipBudgetRegister: positiveInt(node, 'ipBudgetRegister', 1000),
     ipBudgetGroupCreate: positiveInt(node, 'ipBudgetGroupCreate', 1000),
     ipBudgetAuth: positiveInt(node, 'ipBudgetAuth', 3000),
-    defaultReservedConcurrency: limitOrOff(node, 'defaultReservedConcurrency', 100),
+    defaultReservedConcurrency: reservedConcurrency(node),
     // Half the stage's by default: connects are rare next to messages, and a storm of them is the flood to stop.
     connectThrottleRateLimit: positiveInt(node, 'connectThrottleRateLimit', Math.ceil(throttleRateLimit / 2)),
     connectThrottleBurstLimit: positiveInt(

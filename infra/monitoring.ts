@@ -1,8 +1,9 @@
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -53,8 +54,12 @@ export const THRESHOLDS = {
   deadLetters: { threshold: 1, period: 1, periods: 1, datapoints: 1 },
 } as const;
 
-/** The table operations the handlers call (and the few the fan-out may add); an alarm may use at most 10 metrics. */
-const TABLE_OPERATIONS = [
+/**
+ * The table operations shared/ and lambdas/ call (their lib-dynamodb commands; test/infra/deploy.test.ts derives
+ * the list from the code and compares). DynamoDB publishes SystemErrors per operation, and only for operations
+ * that ran, so an operation listed here that the code never calls would be a series that never exists.
+ */
+export const TABLE_OPERATIONS = [
   dynamodb.Operation.GET_ITEM,
   dynamodb.Operation.BATCH_GET_ITEM,
   dynamodb.Operation.QUERY,
@@ -62,9 +67,7 @@ const TABLE_OPERATIONS = [
   dynamodb.Operation.UPDATE_ITEM,
   dynamodb.Operation.DELETE_ITEM,
   dynamodb.Operation.BATCH_WRITE_ITEM,
-  dynamodb.Operation.TRANSACT_WRITE_ITEMS,
-  dynamodb.Operation.TRANSACT_GET_ITEMS,
-];
+] as const;
 
 const minutes = (n: number) => Duration.minutes(n);
 
@@ -107,6 +110,29 @@ export class Monitoring extends Construct {
       displayName: `${this.prefix} alarms`,
       enforceSSL: true,
     });
+    // With a topic policy present (enforceSSL writes one), a service may only publish what the policy allows: without
+    // this statement CloudWatch's alarm actions fail and no alarm reaches anyone. Limited to this account's alarms
+    // whose names start with the stack's (every alarm below), so no other alarm can use the topic.
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${this.prefix}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     Validations.of(this.topic).acknowledge({
       id: 'AwsSolutions-SNS2',
       reason:
@@ -252,13 +278,28 @@ export class Monitoring extends Construct {
       }),
       t.tableThrottles,
     );
+    // One series per operation, each present only in periods where that operation failed: a plain sum (what
+    // metricSystemErrorsForOperations builds) is missing whenever one operation had no error, so it would almost
+    // never fire. Every series is filled with 0 before adding.
+    const errorsPeriod = minutes(t.tableSystemErrors.period);
+    const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+    TABLE_OPERATIONS.forEach((operation, i) => {
+      usingMetrics[`op${i}`] = table.metric('SystemErrors', {
+        dimensionsMap: { TableName: table.tableName, Operation: operation },
+        statistic: cloudwatch.Stats.SUM,
+        period: errorsPeriod,
+      });
+    });
     this.alarm(
       'table-system-errors',
       'DynamoDB answered requests on the table with internal errors (5xx), two periods in a row.',
-      table.metricSystemErrorsForOperations({
-        operations: TABLE_OPERATIONS,
-        period: minutes(t.tableSystemErrors.period),
-        statistic: cloudwatch.Stats.SUM,
+      new cloudwatch.MathExpression({
+        expression: Object.keys(usingMetrics)
+          .map((id) => `FILL(${id}, 0)`)
+          .join(' + '),
+        usingMetrics,
+        label: `SystemErrors (${TABLE_OPERATIONS.join(', ')})`,
+        period: errorsPeriod,
       }),
       t.tableSystemErrors,
     );

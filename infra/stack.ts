@@ -4,6 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
+import { FILES_PREFIX, UPLOADS_PREFIX } from '../shared/files/prefixes.js';
 import { ChatApi } from './api.js';
 import type { ObrolSettings } from './config.js';
 import { ObrolFunction } from './function.js';
@@ -12,13 +13,9 @@ import { Monitoring } from './monitoring.js';
 import { Storage } from './storage.js';
 import { WebSite } from './web.js';
 
-/**
- * Where presigned POST uploads land; an ObjectCreated event under it starts file delivery, which seals the upload
- * (copies it to files/) so a form posted again cannot change a delivered file.
- */
-export const UPLOADS_PREFIX = 'uploads/';
-/** Where delivered files live, immutable (inline writes and sealed uploads); presigned GET links point here. */
-export const FILES_PREFIX = 'files/';
+// The bucket's key prefixes are named once, in shared/ (the handlers build keys with them): the notification filter,
+// the grants and the lifecycle rule below use the same constants.
+export { FILES_PREFIX, UPLOADS_PREFIX };
 
 /**
  * 30 s for file delivery: it runs asynchronously from S3 (no client waits on it), marks the file uploaded
@@ -251,14 +248,18 @@ export class ObrolStack extends Stack {
       deadLetterQueue: jobs.deadLetterQueue,
       alarmEmail: settings.alarmEmail,
     });
-    const site = new WebSite(this, 'Web', {
-      webSocketUrl: api.url,
-      filesBucket: bucket,
-      accessLogsBucket: storage.accessLogsBucket,
-      removalPolicy: settings.removalPolicy,
-    });
-    storage.allowBrowserOrigin(site.origin);
-    new CfnOutput(this, 'WebUrl', { value: site.url, description: 'the chat page: open it in a browser' });
+    // The page is optional (`-c web=false`): CloudFront refuses accounts AWS has not verified yet, and the chat
+    // itself (API, functions, storage) must deploy there anyway; terminal and protocol clients need no page.
+    if (settings.web) {
+      const site = new WebSite(this, 'Web', {
+        webSocketUrl: api.url,
+        filesBucket: bucket,
+        accessLogsBucket: storage.accessLogsBucket,
+        removalPolicy: settings.removalPolicy,
+      });
+      storage.allowBrowserOrigin(site.origin);
+      new CfnOutput(this, 'WebUrl', { value: site.url, description: 'the chat page: open it in a browser' });
+    }
 
     new CfnOutput(this, 'WebSocketUrl', {
       value: api.url,

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../shared/data/schema.js';
+import { UPLOADS_PREFIX } from '../shared/files/prefixes.js';
 
 export interface StorageProps {
   readonly removalPolicy: 'retain' | 'destroy';
@@ -76,7 +77,7 @@ export class Storage extends Construct {
         { id: 'expire-files', expiration: Duration.days(props.fileRetentionDays) },
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // Uploads are sealed (copied to files/) on arrival; the originals are only needed until then.
-        { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(UPLOAD_RETENTION_DAYS) },
+        { id: 'expire-uploads', prefix: UPLOADS_PREFIX, expiration: Duration.days(UPLOAD_RETENTION_DAYS) },
       ],
     });
   }

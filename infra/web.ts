@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -52,6 +52,9 @@ export class WebSite extends Construct {
     });
 
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
+      // CloudFront is global: a policy name must be unique in the account, so it names the region as well as the
+      // stack (the same stage deployed in two regions would otherwise collide).
+      responseHeadersPolicyName: Fn.join('-', [Stack.of(this).stackName, Aws.REGION, 'page-headers']),
       comment: 'obrol web page: CSP limited to the chat WebSocket and the files bucket, HSTS, no framing',
       securityHeadersBehavior: {
         contentSecurityPolicy: {

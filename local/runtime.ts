@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
+import { UPLOADS_PREFIX } from '../shared/files/prefixes.js';
 import { type BundleOptions, type Bundles, startBundles } from './bundles.js';
 import {
   type Engine,
@@ -125,7 +126,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'local',
     secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'local',
     maxBodyBytes: Number(env.MAX_UPLOAD_BYTES ?? MAX_UPLOAD_DEFAULT) + 1024 * 1024,
-    notifyPrefix: 'uploads/',
+    notifyPrefix: UPLOADS_PREFIX,
     onObjectCreated: (event) =>
       onUpload ? onUpload(event) : Promise.reject(new Error('handlers not loaded')),
   });

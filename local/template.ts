@@ -111,6 +111,11 @@ export function readDeployment(template: Template, local: LocalNames, cdkOut?: s
         return id === queueId ? names.queueName : `${names.queueName}-${short.toLowerCase()}`;
       case 'AWS::ApiGatewayV2::Api':
         return names.apiId;
+      case 'AWS::CloudWatch::Alarm': {
+        // An alarm named in the template has that name in its ARN (the topic policy matches on it).
+        const alarmName = resource.Properties?.AlarmName;
+        return typeof alarmName === 'string' ? alarmName : `obrol-${short}`;
+      }
       default:
         return `obrol-${short}`;
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the CDK app the way CI does, offline and without AWS credentials:
-#   1. cdk synth for the default (prod, retained) stack and a dev (destroyable) stack. cdk-nag's
+#   1. cdk synth for the default (prod, retained) stack, a dev (destroyable) stack and a chat-only stack
+#      (web=false, no CloudFront: what an account CloudFront does not accept yet deploys). cdk-nag's
 #      AwsSolutions pack runs inside synth (infra/nag.ts), so an unacknowledged finding fails here.
 #   2. cfn-lint over the synthesized templates, when the cfn-lint command is installed.
 set -euo pipefail
@@ -16,7 +17,10 @@ npx cdk synth --quiet --no-notices
 echo "==> cdk synth (stage=dev, removalPolicy=destroy, cdk-nag AwsSolutions)"
 npx cdk synth --quiet --no-notices -c stage=dev --output cdk.out/dev
 
-templates=(cdk.out/*.template.json cdk.out/dev/*.template.json)
+echo "==> cdk synth (stage=chat, web=false: the chat without CloudFront, cdk-nag AwsSolutions)"
+npx cdk synth --quiet --no-notices -c stage=chat -c web=false --output cdk.out/chat
+
+templates=(cdk.out/*.template.json cdk.out/dev/*.template.json cdk.out/chat/*.template.json)
 
 if command -v cfn-lint >/dev/null 2>&1; then
   echo "==> cfn-lint $(cfn-lint --version 2>&1) on ${templates[*]}"

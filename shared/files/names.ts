@@ -3,6 +3,8 @@
  * with a fresh id, so no name can reach outside its own `files/<id>/` or `uploads/<id>/` folder.
  */
 
+import { FILES_PREFIX, UPLOADS_PREFIX } from './prefixes.js';
+
 /** The largest file that fits inline in one 128 KB WebSocket frame, with its base64 and the longest names. */
 export const INLINE_MAX_BYTES = 90 * 1024;
 
@@ -26,13 +28,16 @@ export function isFilename(name: string): boolean {
 
 export type ObjectArea = 'files' | 'uploads';
 
+const PREFIX: Record<ObjectArea, string> = { files: FILES_PREFIX, uploads: UPLOADS_PREFIX };
+
 export function objectKey(area: ObjectArea, id: string, filename: string): string {
-  return `${area}/${id}/${encodeURIComponent(filename)}`;
+  return `${PREFIX[area]}${id}/${encodeURIComponent(filename)}`;
 }
 
 /** The id in an upload's object key, or undefined when the key is not one obrol made. */
 export function uploadIdOf(key: string): string | undefined {
-  return /^uploads\/([0-9A-Z]{26})\/[^/]+$/.exec(key)?.[1];
+  if (!key.startsWith(UPLOADS_PREFIX)) return undefined;
+  return /^([0-9A-Z]{26})\/[^/]+$/.exec(key.slice(UPLOADS_PREFIX.length))?.[1];
 }
 
 const TYPES: Record<string, string> = {

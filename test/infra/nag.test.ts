@@ -71,7 +71,7 @@ describe('context settings', () => {
       ipBudgetRegister: '5',
       ipBudgetGroupCreate: '6',
       ipBudgetAuth: '7',
-      defaultReservedConcurrency: '25',
+      reservedConcurrency: '25',
       defaultRouteThrottleRateLimit: '30',
     });
     const fns = Object.values(template.findResources('AWS::Lambda::Function'));
@@ -97,13 +97,22 @@ describe('context settings', () => {
     });
   });
 
-  it.each(['off', 'false', '0'])('drops reserved concurrency with defaultReservedConcurrency=%s', (off) => {
-    const { template } = build({ defaultReservedConcurrency: off });
+  it.each(['off', 'false', '0'])('drops reserved concurrency with reservedConcurrency=%s', (off) => {
+    const { template } = build({ reservedConcurrency: off, defaultReservedConcurrency: '30' });
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function')))
       expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
-    expect(() => readSettings(new App({ context: { defaultReservedConcurrency: 'lots' } }).node)).toThrow(
-      /defaultReservedConcurrency/,
+    expect(() => readSettings(new App({ context: { reservedConcurrency: 'lots' } }).node)).toThrow(
+      /reservedConcurrency/,
     );
+  });
+
+  it('still reads the former name, defaultReservedConcurrency', () => {
+    const settings = (context: Record<string, string>) => readSettings(new App({ context }).node);
+    expect(settings({ defaultReservedConcurrency: '12' }).defaultReservedConcurrency).toBe(12);
+    expect(
+      settings({ reservedConcurrency: '7', defaultReservedConcurrency: '12' }).defaultReservedConcurrency,
+    ).toBe(7);
+    expect(settings({}).defaultReservedConcurrency).toBeUndefined();
   });
 
   it('rejects nonsense instead of deploying it', () => {

@@ -159,9 +159,8 @@ describe('CloudWatch publishes alarms to the alarm topic', () => {
     expect(result).toBe('ExplicitlyDenied');
   });
 
-  // fixed on branch infra: today the topic policy has only the TLS deny, so CloudWatch may not publish alarms.
-  // Flip this to `it` once that branch is merged.
-  it.fails("lets CloudWatch publish this account's alarms", async () => {
+  // The topic policy must allow CloudWatch, not only deny plain HTTP: a policy with only the deny silences every alarm.
+  it("lets CloudWatch publish this account's alarms", async () => {
     expect(await publish(deployment.alarmArns[0] as string)).toBe('Allowed');
   });
 });

@@ -499,9 +499,8 @@ describe('WebSocket API', () => {
 });
 
 describe('flood bounds', () => {
-  it('reserves 100 concurrent instances for $default alone (its ceiling and its floor), none for the others', () => {
-    expect(functionProps(template, fns.default).ReservedConcurrentExecutions).toBe(100);
-    for (const id of [fns.connect, fns.disconnect, fns.fileUploaded, fns.fanOut])
+  it('reserves no concurrency by default (a new account could not deploy a reservation; -c reservedConcurrency=N sets one)', () => {
+    for (const id of Object.values(fns))
       expect(functionProps(template, id)).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
