@@ -7,7 +7,7 @@ const env = useEndpoint();
 const b64 = (bytes: Buffer) => bytes.toString('base64');
 
 describe('SEND_FILE inline', () => {
-  it.each([1, 1000, 64 * 1024, INLINE_MAX_BYTES])(
+  it.each([1, 1000, 20 * 1024, INLINE_MAX_BYTES])(
     'delivers a random %i-byte file byte for byte',
     async (size) => {
       const alice = await env.user('alice');
@@ -44,6 +44,14 @@ describe('SEND_FILE inline', () => {
       data: 'file tidak terkirim',
       reason: 'too_large',
     });
+    expect(bob.client.pushes).toHaveLength(0);
+  });
+
+  it('closes the connection (1009) for an inline file whose frame is over 32 KB', async () => {
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
+    alice.client.socket.send(`SEND_FILE ${bob.name} big.bin ${b64(randomFile(30_000))}`);
+    expect(await alice.client.closed()).toBe(1009);
     expect(bob.client.pushes).toHaveLength(0);
   });
 
