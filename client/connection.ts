@@ -5,6 +5,7 @@
  */
 import { type BackoffOptions, backoffMs } from './backoff.js';
 import { Emitter } from './emitter.js';
+import { DEFAULT_LIMITS, type Limits, limitsOf } from './files.js';
 import { decodeFrame, FrameSplitter, pushIdentity, SeenIds } from './frames.js';
 import { ClientClosedError, LostRequestError, safeToResend } from './requests.js';
 import type { Answer, Push, PushMap } from './types.js';
@@ -90,6 +91,7 @@ export class ObrolClient {
   private currentState: ConnectionState = 'closed';
   private pinger: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private knownLimits: Limits | undefined;
 
   constructor(
     readonly url: string,
@@ -150,6 +152,23 @@ export class ObrolClient {
     const answer = await this.request(`AUTH ${user} ${password}`);
     if (answer.status === 'OK') this.credentials = { user, password };
     return answer;
+  }
+
+  /**
+   * The sizes this client must keep to (the largest frame it may send, the inline file bound), as the server's HELP
+   * advertises them: asked once, then remembered. Without an answer (an old server, a lost connection) the
+   * defaults, and it asks again next time.
+   */
+  async limits(): Promise<Limits> {
+    if (this.knownLimits) return this.knownLimits;
+    try {
+      const answer = await this.request('HELP');
+      if (answer.status !== 'OK') return { ...DEFAULT_LIMITS };
+      this.knownLimits = limitsOf(answer);
+      return this.knownLimits;
+    } catch {
+      return { ...DEFAULT_LIMITS };
+    }
   }
 
   /** LOGOUT, and forgets the credentials. */

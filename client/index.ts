@@ -29,7 +29,10 @@
  *   recovered:true}; false → resent), without one it rejects with LostRequestError.
  * - close(): for good; pending requests reject with ClientClosedError.
  *
- * Helpers: toBase64, INLINE_MAX_BYTES/sendsInline, safeFileName, fileCommand, upload + UploadTransport +
+ * - limits(): the largest frame it may send and the inline file bound, from HELP (asked once; defaults 32,768 and
+ *   24,000 without it). A client never sends a frame over 32 KB: API Gateway closes the connection (1009).
+ *
+ * Helpers: toBase64, sendsInline(target, name, size, limits)/inlineFrameBytes/limitsOf, safeFileName, fileCommand, upload + UploadTransport +
  * xhrTransport, uploadFormOf (files.ts); lastMessages, allMembers, historyCommand, sentMessageVerifier
  * (history.ts); explainReason (reasons.ts); FrameSplitter, decodeFrame, SeenIds, pushIdentity (frames.ts); backoffMs.
  */
@@ -47,8 +50,13 @@ export {
   type StateChange,
 } from './connection.js';
 export {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_FRAME_BYTES,
   fileCommand,
   INLINE_MAX_BYTES,
+  inlineFrameBytes,
+  type Limits,
+  limitsOf,
   safeFileName,
   sendsInline,
   toBase64,
