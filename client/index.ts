@@ -23,7 +23,7 @@
  *   AUTH with the credentials of the last successful login()/kept in memory only, before any queued request.
  *   If that AUTH is refused: 'reauthFailed' event, credentials forgotten, queued requests go on (unauthenticated).
  * - A request in flight when the connection dropped: resent first after the reconnect if safe to repeat
- *   (requests.ts: PING, AUTH, LOGOUT, listings, HISTORY, GROUP_JOIN, FILE_URL, SEND_FILE without content, SEND_ID);
+ *   (requests.ts: PING, HELP, AUTH, LOGOUT, listings, HISTORY, GROUP_JOIN, FILE_URL, SEND_FILE without content, SEND_ID);
  *   otherwise (SEND, SEND_GROUP, inline files, REGISTER, GROUP_CREATE, GROUP_LEAVE, unknown words) never resent
  *   blindly: with a `verify` it is checked once online again (true → resolves {status:'OK', data:null,
  *   recovered:true}; false → resent), without one it rejects with LostRequestError.

@@ -6,6 +6,8 @@
 
 const SAFE_TO_RESEND = new Set([
   'PING',
+  // Read-only; ObrolClient.limits() asks it before a file is sent.
+  'HELP',
   'AUTH',
   'LOGOUT',
   'GROUPS',
