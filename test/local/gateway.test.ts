@@ -1,4 +1,5 @@
 /** The local gateway itself, with stand-in handlers: API Gateway's behaviours that obrol relies on. */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   FrameSizeWatch,
@@ -278,6 +279,63 @@ describe('local gateway', () => {
     const later = await ChatClient.connect(gateway.url);
     await first.close();
     await later.close();
+  });
+});
+
+describe('local gateway under concurrency', () => {
+  it('never interleaves the frames of concurrent pushes: each arrives whole, in frames within the limit', async () => {
+    // A small frame limit so that short pushes are split too; the property is about any interleaving of posts.
+    gateway = await start({}, 60_000, { frameBytes: 16 });
+    const url = gateway.callbackUrl;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.string({ minLength: 1, maxLength: 120, unit: 'grapheme' }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        async (bodies) => {
+          const raw = await RawSocket.open(gateway?.url ?? '');
+          try {
+            const id = events.at(-1).requestContext.connectionId as string;
+            const statuses = await Promise.all(
+              bodies.map(
+                async (body) =>
+                  (await fetch(`${url}/@connections/${encodeURIComponent(id)}`, { method: 'POST', body }))
+                    .status,
+              ),
+            );
+            expect(statuses.every((s) => s === 200)).toBe(true);
+            const messages = await raw.until(
+              () => (raw.messages().length >= bodies.length ? raw.messages() : undefined),
+              'every push',
+            );
+            expect([...messages].sort()).toEqual([...bodies].sort());
+            let inMessage = false;
+            for (const frame of raw.frames) {
+              expect(frame.payload.length).toBeLessThanOrEqual(16);
+              // A new message starts only after the previous one's last frame; continuations only inside one.
+              expect(frame.opcode).toBe(inMessage ? OP_CONTINUATION : OP_TEXT);
+              inMessage = !frame.fin;
+            }
+          } finally {
+            raw.end();
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('lets exactly the burst through when many connect at once', async () => {
+    gateway = await start({}, 60_000, { connectPerSecond: 0.001, connectBurst: 3 });
+    const url = gateway.url;
+    const attempts = await Promise.allSettled(Array.from({ length: 10 }, () => RawSocket.open(url)));
+    const opened = attempts.filter((a) => a.status === 'fulfilled');
+    expect(opened).toHaveLength(3);
+    for (const a of attempts) {
+      if (a.status === 'fulfilled') a.value.end();
+      else expect(String(a.reason)).toMatch(/429/);
+    }
   });
 });
 
