@@ -294,3 +294,49 @@ describe('lastMessages', () => {
     ]);
   });
 });
+
+describe('ObrolClient limits', () => {
+  it("asks HELP once for the server's limits and remembers them", async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const first = client.limits();
+    await settle();
+    expect(socket.sent).toEqual(['HELP']);
+    socket.deliver(
+      `${JSON.stringify({ status: 'OK', data: ['PING — jaga koneksi tetap terbuka'], maxFrameBytes: 16_384, maxInlineFileBytes: 9_000 })}\r\n\r\n`,
+    );
+    expect(await first).toEqual({ maxFrameBytes: 16_384, maxInlineFileBytes: 9_000 });
+    expect(await client.limits()).toEqual({ maxFrameBytes: 16_384, maxInlineFileBytes: 9_000 });
+    expect(socket.sent).toEqual(['HELP']);
+  });
+
+  it('falls back to 32,768 and 24,000 for a server without them', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const old = client.limits();
+    await settle();
+    socket.answer('OK', ['PING — jaga koneksi tetap terbuka']);
+    expect(await old).toEqual({ maxFrameBytes: 32_768, maxInlineFileBytes: 24_000 });
+    const remembered = client.limits();
+    await settle();
+    expect(socket.sent).toEqual(['HELP']); // a server without the fields: remembered as the defaults
+    expect(await remembered).toEqual({ maxFrameBytes: 32_768, maxInlineFileBytes: 24_000 });
+  });
+
+  it('answers the defaults when HELP fails, and asks again next time', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const failed = client.limits();
+    await settle();
+    socket.answer('ERROR', 'bantuan gagal', { reason: 'bad_request' });
+    expect(await failed).toEqual({ maxFrameBytes: 32_768, maxInlineFileBytes: 24_000 });
+    const again = client.limits();
+    await settle();
+    expect(socket.sent).toEqual(['HELP', 'HELP']);
+    socket.deliver(`${JSON.stringify({ status: 'OK', data: [], maxFrameBytes: 20_000 })}\r\n\r\n`);
+    expect(await again).toEqual({ maxFrameBytes: 20_000, maxInlineFileBytes: 24_000 });
+  });
+});
