@@ -5,9 +5,9 @@
  */
 import { type BackoffOptions, backoffMs } from './backoff.js';
 import { Emitter } from './emitter.js';
-import { DEFAULT_LIMITS, type Limits, limitsOf } from './files.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_FRAME_BYTES, type Limits, limitsOf } from './files.js';
 import { decodeFrame, FrameSplitter, pushIdentity, SeenIds } from './frames.js';
-import { ClientClosedError, LostRequestError, safeToResend } from './requests.js';
+import { ClientClosedError, FrameTooLargeError, LostRequestError, safeToResend } from './requests.js';
 import type { Answer, Push, PushMap } from './types.js';
 
 export type ConnectionState = 'connecting' | 'authenticating' | 'online' | 'offline' | 'closed';
@@ -180,6 +180,12 @@ export class ObrolClient {
 
   private enqueue(line: string, options: RequestOptions, first: boolean): Promise<Answer> {
     if (this.disposed) return Promise.reject(new ClientClosedError());
+    // Never a frame over the limit: API Gateway would close the connection (1009) and every request in flight with it.
+    const maxBytes = this.knownLimits?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (line.length * 3 > maxBytes) {
+      const bytes = new TextEncoder().encode(line).length;
+      if (bytes > maxBytes) return Promise.reject(new FrameTooLargeError(line, bytes, maxBytes));
+    }
     return new Promise((resolve, reject) => {
       const pending: Pending = { line, options, first, resolve, reject };
       // A recovery's own requests go after the earlier ones of the recovery, before everything else.

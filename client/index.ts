@@ -27,6 +27,8 @@
  *   otherwise (SEND, SEND_GROUP, inline files, REGISTER, GROUP_CREATE, GROUP_LEAVE, unknown words) never resent
  *   blindly: with a `verify` it is checked once online again (true → resolves {status:'OK', data:null,
  *   recovered:true}; false → resent), without one it rejects with LostRequestError.
+ * - A request over the frame limit (32,768 bytes of UTF-8, or what HELP advertised) is never sent: it rejects with
+ *   FrameTooLargeError (API Gateway would close the connection with 1009).
  * - close(): for good; pending requests reject with ClientClosedError.
  *
  * - limits(): the largest frame it may send and the inline file bound, from HELP (asked once; defaults 32,768 and
@@ -78,5 +80,11 @@ export {
   sentMessageVerifier,
 } from './history.js';
 export { EXPLAINED_REASONS, explainReason } from './reasons.js';
-export { ClientClosedError, commandWord, LostRequestError, safeToResend } from './requests.js';
+export {
+  ClientClosedError,
+  commandWord,
+  FrameTooLargeError,
+  LostRequestError,
+  safeToResend,
+} from './requests.js';
 export type * from './types.js';

@@ -49,6 +49,23 @@ export class LostRequestError extends Error {
   }
 }
 
+/**
+ * The request is larger than the largest frame the server takes (API Gateway closes the connection with 1009 on a
+ * larger one), so it was not sent. Only the request word is kept.
+ */
+export class FrameTooLargeError extends Error {
+  readonly command: string;
+  constructor(
+    line: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`the request is ${bytes} bytes, over the ${maxBytes}-byte frame limit: not sent`);
+    this.command = commandWord(line);
+    this.name = 'FrameTooLargeError';
+  }
+}
+
 /** The client was closed (close()) before the request was answered. */
 export class ClientClosedError extends Error {
   constructor() {
