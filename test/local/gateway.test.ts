@@ -220,12 +220,13 @@ describe('local gateway', () => {
   });
 
   it('keeps a connection that talks open past the idle timeout', async () => {
-    gateway = await start({}, 300);
+    // Twelve messages 150 ms apart outlive a 1 s idle timeout; then silence lets it close.
+    gateway = await start({}, 1000);
     const client = await ChatClient.connect(gateway.url);
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 12; i++) {
       client.socket.send('ping');
       await client.until(() => (client.raw.length > i ? true : undefined), `echo ${i}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 150));
     }
     expect(client.closeCode).toBeUndefined();
     expect(await client.closed()).toBe(1001);
@@ -244,7 +245,7 @@ describe('local gateway', () => {
         },
       },
       60_000,
-      { integrationTimeoutMs: 200 },
+      { integrationTimeoutMs: 1000 },
     );
     const client = await ChatClient.connect(gateway.url);
     const answer = await client.request('slow');
@@ -272,10 +273,10 @@ describe('local gateway', () => {
   });
 
   it('refills the $connect bucket over time', async () => {
-    gateway = await start({}, 60_000, { connectPerSecond: 20, connectBurst: 1 });
+    gateway = await start({}, 60_000, { connectPerSecond: 2, connectBurst: 1 });
     const first = await ChatClient.connect(gateway.url);
     await expect(RawSocket.open(gateway.url)).rejects.toThrow(/429/);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     const later = await ChatClient.connect(gateway.url);
     await first.close();
     await later.close();
