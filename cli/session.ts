@@ -225,7 +225,7 @@ export class ChatSession {
     const size = (await stat(path)).size;
     const filename = safeFileName(basename(path));
     const label = targetLabel(target);
-    if (sendsInline(size)) {
+    if (sendsInline(target, filename, size, await this.client.limits())) {
       const bytes = new Uint8Array(await readFile(path));
       const line = fileCommand(target, filename, toBase64(bytes));
       const answer = await this.client.request(line).catch((error: unknown) => {

@@ -5,8 +5,9 @@
  */
 import { type BackoffOptions, backoffMs } from './backoff.js';
 import { Emitter } from './emitter.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_FRAME_BYTES, type Limits, limitsOf } from './files.js';
 import { decodeFrame, FrameSplitter, pushIdentity, SeenIds } from './frames.js';
-import { ClientClosedError, LostRequestError, safeToResend } from './requests.js';
+import { ClientClosedError, FrameTooLargeError, LostRequestError, safeToResend } from './requests.js';
 import type { Answer, Push, PushMap } from './types.js';
 
 export type ConnectionState = 'connecting' | 'authenticating' | 'online' | 'offline' | 'closed';
@@ -90,6 +91,7 @@ export class ObrolClient {
   private currentState: ConnectionState = 'closed';
   private pinger: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private knownLimits: Limits | undefined;
 
   constructor(
     readonly url: string,
@@ -152,6 +154,23 @@ export class ObrolClient {
     return answer;
   }
 
+  /**
+   * The sizes this client must keep to (the largest frame it may send, the inline file bound), as the server's HELP
+   * advertises them: asked once, then remembered. Without an answer (an old server, a lost connection) the
+   * defaults, and it asks again next time.
+   */
+  async limits(): Promise<Limits> {
+    if (this.knownLimits) return this.knownLimits;
+    try {
+      const answer = await this.request('HELP');
+      if (answer.status !== 'OK') return { ...DEFAULT_LIMITS };
+      this.knownLimits = limitsOf(answer);
+      return this.knownLimits;
+    } catch {
+      return { ...DEFAULT_LIMITS };
+    }
+  }
+
   /** LOGOUT, and forgets the credentials. */
   async logout(): Promise<Answer> {
     const answer = await this.request('LOGOUT');
@@ -161,6 +180,12 @@ export class ObrolClient {
 
   private enqueue(line: string, options: RequestOptions, first: boolean): Promise<Answer> {
     if (this.disposed) return Promise.reject(new ClientClosedError());
+    // Never a frame over the limit: API Gateway would close the connection (1009) and every request in flight with it.
+    const maxBytes = this.knownLimits?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (line.length * 3 > maxBytes) {
+      const bytes = new TextEncoder().encode(line).length;
+      if (bytes > maxBytes) return Promise.reject(new FrameTooLargeError(line, bytes, maxBytes));
+    }
     return new Promise((resolve, reject) => {
       const pending: Pending = { line, options, first, resolve, reject };
       // A recovery's own requests go after the earlier ones of the recovery, before everything else.

@@ -1,15 +1,64 @@
 /**
- * Sending files: inline (base64 in the frame) up to 92,160 bytes, otherwise (and when empty) through the signed S3
- * POST form of a `silakan unggah file` answer. The HTTP POST itself is the caller's transport (XMLHttpRequest in a
+ * Sending files: inline (base64 in the frame) when the whole request fits in one frame API Gateway accepts (32 KB,
+ * the `maxFrameBytes` of HELP) and the file is within the inline bound (24,000 bytes, `maxInlineFileBytes`);
+ * otherwise (and when empty) through the signed S3 POST form of a `silakan unggah file` answer. The HTTP POST itself is the caller's transport (XMLHttpRequest in a
  * browser, node:http in the terminal client), because upload progress has no one portable API.
  */
 import type { Answer, UploadForm } from './types.js';
 
+/** API Gateway's frame limit (docs/PROTOCOL.md): a client frame over it closes the connection with 1009. */
+export const DEFAULT_MAX_FRAME_BYTES = 32_768;
 /** Inline bound (docs/PROTOCOL.md): a larger file, or an empty one, goes through the upload form. */
-export const INLINE_MAX_BYTES = 92_160;
+export const INLINE_MAX_BYTES = 24_000;
 
-export function sendsInline(size: number): boolean {
-  return size > 0 && size <= INLINE_MAX_BYTES;
+/** The sizes a client keeps to: what HELP advertises, these defaults without it. */
+export interface Limits {
+  /** The largest frame the client may send, in UTF-8 bytes. */
+  maxFrameBytes: number;
+  /** The largest file the server takes inline. */
+  maxInlineFileBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = {
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxInlineFileBytes: INLINE_MAX_BYTES,
+};
+
+/** The limits a HELP answer advertises; each one missing or malformed falls back to its default. */
+export function limitsOf(answer: Answer): Limits {
+  const read = (value: unknown, fallback: number) =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : fallback;
+  const fields = answer as unknown as Record<string, unknown>;
+  if (answer.status !== 'OK') return { ...DEFAULT_LIMITS };
+  return {
+    maxFrameBytes: read(fields.maxFrameBytes, DEFAULT_LIMITS.maxFrameBytes),
+    maxInlineFileBytes: read(fields.maxInlineFileBytes, DEFAULT_LIMITS.maxInlineFileBytes),
+  };
+}
+
+/** UTF-8 bytes of the inline request for a file of `size` bytes (fileCommand with its base64), without building it. */
+export function inlineFrameBytes(
+  target: { user: string } | { group: string },
+  filename: string,
+  size: number,
+): number {
+  const encoder = new TextEncoder();
+  const head = fileCommand(target, filename);
+  return encoder.encode(head).length + 1 + 4 * Math.ceil(size / 3);
+}
+
+/** Inline only when the file is not empty, is within the inline bound, and its whole request fits in one frame. */
+export function sendsInline(
+  target: { user: string } | { group: string },
+  filename: string,
+  size: number,
+  limits: Limits = DEFAULT_LIMITS,
+): boolean {
+  return (
+    size > 0 &&
+    size <= limits.maxInlineFileBytes &&
+    inlineFrameBytes(target, filename, size) <= limits.maxFrameBytes
+  );
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -23,13 +23,18 @@
  *   AUTH with the credentials of the last successful login()/kept in memory only, before any queued request.
  *   If that AUTH is refused: 'reauthFailed' event, credentials forgotten, queued requests go on (unauthenticated).
  * - A request in flight when the connection dropped: resent first after the reconnect if safe to repeat
- *   (requests.ts: PING, AUTH, LOGOUT, listings, HISTORY, GROUP_JOIN, FILE_URL, SEND_FILE without content, SEND_ID);
+ *   (requests.ts: PING, HELP, AUTH, LOGOUT, listings, HISTORY, GROUP_JOIN, FILE_URL, SEND_FILE without content, SEND_ID);
  *   otherwise (SEND, SEND_GROUP, inline files, REGISTER, GROUP_CREATE, GROUP_LEAVE, unknown words) never resent
  *   blindly: with a `verify` it is checked once online again (true → resolves {status:'OK', data:null,
  *   recovered:true}; false → resent), without one it rejects with LostRequestError.
+ * - A request over the frame limit (32,768 bytes of UTF-8, or what HELP advertised) is never sent: it rejects with
+ *   FrameTooLargeError (API Gateway would close the connection with 1009).
  * - close(): for good; pending requests reject with ClientClosedError.
  *
- * Helpers: toBase64, INLINE_MAX_BYTES/sendsInline, safeFileName, fileCommand, upload + UploadTransport +
+ * - limits(): the largest frame it may send and the inline file bound, from HELP (asked once; defaults 32,768 and
+ *   24,000 without it). A client never sends a frame over 32 KB: API Gateway closes the connection (1009).
+ *
+ * Helpers: toBase64, sendsInline(target, name, size, limits)/inlineFrameBytes/limitsOf, safeFileName, fileCommand, upload + UploadTransport +
  * xhrTransport, uploadFormOf (files.ts); lastMessages, allMembers, historyCommand, sentMessageVerifier
  * (history.ts); explainReason (reasons.ts); FrameSplitter, decodeFrame, SeenIds, pushIdentity (frames.ts); backoffMs.
  */
@@ -47,8 +52,13 @@ export {
   type StateChange,
 } from './connection.js';
 export {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_FRAME_BYTES,
   fileCommand,
   INLINE_MAX_BYTES,
+  inlineFrameBytes,
+  type Limits,
+  limitsOf,
   safeFileName,
   sendsInline,
   toBase64,
@@ -70,5 +80,11 @@ export {
   sentMessageVerifier,
 } from './history.js';
 export { EXPLAINED_REASONS, explainReason } from './reasons.js';
-export { ClientClosedError, commandWord, LostRequestError, safeToResend } from './requests.js';
+export {
+  ClientClosedError,
+  commandWord,
+  FrameTooLargeError,
+  LostRequestError,
+  safeToResend,
+} from './requests.js';
 export type * from './types.js';

@@ -6,6 +6,8 @@
 
 const SAFE_TO_RESEND = new Set([
   'PING',
+  // Read-only; ObrolClient.limits() asks it before a file is sent.
+  'HELP',
   'AUTH',
   'LOGOUT',
   'GROUPS',
@@ -44,6 +46,23 @@ export class LostRequestError extends Error {
     super('the connection dropped before the answer came; the request may or may not have taken effect');
     this.command = commandWord(line);
     this.name = 'LostRequestError';
+  }
+}
+
+/**
+ * The request is larger than the largest frame the server takes (API Gateway closes the connection with 1009 on a
+ * larger one), so it was not sent. Only the request word is kept.
+ */
+export class FrameTooLargeError extends Error {
+  readonly command: string;
+  constructor(
+    line: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`the request is ${bytes} bytes, over the ${maxBytes}-byte frame limit: not sent`);
+    this.command = commandWord(line);
+    this.name = 'FrameTooLargeError';
   }
 }
 

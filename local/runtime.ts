@@ -16,7 +16,7 @@ import {
   startDynalite,
   startS3rver,
 } from './engines.js';
-import { startGateway } from './gateway.js';
+import { type GatewayLimits, startGateway } from './gateway.js';
 import { type QueueWorker, startQueueWorker } from './queue-worker.js';
 import { type S3Front, startS3Front } from './s3-front.js';
 import { startSqs } from './sqs.js';
@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   /** Keep data on disk here instead of in memory. */
   dataDir?: string;
   idleTimeoutMs?: number;
+  /** API Gateway's limits the local gateway enforces (local/gateway.ts GATEWAY_LIMITS); tests lower them. */
+  gatewayLimits?: Partial<GatewayLimits>;
   /**
    * Fault injection for tests: given the gateway's @connections endpoint, returns the one the handlers push to
    * (a proxy in front of it that can hang or fail chosen pushes).
@@ -141,7 +143,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     host,
     port: options.port ?? 3001,
     stage: options.stage ?? 'local',
-    idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60 * 1000,
+    ...options.gatewayLimits,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
     routes: async (callbackUrl) => {
       env.CALLBACK_URL = options.pushEndpoint ? await options.pushEndpoint(callbackUrl) : callbackUrl;
       if (options.bundles) {

@@ -5,8 +5,13 @@
 
 import { FILES_PREFIX, UPLOADS_PREFIX } from './prefixes.js';
 
-/** The largest file that fits inline in one 128 KB WebSocket frame, with its base64 and the longest names. */
-export const INLINE_MAX_BYTES = 90 * 1024;
+/**
+ * The largest file sent inline (base64 in the request). It fits in one 32 KB client frame (API Gateway's frame
+ * limit) with the longest names: `SEND_GROUP_FILE ` + a 64-character group + a space + a 255-byte file name + a
+ * space leave 32,431 bytes, room for the base64 of 24,321 bytes; rounded down to 24,000. HELP tells clients
+ * (`maxInlineFileBytes`).
+ */
+export const INLINE_MAX_BYTES = 24_000;
 
 /**
  * Unicode format characters (category Cf): bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069), marks

@@ -42,8 +42,19 @@ export type Reply =
 
 export const FRAME_END = '\r\n\r\n';
 
-/** API Gateway's limit for one WebSocket frame, in either direction. */
+/**
+ * API Gateway's limit for one message (128 KB), in either direction: the most one answer or one push may hold.
+ * API Gateway sends a longer message than MAX_CLIENT_FRAME_BYTES as several frames, so this is the bound for what
+ * the service sends.
+ */
 export const MAX_FRAME_BYTES = 128 * 1024;
+
+/**
+ * API Gateway's limit for one WebSocket frame (32 KB). A client frame over it closes the connection with 1009, and
+ * browsers, Node's WebSocket and `ws` send every message as one frame: this is the most a client may send.
+ * HELP tells clients (`maxFrameBytes`).
+ */
+export const MAX_CLIENT_FRAME_BYTES = 32 * 1024;
 
 export const UNKNOWN_REQUEST = 'request tidak dikenali';
 

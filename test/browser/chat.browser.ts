@@ -183,4 +183,15 @@ describe('the web page', () => {
     expect(await sentDuringDrop.count()).toBe(1);
     await shot(bob.page, '15-reconnected-360px');
   });
+
+  it("sends a 30 KB file through the upload form: inline its frame would be over API Gateway's 32 KB", async () => {
+    const bytes = randomBytes(30 * 1024);
+    await bob.sendFile('tiga-puluh.bin', 'application/octet-stream', bytes);
+    // Only an upload shows a transfer row; sent inline, the gateway would have closed bob's connection (1009).
+    await bob.page.locator('.transfer.done', { hasText: 'tiga-puluh.bin' }).waitFor();
+    const button = alice.page.locator('#messages .msg button.download', { hasText: 'tiga-puluh.bin' });
+    await button.waitFor();
+    const [download] = await Promise.all([alice.page.waitForEvent('download'), button.click()]);
+    expect((await readFile(await download.path())).equals(bytes)).toBe(true);
+  });
 });

@@ -135,6 +135,14 @@ describe('obrol-chat', () => {
 
       a.send(`/history ${bob} 3`);
       await a.waitFor(`you sent laporan.bin (1.0 MB)`);
+
+      // 30 KB: inline its one frame would be over API Gateway's 32 KB (the gateway closes with 1009), so it uploads.
+      const thirty = randomBytes(30 * 1024);
+      writeFileSync(join(dir, 'tigapuluh.bin'), thirty);
+      a.send(`/file ${bob} tigapuluh.bin`);
+      await a.waitFor('uploaded tigapuluh.bin (30 KB)');
+      await b.waitFor(`→ saved to ${join(bobDir, 'tigapuluh.bin')}`);
+      expect(sha(readFileSync(join(bobDir, 'tigapuluh.bin')))).toBe(sha(thirty));
       a.send('/quit');
       b.send('/quit');
       expect(await a.exited).toBe(0);

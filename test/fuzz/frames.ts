@@ -1,7 +1,7 @@
 /**
  * Fuzz frames: seed requests (every request line written in docs/PROTOCOL.md, and the same commands aimed at the
  * run's real users, groups and files), then mutated: byte flips, truncation, huge parameters, unicode, control
- * characters, tabs, runs of spaces, invalid UTF-8, binary frames, and now and then a frame over the 128 KB limit.
+ * characters, tabs, runs of spaces, invalid UTF-8, binary frames, and now and then a frame over the 32 KB limit.
  */
 import { readFileSync } from 'node:fs';
 import type { Random } from './random.js';
@@ -9,7 +9,7 @@ import type { Random } from './random.js';
 export interface Frame {
   data: Buffer;
   binary: boolean;
-  /** Over the 128 KB frame limit: the only frame the gateway may answer by closing (1009). */
+  /** Over the 32 KB frame limit: the only frame the gateway may answer by closing (1009). */
   oversize: boolean;
 }
 
@@ -21,7 +21,8 @@ export interface World {
   messageIds: string[];
 }
 
-export const FRAME_LIMIT = 128 * 1024;
+/** API Gateway's WebSocket frame limit: a client frame over it closes the connection (1009). */
+export const FRAME_LIMIT = 32 * 1024;
 
 /** Every backticked or headed request line in the protocol doc (`AUTH username password`, `GROUP_JOIN nama`…). */
 export function docSeeds(protocolDoc: string): string[] {

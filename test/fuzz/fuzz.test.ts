@@ -80,11 +80,11 @@ describe('the frames', () => {
     expect(() => run(11).concat(run(12), run(13), run(14))).not.toThrow();
     expect(run(7).map(describeInput)).toEqual(a.map(describeInput));
     expect(run(8).map(describeInput)).not.toEqual(a.map(describeInput));
-    const within = (f: Frame) => f.oversize || f.data.length <= 128 * 1024;
+    const within = (f: Frame) => f.oversize || f.data.length <= 32 * 1024;
     expect(a.every(within)).toBe(true);
     expect(a.some((f) => f.binary)).toBe(true);
     expect(a.some((f) => !Buffer.from(f.data.toString('utf8'), 'utf8').equals(f.data))).toBe(true);
-    expect(a.some((f) => f.data.length > 60_000)).toBe(true);
+    expect(a.some((f) => f.data.length > 20_000)).toBe(true);
     expect(a.some((f) => f.data.includes('\t'))).toBe(true);
   });
 });

@@ -1,4 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import {
+  type Answer,
+  fileCommand,
+  ObrolClient,
+  sendsInline,
+  toBase64,
+  type UploadTransport,
+  uploadFormOf,
+  upload as uploadWith,
+} from '../../client/index.js';
 import { PASSWORD, uniqueName, useEndpoint } from '../support/endpoint.js';
 import { download, INLINE_MAX_BYTES, randomFile, sha256, type UploadForm, upload } from '../support/files.js';
 
@@ -7,7 +17,7 @@ const env = useEndpoint();
 const b64 = (bytes: Buffer) => bytes.toString('base64');
 
 describe('SEND_FILE inline', () => {
-  it.each([1, 1000, 64 * 1024, INLINE_MAX_BYTES])(
+  it.each([1, 1000, 20 * 1024, INLINE_MAX_BYTES])(
     'delivers a random %i-byte file byte for byte',
     async (size) => {
       const alice = await env.user('alice');
@@ -44,6 +54,14 @@ describe('SEND_FILE inline', () => {
       data: 'file tidak terkirim',
       reason: 'too_large',
     });
+    expect(bob.client.pushes).toHaveLength(0);
+  });
+
+  it('closes the connection (1009) for an inline file whose frame is over 32 KB', async () => {
+    const alice = await env.user('alice');
+    const bob = await env.user('bob');
+    alice.client.socket.send(`SEND_FILE ${bob.name} big.bin ${b64(randomFile(30_000))}`);
+    expect(await alice.client.closed()).toBe(1009);
     expect(bob.client.pushes).toHaveLength(0);
   });
 
@@ -232,5 +250,62 @@ describe('large files by signed upload', () => {
       Buffer.from('x'),
     );
     expect(status).toBe(403);
+  });
+});
+
+/** What the terminal client and the web page do with a file, with fetch as the upload transport. */
+const fetchTransport: UploadTransport = async (request) => {
+  const body = new FormData();
+  for (const [name, value] of Object.entries(request.fields)) body.append(name, value);
+  body.append('file', new Blob([request.body as Uint8Array]), request.filename);
+  const res = await fetch(request.url, { method: 'POST', body });
+  await res.arrayBuffer();
+  return res.status;
+};
+
+async function sendThroughClient(
+  client: ObrolClient,
+  to: string,
+  filename: string,
+  bytes: Uint8Array,
+): Promise<{ inline: boolean; answer: Answer }> {
+  const target = { user: to };
+  if (sendsInline(target, filename, bytes.length, await client.limits())) {
+    return { inline: true, answer: await client.request(fileCommand(target, filename, toBase64(bytes))) };
+  }
+  const answer = await client.request(fileCommand(target, filename));
+  const form = uploadFormOf(answer);
+  if (!form) throw new Error(`no upload form: ${JSON.stringify(answer)}`);
+  await uploadWith(form, { filename, body: bytes, size: bytes.length }, fetchTransport);
+  return { inline: false, answer };
+}
+
+describe('files from the protocol client', () => {
+  it.each([
+    [20 * 1024, true],
+    [30 * 1024, false],
+  ])('sends a %i-byte file (inline: %s) that arrives byte for byte', async (size, inline) => {
+    const bob = await env.user('bob');
+    const name = uniqueName('alice');
+    const client = new ObrolClient(env.url).open();
+    try {
+      expect(await client.request(`REGISTER ${name} ${PASSWORD} ID Alice`)).toMatchObject({ status: 'OK' });
+      expect(await client.login(name, PASSWORD)).toMatchObject({ status: 'OK' });
+      expect(await client.limits()).toEqual({ maxFrameBytes: 32_768, maxInlineFileBytes: INLINE_MAX_BYTES });
+      const file = randomFile(size);
+      const sent = await sendThroughClient(client, bob.name, 'data.bin', file);
+      expect(sent.inline).toBe(inline);
+      expect(sent.answer).toMatchObject({
+        status: 'OK',
+        data: inline ? 'file terkirim' : 'silakan unggah file',
+      });
+      expect(client.state).toBe('online');
+      const push = await bob.client.nextPush((p) => p.event === 'FILE');
+      expect(push).toMatchObject({ from: name, filename: 'data.bin', size, id: sent.answer.id });
+      const got = await download(String(push.url));
+      expect(sha256(got.bytes)).toBe(sha256(file));
+    } finally {
+      client.close();
+    }
   });
 });

@@ -228,6 +228,8 @@ describe('HELP', () => {
     for (const command of ['AUTH', 'SEND', 'WHO', 'STATUS', 'WATCH', 'TYPING_GROUP', 'HELP'])
       expect(lines.some((line) => line.split(' ')[0] === command)).toBe(true);
     expect(lines).toContain('SEND penerima pesan — kirim pesan pribadi');
+    // The limits a client keeps to, beside the seed-form `data`: API Gateway's 32 KB frame, the inline file bound.
+    expect(answer).toMatchObject({ maxFrameBytes: 32_768, maxInlineFileBytes: 24_000 });
     expect(await anonymous.request('HELP me')).toEqual({
       status: 'ERROR',
       data: 'bantuan gagal',

@@ -71,9 +71,26 @@ describe('the wire', () => {
     expect(await c.request('PING')).toEqual({ status: 'OK', data: 'pong' });
   });
 
-  it('closes a connection that sends a frame over 128 KB with code 1009', async () => {
+  // API Gateway's frame limit is 32 KB and its message limit 128 KB; browsers and `ws` send a message as one frame.
+  it('closes a connection that sends a 40,000-byte frame with code 1009', async () => {
     const c = await env.connect();
-    c.socket.send(`SEND someone ${'x'.repeat(128 * 1024)}`);
+    c.socket.send(`SEND someone ${'x'.repeat(40_000 - 'SEND someone '.length)}`);
+    expect(await c.closed()).toBe(1009);
+  });
+
+  it('answers a 30,000-byte frame', async () => {
+    const { client } = await env.user('frame');
+    const line = `SEND nobody_${Date.now()} ${'x'.repeat(30_000 - 'SEND nobody_0000000000000 '.length)}`;
+    expect(Buffer.byteLength(line)).toBe(30_000);
+    expect(await client.request(line)).toMatchObject({ status: 'ERROR', data: 'pesan tidak terkirim' });
+    expect(await client.request('PING')).toEqual({ status: 'OK', data: 'pong' });
+  });
+
+  it('closes with 1009 a message over 128 KB sent in fragments of at most 32 KB', async () => {
+    const c = await env.connect();
+    const fragment = 'y'.repeat(32 * 1024);
+    for (let i = 0; i < 4; i++) c.socket.send(fragment, { fin: false });
+    c.socket.send('y'.repeat(1024), { fin: true });
     expect(await c.closed()).toBe(1009);
   });
 

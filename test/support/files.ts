@@ -2,7 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { UploadForm } from '../../client/types.js';
 
-export const INLINE_MAX_BYTES = 90 * 1024;
+/** The inline file bound (docs/PROTOCOL.md): what fits in API Gateway's 32 KB frame with the longest names. */
+export const INLINE_MAX_BYTES = 24_000;
 
 export function randomFile(size: number): Buffer {
   return randomBytes(size);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type Answer,
   ClientClosedError,
+  FrameTooLargeError,
   LostRequestError,
   lastMessages,
   ObrolClient,
@@ -292,5 +293,85 @@ describe('lastMessages', () => {
       '4',
       '5',
     ]);
+  });
+});
+
+describe('ObrolClient limits', () => {
+  it("asks HELP once for the server's limits and remembers them", async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const first = client.limits();
+    await settle();
+    expect(socket.sent).toEqual(['HELP']);
+    socket.deliver(
+      `${JSON.stringify({ status: 'OK', data: ['PING — jaga koneksi tetap terbuka'], maxFrameBytes: 16_384, maxInlineFileBytes: 9_000 })}\r\n\r\n`,
+    );
+    expect(await first).toEqual({ maxFrameBytes: 16_384, maxInlineFileBytes: 9_000 });
+    expect(await client.limits()).toEqual({ maxFrameBytes: 16_384, maxInlineFileBytes: 9_000 });
+    expect(socket.sent).toEqual(['HELP']);
+  });
+
+  it('falls back to 32,768 and 24,000 for a server without them', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const old = client.limits();
+    await settle();
+    socket.answer('OK', ['PING — jaga koneksi tetap terbuka']);
+    expect(await old).toEqual({ maxFrameBytes: 32_768, maxInlineFileBytes: 24_000 });
+    const remembered = client.limits();
+    await settle();
+    expect(socket.sent).toEqual(['HELP']); // a server without the fields: remembered as the defaults
+    expect(await remembered).toEqual({ maxFrameBytes: 32_768, maxInlineFileBytes: 24_000 });
+  });
+
+  it('answers the defaults when HELP fails, and asks again next time', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const failed = client.limits();
+    await settle();
+    socket.answer('ERROR', 'bantuan gagal', { reason: 'bad_request' });
+    expect(await failed).toEqual({ maxFrameBytes: 32_768, maxInlineFileBytes: 24_000 });
+    const again = client.limits();
+    await settle();
+    expect(socket.sent).toEqual(['HELP', 'HELP']);
+    socket.deliver(`${JSON.stringify({ status: 'OK', data: [], maxFrameBytes: 20_000 })}\r\n\r\n`);
+    expect(await again).toEqual({ maxFrameBytes: 20_000, maxInlineFileBytes: 24_000 });
+  });
+});
+
+describe('ObrolClient frame limit', () => {
+  it('never sends a request over 32,768 bytes of UTF-8: it rejects with FrameTooLargeError, and the connection stays', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const exact = `SEND bob ${'x'.repeat(32_768 - 'SEND bob '.length)}`;
+    const over = `SEND bob ${'é'.repeat(16_380)}`; // 16,389 characters, 32,769 bytes
+    const refused = client.request(over);
+    await expect(refused).rejects.toBeInstanceOf(FrameTooLargeError);
+    await expect(refused).rejects.toMatchObject({ bytes: 32_769, maxBytes: 32_768, command: 'SEND' });
+    const sent = client.request(exact);
+    await settle();
+    expect(socket.sent).toEqual([exact]);
+    socket.answer('ERROR', 'pesan tidak terkirim', { reason: 'too_large' });
+    expect((await sent).reason).toBe('too_large');
+    expect(client.state).toBe('online');
+  });
+
+  it('keeps to a smaller limit the server advertised', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const limits = client.limits();
+    await settle();
+    socket.answer('OK', [], { maxFrameBytes: 100, maxInlineFileBytes: 50 });
+    await limits;
+    await expect(client.request(`SEND bob ${'x'.repeat(92)}`)).rejects.toMatchObject({
+      bytes: 101,
+      maxBytes: 100,
+    });
+    expect(socket.sent).toEqual(['HELP']);
   });
 });

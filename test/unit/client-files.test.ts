@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   type Answer,
   allMembers,
+  DEFAULT_LIMITS,
   fileCommand,
+  inlineFrameBytes,
+  limitsOf,
   sendsInline,
+  toBase64,
   UploadError,
   type UploadRequest,
   upload,
@@ -19,13 +23,63 @@ const form = {
 };
 
 describe('file helpers', () => {
-  it('sends 1..92,160 bytes inline and everything else through the upload form', () => {
-    expect([sendsInline(0), sendsInline(1), sendsInline(92_160), sendsInline(92_161)]).toEqual([
+  it('sends 1..24,000 bytes inline and everything else through the upload form', () => {
+    const bob = { user: 'bob' };
+    expect([0, 1, 24_000, 24_001].map((size) => sendsInline(bob, 'a.bin', size))).toEqual([
       false,
       true,
       true,
       false,
     ]);
+  });
+
+  it('counts the inline frame exactly: UTF-8 bytes of the command, the name and the base64', () => {
+    for (const target of [{ user: 'bob' }, { group: 'kantor' }]) {
+      for (const name of ['a.txt', 'é😀.bin']) {
+        for (const size of [1, 2, 3, 4, 100, 24_000]) {
+          const line = fileCommand(target, name, toBase64(new Uint8Array(size)));
+          expect(inlineFrameBytes(target, name, size)).toBe(new TextEncoder().encode(line).length);
+        }
+      }
+    }
+  });
+
+  it('goes through the upload form whenever the whole frame would be over the frame limit', () => {
+    const group = { group: 'g'.repeat(64) };
+    const longName = `${'é'.repeat(126)}.b`; // 255 bytes
+    // With the longest names the inline bound still fits in 32 KB (docs/PROTOCOL.md).
+    expect(inlineFrameBytes(group, longName, 24_000)).toBeLessThanOrEqual(32_768);
+    expect(sendsInline(group, longName, 24_000)).toBe(true);
+    // A server that advertises a larger inline bound: the frame decides.
+    const generous = { maxFrameBytes: 32_768, maxInlineFileBytes: 90_000 };
+    const fits = Math.floor((32_768 - inlineFrameBytes({ user: 'bob' }, 'a.bin', 0)) / 4) * 3;
+    expect(sendsInline({ user: 'bob' }, 'a.bin', fits, generous)).toBe(true);
+    expect(inlineFrameBytes({ user: 'bob' }, 'a.bin', fits + 1)).toBeGreaterThan(32_768);
+    expect(sendsInline({ user: 'bob' }, 'a.bin', fits + 1, generous)).toBe(false);
+    // A smaller advertised frame is kept to.
+    expect(
+      sendsInline({ user: 'bob' }, 'a.bin', 1000, { maxFrameBytes: 1000, maxInlineFileBytes: 24_000 }),
+    ).toBe(false);
+  });
+
+  it('reads the limits HELP advertises, and falls back to 32,768 and 24,000', () => {
+    expect(
+      limitsOf({ status: 'OK', data: [], maxFrameBytes: 16_384, maxInlineFileBytes: 10_000 } as never),
+    ).toEqual({
+      maxFrameBytes: 16_384,
+      maxInlineFileBytes: 10_000,
+    });
+    expect(limitsOf({ status: 'OK', data: [] })).toEqual(DEFAULT_LIMITS);
+    expect(DEFAULT_LIMITS).toEqual({ maxFrameBytes: 32_768, maxInlineFileBytes: 24_000 });
+    expect(limitsOf({ status: 'OK', data: [], maxFrameBytes: -1, maxInlineFileBytes: '9' } as never)).toEqual(
+      DEFAULT_LIMITS,
+    );
+    expect(limitsOf({ status: 'ERROR', data: 'bantuan gagal', maxFrameBytes: 5 } as never)).toEqual(
+      DEFAULT_LIMITS,
+    );
+  });
+
+  it('builds the file commands', () => {
     expect(fileCommand({ user: 'bob' }, 'a.txt', 'aGk=')).toBe('SEND_FILE bob a.txt aGk=');
     expect(fileCommand({ group: 'kantor' }, 'a.pdf')).toBe('SEND_GROUP_FILE kantor a.pdf');
   });

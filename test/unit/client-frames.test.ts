@@ -125,7 +125,14 @@ describe('helpers', () => {
   });
 
   it('resends only requests that are safe to repeat', () => {
-    for (const line of ['PING', 'auth bob x', 'HISTORY bob', 'GROUP_MEMBERS g a', 'SEND_FILE bob a.pdf'])
+    for (const line of [
+      'PING',
+      'HELP',
+      'auth bob x',
+      'HISTORY bob',
+      'GROUP_MEMBERS g a',
+      'SEND_FILE bob a.pdf',
+    ])
       expect(safeToResend(line), line).toBe(true);
     for (const line of [
       'SEND bob hi',

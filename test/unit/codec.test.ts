@@ -138,7 +138,23 @@ describe('frames', () => {
     );
   });
 
-  it('knows which answers fit in one 128 KB frame', () => {
+  it('keeps the largest message push within one 128 KB message (API Gateway splits it into 32 KB frames)', () => {
+    // 4,096 code points of the widest kind in JSON: four-byte emoji, or quote and backslash (escaped to two bytes).
+    for (const unit of ['😀', '"', '\\', '\t']) {
+      const push = encodePush({
+        event: 'MESSAGE_EDITED',
+        id: '01JD0000000000000000000000',
+        from: 'u'.repeat(32),
+        to: 'v'.repeat(32),
+        message: unit.repeat(4096),
+        sentAt: new Date(0).toISOString(),
+        editedAt: new Date(0).toISOString(),
+      });
+      expect(Buffer.byteLength(push)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    }
+  });
+
+  it('knows which answers fit in one 128 KB message', () => {
     const envelope = encodeReply(ok('')).length;
     expect(fitsInFrame(ok('x'.repeat(MAX_FRAME_BYTES - envelope)))).toBe(true);
     expect(fitsInFrame(ok('x'.repeat(MAX_FRAME_BYTES - envelope + 1)))).toBe(false);

@@ -132,7 +132,7 @@ describe('inline files', () => {
       data: F,
       reason: 'unknown_recipient',
     });
-    const big = Buffer.alloc(90 * 1024 + 1).toString('base64');
+    const big = Buffer.alloc(24_000 + 1).toString('base64');
     expect(await a.ask(`SEND_FILE ${a.name} a.bin ${big}`)).toEqual({
       status: 'ERROR',
       data: F,

@@ -40,6 +40,17 @@ describe('HELP', () => {
     expect(lines).toContain('PING — jaga koneksi tetap terbuka');
     for (const line of lines) expect(line).not.toMatch(/[\r\n]/);
   });
+
+  it('answers the seed-form list with the limits a client keeps to beside it', async () => {
+    const { help } = await import('../../shared/commands/help.js');
+    const answer = await help.run({}, undefined as never);
+    expect(answer).toEqual({
+      status: 'OK',
+      data: modules.help.helpLines(),
+      maxFrameBytes: 32_768,
+      maxInlineFileBytes: 24_000,
+    });
+  });
 });
 
 describe('once per interval', () => {

@@ -333,7 +333,7 @@ export class App {
     const conv = this.current();
     if (!conv) return;
     const name = safeFileName(file.name);
-    if (sendsInline(file.size)) {
+    if (sendsInline(target(conv), name, file.size, await this.client.limits())) {
       const content = toBase64(new Uint8Array(await file.arrayBuffer()));
       const answer = await this.ask(fileCommand(target(conv), name, content));
       if (answer.status !== 'OK') return this.fail(answer);
