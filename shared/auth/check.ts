@@ -12,6 +12,7 @@
 import type { Account, Profile } from '../data/users.js';
 import { addressKey } from '../limits/addresses.js';
 import { releaseHashSlot, takeHashSlot } from '../limits/in-flight.js';
+import { metrics } from '../metrics.js';
 import { CommandError } from '../protocol/replies.js';
 import { cancelCheck, checkSucceeded, countersFor, reserveCheck } from './attempts.js';
 import { deviceDigest, isKnown, NO_DEVICE, newDeviceToken, readKnown, rememberLogin } from './known.js';
@@ -66,8 +67,11 @@ export async function checkPassword(
       await cancelCheck(reserved.reservation);
       throw error;
     }
+    const right = valid && found.profile !== undefined;
+    // Every comparison that ran, so a flood's share of the hashes shows (docs/OPERATIONS.md).
+    metrics.count('PasswordChecks', 1, { outcome: right ? 'right' : 'wrong' });
     // A wrong password keeps its slots: that is the failure counted.
-    if (!valid || !found.profile) throw new CommandError('invalid_credentials');
+    if (!right || !found.profile) throw new CommandError('invalid_credentials');
     await checkSucceeded(reserved.reservation);
     if (!known) return found as Account & { profile: Profile };
     const device =

@@ -26,6 +26,13 @@ const { openConnection } = await import('../../shared/data/connections.js');
 const { db, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const { releaseHashSlot, takeHashSlot } = await import('../../shared/limits/in-flight.js');
+const { pendingMetrics } = await import('../../shared/metrics.js');
+
+/** Wrong passwords compared with a hash so far (the PasswordChecks metric, not yet flushed). */
+const wrongChecks = () =>
+  pendingMetrics()
+    .filter((m) => m.name === 'PasswordChecks' && m.dims.outcome === 'wrong')
+    .reduce((sum, m) => sum + (m.values[0] ?? 0), 0);
 
 const WINDOW_MS = 900_000;
 const FAILED = ERR('autentikasi gagal', 'invalid_credentials');
@@ -158,9 +165,11 @@ describe("strangers' failures", () => {
 describe('concurrent wrong guesses', () => {
   it('count one each, and at most the limit reach the hash', SLOW, async () => {
     const name = await account();
+    const checksBefore = wrongChecks();
     const answers = await Promise.all(
       Array.from({ length: 40 }, () => from(nextAddress(), `AUTH ${name} wrongpass`)),
     );
+    expect(wrongChecks() - checksBefore).toBe(LIMIT);
     expect(answers.filter((a) => a.reason === 'invalid_credentials')).toHaveLength(LIMIT);
     expect(answers.filter((a) => a.reason === 'too_many_attempts')).toHaveLength(40 - LIMIT);
     expect(await stored(keys.authFailures('user', name, 0).pk)).toBe(LIMIT);
