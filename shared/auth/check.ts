@@ -12,6 +12,7 @@
 import type { Account, Profile } from '../data/users.js';
 import { addressKey } from '../limits/addresses.js';
 import { releaseHashSlot, takeHashSlot } from '../limits/in-flight.js';
+import { log } from '../log.js';
 import { metrics } from '../metrics.js';
 import { CommandError } from '../protocol/replies.js';
 import { cancelCheck, checkSucceeded, countersFor, reserveCheck } from './attempts.js';
@@ -72,11 +73,17 @@ export async function checkPassword(
     metrics.count('PasswordChecks', 1, { outcome: right ? 'right' : 'wrong' });
     // A wrong password keeps its slots: that is the failure counted.
     if (!right || !found.profile) throw new CommandError('invalid_credentials');
-    await checkSucceeded(reserved.reservation);
+    // Best-effort: a give-back that failed leaves a count one too high until the window ends (the safe side).
+    await checkSucceeded(reserved.reservation).catch((error: unknown) =>
+      log.warn('auth: could not give back a check', { user: userKey, error }),
+    );
     if (!known) return found as Account & { profile: Profile };
     const device =
       source.device === undefined ? undefined : seen.device && presented ? presented : newDeviceToken();
-    await rememberLogin(userKey, known, address, device && deviceDigest(device), now);
+    // Best-effort: a login that could not be remembered still stands (its source is a stranger next time).
+    await rememberLogin(userKey, known, address, device && deviceDigest(device), now).catch(
+      (error: unknown) => log.warn('auth: could not remember a login', { user: userKey, error }),
+    );
     return { ...(found as Account & { profile: Profile }), ...(device === undefined ? {} : { device }) };
   } finally {
     await releaseHashSlot(taken.slot);

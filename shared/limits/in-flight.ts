@@ -20,6 +20,7 @@ import { db, TABLE } from '../data/client.js';
 import { keys } from '../data/keys.js';
 import { TABLE_SCHEMA } from '../data/schema.js';
 import { epochSeconds, isConditionFailure } from '../data/table.js';
+import { log } from '../log.js';
 import { CommandError } from '../protocol/replies.js';
 import { addressKey } from './addresses.js';
 
@@ -79,7 +80,10 @@ export async function takeHashSlot(
   }
 }
 
-/** Gives a slot back (in `finally`); a slot of a generation that was started again meanwhile changes nothing. */
+/**
+ * Gives a slot back (in `finally`); a slot of a generation that was started again meanwhile changes nothing. Never
+ * throws: a failure is logged.
+ */
 export async function releaseHashSlot(slot: HashSlot): Promise<void> {
   if (slot === undefined) return;
   try {
@@ -94,7 +98,8 @@ export async function releaseHashSlot(slot: HashSlot): Promise<void> {
       }),
     );
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
+    // Not the command's failure: the hash ran. A slot not given back is taken again once a lease passes unused.
+    if (!isConditionFailure(error)) log.warn('in-flight: could not give back a hash slot', { error });
   }
 }
 

@@ -10,6 +10,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
+import { attachFaults, db as onDb, pkStarts } from '../support/faults.js';
 
 const LIMIT = 3;
 const IN_FLIGHT = 4;
@@ -27,6 +28,7 @@ const { db, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const { releaseHashSlot, takeHashSlot } = await import('../../shared/limits/in-flight.js');
 const { pendingMetrics } = await import('../../shared/metrics.js');
+const faults = await attachFaults();
 
 /** Wrong passwords compared with a hash so far (the PasswordChecks metric, not yet flushed). */
 const wrongChecks = () =>
@@ -293,5 +295,28 @@ describe('hashes in flight per address', () => {
     for (const s of leaked) if ('slot' in s) await releaseHashSlot(s.slot);
     const more = await Promise.all(Array.from({ length: IN_FLIGHT }, () => takeHashSlot(ip, now + 30_002)));
     expect(more.filter((s) => 'slot' in s)).toHaveLength(IN_FLIGHT - 1);
+  });
+});
+
+describe('after the password was right', () => {
+  it('a failed give-back, remembering or slot release is logged, and the login stands', SLOW, async () => {
+    const name = await account();
+    const ip = nextAddress();
+    try {
+      faults.inject(onDb('DeleteItem', 'error', pkStarts('AUTHFAIL#')));
+      faults.inject(
+        onDb('UpdateItem', 'error', (input) => String(input?.UpdateExpression).includes(':minusOne')),
+      );
+      faults.inject(onDb('PutItem', 'error', pkStarts('AUTHKNOWN#')));
+      const answer = await from(ip, `AUTH ${name} ${PASSWORD} -`);
+      expect(answer).toEqual(OK('autentikasi berhasil', { device: expect.any(String) }));
+      expect(faults.calls.some((c) => c.command === 'PutItem' && pkStarts('AUTHKNOWN#')(c.input))).toBe(true);
+    } finally {
+      faults.reset();
+    }
+    // Not remembered, and its counts stayed one too high: the address is a stranger's, one failure closer to the
+    // limit, never further from it.
+    for (let i = 0; i < LIMIT - 1; i++) expect(await from(ip, `AUTH ${name} wrongpass`)).toEqual(FAILED);
+    expect(await from(ip, `AUTH ${name} ${PASSWORD}`)).toEqual(locked());
   });
 });
