@@ -46,7 +46,8 @@ describe('password guessing', () => {
 /**
  * Issue 22: a stranger cannot aim a lock at the owner, and the limit holds under concurrency. Connections come from
  * different loopback addresses (127.x.y.z), which the local gateway passes on as the source address, as API Gateway
- * does (a deployed stack sees one address for all: there these need WS_URL unset).
+ * does. A deployed stage sees one address for all of a test's connections (and caps one address's hashes in flight),
+ * so the tests that need several addresses run only against the local runtime.
  */
 describe('a lock a stranger cannot aim at the owner', () => {
   let last = 0;
@@ -69,24 +70,29 @@ describe('a lock a stranger cannot aim at the owner', () => {
     });
   }
 
-  it("the owner's right password works at once from an address they used, and with their device token from a new one", async () => {
-    const owner = await account('owner');
-    const home = freshAddress();
-    const first = await (await from(home)).request(`AUTH ${owner.name} ${PASSWORD} -`);
-    expect(first).toEqual({ status: 'OK', data: 'autentikasi berhasil', device: expect.any(String) });
-    await strangersFail(owner.name);
-    expect(await (await from(home)).request(`AUTH ${owner.name} ${PASSWORD}`)).toEqual({
-      status: 'OK',
-      data: 'autentikasi berhasil',
-    });
-    expect(
-      await (await from(freshAddress())).request(`AUTH ${owner.name} ${PASSWORD} ${first.device}`),
-    ).toEqual({
-      status: 'OK',
-      data: 'autentikasi berhasil',
-      device: first.device,
-    });
-  });
+  const manyAddresses = it.skipIf(Boolean(process.env.WS_URL));
+
+  manyAddresses(
+    "the owner's right password works at once from an address they used, and with their device token from a new one",
+    async () => {
+      const owner = await account('owner');
+      const home = freshAddress();
+      const first = await (await from(home)).request(`AUTH ${owner.name} ${PASSWORD} -`);
+      expect(first).toEqual({ status: 'OK', data: 'autentikasi berhasil', device: expect.any(String) });
+      await strangersFail(owner.name);
+      expect(await (await from(home)).request(`AUTH ${owner.name} ${PASSWORD}`)).toEqual({
+        status: 'OK',
+        data: 'autentikasi berhasil',
+      });
+      expect(
+        await (await from(freshAddress())).request(`AUTH ${owner.name} ${PASSWORD} ${first.device}`),
+      ).toEqual({
+        status: 'OK',
+        data: 'autentikasi berhasil',
+        device: first.device,
+      });
+    },
+  );
 
   it('PASSWORD from a logged-in session works while strangers have locked the account', async () => {
     const owner = await env.user('owner');
@@ -97,14 +103,17 @@ describe('a lock a stranger cannot aim at the owner', () => {
     });
   });
 
-  it('40 wrong guesses at once: exactly 10 are checked (and counted), the rest refused unchecked', async () => {
-    const victim = await account('target');
-    const clients = await Promise.all(Array.from({ length: 40 }, () => from(freshAddress())));
-    const answers = await Promise.all(clients.map((c, i) => c.request(`AUTH ${victim.name} guess-${i}`)));
-    const reasons = answers.map((a) => a.reason);
-    expect(reasons.filter((r) => r === 'invalid_credentials')).toHaveLength(10);
-    expect(reasons.filter((r) => r === 'too_many_attempts')).toHaveLength(30);
-  });
+  manyAddresses(
+    '40 wrong guesses at once: exactly 10 are checked (and counted), the rest refused unchecked',
+    async () => {
+      const victim = await account('target');
+      const clients = await Promise.all(Array.from({ length: 40 }, () => from(freshAddress())));
+      const answers = await Promise.all(clients.map((c, i) => c.request(`AUTH ${victim.name} guess-${i}`)));
+      const reasons = answers.map((a) => a.reason);
+      expect(reasons.filter((r) => r === 'invalid_credentials')).toHaveLength(10);
+      expect(reasons.filter((r) => r === 'too_many_attempts')).toHaveLength(30);
+    },
+  );
 
   it('a 3 KB username is a bad_request, not an internal_error', async () => {
     const client = await env.connect();
