@@ -13,7 +13,7 @@ export interface HelpEntry {
 
 export const HELP: readonly HelpEntry[] = [
   { command: 'REGISTER', params: 'username password negara nama', about: 'daftar akun baru' },
-  { command: 'AUTH', params: 'username password', about: 'masuk' },
+  { command: 'AUTH', params: 'username password [device]', about: 'masuk' },
   { command: 'LOGOUT', params: '', about: 'keluar (koneksi tetap terbuka)' },
   { command: 'SEND', params: 'penerima pesan', about: 'kirim pesan pribadi' },
   { command: 'SEND_GROUP', params: 'grup pesan', about: 'kirim pesan ke grup' },

@@ -43,11 +43,19 @@ export const keys = {
   groupMessage: (group: string, id: string) => ({ pk: `GMSG#${group}`, sk: `MSG#${id}` }),
   /** A message waiting for the user's next login: a pointer to the stored message, never a copy. */
   inbox: (user: string, id: string) => ({ pk: `INBOX#${user}`, sk: `MSG#${id}` }),
-  /** Failed AUTHs of one account, or from one address: a counter with a TTL (shared/auth/attempts.ts). */
-  authFailures: (scope: 'user' | 'ip', subject: string) => ({
+  /**
+   * Password checks that failed (or are running) in one fixed window, numbered since the epoch, counted for one
+   * subject: an account as a whole (`user`), an address across accounts (`ip`), one account from one address, device
+   * or logged-in connection (`pair`, `device`, `session`). A counter with a TTL (shared/auth/attempts.ts).
+   */
+  authFailures: (scope: 'user' | 'ip' | 'pair' | 'device' | 'session', subject: string, window: number) => ({
     pk: `AUTHFAIL#${scope}#${subject}`,
-    sk: 'COUNT',
+    sk: `W#${window}`,
   }),
+  /** The addresses and devices an account logged in from lately, bounded (shared/auth/known.ts). */
+  authKnown: (user: string) => ({ pk: `AUTHKNOWN#${user}`, sk: 'KNOWN' }),
+  /** Password hashes running for one source address (an IPv6 /64) right now (shared/limits/in-flight.ts). */
+  hashSlots: (address: string) => ({ pk: `LIMIT#ip#${address}#hashing`, sk: 'INFLIGHT' }),
   /** A file's metadata, looked up by id (FILE_URL, upload arrival). */
   file: (id: string) => ({ pk: `FILE#${id}`, sk: 'FILE' }),
   /**

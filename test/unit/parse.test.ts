@@ -25,6 +25,12 @@ const parse = (word: string, rest: string) => {
 const accepted: [string, string, unknown][] = [
   ['AUTH', 'alice rahasia123', { username: 'alice', password: 'rahasia123' }],
   ['AUTH', 'alice   x', { username: 'alice', password: 'x' }],
+  ['AUTH', 'alice x -', { username: 'alice', password: 'x', device: '-' }],
+  [
+    'AUTH',
+    'alice x AbCdEfGhIjKlMnOpQrSt_-',
+    { username: 'alice', password: 'x', device: 'AbCdEfGhIjKlMnOpQrSt_-' },
+  ],
   [
     'REGISTER',
     'alice password1 ID Alice Doe',
@@ -74,6 +80,11 @@ const accepted: [string, string, unknown][] = [
 const refused: [string, string][] = [
   ['AUTH', ''],
   ['AUTH', 'alice'],
+  ['AUTH', `${'a'.repeat(33)} x`],
+  ['AUTH', `${'a'.repeat(3000)} x`],
+  ['AUTH', 'al x'],
+  ['AUTH', 'alice x short'],
+  ['AUTH', 'alice x - y'],
   ['REGISTER', 'alice password1 ID'],
   ['REGISTER', 'al password1 ID Alice'],
   ['REGISTER', 'alice short ID Alice'],
