@@ -429,6 +429,24 @@ export async function deleteInvite(groupKey: string, userKey: string): Promise<v
   await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.groupInvite(groupKey, userKey) }));
 }
 
+/**
+ * Takes back a pending invitation (GROUP_UNINVITE): deleted only while unexpired (a condition), so true means an
+ * invitation that could still be used is gone. A GROUP_JOIN racing it either joined first (the invitation was used
+ * up: false here) or finds none.
+ */
+export async function revokeInvite(groupKey: string, userKey: string, now: number): Promise<boolean> {
+  return conditionally(
+    db.send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.groupInvite(groupKey, userKey),
+        ConditionExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':now': epochSeconds(now) },
+      }),
+    ),
+  );
+}
+
 /** One page of every item of a partition, in key order, after the sort key `after` (strongly consistent). */
 export function partitionPage(pk: string, after: string | undefined, limit: number) {
   return queryRange(pk, { after: after ?? ' ', upTo: '\uffff' }, { limit, consistent: true });
