@@ -11,7 +11,15 @@ import { blockedAmong, eitherBlocked } from './blocks.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
 import { directPk, keys, prefixEnd, prefixes } from './keys.js';
-import { batchGet, conditionally, epochSeconds, isConditionFailure, queryAll, queryRange } from './table.js';
+import {
+  batchGet,
+  batchWrite,
+  conditionally,
+  epochSeconds,
+  isConditionFailure,
+  queryAll,
+  queryRange,
+} from './table.js';
 import { conversationStart } from './users.js';
 
 /**
@@ -279,10 +287,13 @@ async function sweepWatchers(user: string, now: number): Promise<boolean> {
 }
 
 export async function removeWatches(connectionId: string, watched: readonly string[]): Promise<void> {
-  await mapLimit(watched, 16, async (user) => {
-    await deleteWatcher(user, connectionId);
-    await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.watching(connectionId, user) }));
-  });
+  await Promise.all([
+    mapLimit(watched, 32, (user) => deleteWatcher(user, connectionId)),
+    batchWrite(
+      [],
+      watched.map((user) => keys.watching(connectionId, user)),
+    ),
+  ]);
 }
 
 /** Forgets every watch of a connection that stops speaking for its user (exactly that connection's). */
