@@ -125,13 +125,23 @@ describe('helpers', () => {
   });
 
   it('resends only requests that are safe to repeat', () => {
-    for (const line of ['PING', 'auth bob x', 'HISTORY bob', 'GROUP_MEMBERS g a', 'SEND_FILE bob a.pdf'])
+    for (const line of [
+      'PING',
+      'auth bob x',
+      'HISTORY bob',
+      'GROUP_MEMBERS g a',
+      'SEND_FILE bob a.pdf',
+      'BLOCK bob',
+      'unblock bob',
+      'BLOCKED',
+    ])
       expect(safeToResend(line), line).toBe(true);
     for (const line of [
       'SEND bob hi',
       'send_group g hi',
       'SEND_FILE bob a.txt aGk=',
       'REGISTER a b c d',
+      'GROUP_UNINVITE g bob',
       'FOO',
     ])
       expect(safeToResend(line), line).toBe(false);
