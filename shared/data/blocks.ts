@@ -3,10 +3,11 @@
  * counter beside them that bounds how many one user keeps. The counter moves only by conditional writes, so
  * concurrent BLOCKs never take a user past the bound (docs/DATA_MODEL.md, "Blocks").
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
+import { moveCounter } from './counters.js';
 import { keys, prefixes } from './keys.js';
-import { batchGet, conditionally, isConditionFailure, queryAll } from './table.js';
+import { batchGet, conditionally, putFirst, queryAll } from './table.js';
 
 /** Users one user may block. */
 export const MAX_BLOCKS = 1000;
@@ -15,8 +16,8 @@ export type BlockOutcome = 'blocked' | 'already' | 'full';
 
 /**
  * Blocks `blocked` for `blocker`: a slot is taken on the counter first (a conditional increment below the bound),
- * then the pair is written if absent; a pair that existed already gives its slot back. A crash between the two
- * leaves the counter one too high (never too low), so the bound always holds.
+ * then the pair is written if absent; a pair that existed already, or a write that failed, gives its slot back. A
+ * crash between the two leaves the counter one too high (never too low), so the bound always holds.
  */
 export async function addBlock(
   blocker: string,
@@ -24,28 +25,21 @@ export async function addBlock(
   username: string,
   now: number,
 ): Promise<BlockOutcome> {
-  const counted = await conditionally(
-    db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.blockCount(blocker),
-        UpdateExpression: 'ADD blocks :one',
-        ConditionExpression: 'attribute_not_exists(blocks) OR blocks < :max',
-        ExpressionAttributeValues: { ':one': 1, ':max': MAX_BLOCKS },
-      }),
-    ),
-  );
-  if (!counted) return (await isBlocked(blocker, blocked)) ? 'already' : 'full';
-  const written = await conditionally(
-    db.send(
-      new PutCommand({
-        TableName: TABLE,
-        Item: { ...keys.block(blocker, blocked), username, at: new Date(now).toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    ),
-  );
-  if (written) return 'blocked';
+  if (!(await moveCounter(keys.blockCount(blocker), 'blocks', 1, MAX_BLOCKS)))
+    return (await isBlocked(blocker, blocked)) ? 'already' : 'full';
+  let created: boolean;
+  try {
+    // putFirst: a put the SDK retried after it succeeded is still recognized as this BLOCK's own.
+    ({ created } = await putFirst({
+      ...keys.block(blocker, blocked),
+      username,
+      at: new Date(now).toISOString(),
+    }));
+  } catch (error) {
+    await releaseSlot(blocker).catch(() => undefined);
+    throw error;
+  }
+  if (created) return 'blocked';
   await releaseSlot(blocker);
   return 'already';
 }
@@ -66,19 +60,7 @@ export async function removeBlock(blocker: string, blocked: string): Promise<boo
 }
 
 async function releaseSlot(blocker: string): Promise<void> {
-  await db
-    .send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.blockCount(blocker),
-        UpdateExpression: 'ADD blocks :minus',
-        ConditionExpression: 'blocks > :zero',
-        ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
-      }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+  await moveCounter(keys.blockCount(blocker), 'blocks', -1, MAX_BLOCKS);
 }
 
 /** Whether `blocker` blocked `blocked`: one strongly consistent GetItem. */

@@ -10,6 +10,7 @@ import { keyOf } from '../protocol/validation.js';
 import { blockedAmong, eitherBlocked } from './blocks.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
+import { moveCounter } from './counters.js';
 import { directPk, keys, prefixEnd, prefixes } from './keys.js';
 import {
   batchGet,
@@ -17,6 +18,7 @@ import {
   conditionally,
   epochSeconds,
   isConditionFailure,
+  putFirst,
   queryAll,
   queryRange,
 } from './table.js';
@@ -213,15 +215,19 @@ export async function addWatches(
       !((await sweepWatchers(user, now)) && (await takeWatcherSlot(user)))
     )
       return true;
-    const written = await conditionally(
-      db.send(
-        new PutCommand({
-          TableName: TABLE,
-          Item: { ...keys.watcher(user, connectionId), watcher, connectionId, expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    let written: boolean;
+    try {
+      // putFirst: a put the SDK retried after it succeeded is still recognized as this WATCH's own.
+      ({ created: written } = await putFirst({
+        ...keys.watcher(user, connectionId),
+        watcher,
+        connectionId,
+        expiresAt,
+      }));
+    } catch (error) {
+      await releaseWatcherSlot(user).catch(() => undefined);
+      throw error;
+    }
     if (!written) await releaseWatcherSlot(user);
     await db.send(
       new PutCommand({ TableName: TABLE, Item: { ...keys.watching(connectionId, user), expiresAt } }),
@@ -232,31 +238,11 @@ export async function addWatches(
 }
 
 function takeWatcherSlot(user: string): Promise<boolean> {
-  return conditionally(
-    db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.watcherCount(user),
-        UpdateExpression: 'ADD watchers :one',
-        ConditionExpression: 'attribute_not_exists(watchers) OR watchers < :max',
-        ExpressionAttributeValues: { ':one': 1, ':max': MAX_WATCHERS },
-      }),
-    ),
-  );
+  return moveCounter(keys.watcherCount(user), 'watchers', 1, MAX_WATCHERS);
 }
 
 async function releaseWatcherSlot(user: string): Promise<void> {
-  await conditionally(
-    db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.watcherCount(user),
-        UpdateExpression: 'ADD watchers :minus',
-        ConditionExpression: 'watchers > :zero',
-        ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
-      }),
-    ),
-  );
+  await moveCounter(keys.watcherCount(user), 'watchers', -1, MAX_WATCHERS);
 }
 
 /** Deletes a watcher item (when `condition` holds) and gives its slot back, exactly once: only the deleting call does. */
