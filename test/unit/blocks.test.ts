@@ -337,4 +337,41 @@ describe('GROUP_UNINVITE', () => {
     expect(d.pushes('GROUP_INVITED')).toEqual([]);
     expect(d.pushes('CAUGHT_UP')).toHaveLength(1);
   });
+
+  it('never lets an invitee join with an invitation GROUP_UNINVITE answered OK for, whatever the interleaving', {
+    timeout: SLOW,
+  }, async () => {
+    const owner = await t.user('ro');
+    const invitee = await t.user('ri');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+        async (joinAfter, revokeAfter) => {
+          const g = t.fresh('rg');
+          expect(await owner.ask(`GROUP_CREATE ${g} private`)).toEqual(OK('grup berhasil dibuat'));
+          expect(await owner.ask(`GROUP_INVITE ${g} ${invitee.name}`)).toEqual(
+            OK('undangan berhasil dikirim'),
+          );
+          const later = (ms: number, frame: string, who: typeof owner) =>
+            new Promise((resolve) => setTimeout(resolve, ms)).then(() => who.ask(frame));
+          const [join, revoke] = await Promise.all([
+            later(joinAfter, `GROUP_JOIN ${g}`, invitee),
+            later(revokeAfter, `GROUP_UNINVITE ${g} ${invitee.name}`, owner),
+          ]);
+          const members = (await owner.ask(`GROUP_MEMBERS ${g}`)).data as string[];
+          const joined = members.includes(invitee.name);
+          // Exactly one of the two won: the join (and the revocation found nothing), or the revocation.
+          expect(joined).toBe(join.status === 'OK');
+          expect(join.status === 'OK' ? revoke : join).toEqual(
+            join.status === 'OK'
+              ? ERR('undangan gagal dibatalkan', 'not_invited')
+              : ERR('gagal bergabung ke grup', 'not_invited'),
+          );
+          if (join.status !== 'OK') expect(revoke).toEqual(OK('undangan dibatalkan'));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
 });
