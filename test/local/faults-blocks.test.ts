@@ -267,3 +267,42 @@ describe("WATCH's watcher counter with a fault", () => {
     });
   }
 });
+
+describe('TYPING with a fault (its push is the worker’s since issue 22)', () => {
+  const sqs = (fault: 'error' | 'throttle', when: Rule['when']): Rule => ({
+    service: 'sqs',
+    command: 'SendMessage',
+    fault,
+    when,
+  });
+  const rows: Row[] = [
+    { name: 'the job cannot be enqueued', rules: () => [sqs('error', 'every')], expect: 'failed' },
+    { name: 'the enqueue is throttled once', rules: () => [sqs('throttle', once)], expect: 'ok' },
+    {
+      name: "the recipient's profile cannot be read",
+      rules: () => [db('GetItem', 'error', skStarts('#PROFILE'), 'every')],
+      expect: 'failed',
+    },
+    {
+      name: 'the block cannot be read',
+      rules: () => [db('GetItem', 'error', isBlockPair, 'every')],
+      expect: 'failed',
+    },
+  ];
+  for (const row of rows) {
+    it(`${row.name}: the answer is honest, and an OK one reaches the recipient`, async () => {
+      const typist = await local.user('typist');
+      const target = await local.user('target');
+      const armed = arm(faults, row.rules());
+      const answer = await typist.client.request(`TYPING ${target.name}`);
+      armed.done();
+      expectHonest(answer, 'status mengetik gagal');
+      if (row.expect === 'ok') expect(answer).toEqual({ status: 'OK', data: 'status mengetik terkirim' });
+      if (row.expect === 'failed') expect(answer.status).toBe('ERROR');
+      if (answer.status === 'OK')
+        expect(await target.client.nextPush((p) => p.event === 'TYPING')).toMatchObject({
+          from: typist.name,
+        });
+    });
+  }
+});
