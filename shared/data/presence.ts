@@ -210,6 +210,10 @@ export async function addWatches(
   now: number,
 ): Promise<string[]> {
   const full = await mapLimit(watched, 16, async (user) => {
+    // The connection's side first: whatever fails after it, the departure finds this watch and removes it.
+    await db.send(
+      new PutCommand({ TableName: TABLE, Item: { ...keys.watching(connectionId, user), expiresAt } }),
+    );
     if (
       !(await takeWatcherSlot(user)) &&
       !((await sweepWatchers(user, now)) && (await takeWatcherSlot(user)))
@@ -229,9 +233,6 @@ export async function addWatches(
       throw error;
     }
     if (!written) await releaseWatcherSlot(user);
-    await db.send(
-      new PutCommand({ TableName: TABLE, Item: { ...keys.watching(connectionId, user), expiresAt } }),
-    );
     return false;
   });
   return watched.filter((_, i) => full[i]);
