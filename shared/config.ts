@@ -51,6 +51,8 @@ export interface Config {
     readonly typing: { rate: number; burst: number };
     /** WATCH and UNWATCH (each checks up to 50 names). */
     readonly watch: { rate: number; burst: number };
+    /** GROUP_JOIN and GROUP_LEAVE (each writes one item per online device of the user into the group). */
+    readonly membership: { rate: number; burst: number };
   };
   /**
    * Per-address budgets (shared/limits/addresses.ts): how many REGISTERs, GROUP_CREATEs and AUTHs one source
@@ -132,6 +134,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       watch: {
         rate: positiveInt(env, 'BUDGET_WATCH_PER_SECOND', 1),
         burst: positiveInt(env, 'BUDGET_WATCH_BURST', 20),
+      },
+      // A person joins or leaves a few groups at a time: one every 2 s after a burst of 20.
+      membership: {
+        rate: 1 / positiveInt(env, 'BUDGET_MEMBERSHIP_EVERY_SECONDS', 2),
+        burst: positiveInt(env, 'BUDGET_MEMBERSHIP_BURST', 20),
       },
     },
     // Per address and hour: far above what people behind one NAT do (and what a test suite does from 127.0.0.1),

@@ -109,6 +109,15 @@ export const keys = {
   sendClaim: (user: string, clientId: string) => ({ pk: `SENDID#${user}#${clientId}`, sk: 'CLAIM' }),
   /** One file a user uploaded, so DELETE_ACCOUNT finds their objects in O(their files). */
   userFile: (user: string, id: string) => ({ pk: `UFILE#${user}`, sk: `FILE#${id}` }),
+  /**
+   * `blocker` blocked `blocked` (BLOCK): one item per pair in a partition of the blocker's own, so SEND checks it with
+   * one GetItem keyed by (recipient, sender) and BLOCKED lists them with one Query; AUTH never reads it.
+   */
+  block: (blocker: string, blocked: string) => ({ pk: `BLOCKS#${blocker}`, sk: `USER#${blocked}` }),
+  /** How many users `blocker` has blocked: a counter kept by conditional writes (the bound on blocks). */
+  blockCount: (blocker: string) => ({ pk: `BLOCKS#${blocker}`, sk: '#COUNT' }),
+  /** How many connections watch `watched`: a counter kept by conditional writes (the bound on watchers). */
+  watcherCount: (watched: string) => ({ pk: `WATCHERS#${watched}`, sk: '#COUNT' }),
 };
 
 export const prefixes = {
@@ -124,6 +133,7 @@ export const prefixes = {
   watching: 'WATCH#',
   joined: 'JOINED#',
   invite: 'INVITE#',
+  blocked: 'USER#',
 } as const;
 
 /** One conversation per pair of users, whoever writes first. */

@@ -103,6 +103,12 @@ describe('keys', () => {
     expect(keys.readCursor('DM#a#b', 'u')).toEqual({ pk: 'DM#a#b', sk: 'READ#u' });
     expect(keys.sendClaim('u', 'k')).toEqual({ pk: 'SENDID#u#k', sk: 'CLAIM' });
     expect(keys.userFile('u', 'i')).toEqual({ pk: 'UFILE#u', sk: 'FILE#i' });
+    expect(keys.block('u', 'v')).toEqual({ pk: 'BLOCKS#u', sk: 'USER#v' });
+    expect(keys.blockCount('u')).toEqual({ pk: 'BLOCKS#u', sk: '#COUNT' });
+    expect(keys.watcherCount('u')).toEqual({ pk: 'WATCHERS#u', sk: '#COUNT' });
+    // The counters sort outside the ranges read beside them (blocks, watcher pages).
+    expect(keys.blockCount('u').sk.startsWith(prefixes.blocked)).toBe(false);
+    expect(keys.watcherCount('u').sk.startsWith(prefixes.watcher)).toBe(false);
     expect(prefixes).toEqual({
       userHead: '#',
       userConnection: '#CONN#',
@@ -115,6 +121,7 @@ describe('keys', () => {
       watching: 'WATCH#',
       joined: 'JOINED#',
       invite: 'INVITE#',
+      blocked: 'USER#',
     });
     expect(keys.user('u').sk.startsWith(prefixes.userHead)).toBe(true);
     expect(keys.userConnection('u', 'c').sk.startsWith(prefixes.userHead)).toBe(true);
@@ -156,6 +163,9 @@ describe('keys', () => {
       keys.readCursor(keys.groupMessage('g', 'i').pk, 'u'),
       keys.sendClaim('u', 'k'),
       keys.userFile('u', 'i'),
+      keys.block('u', 'v'),
+      keys.blockCount('u'),
+      keys.watcherCount('u'),
     ].map((k) => `${k.pk}|${k.sk}`);
     expect(new Set(all).size).toBe(all.length);
     expect(keys.groupConnection('g', 'u', 'c')).toEqual({ pk: 'GROUP#g', sk: 'PRESENCE#u#c' });
