@@ -3,7 +3,8 @@
  * It makes the bucket behave as a private S3 bucket, whatever the engine behind it does:
  *  - every request must be signed (SigV4 in the Authorization header, as the SDK signs, or a presigned link, see
  *    ./sigv4.ts) or be a browser-upload POST form that passes its policy (./post-policy.ts); anything anonymous
- *    is refused with 403 AccessDenied before it reaches the engine (only CORS preflights pass unsigned);
+ *    is refused with 403 AccessDenied before it reaches the engine (only CORS preflights pass unsigned); a form
+ *    is parsed once, strictly (./multipart.ts), and the engine gets it rewritten from what was checked;
  *  - `If-None-Match: *` on a PUT or copy is honoured (412 when the object exists), as S3's conditional writes are;
  *  - it announces each object created under `uploads/` as an S3 ObjectCreated event, as the bucket notification
  *    does on AWS, so the same lambdas/ handler delivers the file.
@@ -11,7 +12,7 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Event } from 'aws-lambda';
-import { checkPostPolicy, parseForm } from './post-policy.js';
+import { checkPostPolicy, parseForm, rewriteForm } from './post-policy.js';
 import { S3Refusal, writeRefusal } from './s3-refusal.js';
 import { verifySignedRequest } from './sigv4.js';
 
@@ -99,9 +100,14 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
     res: ServerResponse,
     body: Buffer | undefined,
     onDone: (status: number) => void,
+    contentType?: string,
   ) => {
     const headers = { ...req.headers, host: upstream.host };
-    if (body) headers['content-length'] = String(body.length);
+    if (body) {
+      headers['content-length'] = String(body.length);
+      delete headers['transfer-encoding'];
+    }
+    if (contentType) headers['content-type'] = contentType;
     const out = request(
       {
         protocol: upstream.protocol,
@@ -159,9 +165,17 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
       /multipart\/form-data/i.test(req.headers['content-type'] ?? '');
     if (isForm) {
       const body = await readBody(req, options.maxBodyBytes);
-      const form = await parseForm(req.headers, body);
+      const form = parseForm(req.headers, body);
       const key = checkPostPolicy(form, decodeURIComponent(bucket), options, Date.now());
-      forward(req, res, body, (status) => status < 300 && notify(bucket, key, form.fileSize, 'Post'));
+      // The engine gets the form as checked, written anew: it cannot read another key out of the client's bytes.
+      const clean = rewriteForm(form);
+      forward(
+        req,
+        res,
+        clean.body,
+        (status) => status < 300 && notify(bucket, key, form.fileSize, 'Post'),
+        clean.contentType,
+      );
       return;
     }
     // A CORS preflight carries no credentials, on S3 too; the engine answers it from the bucket's CORS rules.
