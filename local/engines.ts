@@ -14,6 +14,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { createTableInput } from '../shared/data/schema.js';
+import { hardenS3rverStore } from './s3-store.js';
 
 export interface Engine {
   endpoint: string;
@@ -62,6 +63,8 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
 export async function startS3rver(host: string, dataDir: string | undefined): Promise<Engine> {
   const directory = dataDir ?? mkdtempSync(join(tmpdir(), 'obrol-s3-'));
   mkdirSync(directory, { recursive: true });
+  // Every key S3 holds gets a path s3rver can write, and a failed write fails its request, not the process.
+  hardenS3rverStore();
   const server = new S3rver({ address: host, port: 0, silent: true, directory });
   const { port } = await server.run();
   return {

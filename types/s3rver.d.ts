@@ -15,3 +15,9 @@ declare module 's3rver' {
     close(): Promise<void>;
   }
 }
+
+declare module 's3rver/lib/stores/filesystem.js' {
+  /** s3rver's file store; local/s3-store.ts replaces its key mapping and its object write. */
+  const FilesystemStore: unknown;
+  export default FilesystemStore;
+}
