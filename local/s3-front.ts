@@ -19,6 +19,8 @@ import { verifySignedRequest } from './sigv4.js';
 export interface S3FrontOptions {
   host: string;
   upstream: string;
+  /** The engine's Unix socket, when it listens on one (the embedded s3rver): requests go there, `upstream` unused. */
+  upstreamSocket?: string;
   region: string;
   /** The one key pair the bucket accepts signatures from (the runtime's own). */
   accessKeyId: string;
@@ -59,6 +61,16 @@ function eventKey(key: string): string {
 
 export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
   const upstream = new URL(options.upstream);
+  // Where requests go: the engine's socket (the Host header then stays the front door's), or its host and port.
+  const target = (req?: IncomingMessage) =>
+    options.upstreamSocket
+      ? { socketPath: options.upstreamSocket, host: req?.headers.host ?? 'localhost' }
+      : {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          host: upstream.host,
+        };
   const notifications = new Set<Promise<void>>();
 
   const notify = (bucket: string, key: string, size: number, kind: 'Put' | 'Post') => {
@@ -102,7 +114,8 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
     onDone: (status: number) => void,
     contentType?: string,
   ) => {
-    const headers = { ...req.headers, host: upstream.host };
+    const { host, ...where } = target(req);
+    const headers = { ...req.headers, host };
     if (body) {
       headers['content-length'] = String(body.length);
       delete headers['transfer-encoding'];
@@ -110,9 +123,7 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
     if (contentType) headers['content-type'] = contentType;
     const out = request(
       {
-        protocol: upstream.protocol,
-        hostname: upstream.hostname,
-        port: upstream.port,
+        ...where,
         method: req.method,
         path: req.url,
         headers,
@@ -133,11 +144,10 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
   /** Whether the object exists, for a conditional write (`If-None-Match: *`): 412 when it does. */
   const exists = (path: string) =>
     new Promise<boolean>((resolve, reject) => {
+      const { host: _host, ...where } = target();
       const head = request(
         {
-          protocol: upstream.protocol,
-          hostname: upstream.hostname,
-          port: upstream.port,
+          ...where,
           method: 'HEAD',
           path,
         },
