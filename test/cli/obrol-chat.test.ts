@@ -206,9 +206,21 @@ describe('obrol-chat', () => {
       const enter = () => tmux('send-keys', '-t', 'chat', 'Enter');
 
       await waitScreen('/help lists the commands');
+      // A password with a space is refused after it was typed twice, before anything is sent.
       type(`/register ${name} ID Carol C`);
       enter();
       await waitScreen(`password for ${name}:`);
+      type('two words1');
+      enter();
+      await waitScreen('again:');
+      type('two words1');
+      enter();
+      await waitScreen('not registered: a password may not contain spaces or other white space');
+      type(`/register ${name} ID Carol C`);
+      enter();
+      await vi.waitFor(() => expect(screen().split(`password for ${name}:`).length).toBe(3), {
+        timeout: 15_000,
+      });
       type(secret);
       enter();
       await waitScreen('again:');
@@ -217,7 +229,7 @@ describe('obrol-chat', () => {
       await waitScreen(`registered ${name}`);
       type(`/login ${name}`);
       enter();
-      await vi.waitFor(() => expect(screen().split(`password for ${name}:`).length).toBe(3), {
+      await vi.waitFor(() => expect(screen().split(`password for ${name}:`).length).toBe(4), {
         timeout: 15_000,
       });
       type(secret);
