@@ -1,6 +1,7 @@
 /**
  * The AWS-compatible engines the local runtime talks to over HTTP. By default it embeds dynalite (DynamoDB) and
- * s3rver (S3); when AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL is set it uses that engine
+ * s3rver (S3), each on a private Unix socket behind a front that checks the runtime's signatures (./engine-auth.ts,
+ * ./s3-front.ts); when AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL is set it uses that engine
  * instead (DynamoDB Local, moto, LocalStack) and only creates the table and the bucket there.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

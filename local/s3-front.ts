@@ -1,5 +1,6 @@
 /**
- * The local runtime's front door to S3, in front of whichever S3-compatible engine runs (s3rver, moto, LocalStack).
+ * The local runtime's front door to S3, in front of whichever S3-compatible engine runs (s3rver, moto, LocalStack);
+ * the embedded s3rver listens on a private Unix socket, so this door is the only way to it.
  * It makes the bucket behave as a private S3 bucket, whatever the engine behind it does:
  *  - every request must be signed (SigV4 in the Authorization header, as the SDK signs, or a presigned link, see
  *    ./sigv4.ts) or be a browser-upload POST form that passes its policy (./post-policy.ts); anything anonymous
