@@ -53,7 +53,8 @@ export async function startPushProxy(target: () => string): Promise<PushProxy> {
         port: upstream.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: upstream.host },
+        // The Host the handler signed (this proxy's), as a proxy that re-signs nothing must pass it on.
+        headers: req.headers,
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
