@@ -256,8 +256,10 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     else req.pipe(out);
   };
 
-  const stagePrefix = `/${options.stage}`;
   const connectionsBase = new URL(options.upstreams.connections);
+  // The function calls @connections under the gateway's own stage path, so the path it signs is the path the
+  // gateway checks (a rewritten path would break the SigV4 signature); the ARN still names the template's stage.
+  const stagePrefix = connectionsBase.pathname.replace(/\/$/, '') || `/${options.stage}`;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const target = String(req.headers['x-amz-target'] ?? '');
@@ -306,8 +308,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
         ],
         `${method} @connections`,
       );
-      const path = `${connectionsBase.pathname.replace(/\/$/, '')}${rawUrl.slice(stagePrefix.length)}`;
-      forward(req, res, connectionsBase.origin, path, undefined);
+      forward(req, res, connectionsBase.origin, rawUrl, undefined);
       return;
     }
     // S3: the function's own calls and the links and forms it signed.
