@@ -6,8 +6,9 @@
  * machine"): of two AUTHs racing on one connection one wins, the other changes nothing and answers `login_conflict`.
  */
 import { checkPassword } from '../auth/check.js';
-import { bindConnection, readConnection } from '../data/connections.js';
-import { readAccount } from '../data/users.js';
+import { bindConnection, readConnection, unbindConnection, withdrawPresence } from '../data/connections.js';
+import { memberOf } from '../data/groups.js';
+import { credentialOf, readAccount, readCredential } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
 import { spendAddress } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
@@ -43,6 +44,7 @@ export const auth = defineCommand({
 
     // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends with the switch.
     const connection = { user: userKey, connectionId: ctx.connectionId, expiresAt: current.expiresAt };
+    const credential = credentialOf(account.profile);
     const boundary = await bindConnection(
       connection,
       account.profile.username,
@@ -52,8 +54,25 @@ export const auth = defineCommand({
       // Enqueued before the switch is decided: a run that comes first waits for it, one for a switch that did not
       // happen finds the connection bound otherwise and stops.
       (bound) => enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary: bound }),
+      credential,
     );
     if (boundary === undefined) throw new CommandError('login_conflict');
+    // The password was checked against the credential read at the start; a PASSWORD or DELETE_ACCOUNT may have
+    // changed it since. Read strongly after the binding exists: a change before this read is seen here (the login
+    // takes itself back and is refused), a change after it finds this device bound and logs it out.
+    if ((await readCredential(userKey)) !== credential) {
+      const state = await readConnection(ctx.connectionId, ctx.now, true);
+      await unbindConnection(ctx.connectionId, userKey, state, ctx.now);
+      throw new CommandError('invalid_credentials');
+    }
+    // A group the user was removed from since its groups were read keeps no copy of this device (pushes check
+    // membership anyway: shared/data/groups.ts, membersOnly).
+    const still = await memberOf(userKey, account.groups);
+    await Promise.all(
+      account.groups
+        .filter((group) => !still.has(group))
+        .map((group) => withdrawPresence(group, userKey, [ctx.connectionId])),
+    );
     // Watchers are told best-effort: cameOnline logs its own failure, and the login stands (STATUS reads the copies).
     await cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now);
     return ok('autentikasi berhasil');

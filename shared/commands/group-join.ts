@@ -10,6 +10,7 @@ import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseGroupName } from './group-name.js';
+import { keepOnlyIfCurrent } from './membership.js';
 
 export const groupJoin = defineCommand({
   failure: 'gagal bergabung ke grup',
@@ -30,6 +31,7 @@ export const groupJoin = defineCommand({
     if (account.memberships.length >= config.maxGroupsPerUser) throw new CommandError('too_many_groups');
     const added = await addMember(groupKey, meta.name, caller.key, caller.name, account.connections, ctx.now);
     if (added === 'gone') throw new CommandError('unknown_group');
+    await keepOnlyIfCurrent(ctx, caller, groupKey);
     if (meta.private) await deleteInvite(groupKey, caller.key);
     return ok('berhasil bergabung ke grup');
   },

@@ -73,6 +73,8 @@ export interface ConnectionState {
   /** The catch-up run that holds this connection now, if any (see takeCatchUpLease), and until when (ms). */
   lease: string | undefined;
   leaseUntil: number;
+  /** The account's credential the login was made with (credentialOf in data/users.ts); undefined before it existed. */
+  credential: string | undefined;
   /** Bumped by every change of the binding; a change is a conditional write on the version it read. */
   version: number;
   /** The change of binding under way, if any (see lockConnection), for whom (AUTH's user), and until when (ms). */
@@ -113,6 +115,7 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     caughtUp: false,
     lease: undefined,
     leaseUntil: 0,
+    credential: undefined,
     version: 0,
     lock: undefined,
     lockUser: undefined,
@@ -140,6 +143,7 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     caughtUp: item.caughtUp === true,
     lease: typeof item.lease === 'string' && Number(item.leaseUntil) > now ? item.lease : undefined,
     leaseUntil: Number(item.leaseUntil ?? 0),
+    credential: typeof item.credential === 'string' ? item.credential : undefined,
   };
 }
 
@@ -238,15 +242,18 @@ async function commitBinding(
   connectionId: string,
   token: string,
   version: number,
-  login: { user: string; username: string; boundary: string } | undefined,
+  login: { user: string; username: string; boundary: string; credential?: string } | undefined,
 ) {
-  const clear = 'lease, leaseUntil';
+  const clear = 'lease, leaseUntil, credential';
+  const credential = login?.credential;
   await db.send(
     new UpdateCommand({
       TableName: TABLE,
       Key: keys.connection(connectionId),
       UpdateExpression: login
-        ? `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next REMOVE ${clear}`
+        ? credential === undefined
+          ? `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next REMOVE ${clear}`
+          : `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next, credential = :credential REMOVE lease, leaseUntil`
         : `SET #version = :next REMOVE #user, username, boundary, caughtUp, ${clear}`,
       ConditionExpression: '#lock = :token',
       ExpressionAttributeNames: { '#lock': 'lock', '#version': 'version', '#user': 'user' },
@@ -256,6 +263,7 @@ async function commitBinding(
         ...(login
           ? { ':user': login.user, ':username': login.username, ':boundary': login.boundary, ':no': false }
           : {}),
+        ...(credential === undefined ? {} : { ':credential': credential }),
       },
     }),
   );
@@ -362,6 +370,7 @@ export async function bindConnection(
   previous: ConnectionState,
   now: number,
   prepare: (boundary: string) => Promise<void> = async () => undefined,
+  credential?: string,
 ): Promise<string | undefined> {
   const { user, connectionId } = connection;
   const same = previous.user === user;
@@ -383,7 +392,8 @@ export async function bindConnection(
         same ? undefined : batchWrite([], presenceKeys(user, connectionId, groups)),
         before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
       ]),
-    commit: (token) => commitBinding(connectionId, token, previous.version, { user, username, boundary }),
+    commit: (token) =>
+      commitBinding(connectionId, token, previous.version, { user, username, boundary, credential }),
     after: () =>
       Promise.all([
         before
@@ -443,6 +453,18 @@ export function releaseCatchUpLease(
     expression: 'REMOVE lease, leaseUntil',
     condition: 'lease = :run',
     values: { ':run': run },
+  });
+}
+
+/** Moves this very login to the account's new credential (PASSWORD, on the connection that changed it). */
+export function refreshCredential(
+  connectionId: string,
+  login: { user: string; boundary: string },
+  credential: string,
+): Promise<boolean> {
+  return updateLogin(connectionId, login, {
+    expression: 'SET credential = :credential',
+    values: { ':credential': credential },
   });
 }
 

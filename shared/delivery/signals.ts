@@ -5,7 +5,7 @@
  * page, each job enqueueing the next before it pushes (like a group message's fan-out). Nobody offline is read,
  * and nothing is retried for anyone a signal missed: it only says what is true now.
  */
-import { presencePage } from '../data/groups.js';
+import { membersOnly, presencePage } from '../data/groups.js';
 import { watchersPage } from '../data/presence.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type SignalJob } from '../queue/jobs.js';
@@ -27,7 +27,9 @@ export async function signalPage(
 ): Promise<void> {
   const page = await pageOf(job, limit, now);
   if (page.next !== undefined) await enqueue({ ...job, after: page.next });
-  const targets = page.connections.filter((c) => c.user !== job.skip && c.connectionId !== job.except);
+  const found = page.connections.filter((c) => c.user !== job.skip && c.connectionId !== job.except);
+  // A group's signal reaches its members only (membersOnly): a removed member's stale copy hears nothing.
+  const targets = job.to === 'group' ? await membersOnly(job.key, found) : found;
   if (targets.length > 0) await pushToAll(endpoint, targets, job.event);
 }
 
