@@ -6,7 +6,7 @@
  * machine"): of two AUTHs racing on one connection one wins, the other changes nothing and answers `login_conflict`.
  */
 import { checkPassword } from '../auth/check.js';
-import { bindConnection, readConnection, unbindConnection, withdrawPresence } from '../data/connections.js';
+import { bindConnection, readConnection, unbindConnection } from '../data/connections.js';
 import { memberOf } from '../data/groups.js';
 import { credentialOf, readAccount, readCredential } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
@@ -45,6 +45,7 @@ export const auth = defineCommand({
     // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends with the switch.
     const connection = { user: userKey, connectionId: ctx.connectionId, expiresAt: current.expiresAt };
     const credential = credentialOf(account.profile);
+    let refused = false;
     const boundary = await bindConnection(
       connection,
       account.profile.username,
@@ -55,26 +56,35 @@ export const auth = defineCommand({
       // happen finds the connection bound otherwise and stops.
       (bound) => enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary: bound }),
       credential,
+      // Right after the commit, under the connection's lock (so before any catch-up frame), read strongly: the
+      // password was checked against the credential read at the start, and a PASSWORD or DELETE_ACCOUNT may have
+      // changed it since; then the login is taken back at once. Groups the user left since are read too: no live
+      // copy goes there (pushes check membership anyway: membersOnly in shared/data/groups.ts).
+      async () => {
+        const [now, still] = await Promise.all([readCredential(userKey), memberOf(userKey, account.groups)]);
+        refused = now !== credential;
+        return { valid: !refused, left: account.groups.filter((group) => !still.has(group)) };
+      },
     );
     if (boundary === undefined) throw new CommandError('login_conflict');
-    // The password was checked against the credential read at the start; a PASSWORD or DELETE_ACCOUNT may have
-    // changed it since. Read strongly after the binding exists: a change before this read is seen here (the login
-    // takes itself back and is refused), a change after it finds this device bound and logs it out.
-    if ((await readCredential(userKey)) !== credential) {
-      const state = await readConnection(ctx.connectionId, ctx.now, true);
-      await unbindConnection(ctx.connectionId, userKey, state, ctx.now);
+    if (refused) throw new CommandError('invalid_credentials');
+    // Watchers are told best-effort: cameOnline logs its own failure, and the login stands (STATUS reads the copies).
+    // Beside it, the credential is read once more, now that the lock is gone: a PASSWORD or DELETE_ACCOUNT that
+    // found this connection still locked left it to this read (shared/account/sessions.ts), which comes after
+    // their change; one that came later finds it bound and logs it out.
+    const [still] = await Promise.all([
+      readCredential(userKey),
+      cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now),
+    ]);
+    if (still !== credential) {
+      await unbindConnection(
+        ctx.connectionId,
+        userKey,
+        await readConnection(ctx.connectionId, ctx.now, true),
+        ctx.now,
+      );
       throw new CommandError('invalid_credentials');
     }
-    // A group the user was removed from since its groups were read keeps no copy of this device (pushes check
-    // membership anyway: shared/data/groups.ts, membersOnly).
-    const still = await memberOf(userKey, account.groups);
-    await Promise.all(
-      account.groups
-        .filter((group) => !still.has(group))
-        .map((group) => withdrawPresence(group, userKey, [ctx.connectionId])),
-    );
-    // Watchers are told best-effort: cameOnline logs its own failure, and the login stands (STATUS reads the copies).
-    await cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now);
     return ok('autentikasi berhasil');
   },
 });

@@ -371,14 +371,17 @@ export async function bindConnection(
   now: number,
   prepare: (boundary: string) => Promise<void> = async () => undefined,
   credential?: string,
+  settle: () => Promise<Settled> = async () => ({ valid: true, left: [] }),
 ): Promise<string | undefined> {
   const { user, connectionId } = connection;
   const same = previous.user === user;
   const fresh = { ...connection, pending: true };
   let before: Previous | undefined;
   let boundary = '';
+  let token = '';
   const made = await changeBinding(connectionId, previous, user, now, {
-    before: async () => {
+    before: async (held) => {
+      token = held;
       before = await previousOf(previous, same ? groups : undefined);
       await batchWrite([
         ...copyItems(fresh, groups),
@@ -394,15 +397,45 @@ export async function bindConnection(
       ]),
     commit: (token) =>
       commitBinding(connectionId, token, previous.version, { user, username, boundary, credential }),
-    after: () =>
-      Promise.all([
+    after: async () => {
+      // Still under the lock (a catch-up of this login waits for it, and so does a PASSWORD logging devices out).
+      const { valid, left } = await settle();
+      if (!valid) {
+        // Taken back: the connection ends unbound, and both logins depart (this one never caught up).
+        await commitBinding(connectionId, token, previous.version + 1, undefined);
+        await Promise.all([
+          before && !same
+            ? depart(connectionId, before.user, previous, now, { groups: before.groups })
+            : undefined,
+          depart(connectionId, user, same ? previous : { ...previous, user, caughtUp: false }, now, {
+            groups,
+          }),
+        ]);
+        return;
+      }
+      const kept = groups.filter((group) => !left.includes(group));
+      await Promise.all([
         before
           ? depart(connectionId, before.user, previous, now, { groups: before.groups, keep: same })
           : undefined,
-        batchWrite(copyItems({ ...connection, pending: false }, groups)),
-      ]),
+        batchWrite(
+          copyItems({ ...connection, pending: false }, kept),
+          left.map((group) => keys.groupConnection(group, user, connectionId)),
+        ),
+      ]);
+    },
   });
   return made ? boundary : undefined;
+}
+
+/**
+ * What a login learns right after its commit, still holding the connection (AUTH, issue 22): whether the
+ * credentials it was checked against are still the account's (else it is taken back at once), and which of its
+ * groups the user has left since their groups were read (their copies go instead of turning live).
+ */
+export interface Settled {
+  valid: boolean;
+  left: readonly string[];
 }
 
 /** Runs an update that holds only while the connection is bound to this very login; false when it is not. */
