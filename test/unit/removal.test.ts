@@ -101,6 +101,7 @@ describe('a name’s earlier owner', () => {
       },
       { ...keys.inbox(bob.name, id), ref: message },
     ]);
+    expect(await bob.ask('INBOX')).toEqual(OK([]));
     const phone = await t.device();
     expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
     await t.runJobs();
