@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
+import { intercept } from '../support/fakes.js';
 
 const t = await useDispatcher();
 const { batchWrite } = await import('../../shared/data/table.js');
@@ -12,6 +13,19 @@ const { keys } = await import('../../shared/data/keys.js');
 const { newId } = await import('../../shared/ids.js');
 const { db, TABLE } = await import('../../shared/data/client.js');
 const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+const { readGroupMeta, readMembership } = await import('../../shared/data/groups.js');
+
+/** Runs once, just before the next write of a membership item (`USER#…` / `GROUP#…`), then disarms. */
+let beforeMembershipWrite: (() => Promise<unknown>) | undefined;
+intercept(db, 'before-membership-write', (next) => async (args) => {
+  const item = args.input?.Item as { pk?: string; sk?: string } | undefined;
+  const run = beforeMembershipWrite;
+  if (run && item?.pk?.startsWith('USER#') && item.sk?.startsWith('GROUP#')) {
+    beforeMembershipWrite = undefined;
+    await run();
+  }
+  return next(args);
+});
 
 /** An id from well before any account of this test file was created (a name's earlier owner's). */
 const oldId = () => newId(Date.now() - 40 * 24 * 3600 * 1000);
@@ -72,6 +86,20 @@ describe('credentials', () => {
     );
     expect(await phone.ask('GROUPS')).toEqual(ERR('daftar grup gagal', 'not_authenticated'));
     expect(await bob.ask('GROUPS')).toEqual(ERR('daftar grup gagal', 'not_authenticated'));
+  });
+
+  it('a GROUP_JOIN that passed its check just before DELETE_ACCOUNT leaves nothing in the name', async () => {
+    const { name: group, users } = await t.group('alice');
+    const bob = await t.user('bob');
+    const phone = await t.device();
+    expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
+    // The account goes (and its clean-up reads its memberships) after the join's check, before its write.
+    beforeMembershipWrite = async () =>
+      expect(await phone.ask(`DELETE_ACCOUNT ${PASSWORD}`)).toEqual(OK('hapus akun berhasil'));
+    expect(await bob.ask(`GROUP_JOIN ${group}`)).toEqual(ERR('gagal bergabung ke grup', 'not_authenticated'));
+    expect(beforeMembershipWrite).toBeUndefined();
+    expect(await readMembership(bob.name, group, true)).toBeUndefined();
+    expect((await readGroupMeta(group, true))?.members).toBe(users.length);
   });
 
   it('PASSWORD keeps its own connection logged in under the new credential', async () => {
