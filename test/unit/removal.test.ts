@@ -15,17 +15,25 @@ const { db, TABLE } = await import('../../shared/data/client.js');
 const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
 const { readGroupMeta, readMembership } = await import('../../shared/data/groups.js');
 
-/** Runs once, just before the next write of a membership item (`USER#…` / `GROUP#…`), then disarms. */
-let beforeMembershipWrite: (() => Promise<unknown>) | undefined;
-intercept(db, 'before-membership-write', (next) => async (args) => {
-  const item = args.input?.Item as { pk?: string; sk?: string } | undefined;
-  const run = beforeMembershipWrite;
-  if (run && item?.pk?.startsWith('USER#') && item.sk?.startsWith('GROUP#')) {
-    beforeMembershipWrite = undefined;
-    await run();
+/** Runs `run` once, just before the next DynamoDB request whose input `match` accepts, then disarms. */
+let hook: { match: (input: Record<string, unknown>) => boolean; run: () => Promise<unknown> } | undefined;
+intercept(db, 'before-a-write', (next) => async (args) => {
+  const armed = hook;
+  if (armed?.match(args.input ?? {})) {
+    hook = undefined;
+    await armed.run();
   }
   return next(args);
 });
+/** A membership item's write (`USER#…` / `GROUP#…`). */
+const membershipWrite = (input: Record<string, unknown>) => {
+  const item = input.Item as { pk?: string; sk?: string } | undefined;
+  return Boolean(item?.pk?.startsWith('USER#') && item.sk?.startsWith('GROUP#'));
+};
+/** AUTH's commit of a binding (the one write that carries the credential). */
+const bindingCommit = (input: Record<string, unknown>) =>
+  String(input.UpdateExpression).includes('credential = :credential') &&
+  String((input.Key as { pk?: string } | undefined)?.pk).startsWith('CONN#');
 
 /** An id from well before any account of this test file was created (a name's earlier owner's). */
 const oldId = () => newId(Date.now() - 40 * 24 * 3600 * 1000);
@@ -94,12 +102,35 @@ describe('credentials', () => {
     const phone = await t.device();
     expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
     // The account goes (and its clean-up reads its memberships) after the join's check, before its write.
-    beforeMembershipWrite = async () =>
-      expect(await phone.ask(`DELETE_ACCOUNT ${PASSWORD}`)).toEqual(OK('hapus akun berhasil'));
+    hook = {
+      match: membershipWrite,
+      run: async () =>
+        expect(await phone.ask(`DELETE_ACCOUNT ${PASSWORD}`)).toEqual(OK('hapus akun berhasil')),
+    };
     expect(await bob.ask(`GROUP_JOIN ${group}`)).toEqual(ERR('gagal bergabung ke grup', 'not_authenticated'));
-    expect(beforeMembershipWrite).toBeUndefined();
+    expect(hook).toBeUndefined();
     expect(await readMembership(bob.name, group, true)).toBeUndefined();
     expect((await readGroupMeta(group, true))?.members).toBe(users.length);
+  });
+
+  it('an AUTH whose password changed between its check and its commit is taken back and refused', async () => {
+    const bob = await t.user('bob');
+    const phone = await t.device();
+    hook = {
+      match: bindingCommit,
+      run: async () =>
+        expect(await bob.ask(`PASSWORD ${PASSWORD} newpassword2`)).toEqual(OK('ubah kata sandi berhasil')),
+    };
+    expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(
+      ERR('autentikasi gagal', 'invalid_credentials'),
+    );
+    expect(hook).toBeUndefined();
+    expect(await phone.ask('GROUPS')).toEqual(ERR('daftar grup gagal', 'not_authenticated'));
+    const { readConnection } = await import('../../shared/data/connections.js');
+    expect((await readConnection(phone.id, Date.now(), true)).user).toBeUndefined();
+    await t.runJobs();
+    expect(phone.pushes('CAUGHT_UP')).toEqual([]);
+    expect((await bob.ask('GROUPS')).status).toBe('OK');
   });
 
   it('PASSWORD keeps its own connection logged in under the new credential', async () => {
