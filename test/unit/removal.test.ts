@@ -76,6 +76,20 @@ describe('removal from a group', () => {
       await queryAll(keys.group(group).pk, { beginsWith: `PRESENCE#${bob.name}#`, consistent: true }),
     ).toEqual([]);
   });
+
+  it('a fan-out page still queued when the group is deleted pushes to nobody', async () => {
+    const { name: group, users } = await t.group('alice', 'bob');
+    const [alice, bob] = users as [(typeof users)[0], (typeof users)[0]];
+    expect((await alice.ask(`SEND_GROUP ${group} sebelum`)).status).toBe('OK');
+    const [sent] = bob.pushes('GROUP_MESSAGE').filter((p) => p.message === 'sebelum');
+    expect(await alice.ask(`GROUP_DELETE ${group}`)).toEqual(OK('grup berhasil dihapus'));
+    // The page the worker had not run yet (the deletion's own job, which drops the copies, has not run either).
+    const { fanOutPage } = await import('../../shared/delivery/group.js');
+    const job = { kind: 'fanout', group, id: String(sent?.id), sender: alice.name, after: '' } as const;
+    await fanOutPage(t.api.endpoint, job, undefined, 100, Date.now());
+    expect(bob.pushes('GROUP_MESSAGE').filter((p) => p.message === 'sebelum')).toHaveLength(1);
+    await t.runJobs();
+  });
 });
 
 describe('credentials', () => {
