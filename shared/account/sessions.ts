@@ -40,6 +40,9 @@ async function unbindWhileBound(connectionId: string, userKey: string, now: numb
     // Read strongly: a device that meanwhile logged in as someone else is not touched.
     const state = await readConnection(connectionId, now, true);
     if (state.user !== userKey) return false;
+    // An AUTH of this user holds it: it reads the account's credential again once its lock is gone (so after this
+    // change) and takes itself back (commands/auth.ts); waiting it out would only delay the answer.
+    if (state.lock !== undefined && state.lockUser === userKey) return false;
     if (await unbindConnection(connectionId, userKey, state, now)) return true;
     if (attempt >= UNBIND_ATTEMPTS) throw new Error('a device stayed busy with another login change');
     await new Promise((resolve) => setTimeout(resolve, 200 * attempt));

@@ -5,6 +5,7 @@
  */
 import { getFileRecord } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
+import { conversationStart } from '../data/users.js';
 import { signDownload } from '../files/s3.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
@@ -20,7 +21,12 @@ export const fileUrl = defineCommand({
   async run({ id }, ctx) {
     const [caller, file] = await Promise.all([requireUser(ctx), getFileRecord(id)]);
     if (file?.status !== 'ready') throw new CommandError('unknown_file');
-    let allowed = file.group === undefined && (file.from === caller.key || file.to === caller.key);
+    // A private file belongs to both accounts as they were when it was sent: one sent before the caller's account
+    // was created was the name's earlier owner's (names are free again after a deletion).
+    let allowed =
+      file.group === undefined &&
+      (file.from === caller.key || file.to === caller.key) &&
+      id >= (await conversationStart(file.from, file.to ?? file.from));
     if (file.group !== undefined) {
       const [membership, meta] = await Promise.all([
         readMembership(caller.key, file.group),

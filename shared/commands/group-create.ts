@@ -14,6 +14,7 @@ import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseGroupName } from './group-name.js';
+import { keepOnlyIfCurrent } from './membership.js';
 
 function parseCreate(rest: string): { name: string; isPrivate: boolean } | undefined {
   const params = splitParams(rest, 2);
@@ -51,6 +52,8 @@ export const groupCreate = defineCommand({
       if (!(error instanceof CommandError)) await abandonGroup(groupKey, token);
       throw error;
     }
+    // Left (and so deleted) again when the account went meanwhile: the name's next owner inherits nothing.
+    await keepOnlyIfCurrent(ctx, caller, groupKey);
     return ok('grup berhasil dibuat');
   },
 });

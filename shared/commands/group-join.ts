@@ -18,6 +18,7 @@ import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseGroupName } from './group-name.js';
+import { keepOnlyIfCurrent } from './membership.js';
 
 export const groupJoin = defineCommand({
   failure: 'gagal bergabung ke grup',
@@ -48,6 +49,7 @@ export const groupJoin = defineCommand({
       throw error;
     }
     if (added === 'gone') throw new CommandError('unknown_group');
+    await keepOnlyIfCurrent(ctx, caller, groupKey);
     return ok('berhasil bergabung ke grup');
   },
 });

@@ -3,7 +3,9 @@
  * It marks nothing delivered. Group messages a member missed while offline are not in it: the next login's catch-up
  * reads them from the group.
  */
+import { memberOf } from '../data/groups.js';
 import { inboxPage } from '../data/messages.js';
+import { conversationStart } from '../data/users.js';
 import { ok, prefixThatFits } from '../protocol/replies.js';
 import { renderEvent } from '../push/render.js';
 import { defineCommand } from './command.js';
@@ -16,8 +18,17 @@ export const inbox = defineCommand({
   parse: (rest) => (rest === '' ? {} : undefined),
   async run(_params, ctx) {
     const caller = await requireUser(ctx);
-    const page = await inboxPage(caller.key, undefined, INBOX_PAGE);
-    const stored = page.waiting.flatMap((w) => (w.event ? [w.event] : []));
+    const [page, start] = await Promise.all([
+      inboxPage(caller.key, undefined, INBOX_PAGE),
+      conversationStart(caller.key, caller.key),
+    ]);
+    // As the catch-up would push them (issue 22): nothing left for the name's earlier owner, and nothing of a group
+    // the caller is no longer in.
+    const groups = [...new Set(page.waiting.flatMap((w) => (w.group === undefined ? [] : [w.group])))];
+    const still = await memberOf(caller.key, groups);
+    const stored = page.waiting
+      .filter((w) => w.id >= start && (w.group === undefined || still.has(w.group)))
+      .flatMap((w) => (w.event ? [w.event] : []));
     const events = await Promise.all(stored.map((event) => renderEvent(event, ctx.now)));
     // The oldest that fit in one frame; `more` says others are still there (they all arrive at the next AUTH).
     const shown = prefixThatFits(events);

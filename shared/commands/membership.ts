@@ -4,9 +4,10 @@
  */
 import { type GroupMeta, readGroupMeta, readMembership } from '../data/groups.js';
 import type { Membership } from '../data/users.js';
+import { leaveGroup } from '../groups/leave.js';
 import { CommandError } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
-import { type Caller, type CommandContext, requireUser } from './context.js';
+import { type Caller, type CommandContext, requireUser, stillCurrent } from './context.js';
 
 export interface Member {
   caller: Caller;
@@ -45,4 +46,18 @@ export async function requireOwner(ctx: CommandContext, name: string): Promise<O
   if (!meta) throw new CommandError('unknown_group');
   if (keyOf(meta.owner) !== caller.key) throw new CommandError('not_owner');
   return { caller, groupKey, meta };
+}
+
+/**
+ * After a membership was written in the caller's name: kept only if the account is still the one that asked
+ * (stillCurrent); otherwise the caller leaves again (GROUP_LEAVE's path) and is answered `not_authenticated`.
+ */
+export async function keepOnlyIfCurrent(
+  ctx: CommandContext,
+  caller: Caller,
+  groupKey: string,
+): Promise<void> {
+  if (await stillCurrent(ctx, caller)) return;
+  await leaveGroup(groupKey, caller.key, [], ctx.now);
+  throw new CommandError('not_authenticated');
 }

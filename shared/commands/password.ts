@@ -6,7 +6,8 @@
 import { logOutOtherDevices } from '../account/sessions.js';
 import { checkPassword } from '../auth/check.js';
 import { hashPassword } from '../auth/password.js';
-import { changePasswordHash, readAccount } from '../data/users.js';
+import { refreshCredential } from '../data/connections.js';
+import { changePasswordHash, readAccount, readCredential } from '../data/users.js';
 import { withHashSlot } from '../limits/in-flight.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
@@ -49,6 +50,11 @@ export const password = defineCommand({
       ))
     )
       throw new CommandError('invalid_credentials');
+    // This connection moves to the new credential (the other devices are logged out below, and any login with the
+    // old password still under way refuses itself: commands/auth.ts).
+    const [state, credential] = await Promise.all([ctx.session(), readCredential(caller.key)]);
+    if (state.boundary !== undefined && credential !== undefined)
+      await refreshCredential(ctx.connectionId, { user: caller.key, boundary: state.boundary }, credential);
     await logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'password_changed', ctx.now);
     return ok('ubah kata sandi berhasil');
   },

@@ -8,7 +8,7 @@
 import { type Connection, readUserConnections } from '../data/connections.js';
 import { directPk, keys } from '../data/keys.js';
 import { advanceReadCursor, readGroupMessage, readMessage } from '../data/messages.js';
-import { readAccount } from '../data/users.js';
+import { conversationStart, readAccount } from '../data/users.js';
 import { newId } from '../ids.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
@@ -59,8 +59,12 @@ export const read = defineCommand({
       refuseIfBlocked(user, otherKey),
     ]);
     if (!other.profile) throw new CommandError('unknown_recipient');
-    const message = await readMessage(keys.directMessage(caller.key, otherKey, id));
-    if (!message) throw new CommandError('unknown_message');
+    const [message, start] = await Promise.all([
+      readMessage(keys.directMessage(caller.key, otherKey, id)),
+      conversationStart(caller.key, otherKey),
+    ]);
+    // Before the conversation's start (either account's creation) it is an earlier owner's: not this conversation's.
+    if (!message || id < start) throw new CommandError('unknown_message');
     const push = { event: 'READ', id: newId(ctx.now), by: caller.name, upTo: id };
     const devices = async () => other.connections;
     return markRead(ctx, directPk(caller.key, otherKey), caller, otherKey, devices, push);
@@ -79,7 +83,9 @@ export const readGroup = defineCommand({
     if (!message) throw new CommandError('unknown_message');
     const push = { event: 'READ', id: newId(ctx.now), by: caller.name, group: membership.name, upTo: id };
     const sender = keyOf(String(message.from));
-    const devices = () => readUserConnections(sender, ctx.now);
+    // A message sent by the name's earlier owner (deleted, the name registered again) tells its new owner nothing.
+    const devices = async () =>
+      id < (await conversationStart(sender, sender)) ? [] : readUserConnections(sender, ctx.now);
     return markRead(ctx, keys.groupMessage(groupKey, '').pk, caller, sender, devices, push);
   },
 });

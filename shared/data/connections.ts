@@ -73,6 +73,8 @@ export interface ConnectionState {
   /** The catch-up run that holds this connection now, if any (see takeCatchUpLease), and until when (ms). */
   lease: string | undefined;
   leaseUntil: number;
+  /** The account's credential the login was made with (credentialOf in data/users.ts); undefined before it existed. */
+  credential: string | undefined;
   /** Bumped by every change of the binding; a change is a conditional write on the version it read. */
   version: number;
   /** The change of binding under way, if any (see lockConnection), for whom (AUTH's user), and until when (ms). */
@@ -113,6 +115,7 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     caughtUp: false,
     lease: undefined,
     leaseUntil: 0,
+    credential: undefined,
     version: 0,
     lock: undefined,
     lockUser: undefined,
@@ -140,6 +143,7 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     caughtUp: item.caughtUp === true,
     lease: typeof item.lease === 'string' && Number(item.leaseUntil) > now ? item.lease : undefined,
     leaseUntil: Number(item.leaseUntil ?? 0),
+    credential: typeof item.credential === 'string' ? item.credential : undefined,
   };
 }
 
@@ -238,15 +242,18 @@ async function commitBinding(
   connectionId: string,
   token: string,
   version: number,
-  login: { user: string; username: string; boundary: string } | undefined,
+  login: { user: string; username: string; boundary: string; credential?: string } | undefined,
 ) {
-  const clear = 'lease, leaseUntil';
+  const clear = 'lease, leaseUntil, credential';
+  const credential = login?.credential;
   await db.send(
     new UpdateCommand({
       TableName: TABLE,
       Key: keys.connection(connectionId),
       UpdateExpression: login
-        ? `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next REMOVE ${clear}`
+        ? credential === undefined
+          ? `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next REMOVE ${clear}`
+          : `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next, credential = :credential REMOVE lease, leaseUntil`
         : `SET #version = :next REMOVE #user, username, boundary, caughtUp, ${clear}`,
       ConditionExpression: '#lock = :token',
       ExpressionAttributeNames: { '#lock': 'lock', '#version': 'version', '#user': 'user' },
@@ -256,6 +263,7 @@ async function commitBinding(
         ...(login
           ? { ':user': login.user, ':username': login.username, ':boundary': login.boundary, ':no': false }
           : {}),
+        ...(credential === undefined ? {} : { ':credential': credential }),
       },
     }),
   );
@@ -362,14 +370,18 @@ export async function bindConnection(
   previous: ConnectionState,
   now: number,
   prepare: (boundary: string) => Promise<void> = async () => undefined,
+  credential?: string,
+  settle: () => Promise<Settled> = async () => ({ valid: true, left: [] }),
 ): Promise<string | undefined> {
   const { user, connectionId } = connection;
   const same = previous.user === user;
   const fresh = { ...connection, pending: true };
   let before: Previous | undefined;
   let boundary = '';
+  let token = '';
   const made = await changeBinding(connectionId, previous, user, now, {
-    before: async () => {
+    before: async (held) => {
+      token = held;
       before = await previousOf(previous, same ? groups : undefined);
       await batchWrite([
         ...copyItems(fresh, groups),
@@ -383,16 +395,47 @@ export async function bindConnection(
         same ? undefined : batchWrite([], presenceKeys(user, connectionId, groups)),
         before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
       ]),
-    commit: (token) => commitBinding(connectionId, token, previous.version, { user, username, boundary }),
-    after: () =>
-      Promise.all([
+    commit: (token) =>
+      commitBinding(connectionId, token, previous.version, { user, username, boundary, credential }),
+    after: async () => {
+      // Still under the lock (a catch-up of this login waits for it, and so does a PASSWORD logging devices out).
+      const { valid, left } = await settle();
+      if (!valid) {
+        // Taken back: the connection ends unbound, and both logins depart (this one never caught up).
+        await commitBinding(connectionId, token, previous.version + 1, undefined);
+        await Promise.all([
+          before && !same
+            ? depart(connectionId, before.user, previous, now, { groups: before.groups })
+            : undefined,
+          depart(connectionId, user, same ? previous : { ...previous, user, caughtUp: false }, now, {
+            groups,
+          }),
+        ]);
+        return;
+      }
+      const kept = groups.filter((group) => !left.includes(group));
+      await Promise.all([
         before
           ? depart(connectionId, before.user, previous, now, { groups: before.groups, keep: same })
           : undefined,
-        batchWrite(copyItems({ ...connection, pending: false }, groups)),
-      ]),
+        batchWrite(
+          copyItems({ ...connection, pending: false }, kept),
+          left.map((group) => keys.groupConnection(group, user, connectionId)),
+        ),
+      ]);
+    },
   });
   return made ? boundary : undefined;
+}
+
+/**
+ * What a login learns right after its commit, still holding the connection (AUTH, issue 22): whether the
+ * credentials it was checked against are still the account's (else it is taken back at once), and which of its
+ * groups the user has left since their groups were read (their copies go instead of turning live).
+ */
+export interface Settled {
+  valid: boolean;
+  left: readonly string[];
 }
 
 /** Runs an update that holds only while the connection is bound to this very login; false when it is not. */
@@ -443,6 +486,18 @@ export function releaseCatchUpLease(
     expression: 'REMOVE lease, leaseUntil',
     condition: 'lease = :run',
     values: { ':run': run },
+  });
+}
+
+/** Moves this very login to the account's new credential (PASSWORD, on the connection that changed it). */
+export function refreshCredential(
+  connectionId: string,
+  login: { user: string; boundary: string },
+  credential: string,
+): Promise<boolean> {
+  return updateLogin(connectionId, login, {
+    expression: 'SET credential = :credential',
+    values: { ':credential': credential },
   });
 }
 

@@ -15,6 +15,8 @@ import {
 } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
 import {
+  batchGet,
+  batchWrite,
   conditionally,
   epochSeconds,
   type Item,
@@ -192,7 +194,73 @@ export async function removeMember(
     Attributes ? changeCount(groupKey, -1) : undefined,
     withdrawPresence(groupKey, userKey, connectionIds, [keys.groupMember(groupKey, userKey), ...joined]),
   ]);
+  // After the membership went: every copy of the user's devices in the group, also one an AUTH under way wrote
+  // after the caller read the devices (read strongly, so a copy written before the delete is found here, and one
+  // written after it is never pushed to: fan-out pushes only to members, see membersOnly).
+  await withdrawAllPresence(groupKey, userKey);
   return Attributes ? { remaining } : undefined;
+}
+
+/** Deletes every presence copy of `userKey` in the group, whichever devices they are (one strong Query). */
+export async function withdrawAllPresence(groupKey: string, userKey: string): Promise<void> {
+  const items = await queryAll(keys.group(groupKey).pk, {
+    beginsWith: `${prefixes.presence}${userKey}#`,
+    consistent: true,
+  });
+  if (items.length > 0)
+    await batchWrite(
+      [],
+      items.map(({ pk, sk }) => ({ pk, sk })),
+    );
+}
+
+/**
+ * The connections of a page of group presence whose users are members of the live group now: one strongly
+ * consistent BatchGetItem of the group item and each distinct user's membership (100 keys a request), read before
+ * the push. A copy that outlived its membership (an AUTH that read the groups before a removal wrote it afterwards)
+ * or its group (deleted, or deleted and created again) is passed over, so a removal is exact from its answer on.
+ */
+export async function membersOnly<T extends { user: string }>(
+  groupKey: string,
+  connections: readonly T[],
+): Promise<T[]> {
+  if (connections.length === 0) return [];
+  const users = [...new Set(connections.map((c) => c.user))];
+  const found = await batchGet(
+    [keys.group(groupKey), ...users.map((user) => keys.userGroup(user, groupKey))],
+    true,
+  );
+  const meta = found.find((item) => item.pk === keys.group(groupKey).pk);
+  if (!meta || meta.deleting !== undefined) return [];
+  const members = new Set(
+    found
+      .filter((item) => item.sk === `${prefixes.group}${groupKey}`)
+      .map((item) => item.pk.slice(keys.user('').pk.length)),
+  );
+  return connections.filter((c) => members.has(c.user));
+}
+
+/**
+ * Of `groups`, those the user is a member of now and that still live (strongly consistent; one BatchGetItem of the
+ * memberships and group items, 50 groups a request).
+ */
+export async function memberOf(userKey: string, groups: readonly string[]): Promise<Set<string>> {
+  if (groups.length === 0) return new Set();
+  const found = await batchGet(
+    groups.flatMap((group) => [keys.userGroup(userKey, group), keys.group(group)]),
+    true,
+  );
+  const live = new Set(
+    found
+      .filter((item) => item.sk === keys.group('').sk && item.deleting === undefined)
+      .map((item) => item.pk.slice(keys.group('').pk.length)),
+  );
+  return new Set(
+    found
+      .filter((item) => item.sk.startsWith(prefixes.group))
+      .map((item) => item.sk.slice(prefixes.group.length))
+      .filter((group) => live.has(group)),
+  );
 }
 
 /** Moves the member count; the count after, or undefined when the group is gone or being deleted. */

@@ -208,7 +208,11 @@ export interface Waiting {
   id: string;
   /** The stored message as it now is (edited or not), or undefined when it no longer exists or was deleted. */
   event: StoredEvent | undefined;
+  /** The group's key, when it points to a group message (catch-up pushes it only to a member). */
+  group?: string;
 }
+
+const GROUP_LOG = keys.groupMessage('', '').pk;
 
 /** One page of the user's inbox (oldest first, after `after`), with the messages it points to. */
 export async function inboxPage(userKey: string, after: string | undefined, limit: number) {
@@ -224,9 +228,11 @@ export async function inboxPage(userKey: string, after: string | undefined, limi
     const ref = refs[i];
     const found = ref ? byKey.get(`${ref.pk}\n${ref.sk}`) : undefined;
     // A deleted message waits no more: it is as if it were gone.
+    const group = ref?.pk.startsWith(GROUP_LOG) ? ref.pk.slice(GROUP_LOG.length) : undefined;
     return {
       id: item.sk.slice(prefixes.message.length),
       event: found ? deliverable(eventOf(found)) : undefined,
+      ...(group === undefined ? {} : { group }),
     };
   });
   return { waiting, more: page.next !== undefined };

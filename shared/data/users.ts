@@ -19,6 +19,33 @@ export interface Profile {
    * or into the inbox). Moves at the end of a catch-up and when a caught-up device leaves.
    */
   groupCursor?: string;
+  /**
+   * Bumped by every change of credentials (PASSWORD, DELETE_ACCOUNT), in the same conditional write as the change;
+   * absent is 0. See credentialOf.
+   */
+  epoch?: number;
+}
+
+/**
+ * What a login is bound with (the connection's `credential`): this account incarnation (its creation) and its
+ * credential epoch. A binding whose credential is no longer the account's was made with a password that changed,
+ * or for an account that was deleted (and maybe registered again): every command refuses it (commands/context.ts).
+ */
+export function credentialOf(profile: { createdAt?: unknown; epoch?: unknown }): string {
+  return `${String(profile.createdAt)}#${Number(profile.epoch ?? 0)}`;
+}
+
+/** The account's credential now, read strongly (one small GetItem); undefined for no account or a deleted one. */
+export async function readCredential(userKey: string): Promise<string | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: TABLE,
+      Key: keys.user(userKey),
+      ConsistentRead: true,
+      ProjectionExpression: 'createdAt, epoch, deleted',
+    }),
+  );
+  return Item && Item.deleted !== true ? credentialOf(Item) : undefined;
 }
 
 /**
@@ -109,10 +136,17 @@ async function updateProfileIf(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
-        UpdateExpression: `SET ${update.set}, writeToken = :token${update.remove ? ` REMOVE ${update.remove}` : ''}`,
+        // The epoch moves with the change, atomically: a binding made with the old credential is refused from here on.
+        UpdateExpression: `SET ${update.set}, writeToken = :token, epoch = if_not_exists(epoch, :zero) + :one${update.remove ? ` REMOVE ${update.remove}` : ''}`,
         ConditionExpression: 'passwordHash = :old',
         ExpressionAttributeNames: update.names,
-        ExpressionAttributeValues: { ...update.values, ':old': oldHash, ':token': token },
+        ExpressionAttributeValues: {
+          ...update.values,
+          ':old': oldHash,
+          ':token': token,
+          ':zero': 0,
+          ':one': 1,
+        },
       }),
     );
     return true;
@@ -155,8 +189,16 @@ export async function readProfile(userKey: string): Promise<Profile | undefined>
 }
 
 /** One Query: the profile, the live connections and (with `withGroups`) the group keys of a user. */
-export async function readAccount(userKey: string, now: number, withGroups = false): Promise<Account> {
-  const items = await queryAll(keys.user(userKey).pk, withGroups ? {} : { beginsWith: prefixes.userHead });
+export async function readAccount(
+  userKey: string,
+  now: number,
+  withGroups = false,
+  consistent = false,
+): Promise<Account> {
+  const items = await queryAll(keys.user(userKey).pk, {
+    ...(withGroups ? {} : { beginsWith: prefixes.userHead }),
+    ...(consistent ? { consistent } : {}),
+  });
   return accountFrom(userKey, items, now);
 }
 

@@ -16,8 +16,9 @@ import {
   releaseCatchUpLease,
   takeCatchUpLease,
 } from '../data/connections.js';
+import { memberOf } from '../data/groups.js';
 import { deleteInbox, deliverable, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
-import { advanceGroupCursor, advanceProgress, clearProgress, readAccount } from '../data/users.js';
+import { advanceGroupCursor, advanceProgress, clearProgress, readAccount, startFrom } from '../data/users.js';
 import { idCeil } from '../ids.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
@@ -47,10 +48,14 @@ interface Item {
   /** Where it came from: the inbox, or a group's key. */
   source: Source;
   event: StoredEvent | undefined;
+  /** The group the message belongs to (from a group's log, or a group message waiting in the inbox). */
+  group: string | undefined;
 }
 
 interface Source {
   group: string | undefined;
+  /** The inbox only: the smallest id this account incarnation owns (see startFrom). */
+  from: string;
   after: string;
   upTo: string;
   buffer: Item[];
@@ -64,12 +69,23 @@ async function fill(source: Source, user: string): Promise<void> {
     // Only what waited before this login's boundary: a later pointer waits for the next login (or INBOX). A run
     // that SQS hands out again after its connection closed must not take newer messages to a dead connection.
     const waiting = page.waiting.filter((w) => w.id <= source.upTo);
-    source.buffer = waiting.map((w) => ({ id: w.id, source, event: w.event }));
+    // A pointer left before this account was created was left for the name's earlier owner: it is dropped unseen.
+    source.buffer = waiting.map((w) => ({
+      id: w.id,
+      source,
+      event: w.id < source.from ? undefined : w.event,
+      group: w.group,
+    }));
     source.more = page.more && waiting.length === page.waiting.length;
   } else {
     const page = await groupLogPage(source.group, source.after, source.upTo, PAGE);
     // A deleted message is passed over (its progress still counts); an edited one goes as it now is.
-    source.buffer = page.events.map((event) => ({ id: event.id, source, event: deliverable(event) }));
+    source.buffer = page.events.map((event) => ({
+      id: event.id,
+      source,
+      event: deliverable(event),
+      group: source.group,
+    }));
     source.more = page.more;
   }
   const last = source.buffer.at(-1);
@@ -155,9 +171,17 @@ async function deliver(
   const account = await readAccount(user, now, true);
   const cursor = account.profile?.groupCursor ?? '';
   const sources: Source[] = [
-    { group: undefined, after: '', upTo: boundary, buffer: [], more: true },
+    {
+      group: undefined,
+      from: startFrom([account.profile?.createdAt]),
+      after: '',
+      upTo: boundary,
+      buffer: [],
+      more: true,
+    },
     ...account.memberships.map((m) => ({
       group: m.group,
+      from: '',
       after: maxId(maxId(cursor, m.from), account.progress.get(m.group)),
       upTo: boundary,
       buffer: [],
@@ -171,24 +195,35 @@ async function deliver(
   let newest = [...account.progress.values()].reduce((a, b) => maxId(a, b), '');
   let frameItems: Item[] = [];
   let framePushes: PushEvent[] = [];
+  /** The group of each push in the frame (undefined for a private message or an invitation). */
+  let frameGroups: (string | undefined)[] = [];
   let frameBytes = BATCH_OVERHEAD_BYTES;
   const send = async (): Promise<boolean> => {
     if (frameItems.length === 0) return true;
-    if (framePushes.length > 0) {
+    // A group's messages go only while the user is still a member of the live group, checked just before the push:
+    // a removal answered before this point leaves nothing of the group to push (what is passed over counts as done).
+    const groups = [...new Set(frameGroups.filter((g): g is string => g !== undefined))];
+    const still = await memberOf(user, groups);
+    const pushes = framePushes.filter((_, i) => {
+      const group = frameGroups[i];
+      return group === undefined || still.has(group);
+    });
+    if (pushes.length > 0) {
       // Pushed only to the login it is for: an AUTH as someone else on this connection stops the catch-up.
       if (!(await stillBound())) return false;
-      const outcome = await pushOne(endpoint, { connectionId, user }, frameOf(framePushes));
+      const outcome = await pushOne(endpoint, { connectionId, user }, frameOf(pushes));
       if (outcome === 'gone') return false;
       if (outcome === 'failed') throw new Error('push failed during catch-up');
       // A switch of login decided while the frame was under way may have let it reach the next login: then it counts
       // for nothing (no mark; this login never caught up, so no cursor moves) and waits for this user's next login.
       if (!(await stillBound())) return false;
-      metrics.count('OfflineDelivered', framePushes.length);
+      metrics.count('OfflineDelivered', pushes.length);
     }
     for (const item of frameItems) if (item.source.group !== undefined) newest = maxId(newest, item.id);
     await mark(user, frameItems);
     frameItems = [];
     framePushes = [];
+    frameGroups = [];
     frameBytes = BATCH_OVERHEAD_BYTES;
     return true;
   };
@@ -213,6 +248,7 @@ async function deliver(
     }
     frameItems.push(...copies);
     framePushes.push(push);
+    frameGroups.push(copies.find((copy) => copy.group !== undefined)?.group);
     frameBytes += bytes;
   }
   if (!(await send())) return 'stopped';

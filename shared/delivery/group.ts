@@ -6,7 +6,7 @@
  * after the message was made (their cursor may already be past it) get it in their inbox; see docs/DATA_MODEL.md.
  */
 import { mapLimit } from '../concurrency.js';
-import { departuresAfter, presencePage } from '../data/groups.js';
+import { departuresAfter, membersOnly, presencePage } from '../data/groups.js';
 import { keys, prefixes } from '../data/keys.js';
 import { deliverable, readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
 import { batchGet } from '../data/table.js';
@@ -59,8 +59,14 @@ export async function fanOutPage(
   const page = await presencePage(job.group, job.after || undefined, limit, now);
   if (page.next !== undefined) await enqueue({ ...job, after: page.next });
 
-  const push = await renderEvent(event, now);
-  const targets = page.connections.filter((c) => c.user !== job.sender);
+  // Only members' devices, checked now: a page queued (or a copy written) before a removal reaches no one removed.
+  const [push, targets] = await Promise.all([
+    renderEvent(event, now),
+    membersOnly(
+      job.group,
+      page.connections.filter((c) => c.user !== job.sender),
+    ),
+  ]);
   // The departure marks are read after the page: whoever is missing from the page and left after the message was
   // made has a mark by now (it is written before a device's copies are removed).
   const [unreached, departed] = await Promise.all([

@@ -8,7 +8,7 @@
  */
 
 import { type Connection, readUserConnections } from '../data/connections.js';
-import { presencePage } from '../data/groups.js';
+import { membersOnly, presencePage } from '../data/groups.js';
 import { observersAmong, removeWatches, watchersPage } from '../data/presence.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type SignalJob } from '../queue/jobs.js';
@@ -31,8 +31,14 @@ export async function signalPage(
 ): Promise<void> {
   const page = await pageOf(job, limit, now);
   if (page.next !== undefined) await enqueue({ ...job, after: page.next });
-  const targets = page.connections.filter((c) => c.user !== job.skip && c.connectionId !== job.except);
-  const allowed = job.to === 'watchers' ? await stillObserving(job.key, targets) : targets;
+  const found = page.connections.filter((c) => c.user !== job.skip && c.connectionId !== job.except);
+  // A group's signal reaches its members only (membersOnly): a removed member's stale copy hears nothing.
+  const allowed =
+    job.to === 'watchers'
+      ? await stillObserving(job.key, found)
+      : job.to === 'group'
+        ? await membersOnly(job.key, found)
+        : found;
   if (allowed.length > 0) await pushToAll(endpoint, allowed, job.event);
 }
 

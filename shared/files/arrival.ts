@@ -6,7 +6,7 @@
 import { config } from '../config.js';
 import { type FileRecord, getFileRecord, markPending, markUploaded } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
-import { type Account, readAccount } from '../data/users.js';
+import { type Account, readAccount, startFrom } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
 import { sendToGroup } from '../delivery/group.js';
 import { log } from '../log.js';
@@ -64,6 +64,16 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
         readGroupMeta(record.group),
       ]);
       if (!membership || !meta) return 'ignored';
+    }
+    // A private upload for an account deleted since the form was given (or deleted and registered again: the file
+    // was meant for the name's earlier owner) is not delivered, and the sender is told so rather than FILE_SENT.
+    if (record.to !== undefined) {
+      const target = await readAccount(record.to, now, false, true);
+      if (!target.profile || id < startFrom([target.profile.createdAt])) {
+        const { connections } = await readAccount(record.from, now);
+        await pushToAll(endpoint, connections, { event: 'FILE_FAILED', id, reason: 'unknown_recipient' });
+        return 'ignored';
+      }
     }
     const sentAt = new Date(now).toISOString();
     // Marking the upload and reading who gets it are independent: one round, not three.

@@ -50,9 +50,12 @@ describe('requests per command', () => {
     await ok(alice.client, `SEND ${bob.name} satu`);
     const id = String((await bob.client.nextPush()).id);
 
-    // GetItem CONN ∥ Query alice ∥ GetItem the block (alice, bob); GetItem message; UpdateItem cursor (then the
-    // push to alice's device).
+    // Every command of a logged-in user: GetItem CONN, then GetItem of the account's credential (issue 22).
+    // READ: GetItem CONN; GetItem credential ∥ Query alice ∥ GetItem the block (alice, bob); GetItem message ∥
+    // BatchGetItem both profiles (where the conversation starts); UpdateItem cursor (then the push to alice's device).
     expect(await count(() => ok(bob.client, `READ ${alice.name} ${id}`))).toEqual([
+      'BatchGetItem',
+      'GetItem',
       'GetItem',
       'GetItem',
       'GetItem',
@@ -65,11 +68,13 @@ describe('requests per command', () => {
       'BatchGetItem',
       'GetItem',
       'GetItem',
+      'GetItem',
       'Query',
       'Query',
     ]);
     // EDIT: GetItem CONN; GetItem MSGREF; UpdateItem message; Query each side's devices.
     expect(await count(() => ok(alice.client, `EDIT ${id} satu!`))).toEqual([
+      'GetItem',
       'GetItem',
       'GetItem',
       'Query',
@@ -79,6 +84,7 @@ describe('requests per command', () => {
     // DELETE: as EDIT, and DeleteItem MSGREF.
     expect(await count(() => ok(alice.client, `DELETE ${id}`))).toEqual([
       'DeleteItem',
+      'GetItem',
       'GetItem',
       'GetItem',
       'Query',
@@ -92,8 +98,11 @@ describe('requests per command', () => {
     await ok(alice.client, `SEND_GROUP ${group} rapat`);
     const gid = String((await bob.client.nextPush((p) => p.event === 'GROUP_MESSAGE')).id);
     // READ_GROUP: GetItem CONN ∥ GetItem message; GetItem membership ∥ GetItem group; UpdateItem cursor; Query the
-    // sender's devices.
+    // sender's devices, after a BatchGetItem of the sender's profile (a message of the name's earlier owner tells the
+    // new one nothing).
     expect(await count(() => ok(bob.client, `READ_GROUP ${group} ${gid}`))).toEqual([
+      'BatchGetItem',
+      'GetItem',
       'GetItem',
       'GetItem',
       'GetItem',
@@ -101,8 +110,11 @@ describe('requests per command', () => {
       'Query',
       'UpdateItem',
     ]);
-    // EDIT of a group message: GetItem CONN; GetItem MSGREF; GetItem membership; UpdateItem message; Query presence.
+    // EDIT of a group message: GetItem CONN; GetItem MSGREF; GetItem membership; UpdateItem message; Query presence;
+    // BatchGetItem of the group and the online members' memberships (only members hear it).
     expect(await count(() => ok(alice.client, `EDIT ${gid} rapat batal`))).toEqual([
+      'BatchGetItem',
+      'GetItem',
       'GetItem',
       'GetItem',
       'GetItem',
