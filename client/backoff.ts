@@ -12,7 +12,7 @@ export interface BackoffOptions {
 /**
  * The delay before reconnect attempt `attempt` (0-based): base doubling up to max, then "full jitter" — a uniform draw
  * over the whole [0, ceiling]. Equal jitter (50–100 %) kept every client of a dropped crowd in the upper half of each
- * window, so a storm of N reconnects met `$connect` at twice the rate full jitter gives (docs/CAPACITY.md).
+ * window, so a storm's first wave met `$connect` twice as densely (docs/CAPACITY.md, "Reconnect storm").
  */
 export function backoffMs(attempt: number, options: BackoffOptions = {}): number {
   const base = options.baseMs ?? 500;
