@@ -11,7 +11,7 @@
  * auth-group-sizes (10,1000), auth-shapes (1x0,1x1000,1x10000,10x1000,50x1000), offline-members (10000),
  * offline-sample (200), offline-baseline (20), scan-measure-up-to (10000), delay-ms (20),
  * parts (send,auth,offline,scan), visibility (stack: jobs hidden 360 s as deployed; local: the runtime's 5 s, see
- * bench/scale/visibility.ts).
+ * bench/scale/visibility.ts), worker-concurrency (4: the local worker's pollers; 100 as the stack caps it).
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -63,6 +63,8 @@ const settings = {
   delayMs: numbers('delay-ms', '20')[0] as number,
   parts: list('parts', 'send,auth,offline,scan'),
   visibility: list('visibility', 'stack')[0] as string,
+  /** Local worker pollers; 4 is the runtime's default, the stack caps the event source mapping at 100. */
+  workerConcurrency: numbers('worker-concurrency', '4')[0] as number,
 };
 if (!['stack', 'local'].includes(settings.visibility)) throw new Error('--visibility is stack or local');
 const shapes = settings.authShapes.map(parseShape);
@@ -85,7 +87,11 @@ async function main() {
   mkdirSync(RESULTS, { recursive: true });
   const host = machine();
   progress('starting the local runtime');
-  const world = await startWorld(settings.delayMs, settings.visibility === 'stack');
+  const world = await startWorld(
+    settings.delayMs,
+    settings.visibility === 'stack',
+    settings.workerConcurrency,
+  );
   const has = (part: string) => settings.parts.includes(part);
   const sends: SendGroupResult[] = [];
   let catchUps: CatchUpResult[] = [];

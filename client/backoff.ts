@@ -9,11 +9,15 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-/** The delay before reconnect attempt `attempt` (0-based): base doubling up to max, then "equal jitter" (50–100 %). */
+/**
+ * The delay before reconnect attempt `attempt` (0-based): base doubling up to max, then "full jitter" — a uniform draw
+ * over the whole [0, ceiling]. Equal jitter (50–100 %) kept every client of a dropped crowd in the upper half of each
+ * window, so a storm's first wave met `$connect` twice as densely (docs/CAPACITY.md, "Reconnect storm").
+ */
 export function backoffMs(attempt: number, options: BackoffOptions = {}): number {
   const base = options.baseMs ?? 500;
   const max = options.maxMs ?? 30_000;
   const random = options.random ?? Math.random;
   const ceiling = Math.min(max, base * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling * (0.5 + 0.5 * random()));
+  return Math.round(ceiling * random());
 }

@@ -19,7 +19,7 @@
  * - request(line, {verify?, resend?}): FIFO, one request in flight per connection (answers carry no id, and
  *   API Gateway may run two requests of one connection concurrently). Requests made while offline wait.
  * - Keep-alive: PING every 4 minutes (pingIntervalMs) when idle; API Gateway closes after 10 idle minutes.
- * - Reconnect: back-off 0.5 s doubling to 30 s, 50–100 % jitter (backoff.ts); after a reconnect the client sends
+ * - Reconnect: back-off 0.5 s doubling to 30 s, full jitter (0–100 %, backoff.ts); after a reconnect the client sends
  *   AUTH with the credentials of the last successful login()/kept in memory only, before any queued request.
  *   If that AUTH is refused: 'reauthFailed' event, credentials forgotten, queued requests go on (unauthenticated).
  * - A request in flight when the connection dropped: resent first after the reconnect if safe to repeat

@@ -37,6 +37,21 @@ export const DEFAULT_ROUTE_MEMORY_MB = 1024;
  */
 export const FAN_OUT_TIMEOUT = Duration.seconds(60);
 
+/**
+ * 1769 MB (one full vCPU) for the fan-out worker: a push costs the SDK about 0.7 ms of CPU (measured by
+ * `npm run bench:capacity`), so at 256 MB (a seventh of a vCPU) a page of 1,000 pushes took ~4.4 s of CPU and the last
+ * of 50,000 online devices had a message after ~13 s; at 1769 MB a page takes ~0.7 s and the last device ~4.3 s
+ * (docs/CAPACITY.md, "Fan-out at AWS speed"). GB-s barely change: the same CPU work, done faster.
+ */
+export const FAN_OUT_MEMORY_MB = 1769;
+
+/**
+ * The most worker instances the job queue's event source mapping runs at once: a 50,000-device fan-out needs about
+ * ten, so a hundred carry several at once, and a flood of jobs can never take the account's concurrency (1,000 by
+ * default) from the request handlers. Jobs beyond it wait in the queue.
+ */
+export const FAN_OUT_MAX_CONCURRENCY = 100;
+
 export interface ObrolStackProps extends StackProps {
   readonly settings: ObrolSettings;
 }
@@ -133,10 +148,17 @@ export class ObrolStack extends Stack {
         'obrol fan-out worker: pushes large groups page by page and delivers what waited after AUTH',
       environment: { ...tableEnv, ...fileEnv, ...queueEnv, CALLBACK_URL: api.callbackUrl },
       timeout: FAN_OUT_TIMEOUT,
+      memorySize: FAN_OUT_MEMORY_MB,
       removalPolicy,
     });
     // Up to ten jobs per invocation; a failed job is reported alone and retried alone.
-    fanOut.addEventSource(new SqsEventSource(jobs.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    fanOut.addEventSource(
+      new SqsEventSource(jobs.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: FAN_OUT_MAX_CONCURRENCY,
+      }),
+    );
 
     // Least privilege: each function gets exactly the table and object actions its handler calls.
     const tableActions = (...actions: string[]) =>

@@ -46,6 +46,11 @@ export interface RuntimeOptions {
    * of its own, recording every AWS call it makes (local/bundles.ts) instead of importing lambdas/ from source.
    */
   bundles?: BundleOptions;
+  /**
+   * Pollers of the local stand-in for the job queue's event source mapping, each with one batch in flight (default
+   * 4). `npm run bench:scale -- --worker-concurrency=100` runs it as the stack caps it (infra/stack.ts).
+   */
+  workerConcurrency?: number;
 }
 
 const MAX_UPLOAD_DEFAULT = 100 * 1024 * 1024;
@@ -193,7 +198,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           queueUrl: `${pollEndpoint}/${queue.url.split('/').slice(3).join('/')}`,
           queueArn: queue.arn,
           handler: handlers['fan-out'],
-          concurrency: 4,
+          concurrency: options.workerConcurrency ?? 4,
           timeoutMs: 20_000,
         });
         return { $connect: handlers.connect, $disconnect: handlers.disconnect, $default: handlers.default };
@@ -212,7 +217,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         queueUrl: queue.url,
         queueArn: queue.arn,
         handler: fanOut.handler,
-        concurrency: 4,
+        concurrency: options.workerConcurrency ?? 4,
         // Shorter than on AWS (60 s), so local catch-ups hand over to their continuation sooner; the queue's
         // visibility timeout stays above it, as AWS requires of a Lambda consumer.
         timeoutMs: 20_000,

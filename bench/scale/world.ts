@@ -21,11 +21,15 @@ export interface World {
   settle(): Promise<void>;
 }
 
-export async function startWorld(delayMs: number, stackVisibility: boolean): Promise<World> {
+export async function startWorld(
+  delayMs: number,
+  stackVisibility: boolean,
+  workerConcurrency?: number,
+): Promise<World> {
   process.env.OBROL_LOG ??= 'silent';
   if (stackVisibility) useStackVisibility();
   const { startRuntime } = await import('../../local/runtime.js');
-  const runtime = await startRuntime({ port: 0 });
+  const runtime = await startRuntime({ port: 0, workerConcurrency });
   // The app's singletons read their configuration on import: only after the runtime has set it.
   const [{ dynamo }, { s3 }, { onManagementClient }, { sqs }, { hashPassword }] = await Promise.all([
     import('../../shared/data/client.js'),

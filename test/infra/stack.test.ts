@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MEMORY_MB, RUNTIME } from '../../infra/function.js';
 import { MAX_RECEIVE_COUNT } from '../../infra/jobs.js';
-import { DEFAULT_ROUTE_MEMORY_MB } from '../../infra/stack.js';
+import { DEFAULT_ROUTE_MEMORY_MB, FAN_OUT_MEMORY_MB } from '../../infra/stack.js';
 import { TABLE_SCHEMA } from '../../shared/data/schema.js';
 import { actionsOf, build, functionId, functionProps, roleStatements, type Statement } from './app.js';
 
@@ -87,7 +87,9 @@ describe('Lambda functions', () => {
       expect(RUNTIME.name).toMatch(/^nodejs(2[2-9]|[3-9]\d)\.x$/);
       expect(props.Runtime).toBe(RUNTIME.name);
       expect(props.Architectures).toEqual(['arm64']);
-      expect(props.MemorySize).toBe(id === fns.default ? DEFAULT_ROUTE_MEMORY_MB : MEMORY_MB);
+      expect(props.MemorySize).toBe(
+        id === fns.default ? DEFAULT_ROUTE_MEMORY_MB : id === fns.fanOut ? FAN_OUT_MEMORY_MB : MEMORY_MB,
+      );
       expect(props.Handler).toBe('index.handler');
       expect((props.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS).toBe(
         '--enable-source-maps',

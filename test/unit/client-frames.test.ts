@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   backoffMs,
@@ -110,12 +111,33 @@ describe('helpers', () => {
     }
   });
 
-  it('backoff doubles to its cap and jitters between half and all of it', () => {
-    expect(backoffMs(0, { random: () => 0 })).toBe(250);
+  it('backoff doubles to its cap and jitters over all of it (full jitter), so a storm spreads out', () => {
+    expect(backoffMs(0, { random: () => 0 })).toBe(0);
+    expect(backoffMs(0, { random: () => 0.5 })).toBe(250);
     expect(backoffMs(0, { random: () => 0.999999 })).toBe(500);
     expect(backoffMs(3, { random: () => 0.999999 })).toBe(4000);
+    expect(backoffMs(3, { random: () => 0.25 })).toBe(1000);
     expect(backoffMs(40, { random: () => 0.999999 })).toBe(30_000);
-    expect(backoffMs(40, { random: () => 0 })).toBe(15_000);
+    expect(backoffMs(40, { random: () => 0 })).toBe(0);
+    expect(backoffMs(40, { random: () => 0.5 })).toBe(15_000);
+  });
+
+  it('backoff stays within [0, min(cap, base × 2^attempt)] for every attempt and draw', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 200 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 600_000 }),
+        (attempt, draw, baseMs, maxMs) => {
+          const delay = backoffMs(attempt, { baseMs, maxMs, random: () => draw });
+          const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+          expect(delay).toBeGreaterThanOrEqual(0);
+          expect(delay).toBeLessThanOrEqual(Math.round(ceiling));
+          expect(delay).toBe(Math.round(ceiling * draw));
+        },
+      ),
+    );
   });
 
   it('explains every reason the server can give, and shows an unknown one as its code', () => {
