@@ -1,6 +1,6 @@
 /**
  * The window between a login's AUTH and its CAUGHT_UP, made to happen on purpose (issue 25): the catch-up of
- * bob's live login is held at its lease while alice sends him a message that no device takes (every push fails).
+ * bob's live login is held at its first step while alice sends him a message that no device takes (every push fails).
  * The message waits in his inbox with an id below that login's boundary (AUTH time + the clock slack), so it is
  * that catch-up's to deliver: released, it pushes the message to bob's live connection and drops the inbox item.
  * A login that starts afterwards finds nothing waiting. The message reached bob once — but counted as "live pushes
@@ -12,14 +12,25 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, uniqueName } from '../support/endpoint.js';
 import { deliveries, isCaughtUp } from '../support/fault-checks.js';
 import type { Faults } from '../support/faults.js';
-import { useLocalRuntime } from '../support/runtime.js';
+import { type Middleware, useLocalRuntime } from '../support/runtime.js';
 
 const local = useLocalRuntime();
 let faults: Faults;
 
-/** The first catch-up lease taken for a user whose name starts with `prefix` waits until `release()`. */
+/**
+ * The catch-up of the next login of a user whose name starts with `prefix` waits at its first call (its strong read
+ * of the connection) until `open()`. Held there, it never meets the AUTH's lock (no `LeaseHeld` second), so the
+ * message is sent well within the login's boundary (AUTH time + the one-second clock slack).
+ */
 let gate:
-  | { prefix: string; reached: () => void; opened: Promise<void>; open: () => void; taken: boolean }
+  | {
+      prefix: string;
+      reached: () => void;
+      opened: Promise<void>;
+      open: () => void;
+      taken: boolean;
+      job?: { connectionId: string; boundary: string };
+    }
   | undefined;
 
 const plain = (value: unknown) =>
@@ -27,14 +38,22 @@ const plain = (value: unknown) =>
 
 beforeAll(async () => {
   faults = await local.faults();
-  await local.onDynamo('holdCatchUpLease', 'initialize', (next, context) => async (args) => {
+  const { sqs } = await import('../../shared/queue/jobs.js');
+  const noteJob: Middleware = (next, context) => async (args) => {
+    if (gate && context.commandName === 'SendMessageCommand') {
+      const job = JSON.parse(String(args.input?.MessageBody));
+      if (job.kind === 'catchup' && String(job.user).startsWith(gate.prefix)) gate.job ??= job;
+    }
+    return next(args);
+  };
+  sqs.middlewareStack.add(noteJob, { step: 'initialize', name: 'noteCatchUpJob' });
+  await local.onDynamo('holdCatchUp', 'initialize', (next, context) => async (args) => {
     const input = args.input;
     if (
-      gate &&
+      gate?.job &&
       !gate.taken &&
-      context.commandName === 'UpdateItemCommand' &&
-      String(input?.UpdateExpression).startsWith('SET lease') &&
-      plain(input?.ExpressionAttributeValues?.[':user']).startsWith(gate.prefix)
+      context.commandName === 'GetItemCommand' &&
+      plain(input?.Key?.pk) === `CONN#${gate.job.connectionId}`
     ) {
       gate.taken = true;
       gate.reached();
@@ -50,7 +69,7 @@ afterEach(() => {
   gate = undefined;
 });
 
-/** Holds the next catch-up of a `prefix` user at its lease: `reached` resolves once it waits there. */
+/** Holds the next catch-up of a `prefix` user: `waiting` resolves once it waits, with its job. */
 function holdCatchUp(prefix: string) {
   let open!: () => void;
   let reached!: () => void;
@@ -60,8 +79,12 @@ function holdCatchUp(prefix: string) {
   const waiting = new Promise<void>((resolve) => {
     reached = resolve;
   });
-  gate = { prefix, reached, opened, open, taken: false };
-  return { waiting, release: open };
+  const current: NonNullable<typeof gate> = { prefix, reached, opened, open, taken: false };
+  gate = current;
+  return {
+    waiting: waiting.then(() => current.job as { connectionId: string; boundary: string }),
+    release: open,
+  };
 }
 
 describe('a message sent while the recipient’s live login has not caught up', () => {
@@ -70,8 +93,7 @@ describe('a message sent while the recipient’s live login has not caught up', 
     await alice.client.caughtUp();
     const prefix = uniqueName('bob');
     const held = holdCatchUp(prefix);
-    const bob = await local.user(prefix);
-    await held.waiting;
+    const [bob, job] = await Promise.all([local.user(prefix), held.waiting]);
 
     const text = uniqueName('dm');
     const push = faults.inject({
@@ -83,6 +105,8 @@ describe('a message sent while the recipient’s live login has not caught up', 
     const answer = await alice.client.request(`SEND ${bob.name} ${text}`);
     push.disarm();
     expect(answer).toEqual({ status: 'OK', data: 'pesan terkirim', id: expect.any(String) });
+    // The window of issue 25: the message belongs to the backlog of bob's login (its id is within the boundary).
+    expect(String(answer.id) <= job.boundary).toBe(true);
     expect(push.hits).toBeGreaterThan(0);
     const ofText = (client: typeof bob.client) => client.pushes.filter((p) => p.message === text).length;
     expect(ofText(bob.client)).toBe(0);
