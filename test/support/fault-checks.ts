@@ -44,10 +44,20 @@ export function expectHonest(
 
 const matches = (text: string) => (push: Frame) => push.message === text || push.filename === text;
 
+/** Whether a client's login has had its CAUGHT_UP: its catch-up is over, and what comes next comes live. */
+export function isCaughtUp(client: ChatClient): boolean {
+  return client.log.some((frame) => frame.event === 'CAUGHT_UP');
+}
+
 /**
  * How many times a message (by its text, or a file by its name) reached `user`: pushed to their connections so
  * far, plus what a new login's catch-up pushes (the new connection is closed afterwards). With `enough`, a count
  * the live pushes already reach is returned without the login.
+ *
+ * `user`'s live connection must have had its CAUGHT_UP first: a login whose catch-up is still to run has a
+ * boundary up to a second (the clock slack) after its AUTH, so a message sent meanwhile that waits in the inbox
+ * is its catch-up's to deliver — and the catch-up may take it to the live connection after the live pushes were
+ * counted and before the new login reads the inbox, which then finds nothing: once delivered, counted zero.
  */
 export async function deliveries(
   connect: () => Promise<ChatClient>,
@@ -55,6 +65,8 @@ export async function deliveries(
   text: string,
   { enough = Number.POSITIVE_INFINITY }: { enough?: number } = {},
 ): Promise<number> {
+  if (!isCaughtUp(user.client))
+    throw new Error(`${user.name}'s live connection has not caught up: await its caughtUp() before counting`);
   const live = user.client.pushes.filter(matches(text)).length;
   if (live >= enough) return live;
   const probe = await connect();
@@ -68,8 +80,9 @@ export async function deliveries(
 }
 
 /**
- * The usual set-up of a fault file: its runtime's faults, alice and bob logged in, and a group of theirs (alice
- * created it, bob joined). Call it in beforeAll.
+ * The usual set-up of a fault file: its runtime's faults, alice and bob logged in and caught up (their logins'
+ * catch-ups are over, so nothing of a row is delivered by them), and a group of theirs (alice created it, bob
+ * joined). Call it in beforeAll.
  */
 export async function pairInGroup(local: {
   faults(): Promise<Faults>;
@@ -80,5 +93,6 @@ export async function pairInGroup(local: {
   const group = uniqueName('grp');
   expect(await alice.client.request(`GROUP_CREATE ${group}`)).toMatchObject({ status: 'OK' });
   expect(await bob.client.request(`GROUP_JOIN ${group}`)).toMatchObject({ status: 'OK' });
+  await Promise.all([alice.client.caughtUp(), bob.client.caughtUp()]);
   return { faults, alice, bob, group };
 }
