@@ -55,6 +55,53 @@ function words(text: string, n: number): string[] {
 
 const usage = (text: string): Command => ({ kind: 'invalid', message: `usage: ${text}` });
 
+/** docs/PROTOCOL.md "Names and bounds" (shared/protocol/validation.ts LIMITS), checked before anything is sent. */
+export const BOUNDS = {
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMin: 8,
+  passwordMax: 128,
+  countryMax: 64,
+  nameMax: 100,
+} as const;
+
+const codePoints = (text: string) => [...text].length;
+/** C0 controls but tab, CR and LF, and DEL: free text may not hold them. */
+const hasForbiddenControl = (text: string) =>
+  [...text].some((c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0x7f;
+  });
+
+/** Why the protocol would refuse this password (a line is split on spaces, so it must be one token), or undefined. */
+export function passwordProblem(password: string): string | undefined {
+  if (/\s/.test(password)) return 'a password may not contain spaces or other white space';
+  const n = codePoints(password);
+  if (n < BOUNDS.passwordMin || n > BOUNDS.passwordMax)
+    return `a password has ${BOUNDS.passwordMin}–${BOUNDS.passwordMax} characters (this one has ${n})`;
+  return undefined;
+}
+
+/** Why the protocol would refuse this user name, or undefined. */
+export function usernameProblem(user: string): string | undefined {
+  if (user.length < BOUNDS.usernameMin || user.length > BOUNDS.usernameMax || !/^[A-Za-z0-9_.-]+$/.test(user))
+    return `a user name has ${BOUNDS.usernameMin}–${BOUNDS.usernameMax} characters of A–Z a–z 0–9 _ . -`;
+  return undefined;
+}
+
+/** Why REGISTER would refuse these (the password apart, asked later), or undefined. */
+export function registrationProblem(user: string, country: string, name: string): string | undefined {
+  const userProblem = usernameProblem(user);
+  if (userProblem) return userProblem;
+  const country_ = codePoints(country);
+  if (country_ < 1 || country_ > BOUNDS.countryMax || /[\s\p{Cc}]/u.test(country))
+    return `a country is one word of 1–${BOUNDS.countryMax} characters`;
+  const name_ = codePoints(name);
+  if (name_ < 1 || name_ > BOUNDS.nameMax || hasForbiddenControl(name))
+    return `a name has 1–${BOUNDS.nameMax} characters`;
+  return undefined;
+}
+
 export function parseCommand(line: string): Command | undefined {
   const trimmed = line.replace(/\r?\n$/, '');
   if (trimmed.trim() === '') return undefined;
@@ -63,9 +110,9 @@ export function parseCommand(line: string): Command | undefined {
   switch (word.toLowerCase()) {
     case 'register': {
       const [user, country, name] = words(rest, 2);
-      return user && country && name
-        ? { kind: 'register', user, country, name }
-        : usage('/register <user> <country> <name…>');
+      if (!(user && country && name)) return usage('/register <user> <country> <name…>');
+      const problem = registrationProblem(user, country, name);
+      return problem ? { kind: 'invalid', message: problem } : { kind: 'register', user, country, name };
     }
     case 'login': {
       const parts = rest.trim().split(/\s+/).filter(Boolean);

@@ -1,5 +1,9 @@
-/** How things read in the terminal: one line per push, sizes, times, failures. Pure (the style is passed in). */
+/**
+ * How things read in the terminal: one line per push, sizes, times, failures. Pure (the style is passed in). Every
+ * string from the network goes through ./visible.ts, so no one can write control characters to the screen.
+ */
 import { type Answer, explainReason, type Push } from '../client/index.js';
+import { lines, visible } from './visible.js';
 
 export interface Style {
   dim(text: string): string;
@@ -31,7 +35,10 @@ export function formatSize(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-const str = (value: unknown) => (typeof value === 'string' ? value : String(value ?? ''));
+/** A name, a file name, an id: one line, control characters shown as escapes. */
+const str = (value: unknown) => visible(value);
+/** A message body: further lines indented under the sender. */
+const body = (value: unknown) => lines(value);
 
 /** "you" for the logged-in user (names are case-insensitive), the name otherwise. */
 function who(name: unknown, me: string | undefined, style: Style): string {
@@ -49,9 +56,9 @@ export function pushLine(push: Push, me: string | undefined, style: Style): stri
   const edited = typeof p.editedAt === 'string' ? ` ${style.dim('(edited)')}` : '';
   switch (push.event) {
     case 'MESSAGE':
-      return `${time} ${who(p.from, me, style)} → ${who(p.to, me, style)}: ${str(p.message)}${edited}`;
+      return `${time} ${who(p.from, me, style)} → ${who(p.to, me, style)}: ${body(p.message)}${edited}`;
     case 'GROUP_MESSAGE':
-      return `${time} ${group} ${who(p.from, me, style)}: ${str(p.message)}${edited}`;
+      return `${time} ${group} ${who(p.from, me, style)}: ${body(p.message)}${edited}`;
     case 'FILE':
       return `${time} ${who(p.from, me, style)} sent ${str(p.filename)} (${formatSize(Number(p.size))})`;
     case 'GROUP_FILE':
@@ -61,9 +68,9 @@ export function pushLine(push: Push, me: string | undefined, style: Style): stri
       return `${time} ${str(p.filename)} (${formatSize(Number(p.size))}) delivered to ${to}`;
     }
     case 'FILE_FAILED':
-      return style.error(`${time} an uploaded file was not delivered: ${explainReason(str(p.reason))}`);
+      return style.error(`${time} an uploaded file was not delivered: ${str(explainReason(str(p.reason)))}`);
     case 'MESSAGE_EDITED':
-      return `${style.dim(clock(p.editedAt))} message ${str(p.id)} edited: ${str(p.message)}`;
+      return `${style.dim(clock(p.editedAt))} message ${str(p.id)} edited: ${body(p.message)}`;
     case 'MESSAGE_DELETED':
       return `${style.dim(clock(undefined))} message ${str(p.id)} deleted`;
     case 'READ': {
@@ -71,14 +78,14 @@ export function pushLine(push: Push, me: string | undefined, style: Style): stri
       return `${style.dim(clock(undefined))} ${who(p.by, me, style)} read up to ${str(p.upTo)}${where}`;
     }
     default:
-      return `${time} ${push.event} ${JSON.stringify(push)}`;
+      return `${time} ${str(push.event)} ${str(JSON.stringify(push))}`;
   }
 }
 
 /** A failed answer: the command's Indonesian `data`, then a short English explanation of its `reason`. */
 export function failureLine(answer: Answer, style: Style): string {
-  const reason = answer.reason ? ` [${answer.reason}]` : '';
-  return style.error(`✗ ${str(answer.data)} — ${explainReason(answer.reason)}${reason}`);
+  const reason = answer.reason ? ` [${str(answer.reason)}]` : '';
+  return style.error(`✗ ${str(answer.data)} — ${str(explainReason(answer.reason))}${reason}`);
 }
 
 /** A progress bar for stderr: `[#####.....]  50%  512 KB / 1.0 MB`. */

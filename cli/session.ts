@@ -21,11 +21,12 @@ import {
   uploadFormOf,
 } from '../client/index.js';
 import type { Command, Target } from './commands.js';
-import { HELP } from './commands.js';
+import { HELP, passwordProblem } from './commands.js';
 import { download, SizeMismatchError } from './downloads.js';
 import { clock, failureLine, formatSize, progressBar, pushLine } from './format.js';
 import type { Terminal } from './terminal.js';
 import { nodeTransport } from './upload.js';
+import { visible } from './visible.js';
 
 export type Outcome = 'ok' | 'failed' | 'quit';
 
@@ -106,7 +107,7 @@ export class ChatSession {
         return this.history(c.target ?? this.current, c.count);
       case 'raw': {
         const answer = await this.client.request(c.line);
-        this.term.print(JSON.stringify(answer));
+        this.term.print(visible(JSON.stringify(answer)));
         return answer.status === 'OK' ? 'ok' : 'failed';
       }
     }
@@ -148,6 +149,9 @@ export class ChatSession {
     const password = await this.password(user, undefined, true);
     if (password === undefined)
       return this.term.interactive ? 'failed' : this.fail('no password: set OBROL_PASSWORD');
+    // Checked here: REGISTER's line is split on spaces, so a password with one would shift into the country.
+    const problem = passwordProblem(password);
+    if (problem) return this.fail(`not registered: ${problem}`);
     const answer = await this.client.request(`REGISTER ${user} ${password} ${country} ${name}`);
     return this.show(answer, `registered ${user}; now /login ${user}`);
   }
@@ -155,6 +159,7 @@ export class ChatSession {
   private async login(user: string, given: string | undefined): Promise<Outcome> {
     const password = await this.password(user, given, false);
     if (password === undefined) return this.fail('no password: give it on the line or set OBROL_PASSWORD');
+    if (/\s/.test(password)) return this.fail(`not sent: ${passwordProblem(password)}`);
     this.loggingIn = user;
     const answer = await this.client.login(user, password).finally(() => {
       this.loggingIn = undefined;
@@ -191,7 +196,7 @@ export class ChatSession {
     try {
       const names = await allMembers((l) => this.client.request(l), group);
       this.term.print(
-        `#${group} has ${names.length} member${names.length === 1 ? '' : 's'}: ${names.join(', ')}`,
+        `#${group} has ${names.length} member${names.length === 1 ? '' : 's'}: ${names.map(visible).join(', ')}`,
       );
       return 'ok';
     } catch (error) {
@@ -203,7 +208,7 @@ export class ChatSession {
   private async groups(): Promise<Outcome> {
     const answer = await this.client.request('GROUPS');
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.show(answer, '');
-    const names = answer.data.map((g) => `#${String(g)}`);
+    const names = answer.data.map((g) => `#${visible(g)}`);
     this.term.print(names.length ? `your groups: ${names.join(', ')}` : 'you are in no group');
     return 'ok';
   }
@@ -284,11 +289,14 @@ export class ChatSession {
     const line = pushLine(push, this.me, this.term.style);
     try {
       const path = await download(push.url, push.size, this.options.downloads, push.filename);
-      this.term.print(`${line} → saved to ${isAbsolute(path) || path.startsWith('.') ? path : `./${path}`}`);
+      const shown = visible(path);
+      this.term.print(
+        `${line} → saved to ${isAbsolute(path) || path.startsWith('.') ? shown : `./${shown}`}`,
+      );
     } catch (error) {
       const why =
         error instanceof SizeMismatchError ? `size check failed (${error.message})` : describe(error);
-      this.term.print(`${line} → ${this.term.style.error(`not saved: ${why}`)}`);
+      this.term.print(`${line} → ${this.term.style.error(`not saved: ${visible(why)}`)}`);
     }
   }
 }

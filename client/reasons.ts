@@ -31,6 +31,8 @@ const EXPLANATIONS: Record<string, string> = {
   not_editable: 'a file cannot be edited (delete it and send it again)',
   client_id_reused: 'that client id was already used (within 24 h) for a different message; use a new one',
   login_conflict: 'another AUTH or LOGOUT on this connection changed the login first; nothing was changed',
+  too_many_watchers: 'as many connections as may already watch that user (try again later)',
+  too_many_blocks: 'you have blocked as many users as you may (UNBLOCK some first)',
 };
 
 export function explainReason(reason: string | undefined): string {

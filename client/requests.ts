@@ -22,6 +22,10 @@ const SAFE_TO_RESEND = new Set([
   'SEND_GROUP_ID',
   // Issue 12: an invitation still pending is not sent again.
   'GROUP_INVITE',
+  // Issue 22: blocking twice or unblocking twice changes nothing the second time; BLOCKED only reads.
+  'BLOCK',
+  'UNBLOCK',
+  'BLOCKED',
 ]);
 
 /** The request word of a protocol line, upper-cased (`send bob hi` → `SEND`). */

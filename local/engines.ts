@@ -1,6 +1,7 @@
 /**
  * The AWS-compatible engines the local runtime talks to over HTTP. By default it embeds dynalite (DynamoDB) and
- * s3rver (S3); when AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL is set it uses that engine
+ * s3rver (S3), each on a private Unix socket behind a front that checks the runtime's signatures (./engine-auth.ts,
+ * ./s3-front.ts); when AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL is set it uses that engine
  * instead (DynamoDB Local, moto, LocalStack) and only creates the table and the bucket there.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,10 +14,16 @@ import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/cl
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import S3rverAccount from 's3rver/lib/models/account.js';
 import { createTableInput } from '../shared/data/schema.js';
+import { privateSocket, startSignedFront } from './engine-auth.js';
+import { hardenS3rverStore } from './s3-store.js';
+import type { Credentials } from './sigv4.js';
 
 export interface Engine {
   endpoint: string;
+  /** Set when the engine listens on a private Unix socket instead (s3rver behind the S3 front door). */
+  socketPath?: string;
   stop(): Promise<void>;
 }
 
@@ -27,7 +34,16 @@ function listen(server: Server, host: string): Promise<number> {
   });
 }
 
-export async function startDynalite(host: string, dataDir: string | undefined): Promise<Engine> {
+/**
+ * dynalite on a free port. With `credentials` (the runtime's), dynalite itself listens on a private Unix socket and
+ * the port is a front that passes it only requests signed with them (./engine-auth.ts); without (unit tests' own
+ * table), dynalite is on the port.
+ */
+export async function startDynalite(
+  host: string,
+  dataDir: string | undefined,
+  credentials?: Credentials,
+): Promise<Engine> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const server = dynalite({
     createTableMs: 0,
@@ -35,10 +51,24 @@ export async function startDynalite(host: string, dataDir: string | undefined): 
     updateTableMs: 0,
     ...(dataDir ? { path: dataDir } : {}),
   });
-  const port = await listen(server, host);
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!credentials) {
+    const port = await listen(server, host);
+    return { endpoint: `http://${host}:${port}`, stop: close };
+  }
+  const socket = privateSocket('dynamodb');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket.path, () => resolve());
+  });
+  const front = await startSignedFront({ host, service: 'dynamodb', credentials, socketPath: socket.path });
   return {
-    endpoint: `http://${host}:${port}`,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    endpoint: front.endpoint,
+    stop: async () => {
+      await front.close();
+      await close();
+      socket.remove();
+    },
   };
 }
 
@@ -58,17 +88,45 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
   client.destroy();
 }
 
-/** s3rver on a free port, its files under `dataDir` (or a temporary folder removed at stop). */
-export async function startS3rver(host: string, dataDir: string | undefined): Promise<Engine> {
+/**
+ * s3rver, its files under `dataDir` (or a temporary folder removed at stop). With `credentials` (the runtime's) it
+ * listens on a private Unix socket, reachable only through the S3 front door, and knows that key pair (it checks
+ * that a key exists, not the signature: the front door does); without, on a free port.
+ */
+export async function startS3rver(
+  host: string,
+  dataDir: string | undefined,
+  credentials?: Credentials,
+): Promise<Engine> {
   const directory = dataDir ?? mkdtempSync(join(tmpdir(), 'obrol-s3-'));
   mkdirSync(directory, { recursive: true });
+  // Every key S3 holds gets a path s3rver can write, and a failed write fails its request, not the process.
+  hardenS3rverStore();
   const server = new S3rver({ address: host, port: 0, silent: true, directory });
-  const { port } = await server.run();
+  const removeData = () => {
+    if (!dataDir) rmSync(directory, { recursive: true, force: true });
+  };
+  if (!credentials) {
+    const { port } = await server.run();
+    return {
+      endpoint: `http://${host}:${port}`,
+      stop: async () => {
+        await server.close();
+        removeData();
+      },
+    };
+  }
+  S3rverAccount.DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+  const socket = privateSocket('s3');
+  server.httpServer = await server.listen(socket.path);
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint: 'http://localhost',
+    socketPath: socket.path,
     stop: async () => {
       await server.close();
-      if (!dataDir) rmSync(directory, { recursive: true, force: true });
+      S3rverAccount.DUMMY_ACCOUNT.revokeAccessKey(credentials.accessKeyId);
+      socket.remove();
+      removeData();
     },
   };
 }

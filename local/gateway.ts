@@ -11,6 +11,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { checkEngineRequest, EngineRefusal, writeEngineRefusal } from './engine-auth.js';
+import type { Credentials } from './sigv4.js';
 
 export type RouteResult = { statusCode?: number; body?: string } | string | undefined;
 // biome-ignore lint/suspicious/noExplicitAny: the gateway hands each handler the event shape API Gateway would.
@@ -59,6 +61,8 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   routes: (callbackUrl: string) => Promise<Routes>;
   /** Answers plain HTTP requests that are not for @connections (the web page); without it they get 404. */
   httpHandler?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** With these (the runtime's), @connections serves only requests signed with them, as on AWS (./engine-auth.ts). */
+  credentials?: Credentials;
 }
 
 interface Live {
@@ -344,6 +348,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const connectionId = decodeURIComponent(match[1]);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (options.credentials) {
+      try {
+        checkEngineRequest(req, Buffer.concat(chunks), options.credentials, 'execute-api');
+      } catch (error) {
+        if (error instanceof EngineRefusal) return writeEngineRefusal(res, 'execute-api', error);
+        throw error;
+      }
+    }
     const conn = live.get(connectionId);
     if (!conn || conn.socket.readyState !== WebSocket.OPEN) {
       res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });

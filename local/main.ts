@@ -24,6 +24,16 @@ const runtime = await startRuntime({
   process.exit(1);
 });
 
+// No request may end the local server (issue 23: an engine's unhandled stream error once did). The engines answer
+// a failed request 500 themselves (local/s3-store.ts); should anything else slip through, it is logged, and the
+// server goes on serving everyone else.
+// (Installed once started: a failure to start still ends the process, with its error.)
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    console.error(`obrol: an error no request handled (${event}); still serving:`, error);
+  });
+}
+
 console.log(`obrol is listening on ${runtime.url}`);
 console.log(`open ${runtime.webUrl}`);
 console.log(`connect with:  npx wscat -c ${runtime.url}`);

@@ -1,56 +1,68 @@
 /**
- * Browser-upload POST forms, checked as S3 checks them: field names are case-insensitive and each may appear once
- * (so exactly one `key`), exactly one file, the policy signed with the runtime's secret, unexpired, and every
- * condition met, including content-length-range; every field but the policy, signature, file and `x-ignore-*`
- * must be covered by a condition.
+ * Browser-upload POST forms, checked as S3 checks them: the body read once and strictly (./multipart.ts), field
+ * names case-insensitive and each may appear once (so exactly one `key`), exactly one file, the policy signed with
+ * the runtime's secret, unexpired, and every condition met, including content-length-range; every field but the
+ * policy, signature, file and `x-ignore-*` must be covered by a condition. The engine behind the front door gets
+ * the form rewritten from what was checked (`rewriteForm`), never the client's bytes.
  */
 import type { IncomingMessage } from 'node:http';
-import busboy from 'busboy';
+import { parseMultipart, writeForm } from './multipart.js';
 import { accessDenied, S3Refusal } from './s3-refusal.js';
 import { type Credentials, hmac, sameSignature, signingKey } from './sigv4.js';
 
 export interface Form {
   /** Field names lower-cased, as S3 compares them. */
   fields: Map<string, string>;
+  /** The fields as sent (names in their case), in order, for the form passed on. */
+  ordered: Array<{ name: string; value: string }>;
   fileSize: number;
   hasFile: boolean;
+  file: { filename: string; contentType: string; content: Buffer } | undefined;
 }
 
 const denied = (why: string) => accessDenied(`Invalid according to Policy: ${why}`);
 const tooLarge = () =>
   new S3Refusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
 
-export function parseForm(headers: IncomingMessage['headers'], body: Buffer): Promise<Form> {
-  return new Promise((resolve, reject) => {
-    const form: Form = { fields: new Map(), fileSize: 0, hasFile: false };
-    let refusal: S3Refusal | undefined;
-    const refuse = (error: S3Refusal) => {
-      refusal ??= error;
-    };
-    const parser = busboy({ headers, limits: { fileSize: Number.MAX_SAFE_INTEGER } });
-    parser.on('field', (name, value) => {
-      const field = name.toLowerCase();
-      // S3 ignores fields after the file; engines behind the front door might not, so such a form is refused.
-      if (form.hasFile) refuse(new S3Refusal(400, 'InvalidArgument', 'The file must be the last field'));
-      else if (field === 'file') refuse(new S3Refusal(400, 'InvalidArgument', 'file must be a file upload'));
-      else if (form.fields.has(field)) refuse(denied(`duplicate field ${field}`));
-      else form.fields.set(field, value);
-    });
-    parser.on('file', (name, stream) => {
-      if (name.toLowerCase() !== 'file' || form.hasFile) {
-        refuse(new S3Refusal(400, 'InvalidArgument', 'POST requires exactly one file upload per request.'));
-        stream.resume();
-        return;
-      }
+/** The form, parsed once (./multipart.ts refuses what another parser could read another way). */
+export function parseForm(headers: IncomingMessage['headers'], body: Buffer): Form {
+  const form: Form = { fields: new Map(), ordered: [], fileSize: 0, hasFile: false, file: undefined };
+  for (const part of parseMultipart(headers['content-type'], body)) {
+    const field = part.name.toLowerCase();
+    if (part.filename !== undefined) {
+      if (field !== 'file' || form.hasFile)
+        throw new S3Refusal(400, 'InvalidArgument', 'POST requires exactly one file upload per request.');
       form.hasFile = true;
-      stream.on('data', (chunk: Buffer) => {
-        form.fileSize += chunk.length;
-      });
-    });
-    parser.on('close', () => (refusal ? reject(refusal) : resolve(form)));
-    parser.on('error', reject);
-    parser.end(body);
-  });
+      form.fileSize = part.content.length;
+      form.file = {
+        filename: part.filename,
+        contentType: part.contentType ?? 'application/octet-stream',
+        content: part.content,
+      };
+      continue;
+    }
+    // S3 ignores fields after the file; engines behind the front door might not, so such a form is refused.
+    if (form.hasFile) throw new S3Refusal(400, 'InvalidArgument', 'The file must be the last field');
+    if (field === 'file') throw new S3Refusal(400, 'InvalidArgument', 'file must be a file upload');
+    if (form.fields.has(field)) throw denied(`duplicate field ${field}`);
+    const value = part.content.toString('utf8');
+    form.fields.set(field, value);
+    form.ordered.push({ name: part.name, value });
+  }
+  return form;
+}
+
+/**
+ * The form the engine gets, written from the checked one: every field as it was checked (the key under the name
+ * `key`, which every engine reads), then the file.
+ */
+export function rewriteForm(form: Form): { contentType: string; body: Buffer } {
+  if (!form.file) throw denied('missing policy, signature or file');
+  const fields = form.ordered.map(({ name, value }) => ({
+    name: name.toLowerCase() === 'key' ? 'key' : name,
+    value,
+  }));
+  return writeForm(fields, form.file);
 }
 
 type Condition = Record<string, unknown> | unknown[];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { UPLOADS_PREFIX } from '../shared/files/prefixes.js';
 import { type BundleOptions, type Bundles, startBundles } from './bundles.js';
+import { newCredentials } from './engine-auth.js';
 import {
   type Engine,
   ensureBucket,
@@ -72,13 +73,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const host = options.host ?? '127.0.0.1';
   env.AWS_REGION ??= 'us-east-1';
   const embeddedS3 = !(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
-  // This process never talks to AWS itself. s3rver knows one account, S3RVER; other engines take any keys.
-  if (embeddedS3) {
-    env.AWS_ACCESS_KEY_ID = 'S3RVER';
-    env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  // This process never talks to AWS itself. Its engines answer only requests signed with a key pair made for this
+  // start (./engine-auth.ts), which the handlers sign with. With an external engine (DynamoDB Local, moto,
+  // LocalStack) the pair comes from the environment instead, as such engines may tie data to keys.
+  const external = [
+    'AWS_ENDPOINT_URL',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ENDPOINT_URL_SQS',
+  ].some((name) => env[name]);
+  if (!external) {
+    const fresh = newCredentials();
+    env.AWS_ACCESS_KEY_ID = fresh.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = fresh.secretAccessKey;
+    delete env.AWS_SESSION_TOKEN;
   }
   env.AWS_ACCESS_KEY_ID ??= 'local';
   env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
 
   const region = env.AWS_REGION;
   const engines: Engine[] = [];
@@ -89,7 +101,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const externalDynamo = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
   let dynamoEndpoint = externalDynamo;
   if (!dynamoEndpoint) {
-    const engine = await startDynalite(host, dataDir('dynamodb'));
+    const engine = await startDynalite(host, dataDir('dynamodb'), credentials);
     engines.push(engine);
     dynamoEndpoint = engine.endpoint;
     env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
@@ -100,19 +112,22 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   const externalS3 = embeddedS3 ? undefined : (env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
   let s3Engine = externalS3;
+  let s3Socket: string | undefined;
   if (!s3Engine) {
-    const engine = await startS3rver(host, dataDir('s3'));
+    // On a private socket: the front door below is the only way in.
+    const engine = await startS3rver(host, dataDir('s3'), credentials);
     engines.push(engine);
     s3Engine = engine.endpoint;
+    s3Socket = engine.socketPath;
   }
   const bucketName = env.BUCKET_NAME ?? (externalS3 ? `obrol-files-${suffix}` : 'obrol-files');
   env.BUCKET_NAME = bucketName;
-  await ensureBucket(s3Engine, region, bucketName);
+  if (externalS3) await ensureBucket(s3Engine, region, bucketName);
 
   const externalSqs = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
   let sqsEndpoint = externalSqs;
   if (!sqsEndpoint) {
-    const engine = await startSqs(host, region);
+    const engine = await startSqs(host, region, credentials);
     engines.push(engine);
     sqsEndpoint = engine.endpoint;
     env.AWS_ENDPOINT_URL_SQS = sqsEndpoint;
@@ -124,9 +139,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const front: S3Front = await startS3Front({
     host,
     upstream: s3Engine,
+    ...(s3Socket ? { upstreamSocket: s3Socket } : {}),
     region,
-    accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'local',
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    ...credentials,
     maxBodyBytes: Number(env.MAX_UPLOAD_BYTES ?? MAX_UPLOAD_DEFAULT) + 1024 * 1024,
     notifyPrefix: UPLOADS_PREFIX,
     onObjectCreated: (event) =>
@@ -134,6 +149,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   });
   // The handlers reach S3 through the front door, as clients do.
   env.AWS_ENDPOINT_URL_S3 = front.endpoint;
+  if (!externalS3) await ensureBucket(front.endpoint, region, bucketName);
 
   let worker: QueueWorker | undefined;
   let bundles: Bundles | undefined;
@@ -141,6 +157,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const gateway = await startGateway({
     ...(options.webDir ? { httpHandler: webHandler(options.webDir, () => wsUrl, front.endpoint) } : {}),
     host,
+    credentials,
     port: options.port ?? 3001,
     stage: options.stage ?? 'local',
     ...options.gatewayLimits,

@@ -1,9 +1,11 @@
 /**
- * The local runtime's front door to S3, in front of whichever S3-compatible engine runs (s3rver, moto, LocalStack).
+ * The local runtime's front door to S3, in front of whichever S3-compatible engine runs (s3rver, moto, LocalStack);
+ * the embedded s3rver listens on a private Unix socket, so this door is the only way to it.
  * It makes the bucket behave as a private S3 bucket, whatever the engine behind it does:
  *  - every request must be signed (SigV4 in the Authorization header, as the SDK signs, or a presigned link, see
  *    ./sigv4.ts) or be a browser-upload POST form that passes its policy (./post-policy.ts); anything anonymous
- *    is refused with 403 AccessDenied before it reaches the engine (only CORS preflights pass unsigned);
+ *    is refused with 403 AccessDenied before it reaches the engine (only CORS preflights pass unsigned); a form
+ *    is parsed once, strictly (./multipart.ts), and the engine gets it rewritten from what was checked;
  *  - `If-None-Match: *` on a PUT or copy is honoured (412 when the object exists), as S3's conditional writes are;
  *  - it announces each object created under `uploads/` as an S3 ObjectCreated event, as the bucket notification
  *    does on AWS, so the same lambdas/ handler delivers the file.
@@ -11,13 +13,15 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Event } from 'aws-lambda';
-import { checkPostPolicy, parseForm } from './post-policy.js';
+import { checkPostPolicy, parseForm, rewriteForm } from './post-policy.js';
 import { S3Refusal, writeRefusal } from './s3-refusal.js';
 import { verifySignedRequest } from './sigv4.js';
 
 export interface S3FrontOptions {
   host: string;
   upstream: string;
+  /** The engine's Unix socket, when it listens on one (the embedded s3rver): requests go there, `upstream` unused. */
+  upstreamSocket?: string;
   region: string;
   /** The one key pair the bucket accepts signatures from (the runtime's own). */
   accessKeyId: string;
@@ -58,6 +62,16 @@ function eventKey(key: string): string {
 
 export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
   const upstream = new URL(options.upstream);
+  // Where requests go: the engine's socket (the Host header then stays the front door's), or its host and port.
+  const target = (req?: IncomingMessage) =>
+    options.upstreamSocket
+      ? { socketPath: options.upstreamSocket, host: req?.headers.host ?? 'localhost' }
+      : {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          host: upstream.host,
+        };
   const notifications = new Set<Promise<void>>();
 
   const notify = (bucket: string, key: string, size: number, kind: 'Put' | 'Post') => {
@@ -99,14 +113,18 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
     res: ServerResponse,
     body: Buffer | undefined,
     onDone: (status: number) => void,
+    contentType?: string,
   ) => {
-    const headers = { ...req.headers, host: upstream.host };
-    if (body) headers['content-length'] = String(body.length);
+    const { host, ...where } = target(req);
+    const headers = { ...req.headers, host };
+    if (body) {
+      headers['content-length'] = String(body.length);
+      delete headers['transfer-encoding'];
+    }
+    if (contentType) headers['content-type'] = contentType;
     const out = request(
       {
-        protocol: upstream.protocol,
-        hostname: upstream.hostname,
-        port: upstream.port,
+        ...where,
         method: req.method,
         path: req.url,
         headers,
@@ -127,11 +145,10 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
   /** Whether the object exists, for a conditional write (`If-None-Match: *`): 412 when it does. */
   const exists = (path: string) =>
     new Promise<boolean>((resolve, reject) => {
+      const { host: _host, ...where } = target();
       const head = request(
         {
-          protocol: upstream.protocol,
-          hostname: upstream.hostname,
-          port: upstream.port,
+          ...where,
           method: 'HEAD',
           path,
         },
@@ -159,9 +176,17 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
       /multipart\/form-data/i.test(req.headers['content-type'] ?? '');
     if (isForm) {
       const body = await readBody(req, options.maxBodyBytes);
-      const form = await parseForm(req.headers, body);
+      const form = parseForm(req.headers, body);
       const key = checkPostPolicy(form, decodeURIComponent(bucket), options, Date.now());
-      forward(req, res, body, (status) => status < 300 && notify(bucket, key, form.fileSize, 'Post'));
+      // The engine gets the form as checked, written anew: it cannot read another key out of the client's bytes.
+      const clean = rewriteForm(form);
+      forward(
+        req,
+        res,
+        clean.body,
+        (status) => status < 300 && notify(bucket, key, form.fileSize, 'Post'),
+        clean.contentType,
+      );
       return;
     }
     // A CORS preflight carries no credentials, on S3 too; the engine answers it from the bucket's CORS rules.

@@ -104,9 +104,9 @@ interface Scope {
   service: string;
 }
 
-function parseCredential(credential: string, creds: Credentials): Scope {
+function parseCredential(credential: string, creds: Credentials, expectedService = 's3'): Scope {
   const [accessKeyId = '', date = '', region = '', service = '', terminal] = credential.split('/');
-  if (!/^\d{8}$/.test(date) || !region || service !== 's3' || terminal !== 'aws4_request') {
+  if (!/^\d{8}$/.test(date) || !region || service !== expectedService || terminal !== 'aws4_request') {
     throw new S3Refusal(400, 'AuthorizationHeaderMalformed', 'The authorization header is malformed');
   }
   if (accessKeyId !== creds.accessKeyId) {
@@ -153,8 +153,18 @@ function expectedSignature(
   return hmac(signingKey(secret, scope.date, scope.region, scope.service), toSign).toString('hex');
 }
 
-/** Verifies a request signed in its Authorization header. */
-export function verifyHeaderSignature(req: SignedRequest, creds: Credentials, now: number): void {
+/**
+ * Verifies a request signed in its Authorization header. S3 takes the payload hash as signed; the local engines
+ * of other services (DynamoDB, SQS, @connections: ./engine-auth.ts) pass `bodyHash`, the hash of the body they
+ * read, which the signature must cover.
+ */
+export function verifyHeaderSignature(
+  req: SignedRequest,
+  creds: Credentials,
+  now: number,
+  service = 's3',
+  bodyHash?: string,
+): void {
   const auth = headerValue(req.headers, 'authorization') ?? '';
   const m =
     /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(
@@ -162,7 +172,7 @@ export function verifyHeaderSignature(req: SignedRequest, creds: Credentials, no
     );
   if (!m) throw new S3Refusal(400, 'AuthorizationHeaderMalformed', 'The authorization header is malformed');
   const [, credential = '', signedHeaders = '', signature = ''] = m;
-  const scope = parseCredential(credential, creds);
+  const scope = parseCredential(credential, creds, service);
   const amzDate = headerValue(req.headers, 'x-amz-date');
   const time = parseAmzDate(amzDate);
   if (!amzDate || Number.isNaN(time) || !amzDate.startsWith(scope.date)) throw accessDenied('Bad x-amz-date');
@@ -173,7 +183,9 @@ export function verifyHeaderSignature(req: SignedRequest, creds: Credentials, no
       'The difference between the request time and the current time is too large.',
     );
   }
-  const payloadHash = headerValue(req.headers, 'x-amz-content-sha256');
+  const claimed = headerValue(req.headers, 'x-amz-content-sha256');
+  if (bodyHash !== undefined && claimed !== undefined && claimed !== bodyHash) throw mismatch();
+  const payloadHash = bodyHash ?? claimed;
   if (!payloadHash)
     throw new S3Refusal(400, 'InvalidRequest', 'Missing required header x-amz-content-sha256');
   const pairs = parseQuery(req.query);

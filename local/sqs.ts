@@ -8,6 +8,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkEngineRequest, EngineRefusal, writeEngineRefusal } from './engine-auth.js';
+import type { Credentials } from './sigv4.js';
 
 const ACCOUNT = '000000000000';
 
@@ -48,7 +50,8 @@ export interface SqsEngine {
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
-export async function startSqs(host: string, region: string): Promise<SqsEngine> {
+/** With `credentials` (the runtime's), only requests signed with them are served (./engine-auth.ts). */
+export async function startSqs(host: string, region: string, credentials?: Credentials): Promise<SqsEngine> {
   const queues = new Map<string, Queue>();
   const waiters = new Set<() => void>();
   let endpoint = '';
@@ -248,6 +251,14 @@ export async function startSqs(host: string, region: string): Promise<SqsEngine>
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (credentials) {
+      try {
+        checkEngineRequest(req, Buffer.concat(chunks), credentials, 'sqs');
+      } catch (error) {
+        if (error instanceof EngineRefusal) return writeEngineRefusal(res, 'sqs', error);
+        throw error;
+      }
+    }
     const target = String(req.headers['x-amz-target'] ?? '');
     const action = actions[target.replace(/^AmazonSQS\./, '')];
     try {

@@ -24,11 +24,21 @@ export interface Config {
   readonly maxGroupMembers: number;
   /** The most groups one user may be a member of (GROUP_CREATE / GROUP_JOIN answer `too_many_groups`). */
   readonly maxGroupsPerUser: number;
-  /** Failed AUTHs per account, and per source address, within `authWindowSeconds` before AUTH is refused. */
+  /**
+   * Failed password checks within one fixed window of `authWindowSeconds` before more are refused unchecked
+   * (shared/auth/attempts.ts): per account and source (an address, a device or a logged-in connection), and per
+   * account from sources it never logged in from; per address across accounts (`authMaxFailuresPerIp`), again only
+   * for accounts that never logged in from it. A lock lasts until the window ends, never longer.
+   */
   readonly authMaxFailures: number;
   readonly authMaxFailuresPerIp: number;
-  /** The window of those counts, and the first lockout; each further lockout doubles (at most a day). */
   readonly authWindowSeconds: number;
+  /**
+   * Password hashes (AUTH, REGISTER, PASSWORD, DELETE_ACCOUNT) one source address may have running at once, and the
+   * lease after which a slot a crashed handler never gave back is taken again (shared/limits/in-flight.ts).
+   */
+  readonly hashesInFlightPerIp: number;
+  readonly hashLeaseSeconds: number;
   /** How long after sending a message its sender may EDIT or DELETE it, in seconds (counted from its id's time). */
   readonly editWindowSeconds: number;
   /** Per-connection budgets (token buckets: per second, and the burst), shared/limits/budgets.ts. */
@@ -41,6 +51,8 @@ export interface Config {
     readonly typing: { rate: number; burst: number };
     /** WATCH and UNWATCH (each checks up to 50 names). */
     readonly watch: { rate: number; burst: number };
+    /** GROUP_JOIN and GROUP_LEAVE (each writes one item per online device of the user into the group). */
+    readonly membership: { rate: number; burst: number };
   };
   /**
    * Per-address budgets (shared/limits/addresses.ts): how many REGISTERs, GROUP_CREATEs and AUTHs one source
@@ -89,6 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     authMaxFailures: positiveInt(env, 'AUTH_MAX_FAILURES', 10),
     authMaxFailuresPerIp: positiveInt(env, 'AUTH_MAX_FAILURES_PER_IP', 100),
     authWindowSeconds: positiveInt(env, 'AUTH_WINDOW_SECONDS', 900),
+    // Sixteen scrypts at once (~100 ms each) is far more than people behind one NAT start; the lease is three times
+    // the request handler's timeout (infra/function.ts), so only a dead handler's slot is ever taken back.
+    hashesInFlightPerIp: positiveInt(env, 'IP_INFLIGHT_HASHES', 16),
+    hashLeaseSeconds: positiveInt(env, 'IP_INFLIGHT_LEASE_SECONDS', 30),
     editWindowSeconds: positiveInt(env, 'EDIT_WINDOW_SECONDS', 24 * 3600),
     budgets: {
       // A person types far below 10 messages a second; a burst of 100 covers a client replaying its outbox.
@@ -118,6 +134,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       watch: {
         rate: positiveInt(env, 'BUDGET_WATCH_PER_SECOND', 1),
         burst: positiveInt(env, 'BUDGET_WATCH_BURST', 20),
+      },
+      // A person joins or leaves a few groups at a time: one every 2 s after a burst of 20.
+      membership: {
+        rate: 1 / positiveInt(env, 'BUDGET_MEMBERSHIP_EVERY_SECONDS', 2),
+        burst: positiveInt(env, 'BUDGET_MEMBERSHIP_BURST', 20),
       },
     },
     // Per address and hour: far above what people behind one NAT do (and what a test suite does from 127.0.0.1),

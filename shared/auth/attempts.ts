@@ -1,91 +1,167 @@
 /**
- * Password guessing is bounded. Failed AUTHs are counted per account and per source address (one small item each,
- * with a TTL). Past the limit within the window — 10 per account, 100 per address, in 15 minutes by default —
- * AUTH for that account (or from that address) is refused for a while without the password being checked: the
- * first lockout lasts one window, each further one twice as long as the last (at most a day). A success clears the
- * account's count (never the address's). Nobody can lock another account out of a different account: counts are
- * per account.
+ * Password guessing is bounded, exactly, whatever the concurrency, and a stranger cannot aim a lock at the owner.
+ *
+ * Every password check first takes a slot on each counter that applies to it, one conditional UpdateItem each:
+ * `ADD count 1` only while `count < limit`. Only then is the password checked. A wrong password leaves its slots
+ * taken (that is the failure counted); a right one gives them back. So N checks at once count N, and at most
+ * `limit` of them ever reach the hash within a window, however they interleave. Counters live in fixed windows
+ * (`AUTH_WINDOW_SECONDS`, 15 minutes, numbered since the epoch); a full counter refuses (`too_many_attempts`,
+ * `retryAfter` = the seconds left in the window) until its window ends: no lock lasts longer than one window, and
+ * none doubles.
+ *
+ * Which counters apply (docs/SECURITY.md has the table):
+ *  - `pair` (account + source address, an IPv6 /64) or, when AUTH presents a device token the account issued,
+ *    `device` (account + device) instead; `session` (account + connection) for PASSWORD and DELETE_ACCOUNT from a
+ *    logged-in connection. Limit `AUTH_MAX_FAILURES`. A right password also clears this one.
+ *  - `user` (the account) and `ip` (the address, across accounts; limits `AUTH_MAX_FAILURES`,
+ *    `AUTH_MAX_FAILURES_PER_IP`) only when the source is a stranger to the account: neither an address nor a
+ *    device it logged in from lately (./known.ts). So strangers' failures, from anywhere, never lock the owner
+ *    out of an address or device they used before, and never a logged-in session's PASSWORD.
+ *
+ * Taking several slots is not one transaction (a transaction would cost twice the writes): they are taken one after
+ * another, and when one counter is full the slots already taken are given back. Meanwhile a concurrent check may
+ * find a counter one higher than it will be; the error is only ever towards refusing, never towards checking more.
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { db, TABLE } from '../data/client.js';
 import { keys } from '../data/keys.js';
-import { epochSeconds } from '../data/table.js';
+import { TABLE_SCHEMA } from '../data/schema.js';
+import { epochSeconds, isConditionFailure } from '../data/table.js';
+import { windowOf } from '../limits/addresses.js';
 
-interface Count {
-  failures: number;
-  /** Epoch ms: the start of the current window. */
-  since: number;
-  /** Epoch ms until which AUTH is refused. */
-  lockedUntil: number;
-  /** Lockouts so far, for the back-off. */
-  lockouts: number;
+export type Scope = 'user' | 'ip' | 'pair' | 'device' | 'session';
+
+/** One count of failed checks: what it counts, and how many it allows per window. */
+export interface Counter {
+  scope: Scope;
+  subject: string;
+  limit: number;
 }
 
-const EMPTY: Count = { failures: 0, since: 0, lockedUntil: 0, lockouts: 0 };
-const MAX_LOCK_MS = 24 * 3600 * 1000;
+/** Who checks the password, as the counters see them. */
+export interface Checker {
+  userKey: string;
+  /** The source address as counted (addressKey: an IPv4 address or an IPv6 /64), when known. */
+  address: string | undefined;
+  /** The device (its token's digest), when AUTH presented a token the account issued. */
+  device?: string | undefined;
+  /** The logged-in connection checking its own password (PASSWORD, DELETE_ACCOUNT). */
+  session?: string | undefined;
+  /** The account logged in lately from this address or device. */
+  known: boolean;
+}
 
-type Scope = { scope: 'user' | 'ip'; subject: string; limit: number };
-
-function scopes(userKey: string, sourceIp: string | undefined): Scope[] {
-  const out: Scope[] = [{ scope: 'user', subject: userKey, limit: config.authMaxFailures }];
-  if (sourceIp) out.push({ scope: 'ip', subject: sourceIp, limit: config.authMaxFailuresPerIp });
+/** The counters a check by `who` takes a slot on; the first is its own source's. */
+export function countersFor(who: Checker): Counter[] {
+  const limit = config.authMaxFailures;
+  const { userKey, address } = who;
+  if (who.session !== undefined) return [{ scope: 'session', subject: `${userKey}#${who.session}`, limit }];
+  const out: Counter[] = [];
+  if (who.device !== undefined) out.push({ scope: 'device', subject: `${userKey}#${who.device}`, limit });
+  else if (address !== undefined) out.push({ scope: 'pair', subject: `${userKey}#${address}`, limit });
+  if (who.known) return out;
+  out.push({ scope: 'user', subject: userKey, limit });
+  if (address !== undefined) out.push({ scope: 'ip', subject: address, limit: config.authMaxFailuresPerIp });
   return out;
 }
 
-async function read({ scope, subject }: Scope): Promise<Count> {
-  const { Item } = await db.send(
-    new GetCommand({ TableName: TABLE, Key: keys.authFailures(scope, subject) }),
-  );
-  return Item ? { ...EMPTY, ...(Item as Partial<Count>) } : EMPTY;
+/** Slots taken for one check, in one window. */
+export interface Reservation {
+  counters: Counter[];
+  window: number;
 }
 
-export interface Attempts {
-  /** Seconds until AUTH may be tried again, when it is refused now. */
-  retryAfter: number | undefined;
-  counts: Count[];
-  scopes: Scope[];
+const NAMES = { '#count': 'count' };
+
+async function take(counter: Counter, window: { index: number; end: number }): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.authFailures(counter.scope, counter.subject, window.index),
+        UpdateExpression: 'ADD #count :one SET #ttl = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+        ExpressionAttributeNames: { ...NAMES, '#ttl': TABLE_SCHEMA.ttlAttribute },
+        // Kept an hour past its window, then removed by the table's TTL.
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':limit': counter.limit,
+          ':expiresAt': epochSeconds(window.end) + 3600,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
-/** Reads the counts (one GetItem each, in parallel with the account): is AUTH refused right now? */
-export async function checkAttempts(userKey: string, sourceIp: string | undefined, now: number) {
-  const list = scopes(userKey, sourceIp);
-  const counts = await Promise.all(list.map(read));
-  const until = Math.max(...counts.map((c) => c.lockedUntil));
-  const retryAfter = until > now ? Math.ceil((until - now) / 1000) : undefined;
-  return { retryAfter, counts, scopes: list } satisfies Attempts;
+async function giveBack(counter: Counter, window: number): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.authFailures(counter.scope, counter.subject, window),
+        UpdateExpression: 'ADD #count :minusOne',
+        ConditionExpression: '#count > :zero',
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+      }),
+    );
+  } catch (error) {
+    // Stryker disable next-line ConditionalExpression: only a cleared count (a success meanwhile) refuses this.
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
-/** The next state of a count after one more failure. */
-export function afterFailure(count: Count, limit: number, now: number): Count {
-  const windowMs = config.authWindowSeconds * 1000;
-  const fresh = now - count.since >= windowMs;
-  const failures = (fresh ? 0 : count.failures) + 1;
-  const since = fresh ? now : count.since;
-  if (failures < limit) return { ...count, failures, since };
-  const lockMs = Math.min(MAX_LOCK_MS, windowMs * 2 ** count.lockouts);
-  return { failures: 0, since: now, lockedUntil: now + lockMs, lockouts: count.lockouts + 1 };
+/**
+ * Takes one slot on each counter, in order, before a password is checked: the reservation, or the seconds until the
+ * window ends when a counter is full (then the slots taken before it are given back, and none stays taken).
+ * In order, the source's own counter first: of checks from one source racing for its last slots, the losers stop
+ * there and never hold (or make others lose) a slot of the account's.
+ */
+export async function reserveCheck(
+  counters: Counter[],
+  now: number,
+): Promise<{ reservation: Reservation } | { retryAfter: number }> {
+  const window = windowOf(now, config.authWindowSeconds);
+  const taken: Counter[] = [];
+  try {
+    for (const counter of counters) {
+      if (!(await take(counter, window))) {
+        await Promise.all(taken.map((held) => giveBack(held, window.index)));
+        return { retryAfter: window.retryAfter };
+      }
+      taken.push(counter);
+    }
+  } catch (error) {
+    await Promise.all(taken.map((held) => giveBack(held, window.index)));
+    throw error;
+  }
+  return { reservation: { counters, window: window.index } };
 }
 
-/** Counts one failed AUTH for the account and the address. */
-export async function recordFailure(attempts: Attempts, now: number): Promise<void> {
-  await Promise.all(
-    attempts.scopes.map((scope, i) => {
-      const next = afterFailure(attempts.counts[i] ?? EMPTY, scope.limit, now);
-      // Kept while it matters: a lockout, or the window, plus the longest back-off.
-      const expiresAt = epochSeconds(Math.max(next.lockedUntil, next.since) + MAX_LOCK_MS);
-      return db.send(
-        new PutCommand({
+/** The check was not made after all (an error before the password was compared): its slots are given back. */
+export async function cancelCheck(reservation: Reservation): Promise<void> {
+  await Promise.all(reservation.counters.map((counter) => giveBack(counter, reservation.window)));
+}
+
+/**
+ * A right password: the slots are given back, and the source's own count (the first counter) starts again. The
+ * account's count of strangers' failures stays: the owner logging in does not let a guesser start over.
+ */
+export async function checkSucceeded(reservation: Reservation): Promise<void> {
+  const [own, ...others] = reservation.counters;
+  await Promise.all([
+    own &&
+      db.send(
+        new DeleteCommand({
           TableName: TABLE,
-          Item: { ...keys.authFailures(scope.scope, scope.subject), ...next, expiresAt },
+          Key: keys.authFailures(own.scope, own.subject, reservation.window),
         }),
-      );
-    }),
-  );
-}
-
-/** A successful AUTH clears the account's count (the address keeps its own). */
-export async function recordSuccess(userKey: string, attempts: Attempts): Promise<void> {
-  if ((attempts.counts[0]?.failures ?? 0) === 0 && (attempts.counts[0]?.lockouts ?? 0) === 0) return;
-  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.authFailures('user', userKey) }));
+      ),
+    ...others.map((counter) => giveBack(counter, reservation.window)),
+  ]);
 }

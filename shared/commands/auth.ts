@@ -6,25 +6,29 @@
  * machine"): of two AUTHs racing on one connection one wins, the other changes nothing and answers `login_conflict`.
  */
 import { checkPassword } from '../auth/check.js';
+import { isDeviceParam } from '../auth/known.js';
 import { bindConnection, readConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
 import { spendAddress } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
+import { isUsername, keyOf } from '../protocol/validation.js';
 import { enqueue } from '../queue/jobs.js';
 import { defineCommand } from './command.js';
 
 export const auth = defineCommand({
   failure: 'autentikasi gagal',
   parse(rest) {
-    const params = splitParams(rest, 2);
+    // An optional third parameter asks for a device token (docs/PROTOCOL.md, AUTH): `-`, or the token last given.
+    const params = splitParams(rest, 3) ?? splitParams(rest, 2);
     if (!params) return;
-    const [username, password] = params;
-    return { username, password };
+    const [username, password, device] = params;
+    // No account has a name outside REGISTER's rules: a longer one is refused before it becomes a key.
+    if (!isUsername(username) || (device !== undefined && !isDeviceParam(device))) return;
+    return { username, password, device };
   },
-  async run({ username, password }, ctx) {
+  async run({ username, password, device }, ctx) {
     const userKey = keyOf(username);
     // Too many AUTHs of any outcome from this address (each costs a hash, and a success a write per group): refused
     // before the password is checked.
@@ -36,7 +40,7 @@ export const auth = defineCommand({
       return found;
     });
     const [account, current] = await Promise.all([
-      checkPassword(userKey, password, withinBudget, ctx.sourceIp, ctx.now),
+      checkPassword(userKey, password, withinBudget, ctx.sourceIp, ctx.now, { device }),
       // Strongly: the switch below is conditional on the version read here.
       readConnection(ctx.connectionId, ctx.now, true),
     ]);
@@ -56,6 +60,7 @@ export const auth = defineCommand({
     if (boundary === undefined) throw new CommandError('login_conflict');
     // Watchers are told best-effort: cameOnline logs its own failure, and the login stands (STATUS reads the copies).
     await cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now);
-    return ok('autentikasi berhasil');
+    // The device token goes only to a client that sent the third parameter: a two-parameter AUTH answers as ever.
+    return ok('autentikasi berhasil', account.device === undefined ? {} : { device: account.device });
   },
 });

@@ -12,6 +12,7 @@ import { leaveWaiting } from '../delivery/waiting.js';
 import { newId } from '../ids.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
+import { refuseIfBlocked } from './blocking.js';
 import { defineCommand } from './command.js';
 import { parseGroupUser } from './group-name.js';
 import { requireOwner } from './membership.js';
@@ -28,6 +29,7 @@ export const groupInvite = defineCommand({
     const [invitee, membership] = await Promise.all([
       readAccount(userKey, ctx.now),
       readMembership(userKey, groupKey),
+      refuseIfBlocked(Promise.resolve(caller), userKey),
     ]);
     if (!invitee.profile) throw new CommandError('unknown_recipient');
     // A member needs no invitation; a pending one is not sent twice. Both answer OK: the user can join.

@@ -1,9 +1,17 @@
 /**
  * GROUP_JOIN nama — joins a group; joining one you are in already changes nothing and answers OK. A private group
- * needs an invitation (GROUP_INVITE), which joining uses up.
+ * needs an invitation (GROUP_INVITE), which joining uses up (atomically, before the membership is written: a
+ * GROUP_UNINVITE racing the join wins or loses as a whole).
  */
 import { config } from '../config.js';
-import { addMember, deleteInvite, hasInvite, readGroupMeta, readMembership } from '../data/groups.js';
+import {
+  addMember,
+  hasInvite,
+  readGroupMeta,
+  readMembership,
+  restoreInvite,
+  takeInvite,
+} from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -28,9 +36,18 @@ export const groupJoin = defineCommand({
       throw new CommandError('not_invited');
     if (meta.members >= config.maxGroupMembers) throw new CommandError('group_full');
     if (account.memberships.length >= config.maxGroupsPerUser) throw new CommandError('too_many_groups');
-    const added = await addMember(groupKey, meta.name, caller.key, caller.name, account.connections, ctx.now);
+    // The invitation is used up before the membership is written, atomically: a GROUP_UNINVITE racing this join
+    // either finds it (and the join is refused) or does not (and the join goes on).
+    const invite = meta.private ? await takeInvite(groupKey, caller.key, ctx.now) : undefined;
+    if (meta.private && !invite) throw new CommandError('not_invited');
+    let added: Awaited<ReturnType<typeof addMember>>;
+    try {
+      added = await addMember(groupKey, meta.name, caller.key, caller.name, account.connections, ctx.now);
+    } catch (error) {
+      if (invite) await restoreInvite(invite).catch(() => undefined);
+      throw error;
+    }
     if (added === 'gone') throw new CommandError('unknown_group');
-    if (meta.private) await deleteInvite(groupKey, caller.key);
     return ok('berhasil bergabung ke grup');
   },
 });

@@ -13,7 +13,7 @@ export interface HelpEntry {
 
 export const HELP: readonly HelpEntry[] = [
   { command: 'REGISTER', params: 'username password negara nama', about: 'daftar akun baru' },
-  { command: 'AUTH', params: 'username password', about: 'masuk' },
+  { command: 'AUTH', params: 'username password [device]', about: 'masuk' },
   { command: 'LOGOUT', params: '', about: 'keluar (koneksi tetap terbuka)' },
   { command: 'SEND', params: 'penerima pesan', about: 'kirim pesan pribadi' },
   { command: 'SEND_GROUP', params: 'grup pesan', about: 'kirim pesan ke grup' },
@@ -58,6 +58,14 @@ export const HELP: readonly HelpEntry[] = [
   { command: 'TYPING_GROUP', params: 'grup', about: 'beri tahu grup bahwa Anda sedang mengetik' },
   { command: 'PASSWORD', params: 'lama baru', about: 'ganti kata sandi (perangkat lain dikeluarkan)' },
   { command: 'DELETE_ACCOUNT', params: 'password', about: 'hapus akun Anda' },
+  {
+    command: 'GROUP_UNINVITE',
+    params: 'grup pengguna',
+    about: 'batalkan undangan yang belum dipakai (pemilik)',
+  },
+  { command: 'BLOCK', params: 'pengguna', about: 'blokir pengguna (pesan pribadinya tidak sampai)' },
+  { command: 'UNBLOCK', params: 'pengguna', about: 'buka blokir pengguna' },
+  { command: 'BLOCKED', params: '', about: 'daftar pengguna yang Anda blokir' },
   { command: 'PING', params: '', about: 'jaga koneksi tetap terbuka' },
   { command: 'HELP', params: '', about: 'daftar perintah ini' },
 ];

@@ -16,6 +16,7 @@ import {
 } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { auth } from './auth.js';
+import { block, blocked, unblock } from './block.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 import { deleteAccount } from './delete-account.js';
@@ -29,6 +30,7 @@ import { groupKick } from './group-kick.js';
 import { groupLeave } from './group-leave.js';
 import { groupMembers } from './group-members.js';
 import { groupOwner } from './group-owner.js';
+import { groupUninvite } from './group-uninvite.js';
 import { groups } from './groups.js';
 import { help } from './help.js';
 import { groupHistoryCommand, history } from './history.js';
@@ -88,6 +90,10 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   SEND_GROUP_ID: sendGroupId,
   PASSWORD: password,
   DELETE_ACCOUNT: deleteAccount,
+  BLOCK: block,
+  UNBLOCK: unblock,
+  BLOCKED: blocked,
+  GROUP_UNINVITE: groupUninvite,
 });
 
 /** One frame: an optional request tag (echoed in the answer, whatever it is), then the request. */

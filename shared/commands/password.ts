@@ -7,6 +7,7 @@ import { logOutOtherDevices } from '../account/sessions.js';
 import { checkPassword } from '../auth/check.js';
 import { hashPassword } from '../auth/password.js';
 import { changePasswordHash, readAccount } from '../data/users.js';
+import { withHashSlot } from '../limits/in-flight.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isPassword } from '../protocol/validation.js';
@@ -22,6 +23,8 @@ export async function requirePassword(ctx: CommandContext, password: string) {
     readAccount(caller.key, ctx.now),
     ctx.sourceIp,
     ctx.now,
+    // Counted per logged-in connection: strangers' failed AUTHs never refuse the owner's session.
+    { session: ctx.connectionId },
   );
   return { caller, profile: account.profile };
 }
@@ -38,7 +41,13 @@ export const password = defineCommand({
   async run({ current, next }, ctx) {
     const { caller, profile } = await requirePassword(ctx, current);
     // Only over the hash just checked: of two changes at once, the second finds the password changed.
-    if (!(await changePasswordHash(caller.key, profile.passwordHash, await hashPassword(next))))
+    if (
+      !(await changePasswordHash(
+        caller.key,
+        profile.passwordHash,
+        await withHashSlot(ctx.sourceIp, ctx.now, () => hashPassword(next)),
+      ))
+    )
       throw new CommandError('invalid_credentials');
     await logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'password_changed', ctx.now);
     return ok('ubah kata sandi berhasil');

@@ -14,6 +14,7 @@ import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
 import { isGroupName, isMessageId, isUsername, keyOf } from '../protocol/validation.js';
 import { pushToAll } from '../push/deliver.js';
+import { refuseIfBlocked } from './blocking.js';
 import { defineCommand } from './command.js';
 import { type Caller, type CommandContext, requireUser } from './context.js';
 import { requireMember } from './membership.js';
@@ -51,7 +52,12 @@ export const read = defineCommand({
   parse: (rest) => parseRead(rest, isUsername),
   async run({ name, id }, ctx) {
     const otherKey = keyOf(name);
-    const [caller, other] = await Promise.all([requireUser(ctx), readAccount(otherKey, ctx.now)]);
+    const user = requireUser(ctx);
+    const [caller, other] = await Promise.all([
+      user,
+      readAccount(otherKey, ctx.now),
+      refuseIfBlocked(user, otherKey),
+    ]);
     if (!other.profile) throw new CommandError('unknown_recipient');
     const message = await readMessage(keys.directMessage(caller.key, otherKey, id));
     if (!message) throw new CommandError('unknown_message');

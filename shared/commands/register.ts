@@ -2,6 +2,7 @@
 import { hashPassword } from '../auth/password.js';
 import { createUser } from '../data/users.js';
 import { requireAddressBudget } from '../limits/addresses.js';
+import { withHashSlot } from '../limits/in-flight.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isCountry, isPassword, isText, isUsername, keyOf, LIMITS } from '../protocol/validation.js';
@@ -25,7 +26,8 @@ export const register = defineCommand({
   async run({ username, password, country, name }, ctx) {
     // Counted per source address before the expensive hash: many connections from one address share it.
     await requireAddressBudget('register', ctx.sourceIp, ctx.now);
-    const passwordHash = await hashPassword(password);
+    // At most a few hashes at once per address (shared/limits/in-flight.ts).
+    const passwordHash = await withHashSlot(ctx.sourceIp, ctx.now, () => hashPassword(password));
     const createdAt = new Date(ctx.now).toISOString();
     if (!(await createUser(keyOf(username), { username, passwordHash, country, name, createdAt }, ctx.now))) {
       throw new CommandError('username_taken');

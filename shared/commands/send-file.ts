@@ -7,6 +7,7 @@ import { deliverDirect } from '../delivery/direct.js';
 import { fileEvent, startUpload, storeInline } from '../files/transfer.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
+import { refuseIfBlocked } from './blocking.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { FILE_FAILURE, parseFileParams } from './file-params.js';
@@ -16,7 +17,12 @@ export const sendFile = defineCommand({
   parse: (rest) => parseFileParams(rest, 'user'),
   async run({ target, filename, bytes }, ctx) {
     const toKey = keyOf(target);
-    const [caller, recipient] = await Promise.all([requireUser(ctx), readAccount(toKey, ctx.now)]);
+    const user = requireUser(ctx);
+    const [caller, recipient] = await Promise.all([
+      user,
+      readAccount(toKey, ctx.now),
+      refuseIfBlocked(user, toKey),
+    ]);
     if (!recipient.profile) throw new CommandError('unknown_recipient');
     const audience = { to: toKey, toName: recipient.profile.username };
     if (!bytes) return startUpload(caller, audience, filename, ctx.now);

@@ -6,6 +6,7 @@ import { readAccount } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
 import { CommandError } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
+import { refuseIfBlocked } from './blocking.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { requireUser } from './context.js';
@@ -14,13 +15,18 @@ import { parseTarget } from './target.js';
 
 export const SEND_FAILURE = 'pesan tidak terkirim';
 
-/** Checks a private message (caller logged in, recipient exists) and says how to deliver it under a given id. */
+/** Checks a private message (caller logged in, recipient exists and did not block the caller) and says how to deliver it under a given id. */
 export async function prepareDirect(
   ctx: CommandContext,
   { target, message }: { target: string; message: string },
 ): Promise<Outgoing> {
   const toKey = keyOf(target);
-  const [caller, recipient] = await Promise.all([requireUser(ctx), readAccount(toKey, ctx.now)]);
+  const user = requireUser(ctx);
+  const [caller, recipient] = await Promise.all([
+    user,
+    readAccount(toKey, ctx.now),
+    refuseIfBlocked(user, toKey),
+  ]);
   if (!recipient.profile) throw new CommandError('unknown_recipient');
   const to = recipient.profile.username;
   return {

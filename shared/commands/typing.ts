@@ -1,16 +1,18 @@
 /**
  * TYPING penerima / TYPING_GROUP grup — tells the other side that the caller is typing:
- * `{"event":"TYPING","from":…,"to"|"group":…}` to the recipient's live devices, or to the group's online members
- * (not the caller's own devices). Never stored. At most once per 3 s per conversation per connection: a repeat
+ * `{"event":"TYPING","from":…,"to"|"group":…}` to the recipient's live devices (by the worker, after the answer: TYPING
+ * answers the same, as fast, whether the recipient is online or not), or to the group's online members (not the
+ * caller's own devices). Never stored. At most once per 3 s per conversation per connection: a repeat
  * within that time is answered OK and dropped, at no cost.
  */
-import { readAccount } from '../data/users.js';
+import { readProfile } from '../data/users.js';
 import { signal } from '../delivery/signals.js';
 import { newId } from '../ids.js';
 import { OncePer } from '../limits/once-per.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
 import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
-import { pushToAll } from '../push/deliver.js';
+import { enqueue } from '../queue/jobs.js';
+import { refuseIfBlocked } from './blocking.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { requireUser } from './context.js';
@@ -36,16 +38,27 @@ export const typing = defineCommand({
   parse: (rest) => parseOneName(rest, isUsername),
   run: ({ name }, ctx) =>
     throttled(ctx, `u:${keyOf(name)}`, async () => {
-      const [caller, recipient] = await Promise.all([requireUser(ctx), readAccount(keyOf(name), ctx.now)]);
-      if (!recipient.profile) throw new CommandError('unknown_recipient');
+      const toKey = keyOf(name);
+      const user = requireUser(ctx);
+      // The profile alone (not the devices), and the push handed to the worker: what TYPING reads and waits for is
+      // the same whether the recipient is online or not, so neither its answer nor its timing tells.
+      const [caller, profile] = await Promise.all([user, readProfile(toKey), refuseIfBlocked(user, toKey)]);
+      if (!profile) throw new CommandError('unknown_recipient');
       const event: PushEvent = {
         event: 'TYPING',
         id: newId(ctx.now),
         from: caller.name,
-        to: recipient.profile.username,
+        to: profile.username,
       };
-      const targets = recipient.connections.filter((c) => c.connectionId !== ctx.connectionId);
-      if (targets.length > 0) await pushToAll(ctx.endpoint, targets, event);
+      await enqueue({
+        kind: 'signal',
+        to: 'user',
+        key: toKey,
+        skip: '',
+        except: ctx.connectionId,
+        after: '',
+        event,
+      });
     }),
 });
 

@@ -2,8 +2,10 @@
  * WATCH pengguna [pengguna…] / UNWATCH pengguna [pengguna…] — this connection receives (or stops receiving)
  * `{"event":"PRESENCE","user","online","at"}` when those users come online (their first connection is bound) or go
  * offline (their last one goes). Only users the caller may STATUS can be watched (else `not_allowed`, and nothing
- * changes). A connection watches at most MAX_WATCHES users (`too_many_watches`); its watches end with it (and with
- * its login: LOGOUT or AUTH as someone else).
+ * changes). A connection watches at most MAX_WATCHES users (`too_many_watches`), and at most MAX_WATCHERS
+ * connections watch one user (`too_many_watchers`; nothing of the request stays); its watches end with it (and with
+ * its login: LOGOUT or AUTH as someone else). The right is checked again whenever a PRESENCE event is sent (a kick,
+ * a leave or a BLOCK ends it), and a watch whose right ended is removed then (shared/delivery/signals.ts).
  */
 import { mapLimit } from '../concurrency.js';
 import { readConnection } from '../data/connections.js';
@@ -35,7 +37,11 @@ export const watch = defineCommand({
     const allowed = await mapLimit(fresh, 16, (name) => mayObserve(caller.key, name, mine));
     if (allowed.includes(false)) throw new CommandError('not_allowed');
     const login = await ctx.session();
-    await addWatches(ctx.connectionId, caller.key, login.expiresAt, fresh);
+    const full = await addWatches(ctx.connectionId, caller.key, login.expiresAt, fresh, ctx.now);
+    if (full.length > 0) {
+      await removeWatches(ctx.connectionId, fresh);
+      throw new CommandError('too_many_watchers');
+    }
     // Written, then read again: two WATCHes of one connection at the same moment could each pass the count above,
     // and a LOGOUT of this connection at the same moment could have dropped its watches before these were written.
     // Either way this request's own additions are undone.

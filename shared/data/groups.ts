@@ -429,6 +429,56 @@ export async function deleteInvite(groupKey: string, userKey: string): Promise<v
   await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.groupInvite(groupKey, userKey) }));
 }
 
+/**
+ * Takes back a pending invitation (GROUP_UNINVITE): deleted only while unexpired (a condition), so true means an
+ * invitation that could still be used is gone. A GROUP_JOIN racing it either joined first (the invitation was used
+ * up: false here) or finds none.
+ */
+export async function revokeInvite(groupKey: string, userKey: string, now: number): Promise<boolean> {
+  return conditionally(
+    db.send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.groupInvite(groupKey, userKey),
+        ConditionExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':now': epochSeconds(now) },
+      }),
+    ),
+  );
+}
+
+/**
+ * Uses an invitation up (GROUP_JOIN of a private group), atomically: deleted only while unexpired, so of a join and
+ * a GROUP_UNINVITE racing, exactly one finds it. The invitation as it was, to put back if the join then fails; or
+ * undefined when there was none.
+ */
+export async function takeInvite(groupKey: string, userKey: string, now: number): Promise<Item | undefined> {
+  try {
+    const { Attributes } = await db.send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.groupInvite(groupKey, userKey),
+        ConditionExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':now': epochSeconds(now) },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes as Item | undefined;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Puts back an invitation a failed join took, unless another was written meanwhile. */
+export async function restoreInvite(invite: Item): Promise<void> {
+  await conditionally(
+    db.send(
+      new PutCommand({ TableName: TABLE, Item: invite, ConditionExpression: 'attribute_not_exists(pk)' }),
+    ),
+  );
+}
+
 /** One page of every item of a partition, in key order, after the sort key `after` (strongly consistent). */
 export function partitionPage(pk: string, after: string | undefined, limit: number) {
   return queryRange(pk, { after: after ?? ' ', upTo: '\uffff' }, { limit, consistent: true });

@@ -43,11 +43,19 @@ export const keys = {
   groupMessage: (group: string, id: string) => ({ pk: `GMSG#${group}`, sk: `MSG#${id}` }),
   /** A message waiting for the user's next login: a pointer to the stored message, never a copy. */
   inbox: (user: string, id: string) => ({ pk: `INBOX#${user}`, sk: `MSG#${id}` }),
-  /** Failed AUTHs of one account, or from one address: a counter with a TTL (shared/auth/attempts.ts). */
-  authFailures: (scope: 'user' | 'ip', subject: string) => ({
+  /**
+   * Password checks that failed (or are running) in one fixed window, numbered since the epoch, counted for one
+   * subject: an account as a whole (`user`), an address across accounts (`ip`), one account from one address, device
+   * or logged-in connection (`pair`, `device`, `session`). A counter with a TTL (shared/auth/attempts.ts).
+   */
+  authFailures: (scope: 'user' | 'ip' | 'pair' | 'device' | 'session', subject: string, window: number) => ({
     pk: `AUTHFAIL#${scope}#${subject}`,
-    sk: 'COUNT',
+    sk: `W#${window}`,
   }),
+  /** The addresses and devices an account logged in from lately, bounded (shared/auth/known.ts). */
+  authKnown: (user: string) => ({ pk: `AUTHKNOWN#${user}`, sk: 'KNOWN' }),
+  /** Password hashes running for one source address (an IPv6 /64) right now (shared/limits/in-flight.ts). */
+  hashSlots: (address: string) => ({ pk: `LIMIT#ip#${address}#hashing`, sk: 'INFLIGHT' }),
   /** A file's metadata, looked up by id (FILE_URL, upload arrival). */
   file: (id: string) => ({ pk: `FILE#${id}`, sk: 'FILE' }),
   /**
@@ -101,6 +109,15 @@ export const keys = {
   sendClaim: (user: string, clientId: string) => ({ pk: `SENDID#${user}#${clientId}`, sk: 'CLAIM' }),
   /** One file a user uploaded, so DELETE_ACCOUNT finds their objects in O(their files). */
   userFile: (user: string, id: string) => ({ pk: `UFILE#${user}`, sk: `FILE#${id}` }),
+  /**
+   * `blocker` blocked `blocked` (BLOCK): one item per pair in a partition of the blocker's own, so SEND checks it with
+   * one GetItem keyed by (recipient, sender) and BLOCKED lists them with one Query; AUTH never reads it.
+   */
+  block: (blocker: string, blocked: string) => ({ pk: `BLOCKS#${blocker}`, sk: `USER#${blocked}` }),
+  /** How many users `blocker` has blocked: a counter kept by conditional writes (the bound on blocks). */
+  blockCount: (blocker: string) => ({ pk: `BLOCKS#${blocker}`, sk: '#COUNT' }),
+  /** How many connections watch `watched`: a counter kept by conditional writes (the bound on watchers). */
+  watcherCount: (watched: string) => ({ pk: `WATCHERS#${watched}`, sk: '#COUNT' }),
 };
 
 export const prefixes = {
@@ -116,6 +133,7 @@ export const prefixes = {
   watching: 'WATCH#',
   joined: 'JOINED#',
   invite: 'INVITE#',
+  blocked: 'USER#',
 } as const;
 
 /** One conversation per pair of users, whoever writes first. */

@@ -4,11 +4,24 @@
  * `onlineUntil` is only the flag that turns "first connection bound" and "last connection gone" into exactly one
  * event each (conditional writes on one item; see docs/DATA_MODEL.md, "Presence").
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../concurrency.js';
+import { keyOf } from '../protocol/validation.js';
+import { blockedAmong, eitherBlocked } from './blocks.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
+import { moveCounter } from './counters.js';
 import { directPk, keys, prefixEnd, prefixes } from './keys.js';
-import { batchGet, batchWrite, epochSeconds, isConditionFailure, queryAll, queryRange } from './table.js';
+import {
+  batchGet,
+  batchWrite,
+  conditionally,
+  epochSeconds,
+  isConditionFailure,
+  putFirst,
+  queryAll,
+  queryRange,
+} from './table.js';
 import { conversationStart } from './users.js';
 
 /**
@@ -78,36 +91,49 @@ async function groupKeysOf(userKey: string): Promise<string[]> {
   return items.map((item) => item.sk.slice(prefixes.group.length));
 }
 
+/** How many of a conversation's newest messages decide whether it counts for presence (haveConversation). */
+export const CONVERSATION_LOOKBACK = 20;
+
 /**
- * Whether the two users have a private conversation: a message since both accounts exist (conversationStart, so a
- * reused name does not inherit its earlier owner's conversations). The newest message (one Query, Limit 1) beside one BatchGetItem of the two profiles.
+ * Whether `viewer` and `target` have a private conversation that lets the viewer see the target's presence: among
+ * its CONVERSATION_LOOKBACK newest messages since both accounts exist (conversationStart, so a reused name does not
+ * inherit its earlier owner's conversations), one the target sent, or one that was not deleted (the target received
+ * it, or will at their next login). A message deleted by its sender counts for nobody but its sender's side: a
+ * stranger who sends one and deletes it before it arrives gains nothing. One Query (Limit CONVERSATION_LOOKBACK,
+ * newest first) beside one BatchGetItem of the two profiles.
  */
-async function haveConversation(a: string, b: string): Promise<boolean> {
+async function haveConversation(viewer: string, target: string): Promise<boolean> {
   const [{ Items }, start] = await Promise.all([
     db.send(
       new QueryCommand({
         TableName: TABLE,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#from': 'from' },
         ExpressionAttributeValues: {
-          ':pk': directPk(a, b),
+          ':pk': directPk(viewer, target),
           ':from': prefixes.message,
           ':to': prefixEnd(prefixes.message),
         },
         ScanIndexForward: false,
-        Limit: 1,
-        ProjectionExpression: 'sk',
+        Limit: CONVERSATION_LOOKBACK,
+        ProjectionExpression: 'sk, #from, deleted',
       }),
     ),
-    conversationStart(a, b),
+    conversationStart(viewer, target),
   ]);
-  const newest = Items?.[0]?.sk;
-  return typeof newest === 'string' && newest >= `${prefixes.message}${start}`;
+  const floor = `${prefixes.message}${start}`;
+  return (Items ?? []).some(
+    (item) =>
+      typeof item.sk === 'string' &&
+      item.sk >= floor &&
+      (item.deleted !== true || (typeof item.from === 'string' && keyOf(item.from) === target)),
+  );
 }
 
 /**
- * Who may see whose presence: a user may see themselves, and anyone they share a group or a conversation with.
- * `viewerGroups` (the viewer's group keys, read once per request) and `targetGroups` (when already read) spare
- * their Queries; the conversation is read only when no group is shared.
+ * Who may see whose presence: a user may see themselves, and anyone they share a group or a conversation with —
+ * unless either of the two blocked the other. `viewerGroups` (the viewer's group keys, read once per request) and
+ * `targetGroups` (when already read) spare their Queries; the conversation is read only when no group is shared.
  */
 export async function mayObserve(
   viewer: string,
@@ -116,13 +142,44 @@ export async function mayObserve(
   targetGroups?: readonly string[],
 ): Promise<boolean> {
   if (viewer === target) return true;
-  const theirs = targetGroups ?? (await groupKeysOf(target));
-  if (theirs.some((group) => viewerGroups.has(group))) return true;
-  return haveConversation(viewer, target);
+  const [blocked, theirs] = await Promise.all([
+    eitherBlocked(viewer, target),
+    targetGroups ?? groupKeysOf(target),
+  ]);
+  return !blocked && shareOrConverse(viewer, target, viewerGroups, theirs);
+}
+
+async function shareOrConverse(
+  viewer: string,
+  target: string,
+  viewerGroups: ReadonlySet<string>,
+  targetGroups: readonly string[],
+): Promise<boolean> {
+  return targetGroups.some((group) => viewerGroups.has(group)) || haveConversation(viewer, target);
 }
 
 export async function viewerGroupsOf(userKey: string): Promise<Set<string>> {
   return new Set(await groupKeysOf(userKey));
+}
+
+/**
+ * Of the users watching `target`, those who may still see its presence (the right can end after a WATCH: a kick, a
+ * leave, a block). Read when a PRESENCE event is sent, once per distinct watcher of the page: the target's groups
+ * once, the blocks of the whole page in one BatchGetItem, then each watcher's groups (and, without a shared group,
+ * the conversation).
+ */
+export async function observersAmong(target: string, watchers: readonly string[]): Promise<Set<string>> {
+  const distinct = [...new Set(watchers)];
+  if (distinct.length === 0) return new Set();
+  const [theirs, blocked] = await Promise.all([groupKeysOf(target), blockedAmong(target, distinct)]);
+  const candidates = distinct.filter((watcher) => !blocked.has(watcher));
+  const allowed = await mapLimit(
+    candidates,
+    16,
+    async (watcher) =>
+      watcher === target || shareOrConverse(watcher, target, await viewerGroupsOf(watcher), theirs),
+  );
+  return new Set(candidates.filter((_, i) => allowed[i]));
 }
 
 /** The users this connection watches (at most the per-connection bound: one Query). */
@@ -134,26 +191,96 @@ export async function listWatches(connectionId: string): Promise<string[]> {
   return items.map((item) => item.sk.slice(prefixes.watching.length));
 }
 
-/** Writes both sides of each watch; they expire with the connection. */
+/** Connections that may watch one user at once (WATCH answers `too_many_watchers` beyond). */
+export const MAX_WATCHERS = 100;
+
+/**
+ * Writes both sides of each watch (they expire with the connection), each under the watched user's counter: a slot
+ * is taken first by a conditional increment below MAX_WATCHERS, then the watcher item is written if absent (an
+ * existing one gives its slot back). A counter at the bound first sweeps that user's expired watcher items (each
+ * deleted conditionally, its slot given back by whoever deleted it) and tries once more. Returns the names that found
+ * no slot; the others are watched. The counter is never below the watches that exist, so the bound holds under any
+ * interleaving (docs/DATA_MODEL.md, "Presence").
+ */
 export async function addWatches(
   connectionId: string,
   watcher: string,
   expiresAt: number,
   watched: readonly string[],
-): Promise<void> {
-  await batchWrite(
-    watched.flatMap((user) => [
-      { ...keys.watcher(user, connectionId), watcher, connectionId, expiresAt },
-      { ...keys.watching(connectionId, user), expiresAt },
-    ]),
+  now: number,
+): Promise<string[]> {
+  const full = await mapLimit(watched, 16, async (user) => {
+    // The connection's side first: whatever fails after it, the departure finds this watch and removes it.
+    await db.send(
+      new PutCommand({ TableName: TABLE, Item: { ...keys.watching(connectionId, user), expiresAt } }),
+    );
+    if (
+      !(await takeWatcherSlot(user)) &&
+      !((await sweepWatchers(user, now)) && (await takeWatcherSlot(user)))
+    )
+      return true;
+    let written: boolean;
+    try {
+      // putFirst: a put the SDK retried after it succeeded is still recognized as this WATCH's own.
+      ({ created: written } = await putFirst({
+        ...keys.watcher(user, connectionId),
+        watcher,
+        connectionId,
+        expiresAt,
+      }));
+    } catch (error) {
+      await releaseWatcherSlot(user).catch(() => undefined);
+      throw error;
+    }
+    if (!written) await releaseWatcherSlot(user);
+    return false;
+  });
+  return watched.filter((_, i) => full[i]);
+}
+
+function takeWatcherSlot(user: string): Promise<boolean> {
+  return moveCounter(keys.watcherCount(user), 'watchers', 1, MAX_WATCHERS);
+}
+
+async function releaseWatcherSlot(user: string): Promise<void> {
+  await moveCounter(keys.watcherCount(user), 'watchers', -1, MAX_WATCHERS);
+}
+
+/** Deletes a watcher item (when `condition` holds) and gives its slot back, exactly once: only the deleting call does. */
+async function deleteWatcher(user: string, connectionId: string, condition?: { expiredBefore: number }) {
+  const deleted = await conditionally(
+    db.send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.watcher(user, connectionId),
+        ConditionExpression: condition ? 'expiresAt < :now' : 'attribute_exists(pk)',
+        ...(condition ? { ExpressionAttributeValues: { ':now': condition.expiredBefore } } : {}),
+      }),
+    ),
   );
+  if (deleted) await releaseWatcherSlot(user);
+  return deleted;
+}
+
+/** Removes the user's watcher items whose connection expired (TTL may lag): true when any slot was freed. */
+async function sweepWatchers(user: string, now: number): Promise<boolean> {
+  const items = await queryAll(keys.watcher(user, '').pk, { beginsWith: prefixes.watcher, consistent: true });
+  const cutoff = epochSeconds(now);
+  const expired = items.filter((item) => Number(item.expiresAt) < cutoff);
+  const freed = await mapLimit(expired, 16, (item) =>
+    deleteWatcher(user, String(item.connectionId), { expiredBefore: cutoff }),
+  );
+  return freed.includes(true);
 }
 
 export async function removeWatches(connectionId: string, watched: readonly string[]): Promise<void> {
-  await batchWrite(
-    [],
-    watched.flatMap((user) => [keys.watcher(user, connectionId), keys.watching(connectionId, user)]),
-  );
+  await Promise.all([
+    mapLimit(watched, 32, (user) => deleteWatcher(user, connectionId)),
+    batchWrite(
+      [],
+      watched.map((user) => keys.watching(connectionId, user)),
+    ),
+  ]);
 }
 
 /** Forgets every watch of a connection that stops speaking for its user (exactly that connection's). */

@@ -148,6 +148,12 @@ export interface Account {
   progress: Map<string, string>;
 }
 
+/** The profile alone (one GetItem), undefined for no account and for a deleted one. */
+export async function readProfile(userKey: string): Promise<Profile | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.user(userKey) }));
+  return Item === undefined || Item.deleted === true ? undefined : (Item as unknown as Profile);
+}
+
 /** One Query: the profile, the live connections and (with `withGroups`) the group keys of a user. */
 export async function readAccount(userKey: string, now: number, withGroups = false): Promise<Account> {
   const items = await queryAll(keys.user(userKey).pk, withGroups ? {} : { beginsWith: prefixes.userHead });

@@ -3,16 +3,20 @@
  * to one page of connections — a group's online
  * members, or a user's watchers — inside the request (at most INLINE_CONNECTIONS), the rest on the worker, page by
  * page, each job enqueueing the next before it pushes (like a group message's fan-out). Nobody offline is read,
- * and nothing is retried for anyone a signal missed: it only says what is true now.
+ * and nothing is retried for anyone a signal missed: it only says what is true now. A PRESENCE event reaches only the
+ * watchers that may still see it (checked per page, when it is sent).
  */
+
+import { type Connection, readUserConnections } from '../data/connections.js';
 import { presencePage } from '../data/groups.js';
-import { watchersPage } from '../data/presence.js';
+import { observersAmong, removeWatches, watchersPage } from '../data/presence.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type SignalJob } from '../queue/jobs.js';
 import { INLINE_CONNECTIONS } from './group.js';
 
-function pageOf(job: SignalJob, limit: number, now: number) {
+async function pageOf(job: SignalJob, limit: number, now: number) {
   const after = job.after || undefined;
+  if (job.to === 'user') return { connections: await readUserConnections(job.key, now), next: undefined };
   return job.to === 'group'
     ? presencePage(job.key, after, limit, now)
     : watchersPage(job.key, after, limit, now);
@@ -28,7 +32,27 @@ export async function signalPage(
   const page = await pageOf(job, limit, now);
   if (page.next !== undefined) await enqueue({ ...job, after: page.next });
   const targets = page.connections.filter((c) => c.user !== job.skip && c.connectionId !== job.except);
-  if (targets.length > 0) await pushToAll(endpoint, targets, job.event);
+  const allowed = job.to === 'watchers' ? await stillObserving(job.key, targets) : targets;
+  if (allowed.length > 0) await pushToAll(endpoint, allowed, job.event);
+}
+
+/**
+ * The watchers that may still see the watched user's presence: the right is checked when the event is sent (a kick,
+ * a leave or a BLOCK since the WATCH ends it), and the watches of those who lost it are removed, so they cost nothing
+ * on the next change.
+ */
+async function stillObserving(watched: string, watchers: Connection[]): Promise<Connection[]> {
+  if (watchers.length === 0) return watchers;
+  const observers = await observersAmong(
+    watched,
+    watchers.map((c) => c.user),
+  );
+  const [keep, drop] = [
+    watchers.filter((c) => observers.has(c.user)),
+    watchers.filter((c) => !observers.has(c.user)),
+  ];
+  await Promise.all(drop.map((c) => removeWatches(c.connectionId, [watched])));
+  return keep;
 }
 
 /**

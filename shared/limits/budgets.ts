@@ -9,7 +9,7 @@ import { config } from '../config.js';
 import { type Bucket, type Rate, take } from './bucket.js';
 
 /** Which budget a request word draws on; words not listed (PING, listings, history) draw on none. */
-type Kind = 'send' | 'register' | 'auth' | 'create' | 'typing' | 'watch';
+type Kind = 'send' | 'register' | 'auth' | 'create' | 'typing' | 'watch' | 'membership';
 
 const KIND: Readonly<Record<string, Kind>> = {
   SEND: 'send',
@@ -35,6 +35,15 @@ const KIND: Readonly<Record<string, Kind>> = {
   // Both hash a password (scrypt), as AUTH does: the same budget bounds the CPU one connection can spend.
   PASSWORD: 'auth',
   DELETE_ACCOUNT: 'auth',
+  // A join or leave writes one item per online device of the user into the group (and a leave may hand the group
+  // over or delete it): a budget of its own, far below the sends'.
+  GROUP_JOIN: 'membership',
+  GROUP_LEAVE: 'membership',
+  // Each reaches one other user's privacy (and BLOCK takes a slot of a bounded list): the WATCH budget.
+  BLOCK: 'watch',
+  UNBLOCK: 'watch',
+  // Like GROUP_INVITE, an owner's change to one user's way in.
+  GROUP_UNINVITE: 'send',
 };
 
 function rateOf(kind: Kind): Rate {
@@ -46,6 +55,7 @@ function rateOf(kind: Kind): Rate {
     create: b.create,
     typing: b.typing,
     watch: b.watch,
+    membership: b.membership,
   }[kind];
 }
 

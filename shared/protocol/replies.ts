@@ -30,6 +30,8 @@ export const REASONS = [
   'not_editable',
   'client_id_reused',
   'login_conflict',
+  'too_many_watchers',
+  'too_many_blocks',
 ] as const;
 
 export type Reason = (typeof REASONS)[number];

@@ -4,7 +4,8 @@
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
  *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
  *  - `signal`: push one ready-made event that is never stored (TYPING, PRESENCE, MESSAGE_EDITED, MESSAGE_DELETED) to
- *    one page of a group's online connections or a user's watchers, enqueueing the next page first.
+ *    one page of a group's online connections or a user's watchers, enqueueing the next page first (or to the live
+ *    devices of one user: a TYPING, pushed off the request path);
  *  - `groupdelete`: take a deleted group apart page by page (tell its online members, drop every membership, its
  *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
  *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files), page by page, resumable.
@@ -40,8 +41,9 @@ export interface CatchUpJob {
  */
 export interface SignalJob {
   kind: 'signal';
-  to: 'group' | 'watchers';
-  /** The group's key, or the watched user's key. */
+  /** `user`: the live devices of one user (TYPING, sent off the request path so its answer tells nothing). */
+  to: 'group' | 'watchers' | 'user';
+  /** The group's key, the watched user's key, or the user's key. */
   key: string;
   /** A user none of whose connections get it (the sender), or '' for nobody. */
   skip: string;
@@ -112,7 +114,12 @@ export function parseJob(body: string): Job | undefined {
     return job as unknown as FanOutJob;
   if (job.kind === 'catchup' && text('user') && text('connectionId') && text('boundary'))
     return job as unknown as CatchUpJob;
-  if (job.kind === 'signal' && (job.to === 'group' || job.to === 'watchers') && text('key') && text('skip')) {
+  if (
+    job.kind === 'signal' &&
+    (job.to === 'group' || job.to === 'watchers' || job.to === 'user') &&
+    text('key') &&
+    text('skip')
+  ) {
     const event = job.event as Record<string, unknown> | null;
     const except = job.except === undefined || text('except');
     if (

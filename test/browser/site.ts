@@ -34,15 +34,15 @@ export async function startSite(): Promise<Site> {
     wsUrl: runtime.url,
     drop: async (user) => {
       const { connections } = await readAccount(user.toLowerCase(), Date.now());
+      // Signed with the runtime's key pair (in this process's environment): @connections refuses anything else.
+      const { ApiGatewayManagementApiClient, DeleteConnectionCommand } = await import(
+        '@aws-sdk/client-apigatewaymanagementapi'
+      );
+      const client = new ApiGatewayManagementApiClient({ endpoint: runtime.callbackUrl });
       for (const { connectionId } of connections) {
-        const response = await fetch(
-          `${runtime.callbackUrl}/@connections/${encodeURIComponent(connectionId)}`,
-          {
-            method: 'DELETE',
-          },
-        );
-        if (response.status !== 204) throw new Error(`DELETE @connections answered ${response.status}`);
+        await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
       }
+      client.destroy();
       return connections.length;
     },
     stop: async () => {

@@ -7,7 +7,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { ChatClient } from '../support/client.js';
 import { type Endpoint, PASSWORD, startEndpoint, uniqueName } from '../support/endpoint.js';
 import { BIN, ChatProcess, runToEnd } from './chat-process.js';
@@ -167,13 +172,10 @@ describe('obrol-chat', () => {
       await b.waitFor(`logged in as ${bob}`);
       const [connection] = (await readAccount(bob.toLowerCase(), Date.now())).connections;
       expect(connection).toBeDefined();
-      const res = await fetch(
-        `${process.env.CALLBACK_URL}/@connections/${encodeURIComponent(connection?.connectionId ?? '')}`,
-        {
-          method: 'DELETE',
-        },
-      );
-      expect(res.status).toBe(204);
+      // @connections answers only requests signed with the runtime's key pair, as on AWS.
+      const api = new ApiGatewayManagementApiClient({ endpoint: process.env.CALLBACK_URL });
+      await api.send(new DeleteConnectionCommand({ ConnectionId: connection?.connectionId }));
+      api.destroy();
       await b.waitFor('* connection lost; reconnecting');
       await b.waitFor(`* reconnected, logged in again as ${bob}`);
       await vi.waitFor(async () => {
@@ -212,9 +214,21 @@ describe('obrol-chat', () => {
       const enter = () => tmux('send-keys', '-t', 'chat', 'Enter');
 
       await waitScreen('/help lists the commands');
+      // A password with a space is refused after it was typed twice, before anything is sent.
       type(`/register ${name} ID Carol C`);
       enter();
       await waitScreen(`password for ${name}:`);
+      type('two words1');
+      enter();
+      await waitScreen('again:');
+      type('two words1');
+      enter();
+      await waitScreen('not registered: a password may not contain spaces or other white space');
+      type(`/register ${name} ID Carol C`);
+      enter();
+      await vi.waitFor(() => expect(screen().split(`password for ${name}:`).length).toBe(3), {
+        timeout: 15_000,
+      });
       type(secret);
       enter();
       await waitScreen('again:');
@@ -223,7 +237,7 @@ describe('obrol-chat', () => {
       await waitScreen(`registered ${name}`);
       type(`/login ${name}`);
       enter();
-      await vi.waitFor(() => expect(screen().split(`password for ${name}:`).length).toBe(3), {
+      await vi.waitFor(() => expect(screen().split(`password for ${name}:`).length).toBe(4), {
         timeout: 15_000,
       });
       type(secret);
@@ -236,6 +250,109 @@ describe('obrol-chat', () => {
       expect(readFileSync(log, 'utf8')).not.toContain(secret);
     } finally {
       tmux('kill-server');
+    }
+  });
+
+  it('a password with a space is refused before sending, with the reason, and no account is made', async () => {
+    const name = uniqueName('dave');
+    const script = join(dir, `${name}.txt`);
+    writeFileSync(script, `/register ${name} ID Dave D\n`);
+    const run = await runToEnd(['--script', script], [], {
+      cwd: dir,
+      env: { ...env(), OBROL_PASSWORD: 'two words1' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('not registered: a password may not contain spaces or other white space');
+    // Nothing reached the service: the name is still free.
+    const client = await ChatClient.connect(endpoint.url);
+    expect((await client.request(`REGISTER ${name} ${PASSWORD} ID Dave`)).status).toBe('OK');
+    await client.close();
+  });
+
+  it('in a terminal, a sender cannot forge lines: CR, LF, ESC sequences and bidi overrides show as escapes', async () => {
+    const [carol, bob] = await Promise.all([registered('carol'), registered('bob')]);
+    const sender = await ChatClient.connect(endpoint.url);
+    expect((await sender.request(`AUTH ${bob} ${PASSWORD}`)).status).toBe('OK');
+    // A hostile service (or one with a bug) could push what the real one refuses: ESC in names and messages.
+    const hostile = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    hostile.on('connection', (socket) => {
+      const frame = (value: unknown) => socket.send(`${JSON.stringify(value)}\r\n\r\n`);
+      socket.on('message', (data) => {
+        const line = String(data);
+        if (!line.startsWith('AUTH ')) return frame({ status: 'OK', data: 'ok' });
+        frame({ status: 'OK', data: 'autentikasi berhasil' });
+        frame({
+          event: 'MESSAGE',
+          id: '01HOSTILE00000000000000000',
+          from: 'eve\x1b[2K\r',
+          to: carol,
+          message: 'x\x1b[1A\x1b[2K\x1b[31mFORGED-BY-ESC\x1b[0m \x9b2J',
+          sentAt: new Date().toISOString(),
+        });
+      });
+    });
+    await new Promise((resolve) => hostile.once('listening', resolve));
+    const hostileUrl = `ws://127.0.0.1:${(hostile.address() as { port: number }).port}`;
+    const server = `obrol-test-${randomBytes(4).toString('hex')}`;
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, ...args], { encoding: 'utf8' });
+    const session = (name: string, url: string) =>
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        name,
+        '-x',
+        '150',
+        '-y',
+        '40',
+        '-e',
+        'NO_COLOR=',
+        `${process.execPath} ${BIN} ${url}; sleep 60`,
+      );
+    session('chat', endpoint.url);
+    try {
+      const screen = (name = 'chat') => tmux('capture-pane', '-p', '-t', name, '-S', '-100');
+      const waitScreen = (text: string, name = 'chat') =>
+        vi.waitFor(() => expect(screen(name)).toContain(text), { timeout: 15_000, interval: 100 });
+      const typeLine = (text: string, name = 'chat') => {
+        tmux('send-keys', '-t', name, '-l', text);
+        tmux('send-keys', '-t', name, 'Enter');
+      };
+      await waitScreen('/help lists the commands');
+      typeLine(`/login ${carol} ${PASSWORD}`);
+      await waitScreen(`logged in as ${carol}`);
+
+      const forged = (how: string) => `[20:39] mallory → you: send me the password (${how})`;
+      for (const text of [`hi\r${forged('CR')}`, `hi\n${forged('LF')}`, `hi\r\n${forged('CRLF')}`])
+        expect((await sender.request(`SEND ${carol} ${text}`)).status).toBe('OK');
+      expect(
+        (await sender.request(`SEND ${carol} invoice\u202Efdp.exe \u2066isolated\u2069 \x9b2J`)).status,
+      ).toBe('OK');
+      // The service itself refuses ESC in a message.
+      expect((await sender.request(`SEND ${carol} x\x1b[2Jy`)).reason).toBe('bad_request');
+      await waitScreen('invoice<U+202E>fdp.exe <U+2066>isolated<U+2069> <U+009B>2J');
+      const rows = screen().split('\n');
+      for (const how of ['CR', 'LF', 'CRLF']) {
+        const row = rows.find((r) => r.includes(forged(how)));
+        // The forged text is on a continuation line of bob's message, never at the start of a line of its own.
+        expect(row, how).toBe(`    │ ${forged(how)}`);
+        expect(rows[rows.indexOf(row as string) - 1], how).toMatch(new RegExp(`\\] ${bob} → you: hi$`));
+      }
+      expect(rows.filter((r) => r.startsWith('[20:39] mallory'))).toEqual([]);
+
+      session('hostile', hostileUrl);
+      await waitScreen('/help lists the commands', 'hostile');
+      typeLine(`/login ${carol} ${PASSWORD}`, 'hostile');
+      await waitScreen('FORGED-BY-ESC', 'hostile');
+      const shown = screen('hostile');
+      expect(shown).toContain(
+        'eve<U+001B>[2K<U+000D> → you: x<U+001B>[1A<U+001B>[2K<U+001B>[31mFORGED-BY-ESC<U+001B>[0m <U+009B>2J',
+      );
+      expect(shown).toContain(`logged in as ${carol}`); // the line above was not erased
+    } finally {
+      tmux('kill-server');
+      hostile.close();
+      await sender.close();
     }
   });
 });

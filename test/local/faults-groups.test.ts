@@ -13,7 +13,9 @@ import { db, type Faults, type Input, once, type Rule } from '../support/faults.
 import { useLocalRuntime } from '../support/runtime.js';
 import { type Seeder, seeder } from '../support/seed.js';
 
-const local = useLocalRuntime({ env: { BUDGET_CREATE_BURST: '1000', BUDGET_REGISTER_BURST: '1000' } });
+const local = useLocalRuntime({
+  env: { BUDGET_CREATE_BURST: '1000', BUDGET_REGISTER_BURST: '1000', BUDGET_MEMBERSHIP_BURST: '1000' },
+});
 let faults: Faults;
 let table: Seeder;
 let alice: User;

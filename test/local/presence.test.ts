@@ -53,7 +53,9 @@ describe('WATCH bound', () => {
     expect(await watchersOf(names[0] as string)).toHaveLength(1);
     expect(await watchersOf(names[1] as string)).toHaveLength(1);
     await bob.client.close();
-    await expect.poll(() => watchersOf(names[1] as string).then((items) => items.length)).toBe(0);
+    await expect
+      .poll(() => watchersOf(names[1] as string).then((items) => items.length), { timeout: 20_000 })
+      .toBe(0);
     expect(await watchersOf(names[0] as string)).toHaveLength(1);
   });
 });
@@ -63,8 +65,9 @@ async function watchersOf(user: string) {
   const { Items } = await db.send(
     new QueryCommand({
       TableName: table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.watcher(user, '').pk },
+      // The watcher items, not the counter beside them.
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :watcher)',
+      ExpressionAttributeValues: { ':pk': keys.watcher(user, '').pk, ':watcher': keys.watcher(user, '').sk },
     }),
   );
   return Items ?? [];

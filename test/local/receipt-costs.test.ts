@@ -50,8 +50,10 @@ describe('requests per command', () => {
     await ok(alice.client, `SEND ${bob.name} satu`);
     const id = String((await bob.client.nextPush()).id);
 
-    // GetItem CONN ∥ Query alice; GetItem message; UpdateItem cursor (then the push to alice's device).
+    // GetItem CONN ∥ Query alice ∥ GetItem the block (alice, bob); GetItem message; UpdateItem cursor (then the
+    // push to alice's device).
     expect(await count(() => ok(bob.client, `READ ${alice.name} ${id}`))).toEqual([
+      'GetItem',
       'GetItem',
       'GetItem',
       'Query',

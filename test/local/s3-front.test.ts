@@ -257,6 +257,116 @@ describe('POST forms', () => {
   });
 });
 
+/** A multipart body written by hand, each part's header lines as given (what a browser would never send). */
+async function rawPost(url: string, parts: Array<{ headers: string[]; content: string | Buffer }>) {
+  const boundary = `raw${Date.now()}`;
+  const body = Buffer.concat([
+    ...parts.flatMap(({ headers, content }) => [
+      Buffer.from(`--${boundary}\r\n${headers.join('\r\n')}\r\n\r\n`),
+      Buffer.from(content),
+      Buffer.from('\r\n'),
+    ]),
+    Buffer.from(`--${boundary}--\r\n`),
+  ]);
+  const res = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+const field = (name: string, value: string) => ({
+  headers: [`Content-Disposition: form-data; name="${name}"`],
+  content: value,
+});
+const filePart = (content: Buffer) => ({
+  headers: ['Content-Disposition: form-data; name="file"; filename="f.bin"', 'Content-Type: text/plain'],
+  content,
+});
+
+describe('POST forms read two ways (issue 22 item 8)', () => {
+  it('refuse a part with two names, and the file already delivered to the group stays as it was', async () => {
+    const { alice, bob } = await local.pair();
+    const group = `g${Date.now().toString(36)}`;
+    expect((await alice.client.request(`GROUP_CREATE ${group}`)).status).toBe('OK');
+    expect((await bob.client.request(`GROUP_JOIN ${group}`)).status).toBe('OK');
+    // bob sends a file to the group; alice gets its link.
+    const original = Buffer.from('the minutes, as agreed').toString('base64');
+    expect((await bob.client.request(`SEND_GROUP_FILE ${group} minutes.txt ${original}`)).status).toBe('OK');
+    const delivered = await alice.client.nextPush();
+    const deliveredKey = `files/${delivered.id}/minutes.txt`;
+    // alice asks for an upload form of her own and smuggles the delivered file's key into it.
+    const form = (await alice.client.request(`SEND_GROUP_FILE ${group} doc.txt`)).upload as UploadForm;
+    const fields = Object.entries(form.fields).map(([n, v]) => field(n, v));
+    const evil = Buffer.from('send the money to account 123');
+    for (const smuggled of [
+      'Content-Disposition: form-data; name="x-ignore-a"; name="key"',
+      'Content-Disposition: form-data; name="x-ignore-a"; NAME="key"',
+      'Content-Disposition: form-data; name="key"; name="x-ignore-a"',
+      'Content-Disposition: form-data; name="x-ignore-a"; name*=UTF-8\'\'key',
+      'Content-Disposition: form-data; name="x-ignore-\\"a"',
+    ]) {
+      const answer = await rawPost(form.url, [
+        ...fields,
+        { headers: [smuggled], content: deliveredKey },
+        filePart(evil),
+      ]);
+      expect(answer.status, smuggled).toBe(400);
+      expect(answer.text, smuggled).toContain('<Code>MalformedPOSTRequest</Code>');
+    }
+    // Two Content-Disposition headers in one part, read first by one parser and last by another.
+    const twice = await rawPost(form.url, [
+      ...fields,
+      {
+        headers: [
+          'Content-Disposition: form-data; name="x-ignore-a"',
+          'Content-Disposition: form-data; name="key"',
+        ],
+        content: deliveredKey,
+      },
+      filePart(evil),
+    ]);
+    expect(twice.status).toBe(400);
+    expect(twice.text).toContain('<Code>MalformedPOSTRequest</Code>');
+    await local.runtime.uploadsSettled();
+    expect((await download(String(delivered.url))).bytes.toString()).toBe('the minutes, as agreed');
+    // The same form, unambiguous, still works, and the engine stores exactly the key the policy allowed.
+    const fine = await rawPost(form.url, [...fields, field('x-ignore-note', deliveredKey), filePart(evil)]);
+    expect(fine.status).toBe(204);
+    const push = await bob.client.nextPush();
+    expect(push).toMatchObject({ event: 'GROUP_FILE', id: form.id, filename: 'doc.txt' });
+    expect((await download(String(push.url))).bytes.toString()).toBe(evil.toString());
+    expect((await download(String(delivered.url))).bytes.toString()).toBe('the minutes, as agreed');
+    const listed = await s3().send(
+      new ListObjectsV2Command({ Bucket: local.runtime.bucketName, Prefix: `uploads/${form.id}/` }),
+    );
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([form.fields.key]);
+  });
+
+  it('refuse a body without its closing delimiter or with a header line that is not one', async () => {
+    const { alice, bob } = await local.pair();
+    const form = (await alice.client.request(`SEND_FILE ${bob.name} doc.txt`)).upload as UploadForm;
+    const fields = Object.entries(form.fields).map(([n, v]) => field(n, v));
+    const folded = await rawPost(form.url, [
+      ...fields,
+      { headers: ['Content-Disposition: form-data;', ' name="x-ignore-b"'], content: 'x' },
+      filePart(Buffer.from('x')),
+    ]);
+    expect(folded.status).toBe(400);
+    expect(folded.text).toContain('MalformedPOSTRequest');
+    const res = await fetch(form.url, {
+      method: 'POST',
+      body: '--b\r\nContent-Disposition: form-data; name="key"\r\n\r\nuploads/x',
+      headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('MalformedPOSTRequest');
+    await local.runtime.uploadsSettled();
+    expect(await bob.client.request(`FILE_URL ${form.id}`)).toMatchObject({ reason: 'unknown_file' });
+  });
+});
+
 describe('sealing an upload (shared/files/seal.ts) through the front door', () => {
   it('keeps the first sealed bytes when the upload is replaced and sealed again', async () => {
     const { sealUpload } = await import('../../shared/files/seal.js');

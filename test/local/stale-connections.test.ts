@@ -166,6 +166,8 @@ describe('stale connections', () => {
     const alice = await loggedIn(endpoint, 'alice');
     const bob = await loggedIn(endpoint, 'bob');
     clients.push(alice.client, bob.client);
+    // Bob's login has settled (its catch-up ends by writing his connection state) before his connection is made stale.
+    await bob.client.caughtUp();
     const { Items } = await db.send(
       new QueryCommand({
         TableName: table,

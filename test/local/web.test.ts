@@ -3,6 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import {
+  ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { writePage } from '../../web/build.js';
@@ -52,9 +56,14 @@ describe('the page on the local runtime', () => {
     expect((await fetch(new URL('app.js', runtime.webUrl), { method: 'POST' })).status).toBe(405);
   });
 
-  it('keeps the @connections API where it was', async () => {
-    const response = await fetch(`${runtime.callbackUrl}/@connections/nobody`, { method: 'POST', body: 'x' });
-    expect(response.status).toBe(410);
+  it('keeps the @connections API where it was, signed as on AWS', async () => {
+    const api = new ApiGatewayManagementApiClient({ endpoint: runtime.callbackUrl, maxAttempts: 1 });
+    await expect(
+      api.send(new PostToConnectionCommand({ ConnectionId: 'nobody', Data: Buffer.from('x') })),
+    ).rejects.toMatchObject({ name: 'GoneException' });
+    api.destroy();
+    const unsigned = await fetch(`${runtime.callbackUrl}/@connections/nobody`, { method: 'POST', body: 'x' });
+    expect(unsigned.status).toBe(403);
   });
 
   it('keeps its own JavaScript and CSS under 100 KB gzipped', () => {

@@ -27,6 +27,7 @@ export async function useDispatcher(env: Record<string, string> = {}) {
     BUDGET_REGISTER_BURST: '10000',
     BUDGET_AUTH_BURST: '10000',
     BUDGET_CREATE_BURST: '10000',
+    BUDGET_MEMBERSHIP_BURST: '10000',
     ...env,
   });
   const api = await useConnectionsApi();

@@ -9,6 +9,8 @@ export const GENEROUS_LIMITS = {
   BUDGET_AUTH_BURST: '100000',
   BUDGET_REGISTER_BURST: '100000',
   BUDGET_CREATE_BURST: '100000',
+  IP_INFLIGHT_HASHES: '100000',
+  BUDGET_MEMBERSHIP_BURST: '100000',
 };
 
 /** The texts of the private messages a connection received after frame `from` of its log. */

@@ -15,12 +15,20 @@ export interface PushProxy {
   fail: (connectionId: string, count: number) => boolean;
   /** Pushes seen per connection id (failed and hung ones included). */
   counts: Map<string, number>;
+  /** Hung pushes per connection id that their sender gave up on (closed the request) before the proxy closed. */
+  abandoned: Map<string, number>;
   close(): Promise<void>;
 }
 
 export async function startPushProxy(target: () => string): Promise<PushProxy> {
   const held: ServerResponse[] = [];
-  const proxy: Omit<PushProxy, 'url' | 'close'> = { hang: new Set(), fail: () => false, counts: new Map() };
+  const proxy: Omit<PushProxy, 'url' | 'close'> = {
+    hang: new Set(),
+    fail: () => false,
+    counts: new Map(),
+    abandoned: new Map(),
+  };
+  let closing = false;
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -29,6 +37,9 @@ export async function startPushProxy(target: () => string): Promise<PushProxy> {
     proxy.counts.set(id, count + 1);
     if (req.method === 'POST' && proxy.hang.has(id)) {
       held.push(res);
+      res.on('close', () => {
+        if (!closing) proxy.abandoned.set(id, (proxy.abandoned.get(id) ?? 0) + 1);
+      });
       return;
     }
     if (req.method === 'POST' && proxy.fail(id, count)) {
@@ -42,7 +53,8 @@ export async function startPushProxy(target: () => string): Promise<PushProxy> {
         port: upstream.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: upstream.host },
+        // The Host the handler signed (this proxy's), as a proxy that re-signs nothing must pass it on.
+        headers: req.headers,
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -57,6 +69,7 @@ export async function startPushProxy(target: () => string): Promise<PushProxy> {
   return Object.assign(proxy, {
     url: `http://127.0.0.1:${port}`,
     close: async () => {
+      closing = true;
       for (const res of held) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -30,6 +30,7 @@ describe('spend', () => {
       ['REGISTER', 10, 10],
       ['AUTH', 30, 2],
       ['GROUP_CREATE', 20, 5],
+      ['GROUP_JOIN', 20, 2],
     ] as const) {
       const conn = fresh();
       for (let i = 0; i < burst; i++) expect(spend(word, conn, 0), word).toBeUndefined();
@@ -50,5 +51,17 @@ describe('spend', () => {
     expect(spend('REGISTER', second, 0)).toBe(10);
     spend('REGISTER', fresh(), 0);
     expect(spend('REGISTER', first, 0)).toBeUndefined();
+  });
+
+  it('lets GROUP_JOIN and GROUP_LEAVE share one budget (400 in a burst no more pass), BLOCK draw on WATCH’s', () => {
+    const conn = fresh();
+    let passed = 0;
+    for (let i = 0; i < 400; i++)
+      if (spend(i % 2 ? 'GROUP_LEAVE' : 'GROUP_JOIN', conn, 0) === undefined) passed++;
+    expect(passed).toBe(20);
+    const other = fresh();
+    for (let i = 0; i < 20; i++) expect(spend(i % 2 ? 'UNBLOCK' : 'WATCH', other, 0)).toBeUndefined();
+    expect(spend('BLOCK', other, 0)).toBe(1);
+    expect(spend('GROUP_UNINVITE', other, 0)).toBeUndefined();
   });
 });

@@ -132,6 +132,9 @@ describe('helpers', () => {
       'HISTORY bob',
       'GROUP_MEMBERS g a',
       'SEND_FILE bob a.pdf',
+      'BLOCK bob',
+      'unblock bob',
+      'BLOCKED',
     ])
       expect(safeToResend(line), line).toBe(true);
     for (const line of [
@@ -139,6 +142,7 @@ describe('helpers', () => {
       'send_group g hi',
       'SEND_FILE bob a.txt aGk=',
       'REGISTER a b c d',
+      'GROUP_UNINVITE g bob',
       'FOO',
     ])
       expect(safeToResend(line), line).toBe(false);

@@ -401,6 +401,7 @@ describe('TYPING', () => {
     const a = await t.user('ta');
     const a2 = await login(a.name);
     expect(await a.ask(`TYPING ${a.name}`)).toEqual(OK('status mengetik terkirim'));
+    await t.runJobs();
     expect(a2.pushes('TYPING')).toEqual([
       { event: 'TYPING', id: expect.any(String), from: a.name, to: a.name },
     ]);

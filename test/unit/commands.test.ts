@@ -3,7 +3,7 @@
  * faked client that records what would be enqueued): answers, reasons, pushes and what is stored. The same
  * behaviour the integration suite checks over WebSockets, here fast enough for every mutant of shared/commands.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { fakeQueue, intercept } from '../support/fakes.js';
@@ -17,6 +17,7 @@ Object.assign(process.env, {
   BUDGET_REGISTER_BURST: '10000',
   BUDGET_AUTH_BURST: '10000',
   BUDGET_CREATE_BURST: '10000',
+  BUDGET_MEMBERSHIP_BURST: '10000',
   MAX_GROUPS_PER_USER: '3',
   MAX_GROUP_MEMBERS: '3',
   AUTH_MAX_FAILURES: '3',
@@ -66,6 +67,24 @@ async function user(prefix = 'user') {
   });
   expect(await d.ask(`AUTH ${name} password1`)).toEqual({ status: 'OK', data: 'autentikasi berhasil' });
   return { name, ...d };
+}
+
+/** A source address no other test uses. */
+const freshIp = () => {
+  const n = ++unique;
+  return `10.77.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+};
+
+/** Every window's item of one failure counter. */
+async function countsOf(pk: string) {
+  const { Items } = await db.send(
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    }),
+  );
+  return (Items ?? []) as { count: number; expiresAt: number }[];
 }
 
 const OK = (data: unknown, extra: Record<string, unknown> = {}) => ({ status: 'OK', data, ...extra });
@@ -125,32 +144,37 @@ describe('accounts', () => {
   });
 
   it(
-    'locks an account after 3 failures without checking the password, and a success clears the count',
+    "counts failures per account and address; strangers' failures lock the account only for addresses it never logged in from",
     async () => {
       const u = await user();
-      const d = await device(fresh('ip'));
+      const d = await device(freshIp());
       expect(await d.ask(`AUTH ${u.name} wrongpass`)).toEqual(
         ERR('autentikasi gagal', 'invalid_credentials'),
       );
       expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
       for (let i = 0; i < 2; i++) expect((await d.ask(`AUTH ${u.name} wrongpass`)).status).toBe('ERROR');
-      // Two since the success: not locked yet.
+      // Two since the success, which cleared this address's count: not locked yet.
       expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
-      // From another address (this one has 3 failures of its 5), three more lock the account.
-      const e = await device(fresh('ip'));
-      for (let i = 0; i < 3; i++)
+      // Two more from a stranger (with d's first, made before d was known: three) lock the account for every address
+      // it never logged in from, unchecked...
+      const e = await device(freshIp());
+      for (let i = 0; i < 2; i++)
         expect(await e.ask(`AUTH ${u.name} wrongpass`)).toEqual(
           ERR('autentikasi gagal', 'invalid_credentials'),
         );
-      const locked = await d.ask(`AUTH ${u.name} password1`);
-      expect(locked).toMatchObject(ERR('autentikasi gagal', 'too_many_attempts'));
-      expect((locked as { retryAfter: number }).retryAfter).toBeGreaterThan(890);
-      expect((locked as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(900);
-      const count = (
-        await db.send(new GetCommand({ TableName: TABLE, Key: keys.authFailures('user', u.name) }))
-      ).Item;
-      expect(count).toMatchObject({ failures: 0, lockouts: 1 });
-      expect(count?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 24 * 3600);
+      for (const stranger of [e, await device(freshIp())]) {
+        const locked = await stranger.ask(`AUTH ${u.name} password1`);
+        expect(locked).toMatchObject(ERR('autentikasi gagal', 'too_many_attempts'));
+        expect(locked.retryAfter).toBeGreaterThan(0);
+        expect(locked.retryAfter).toBeLessThanOrEqual(900);
+      }
+      // ...counted exactly (the refused ones are not), in a window's item that expires after it...
+      const counts = await countsOf(keys.authFailures('user', u.name, 0).pk);
+      expect(counts.map((c) => c.count).reduce((a, b) => a + b, 0)).toBe(3);
+      for (const c of counts) expect(c.expiresAt).toBeLessThanOrEqual(Date.now() / 1000 + 900 + 3600);
+      // ...but never for the addresses the owner logged in from.
+      expect(await d.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
+      expect(await (await device()).ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
       // Another account is not locked by it.
       const other = await user();
       expect(await e.ask(`AUTH ${other.name} password1`)).toEqual(OK('autentikasi berhasil'));
@@ -159,17 +183,22 @@ describe('accounts', () => {
   );
 
   it(
-    'locks an address after 5 failures, whatever the accounts',
+    'locks an address after 5 failures, whatever the accounts, for the accounts that never logged in from it',
     async () => {
-      const ip = fresh('ip');
+      const ip = freshIp();
       const d = await device(ip);
       const u = await user();
+      const regular = await user();
+      expect(await d.ask(`AUTH ${regular.name} password1`)).toEqual(OK('autentikasi berhasil'));
       for (let i = 0; i < 5; i++)
         expect((await d.ask(`AUTH ${fresh('ghost')} wrongpass`)).status).toBe('ERROR');
       expect(await d.ask(`AUTH ${u.name} password1`)).toMatchObject(
         ERR('autentikasi gagal', 'too_many_attempts'),
       );
-      const elsewhere = await device(fresh('ip'));
+      expect(await (await device(ip)).ask(`AUTH ${regular.name} password1`)).toEqual(
+        OK('autentikasi berhasil'),
+      );
+      const elsewhere = await device(freshIp());
       expect(await elsewhere.ask(`AUTH ${u.name} password1`)).toEqual(OK('autentikasi berhasil'));
     },
     SCRYPT_HEAVY,

@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       authMaxFailures: 10,
       authMaxFailuresPerIp: 100,
       authWindowSeconds: 900,
+      hashesInFlightPerIp: 16,
+      hashLeaseSeconds: 30,
       budgets: {
         send: { rate: 10, burst: 100 },
         register: { rate: 0.1, burst: 10 },
@@ -51,6 +53,8 @@ describe('loadConfig', () => {
       AUTH_MAX_FAILURES: '16',
       AUTH_MAX_FAILURES_PER_IP: '17',
       AUTH_WINDOW_SECONDS: '18',
+      IP_INFLIGHT_HASHES: '24',
+      IP_INFLIGHT_LEASE_SECONDS: '25',
       BUDGET_SENDS_PER_SECOND: '19',
       BUDGET_SENDS_BURST: '20',
       BUDGET_REGISTER_EVERY_SECONDS: '4',
@@ -71,6 +75,8 @@ describe('loadConfig', () => {
       authMaxFailures: 16,
       authMaxFailuresPerIp: 17,
       authWindowSeconds: 18,
+      hashesInFlightPerIp: 24,
+      hashLeaseSeconds: 25,
       budgets: {
         send: { rate: 19, burst: 20 },
         register: { rate: 0.25, burst: 21 },

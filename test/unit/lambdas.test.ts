@@ -95,12 +95,39 @@ describe('$default', () => {
     const reply = await fallback.handler(event(id, { body: `AUTH ${fresh('ghost')} password1` }));
     expect(JSON.parse(reply.body.trim())).toMatchObject({ reason: 'invalid_credentials' });
     const { db, TABLE } = await import('../../shared/data/client.js');
-    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
     const { keys } = await import('../../shared/data/keys.js');
-    const count = await db.send(
-      new GetCommand({ TableName: TABLE, Key: keys.authFailures('ip', '192.0.2.1') }),
+    // Whatever window the failure fell in: the address's counter holds it.
+    const counts = await db.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.authFailures('ip', '192.0.2.1', 0).pk },
+      }),
     );
-    expect(count.Item?.failures).toBeGreaterThanOrEqual(1);
+    expect(counts.Items?.reduce((sum, item) => sum + Number(item.count), 0)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts failed AUTHs from IPv6 addresses by the /64 API Gateway saw them in', async () => {
+    const { db, TABLE } = await import('../../shared/data/client.js');
+    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { keys } = await import('../../shared/data/keys.js');
+    for (const sourceIp of ['2001:db8:64:64::1', '2001:DB8:64:64:ffff:1:2:3']) {
+      const id = fresh('c');
+      const base = event(id);
+      const from = { ...base, requestContext: { ...base.requestContext, identity: { sourceIp } } };
+      await connect.handler(from);
+      const reply = await fallback.handler({ ...from, body: `AUTH ${fresh('ghost')} password1` });
+      expect(JSON.parse(reply.body.trim())).toMatchObject({ reason: 'invalid_credentials' });
+    }
+    const counts = await db.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.authFailures('ip', '2001:db8:64:64::/64', 0).pk },
+      }),
+    );
+    expect(counts.Items?.reduce((sum, item) => sum + Number(item.count), 0)).toBe(2);
   });
 });
 

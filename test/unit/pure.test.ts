@@ -92,7 +92,7 @@ describe('keys', () => {
     expect(keys.groupMember('g', 'u')).toEqual({ pk: 'GROUP#g', sk: 'MEMBER#u' });
     expect(keys.groupMessage('g', 'i')).toEqual({ pk: 'GMSG#g', sk: 'MSG#i' });
     expect(keys.inbox('u', 'i')).toEqual({ pk: 'INBOX#u', sk: 'MSG#i' });
-    expect(keys.authFailures('user', 'u')).toEqual({ pk: 'AUTHFAIL#user#u', sk: 'COUNT' });
+    expect(keys.authFailures('user', 'u', 7)).toEqual({ pk: 'AUTHFAIL#user#u', sk: 'W#7' });
     expect(keys.file('i')).toEqual({ pk: 'FILE#i', sk: 'FILE' });
     expect(keys.addressBudget('1.2.3.4', 'auth', 7)).toEqual({ pk: 'LIMIT#ip#1.2.3.4#auth', sk: 'W#7' });
     expect(keys.watcher('u', 'c')).toEqual({ pk: 'WATCHERS#u', sk: 'CONN#c' });
@@ -103,6 +103,12 @@ describe('keys', () => {
     expect(keys.readCursor('DM#a#b', 'u')).toEqual({ pk: 'DM#a#b', sk: 'READ#u' });
     expect(keys.sendClaim('u', 'k')).toEqual({ pk: 'SENDID#u#k', sk: 'CLAIM' });
     expect(keys.userFile('u', 'i')).toEqual({ pk: 'UFILE#u', sk: 'FILE#i' });
+    expect(keys.block('u', 'v')).toEqual({ pk: 'BLOCKS#u', sk: 'USER#v' });
+    expect(keys.blockCount('u')).toEqual({ pk: 'BLOCKS#u', sk: '#COUNT' });
+    expect(keys.watcherCount('u')).toEqual({ pk: 'WATCHERS#u', sk: '#COUNT' });
+    // The counters sort outside the ranges read beside them (blocks, watcher pages).
+    expect(keys.blockCount('u').sk.startsWith(prefixes.blocked)).toBe(false);
+    expect(keys.watcherCount('u').sk.startsWith(prefixes.watcher)).toBe(false);
     expect(prefixes).toEqual({
       userHead: '#',
       userConnection: '#CONN#',
@@ -115,6 +121,7 @@ describe('keys', () => {
       watching: 'WATCH#',
       joined: 'JOINED#',
       invite: 'INVITE#',
+      blocked: 'USER#',
     });
     expect(keys.user('u').sk.startsWith(prefixes.userHead)).toBe(true);
     expect(keys.userConnection('u', 'c').sk.startsWith(prefixes.userHead)).toBe(true);
@@ -139,8 +146,13 @@ describe('keys', () => {
       keys.groupDeparture('g', 'x', 'u'),
       keys.groupMessage('g', 'i'),
       keys.inbox('u', 'i'),
-      keys.authFailures('user', 'u'),
-      keys.authFailures('ip', 'u'),
+      keys.authFailures('user', 'u', 1),
+      keys.authFailures('ip', 'u', 1),
+      keys.authFailures('pair', 'u', 1),
+      keys.authFailures('device', 'u', 1),
+      keys.authFailures('session', 'u', 1),
+      keys.authKnown('u'),
+      keys.hashSlots('a'),
       keys.file('i'),
       keys.addressBudget('a', 'auth', 1),
       keys.watcher('u', 'c'),
@@ -151,11 +163,16 @@ describe('keys', () => {
       keys.readCursor(keys.groupMessage('g', 'i').pk, 'u'),
       keys.sendClaim('u', 'k'),
       keys.userFile('u', 'i'),
+      keys.block('u', 'v'),
+      keys.blockCount('u'),
+      keys.watcherCount('u'),
     ].map((k) => `${k.pk}|${k.sk}`);
     expect(new Set(all).size).toBe(all.length);
     expect(keys.groupConnection('g', 'u', 'c')).toEqual({ pk: 'GROUP#g', sk: 'PRESENCE#u#c' });
     expect(keys.groupDeparture('g', 'x', 'u')).toEqual({ pk: 'GROUP#g', sk: 'OFF#x#u' });
-    expect(keys.authFailures('ip', '1.2.3.4')).toEqual({ pk: 'AUTHFAIL#ip#1.2.3.4', sk: 'COUNT' });
+    expect(keys.authFailures('ip', '1.2.3.4', 2)).toEqual({ pk: 'AUTHFAIL#ip#1.2.3.4', sk: 'W#2' });
+    expect(keys.authKnown('u')).toEqual({ pk: 'AUTHKNOWN#u', sk: 'KNOWN' });
+    expect(keys.hashSlots('1.2.3.4')).toEqual({ pk: 'LIMIT#ip#1.2.3.4#hashing', sk: 'INFLIGHT' });
   });
 });
 

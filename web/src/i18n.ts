@@ -92,6 +92,8 @@ const id = {
     not_editable: 'File tidak dapat diubah; hapus lalu kirim lagi.',
     client_id_reused: 'ID pesan ini sudah dipakai untuk pesan lain. Kirim ulang dengan ID baru.',
     login_conflict: 'Permintaan masuk/keluar lain di koneksi ini lebih dulu; tidak ada yang diubah.',
+    too_many_watchers: 'Terlalu banyak koneksi sedang memantau pengguna ini. Coba lagi nanti.',
+    too_many_blocks: 'Anda sudah memblokir sebanyak yang diizinkan. Buka blokir sebagian dulu.',
   },
 };
 
@@ -185,6 +187,8 @@ const en: Strings = {
     not_editable: 'A file cannot be edited; delete it and send it again.',
     client_id_reused: 'This message id was already used for another message. Send it again with a new id.',
     login_conflict: 'Another sign-in or sign-out on this connection came first; nothing was changed.',
+    too_many_watchers: 'Too many connections watch this user already. Try again later.',
+    too_many_blocks: 'You have blocked as many users as you may. Unblock some first.',
   },
 };
 

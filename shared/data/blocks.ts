@@ -1,0 +1,101 @@
+/**
+ * Blocks (BLOCK / UNBLOCK / BLOCKED): one item per (blocker, blocked) pair in the blocker's own partition, and a
+ * counter beside them that bounds how many one user keeps. The counter moves only by conditional writes, so
+ * concurrent BLOCKs never take a user past the bound (docs/DATA_MODEL.md, "Blocks").
+ */
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { db, TABLE } from './client.js';
+import { moveCounter } from './counters.js';
+import { keys, prefixes } from './keys.js';
+import { batchGet, conditionally, putFirst, queryAll } from './table.js';
+
+/** Users one user may block. */
+export const MAX_BLOCKS = 1000;
+
+export type BlockOutcome = 'blocked' | 'already' | 'full';
+
+/**
+ * Blocks `blocked` for `blocker`: a slot is taken on the counter first (a conditional increment below the bound),
+ * then the pair is written if absent; a pair that existed already, or a write that failed, gives its slot back. A
+ * crash between the two leaves the counter one too high (never too low), so the bound always holds.
+ */
+export async function addBlock(
+  blocker: string,
+  blocked: string,
+  username: string,
+  now: number,
+): Promise<BlockOutcome> {
+  if (!(await moveCounter(keys.blockCount(blocker), 'blocks', 1, MAX_BLOCKS)))
+    return (await isBlocked(blocker, blocked)) ? 'already' : 'full';
+  let created: boolean;
+  try {
+    // putFirst: a put the SDK retried after it succeeded is still recognized as this BLOCK's own.
+    ({ created } = await putFirst({
+      ...keys.block(blocker, blocked),
+      username,
+      at: new Date(now).toISOString(),
+    }));
+  } catch (error) {
+    await releaseSlot(blocker).catch(() => undefined);
+    throw error;
+  }
+  if (created) return 'blocked';
+  await releaseSlot(blocker);
+  return 'already';
+}
+
+/** Unblocks: deletes the pair and, when this call deleted it, gives its slot back. False when there was none. */
+export async function removeBlock(blocker: string, blocked: string): Promise<boolean> {
+  const removed = await conditionally(
+    db.send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.block(blocker, blocked),
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    ),
+  );
+  if (removed) await releaseSlot(blocker);
+  return removed;
+}
+
+async function releaseSlot(blocker: string): Promise<void> {
+  await moveCounter(keys.blockCount(blocker), 'blocks', -1, MAX_BLOCKS);
+}
+
+/** Whether `blocker` blocked `blocked`: one strongly consistent GetItem. */
+export async function isBlocked(blocker: string, blocked: string): Promise<boolean> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.block(blocker, blocked), ConsistentRead: true }),
+  );
+  return Item !== undefined;
+}
+
+/** Whether either of the two users blocked the other: one BatchGetItem of both pairs. */
+export async function eitherBlocked(a: string, b: string): Promise<boolean> {
+  if (a === b) return false;
+  return (await batchGet([keys.block(a, b), keys.block(b, a)], true)).length > 0;
+}
+
+/**
+ * Of the users `others`, those between whom and `user` a block stands (either way): one BatchGetItem per 50 users.
+ */
+export async function blockedAmong(user: string, others: readonly string[]): Promise<Set<string>> {
+  const distinct = [...new Set(others)].filter((other) => other !== user);
+  if (distinct.length === 0) return new Set();
+  const found = await batchGet(
+    distinct.flatMap((other) => [keys.block(user, other), keys.block(other, user)]),
+  );
+  const out = new Set<string>();
+  for (const item of found) {
+    const blocker = item.pk.slice('BLOCKS#'.length);
+    out.add(blocker === user ? item.sk.slice(prefixes.blocked.length) : blocker);
+  }
+  return out;
+}
+
+/** The names `blocker` blocked, as spelled when blocked, in key order: one Query of at most MAX_BLOCKS small items. */
+export async function listBlocks(blocker: string): Promise<string[]> {
+  const items = await queryAll(keys.block(blocker, '').pk, { beginsWith: prefixes.blocked });
+  return items.map((item) => String(item.username));
+}

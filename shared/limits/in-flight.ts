@@ -1,0 +1,119 @@
+/**
+ * How many password hashes one source address may have running at once (AUTH, REGISTER, PASSWORD, DELETE_ACCOUNT
+ * each run scrypt, ~100 ms of a core). The hourly budgets (addresses.ts) bound how many an address makes; this
+ * bounds how many of the shared handlers' concurrency (and, locally, of the CPU) it holds at one moment, so one
+ * address cannot push everyone else's AUTH to the back of the queue.
+ *
+ * One counter item per address (an IPv6 /64, as addresses.ts counts them): a hash takes a slot with a single
+ * conditional UpdateItem, `ADD count 1` only while `count < cap`, and gives it back in `finally` with `ADD count -1`.
+ * Past the cap the command answers `rate_limited` with `retryAfter` 1 and nothing runs.
+ *
+ * A handler that dies between the two (a crash, a timeout) would leak its slot. Every taking of a slot moves the
+ * item's `leaseUntil` to now + the lease (three times the handler's timeout), so once `leaseUntil` has passed, no slot
+ * was taken for a whole lease and every holder has ended, alive or not: the next taker then starts the count again
+ * at 1 in a new `generation`, and releases from the old generation change nothing. An address whose slots all
+ * leaked is refused for at most one lease. Unknown addresses (see addresses.ts) are not counted.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { db, TABLE } from '../data/client.js';
+import { keys } from '../data/keys.js';
+import { TABLE_SCHEMA } from '../data/schema.js';
+import { epochSeconds, isConditionFailure } from '../data/table.js';
+import { log } from '../log.js';
+import { CommandError } from '../protocol/replies.js';
+import { addressKey } from './addresses.js';
+
+/** A slot held: give it back with releaseHashSlot. Undefined when the address is unknown (nothing was counted). */
+export type HashSlot = { address: string; generation: number } | undefined;
+
+const NAMES = { '#count': 'count', '#ttl': TABLE_SCHEMA.ttlAttribute };
+
+/** Takes a slot for `sourceIp`: the slot, or the seconds to wait when the address has `cap` hashes running. */
+export async function takeHashSlot(
+  sourceIp: string | undefined,
+  now: number,
+): Promise<{ slot: HashSlot } | { retryAfter: number }> {
+  const address = addressKey(sourceIp);
+  if (address === undefined) return { slot: undefined };
+  const leaseUntil = now + config.hashLeaseSeconds * 1000;
+  const values = {
+    ':one': 1,
+    ':zero': 0,
+    ':until': leaseUntil,
+    // Kept a lease past its last use, then removed by the table's TTL.
+    ':expiresAt': epochSeconds(leaseUntil) + config.hashLeaseSeconds,
+  };
+  const take = (update: string, condition: string, extra: Record<string, number>) =>
+    db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.hashSlots(address),
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: { ...values, ...extra },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+  try {
+    const { Attributes } = await take(
+      'ADD #count :one SET leaseUntil = :until, generation = if_not_exists(generation, :zero), #ttl = :expiresAt',
+      'attribute_not_exists(#count) OR #count < :cap',
+      { ':cap': config.hashesInFlightPerIp },
+    );
+    return { slot: { address, generation: Number(Attributes?.generation ?? 0) } };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+  try {
+    // Full, but no slot was taken for a whole lease: whoever holds them has ended. A new generation starts at 1.
+    const { Attributes } = await take(
+      'SET #count = :one, leaseUntil = :until, generation = if_not_exists(generation, :zero) + :one, #ttl = :expiresAt',
+      'leaseUntil < :now',
+      { ':now': now },
+    );
+    return { slot: { address, generation: Number(Attributes?.generation ?? 0) } };
+  } catch (error) {
+    if (isConditionFailure(error)) return { retryAfter: 1 };
+    throw error;
+  }
+}
+
+/**
+ * Gives a slot back (in `finally`); a slot of a generation that was started again meanwhile changes nothing. Never
+ * throws: a failure is logged.
+ */
+export async function releaseHashSlot(slot: HashSlot): Promise<void> {
+  if (slot === undefined) return;
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.hashSlots(slot.address),
+        UpdateExpression: 'ADD #count :minusOne',
+        ConditionExpression: 'generation = :generation AND #count > :zero',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':minusOne': -1, ':generation': slot.generation, ':zero': 0 },
+      }),
+    );
+  } catch (error) {
+    // Not the command's failure: the hash ran. A slot not given back is taken again once a lease passes unused.
+    if (!isConditionFailure(error)) log.warn('in-flight: could not give back a hash slot', { error });
+  }
+}
+
+/** Runs `hash` holding a slot of `sourceIp`'s; `rate_limited` with `retryAfter` when the address has none free. */
+export async function withHashSlot<T>(
+  sourceIp: string | undefined,
+  now: number,
+  hash: () => Promise<T>,
+): Promise<T> {
+  const taken = await takeHashSlot(sourceIp, now);
+  if ('retryAfter' in taken) throw new CommandError('rate_limited', { retryAfter: taken.retryAfter });
+  try {
+    return await hash();
+  } finally {
+    await releaseHashSlot(taken.slot);
+  }
+}
