@@ -201,6 +201,24 @@ export class ObrolClient {
     }
   }
 
+  /**
+   * PASSWORD: on success the new password replaces the old one for the automatic re-login after a reconnect (with
+   * the old one that re-login would be refused). The service logs out this user's other connections.
+   */
+  async changePassword(oldPassword: string, newPassword: string): Promise<Answer> {
+    const answer = await this.request(`PASSWORD ${oldPassword} ${newPassword}`);
+    if (answer.status === 'OK' && this.credentials)
+      this.credentials = { ...this.credentials, password: newPassword };
+    return answer;
+  }
+
+  /** DELETE_ACCOUNT: on success this connection is logged out, and the credentials are forgotten. */
+  async deleteAccount(password: string): Promise<Answer> {
+    const answer = await this.request(`DELETE_ACCOUNT ${password}`);
+    if (answer.status === 'OK') this.credentials = undefined;
+    return answer;
+  }
+
   /** LOGOUT, and forgets the credentials. */
   async logout(): Promise<Answer> {
     const answer = await this.request('LOGOUT');

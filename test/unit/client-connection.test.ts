@@ -358,6 +358,41 @@ describe('ObrolClient reconnect', () => {
   });
 });
 
+describe('ObrolClient password and account', () => {
+  it('logs in again with the new password after PASSWORD succeeded', async () => {
+    const { client, socket } = await loggedIn();
+    const changed = client.changePassword('rahasia123', 'baru45678');
+    await settle();
+    expect(socket.sent.at(-1)).toBe('PASSWORD rahasia123 baru45678');
+    socket.answer('OK', 'ubah kata sandi berhasil');
+    expect((await changed).status).toBe('OK');
+    socket.drop();
+    const next = await reconnected(socket);
+    expect(next.sent).toEqual(['AUTH bob baru45678']);
+  });
+
+  it('keeps the old password when PASSWORD is refused, and forgets all after DELETE_ACCOUNT', async () => {
+    const { client, socket } = await loggedIn();
+    const refused = client.changePassword('salah1234', 'baru45678');
+    await settle();
+    socket.answer('ERROR', 'ubah kata sandi gagal', { reason: 'invalid_credentials' });
+    await refused;
+    socket.drop();
+    const next = await reconnected(socket);
+    expect(next.sent).toEqual(['AUTH bob rahasia123']);
+    next.answer('OK', 'autentikasi berhasil');
+    await vi.waitFor(() => expect(client.state).toBe('online'));
+    const deleted = client.deleteAccount('rahasia123');
+    await settle();
+    next.answer('OK', 'hapus akun berhasil');
+    await deleted;
+    expect(client.user).toBeUndefined();
+    next.drop();
+    const third = await reconnected(next);
+    expect(third.sent).toEqual([]);
+  });
+});
+
 describe('ObrolClient close during a recovery', () => {
   it('rejects the unsure request when the client is closed while its verify runs', async () => {
     const { client, socket } = await loggedIn();
