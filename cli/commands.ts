@@ -10,7 +10,17 @@ export type Command =
   | { kind: 'msg'; user: string; text: string }
   | { kind: 'group-msg'; group: string; text: string }
   | { kind: 'say'; text: string }
-  | { kind: 'create' | 'join' | 'leave' | 'members'; group: string }
+  | { kind: 'join' | 'leave' | 'members' | 'who' | 'deletegroup'; group: string }
+  | { kind: 'create'; group: string; private: boolean }
+  | { kind: 'invite' | 'kick' | 'owner'; group: string; user: string }
+  | { kind: 'query'; target: Target }
+  | { kind: 'me'; text: string }
+  | { kind: 'whois'; user: string }
+  | { kind: 'watch' | 'unwatch'; users: string[] }
+  | { kind: 'password' }
+  | { kind: 'deleteaccount' }
+  | { kind: 'edit'; index: number; text: string }
+  | { kind: 'delete'; index: number }
   | { kind: 'groups' }
   | { kind: 'file'; target: Target; path: string }
   | { kind: 'history'; target: Target | undefined; count: number }
@@ -23,10 +33,19 @@ export const HELP = `commands:
   /login <user> [password]              AUTH (asks the password, hidden, when not given)
   /logout                               LOGOUT
   /quit                                 LOGOUT and exit
-  /msg <user> <text…>                   a private message; <user> becomes the current conversation
+  /password                             change your password (asked hidden: old, new, new again)
+  /deleteaccount                        delete your account for good (asks your password to confirm)
+  /msg <user-or-#group> <text…>         a message; the conversation becomes the current one
   /g <group> <text…>                    a group message; <group> becomes the current conversation
   <text>                                a message to the current conversation
-  /create <group>, /join <group>, /leave <group>, /members <group>, /groups
+  /me <action…>                         "* you <action>" to the current conversation
+  /query <user-or-#group>               switch to a conversation without sending anything
+  /edit <n> <text…>, /delete <n>        edit or delete your own message number n (shown as [n])
+  /create <group> [private], /join <group>, /leave <group>, /members <group>, /groups
+  /invite <group> <user>, /kick <group> <user>, /owner <group> <user>, /deletegroup <group>   (owner only)
+  /who <group>                          who of the group is online now
+  /whois <user>                         online or when last seen
+  /watch <user…>, /unwatch <user…>      be told when they come online or go offline
   /file <user-or-#group> <path>         send a file (inline when small, else uploaded)
   /history [<user-or-#group>] [n]       the last n messages (default 20) of a conversation
   /raw <protocol line>                  send a protocol line as is, print the JSON answer
@@ -102,6 +121,11 @@ export function registrationProblem(user: string, country: string, name: string)
   return undefined;
 }
 
+/** A `#` line of a --script file is a comment: never sent. */
+export function isScriptComment(line: string): boolean {
+  return line.trimStart().startsWith('#');
+}
+
 export function parseCommand(line: string): Command | undefined {
   const trimmed = line.replace(/\r?\n$/, '');
   if (trimmed.trim() === '') return undefined;
@@ -124,8 +148,54 @@ export function parseCommand(line: string): Command | undefined {
     case 'quit':
       return { kind: 'quit' };
     case 'msg': {
-      const [user, text] = words(rest, 1);
-      return user && text ? { kind: 'msg', user, text } : usage('/msg <user> <text…>');
+      const [to, text] = words(rest, 1);
+      if (!(to && text)) return usage('/msg <user-or-#group> <text…>');
+      return to.startsWith('#')
+        ? { kind: 'group-msg', group: to.slice(1), text }
+        : { kind: 'msg', user: to, text };
+    }
+    case 'query': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      return parts.length === 1
+        ? { kind: 'query', target: parseTarget(parts[0] as string) }
+        : usage('/query <user-or-#group>');
+    }
+    case 'me':
+      return rest.trim() ? { kind: 'me', text: rest.trim() } : usage('/me <action…>');
+    case 'whois': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      return parts.length === 1 ? { kind: 'whois', user: parts[0] as string } : usage('/whois <user>');
+    }
+    case 'watch':
+    case 'unwatch': {
+      const users = rest.trim().split(/\s+/).filter(Boolean);
+      const kind = word.toLowerCase() as 'watch' | 'unwatch';
+      return users.length > 0 ? { kind, users } : usage(`/${kind} <user…>`);
+    }
+    case 'invite':
+    case 'kick':
+    case 'owner': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      const kind = word.toLowerCase() as 'invite' | 'kick' | 'owner';
+      return parts.length === 2
+        ? { kind, group: (parts[0] as string).replace(/^#/, ''), user: parts[1] as string }
+        : usage(`/${kind} <group> <user>`);
+    }
+    case 'password':
+      return rest.trim() ? usage('/password (the passwords are asked, hidden)') : { kind: 'password' };
+    case 'deleteaccount':
+      return rest.trim()
+        ? usage('/deleteaccount (the password is asked, hidden)')
+        : { kind: 'deleteaccount' };
+    case 'edit': {
+      const [n, text] = words(rest, 1);
+      return n && /^\d+$/.test(n) && text
+        ? { kind: 'edit', index: Number(n), text }
+        : usage('/edit <n> <text…>');
+    }
+    case 'delete': {
+      const n = rest.trim();
+      return /^\d+$/.test(n) ? { kind: 'delete', index: Number(n) } : usage('/delete <n>');
     }
     case 'g': {
       const [group, text] = words(rest, 1);
@@ -133,12 +203,20 @@ export function parseCommand(line: string): Command | undefined {
         ? { kind: 'group-msg', group: group.replace(/^#/, ''), text }
         : usage('/g <group> <text…>');
     }
-    case 'create':
+    case 'create': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      const closed = parts[1]?.toLowerCase() === 'private';
+      return parts.length === 1 || (parts.length === 2 && closed)
+        ? { kind: 'create', group: (parts[0] as string).replace(/^#/, ''), private: closed }
+        : usage('/create <group> [private]');
+    }
     case 'join':
     case 'leave':
-    case 'members': {
+    case 'members':
+    case 'who':
+    case 'deletegroup': {
       const parts = rest.trim().split(/\s+/).filter(Boolean);
-      const kind = word.toLowerCase() as 'create' | 'join' | 'leave' | 'members';
+      const kind = word.toLowerCase() as 'join' | 'leave' | 'members' | 'who' | 'deletegroup';
       return parts.length === 1
         ? { kind, group: (parts[0] as string).replace(/^#/, '') }
         : usage(`/${kind} <group>`);

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { ObrolClient } from '../client/index.js';
 import { type Options, parseOptions, USAGE } from './args.js';
-import { parseCommand } from './commands.js';
+import { isScriptComment, parseCommand } from './commands.js';
 import { failureLine } from './format.js';
 import { ChatSession } from './session.js';
 import { Terminal } from './terminal.js';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   let failures = 0;
   let quit = false;
   for await (const line of lines) {
-    const command = parseCommand(line);
+    const command = opts.script && isScriptComment(line) ? undefined : parseCommand(line);
     if (command) {
       const outcome = await session.run(command);
       if (outcome === 'failed') failures++;
