@@ -278,9 +278,11 @@ describe('obrol-chat', () => {
     hostile.on('connection', (socket) => {
       const frame = (value: unknown) => socket.send(`${JSON.stringify(value)}\r\n\r\n`);
       socket.on('message', (data) => {
-        const line = String(data);
-        if (!line.startsWith('AUTH ')) return frame({ status: 'OK', data: 'ok' });
-        frame({ status: 'OK', data: 'autentikasi berhasil' });
+        // The client tags its requests (docs/PROTOCOL.md, Request tags): answer with the tag, as the service does.
+        const [, tag, line = ''] = /^(?:#([A-Za-z0-9_-]{1,32}) +)?(.*)$/s.exec(String(data)) ?? [];
+        const tagged = tag === undefined ? {} : { tag };
+        if (!line.startsWith('AUTH ')) return frame({ status: 'OK', data: 'ok', ...tagged });
+        frame({ status: 'OK', data: 'autentikasi berhasil', ...tagged });
         frame({
           event: 'MESSAGE',
           id: '01HOSTILE00000000000000000',
