@@ -15,7 +15,9 @@ export type Command =
   | { kind: 'invite' | 'kick' | 'owner'; group: string; user: string }
   | { kind: 'query'; target: Target }
   | { kind: 'me'; text: string }
-  | { kind: 'whois'; user: string }
+  | { kind: 'whois' | 'block' | 'unblock'; user: string }
+  | { kind: 'blocked' }
+  | { kind: 'uninvite'; group: string; user: string }
   | { kind: 'watch' | 'unwatch'; users: string[] }
   | { kind: 'password' }
   | { kind: 'deleteaccount' }
@@ -46,6 +48,9 @@ export const HELP = `commands:
   /who <group>                          who of the group is online now
   /whois <user>                         online or when last seen
   /watch <user…>, /unwatch <user…>      be told when they come online or go offline
+  /uninvite <group> <user>              take a pending invitation back (owner only)
+  /block <user>, /unblock <user>, /blocked
+  Tab completes commands, names and #groups
   /file <user-or-#group> <path>         send a file (inline when small, else uploaded)
   /history [<user-or-#group>] [n]       the last n messages (default 20) of a conversation
   /raw <protocol line>                  send a protocol line as is, print the JSON answer
@@ -121,6 +126,62 @@ export function registrationProblem(user: string, country: string, name: string)
   return undefined;
 }
 
+/** Every slash command, for Tab completion. */
+export const COMMAND_WORDS = [
+  'block',
+  'blocked',
+  'create',
+  'delete',
+  'deleteaccount',
+  'deletegroup',
+  'edit',
+  'file',
+  'g',
+  'groups',
+  'help',
+  'history',
+  'invite',
+  'join',
+  'kick',
+  'leave',
+  'login',
+  'logout',
+  'me',
+  'members',
+  'msg',
+  'owner',
+  'password',
+  'query',
+  'quit',
+  'raw',
+  'register',
+  'unblock',
+  'uninvite',
+  'unwatch',
+  'watch',
+  'who',
+  'whois',
+] as const;
+
+/**
+ * Tab completion of the word before the cursor: a command after `/` at the start, else a `#group` or a name.
+ * Returns readline's [candidates, the word completed]; no candidates when nothing fits (Tab never inserts a tab).
+ */
+export function complete(
+  line: string,
+  names: Iterable<string>,
+  groups: Iterable<string>,
+): [string[], string] {
+  const word = /\S*$/.exec(line)?.[0] ?? '';
+  if (word.includes('\t')) return [[], word];
+  if (word.startsWith('/') && word === line.trimStart() && line === word)
+    return [COMMAND_WORDS.map((c) => `/${c}`).filter((c) => c.startsWith(word.toLowerCase())), word];
+  const lower = word.toLowerCase();
+  const pool = word.startsWith('#') ? [...groups].map((g) => `#${g}`) : [...names];
+  const hits = [...new Set(pool)].filter((c) => c.toLowerCase().startsWith(lower)).sort();
+  return [hits, word];
+}
+
 /** A `#` line of a --script file is a comment: never sent. */
 export function isScriptComment(line: string): boolean {
   return line.trimStart().startsWith('#');
@@ -162,10 +223,15 @@ export function parseCommand(line: string): Command | undefined {
     }
     case 'me':
       return rest.trim() ? { kind: 'me', text: rest.trim() } : usage('/me <action…>');
-    case 'whois': {
+    case 'whois':
+    case 'block':
+    case 'unblock': {
       const parts = rest.trim().split(/\s+/).filter(Boolean);
-      return parts.length === 1 ? { kind: 'whois', user: parts[0] as string } : usage('/whois <user>');
+      const kind = word.toLowerCase() as 'whois' | 'block' | 'unblock';
+      return parts.length === 1 ? { kind, user: parts[0] as string } : usage(`/${kind} <user>`);
     }
+    case 'blocked':
+      return rest.trim() ? usage('/blocked') : { kind: 'blocked' };
     case 'watch':
     case 'unwatch': {
       const users = rest.trim().split(/\s+/).filter(Boolean);
@@ -173,10 +239,11 @@ export function parseCommand(line: string): Command | undefined {
       return users.length > 0 ? { kind, users } : usage(`/${kind} <user…>`);
     }
     case 'invite':
+    case 'uninvite':
     case 'kick':
     case 'owner': {
       const parts = rest.trim().split(/\s+/).filter(Boolean);
-      const kind = word.toLowerCase() as 'invite' | 'kick' | 'owner';
+      const kind = word.toLowerCase() as 'invite' | 'uninvite' | 'kick' | 'owner';
       return parts.length === 2
         ? { kind, group: (parts[0] as string).replace(/^#/, ''), user: parts[1] as string }
         : usage(`/${kind} <group> <user>`);

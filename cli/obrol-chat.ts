@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { ObrolClient } from '../client/index.js';
 import { type Options, parseOptions, USAGE } from './args.js';
-import { isScriptComment, parseCommand } from './commands.js';
+import { complete, isScriptComment, parseCommand } from './commands.js';
 import { failureLine } from './format.js';
 import { ChatSession } from './session.js';
 import { Terminal } from './terminal.js';
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     downloads: opts.downloads,
     envPassword: process.env.OBROL_PASSWORD,
   });
+
+  term.completer = (line) => complete(line, session.names, session.groupNames);
 
   const lines: AsyncIterable<string> | Iterable<string> = opts.script
     ? await scriptLines(opts.script)

@@ -54,6 +54,11 @@ export class ChatSession {
   private readonly own: string[] = [];
   /** Ids of messages this session sent and already showed: their pushes (another device's echo) are not shown again. */
   private readonly shownIds = new Set<string>();
+  /** Names and groups seen this session, for Tab completion (and to tell a group from a user in /file). */
+  readonly names = new Set<string>();
+  readonly groupNames = new Set<string>();
+  /** Messages not read yet, per conversation other than the current one (`bob`, `#kantor`): shown in the prompt. */
+  private readonly unread = new Map<string, number>();
   /** Who "you" is in printed lines: set when AUTH is sent, since waiting pushes may come before its answer. */
   private loggingIn: string | undefined;
   private readonly downloads = new Set<Promise<void>>();
@@ -143,6 +148,22 @@ export class ChatSession {
         );
       case 'who':
         return this.who(c.group);
+      case 'block':
+        return this.show(await this.client.request(`BLOCK ${c.user}`), `${c.user} is blocked`);
+      case 'unblock':
+        return this.show(await this.client.request(`UNBLOCK ${c.user}`), `${c.user} is no longer blocked`);
+      case 'blocked': {
+        const answer = await this.client.request('BLOCKED');
+        if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.show(answer, '');
+        const names = answer.data.map((n) => visible(n));
+        this.term.print(names.length ? `you blocked: ${names.join(', ')}` : 'you blocked nobody');
+        return 'ok';
+      }
+      case 'uninvite':
+        return this.show(
+          await this.client.request(`GROUP_UNINVITE ${c.group} ${c.user}`),
+          `invitation of ${c.user} to #${c.group} taken back`,
+        );
       case 'whois': {
         const answer = await this.client.request(`STATUS ${c.user}`);
         if (answer.status !== 'OK') return this.show(answer, '');
@@ -161,6 +182,7 @@ export class ChatSession {
         );
       case 'query':
         this.current = c.target;
+        this.unread.delete(targetLabel(c.target).toLowerCase());
         this.term.setPrompt(this.promptText());
         this.term.print(this.term.style.dim(`* now talking with ${targetLabel(c.target)}`));
         return 'ok';
@@ -243,7 +265,17 @@ export class ChatSession {
     const answer = await this.client.login(user, password).finally(() => {
       this.loggingIn = undefined;
     });
-    if (answer.status === 'OK') this.term.setPrompt(this.promptText());
+    if (answer.status === 'OK') {
+      this.term.setPrompt(this.promptText());
+      // Your groups, for Tab completion and /file.
+      void this.client
+        .request('GROUPS')
+        .then((groups) => {
+          if (Array.isArray(groups.data))
+            for (const g of groups.data) if (typeof g === 'string') this.groupNames.add(g);
+        })
+        .catch(() => undefined);
+    }
     return this.show(answer, `logged in as ${user}`);
   }
 
@@ -268,6 +300,9 @@ export class ChatSession {
     if (answer.status !== 'OK') return this.show(answer, '');
     // A sent message makes its conversation the current one (a refused one, e.g. a mistyped name, does not).
     this.current = target;
+    this.unread.delete(targetLabel(target).toLowerCase());
+    if ('group' in target) this.groupNames.add(target.group);
+    else this.names.add(target.user);
     this.term.setPrompt(this.promptText());
     const index = typeof answer.id === 'string' ? this.remember(answer.id) : undefined;
     const mark = index === undefined ? '' : ` ${this.term.style.dim(`[${index}]`)}`;
@@ -346,6 +381,7 @@ export class ChatSession {
   private reset(): void {
     this.current = undefined;
     this.own.length = 0;
+    this.unread.clear();
     this.term.setPrompt(this.promptText());
   }
 
@@ -371,6 +407,7 @@ export class ChatSession {
   private async groups(): Promise<Outcome> {
     const answer = await this.client.request('GROUPS');
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.show(answer, '');
+    for (const g of answer.data) if (typeof g === 'string') this.groupNames.add(g);
     const names = answer.data.map((g) => `#${visible(g)}`);
     this.term.print(names.length ? `your groups: ${names.join(', ')}` : 'you are in no group');
     return 'ok';
@@ -394,6 +431,9 @@ export class ChatSession {
   }
 
   private async sendFile(target: Target, path: string): Promise<Outcome> {
+    // `/file kantor …` where kantor is one of your groups: a group is written #kantor, never taken for a user.
+    if ('user' in target && [...this.groupNames].some((g) => g.toLowerCase() === target.user.toLowerCase()))
+      return this.fail(`${target.user} is one of your groups: write /file #${target.user} ${path}`);
     const size = (await stat(path)).size;
     const filename = safeFileName(basename(path));
     const label = targetLabel(target);
@@ -452,7 +492,27 @@ export class ChatSession {
 
   private promptText(): string {
     const where = this.current ? targetLabel(this.current) : '';
-    return `${this.client.user ?? ''}${where ? ` ${where}` : ''}> `;
+    const waiting = [...this.unread].map(([label, n]) => `${label}:${n}`).join(' ');
+    return `${this.client.user ?? ''}${where ? ` ${where}` : ''}${waiting ? ` [${waiting}]` : ''}> `;
+  }
+
+  /** A message from someone else: counted unread unless its conversation is open; a bell for a DM or a mention. */
+  private arrived(push: Push, p: Record<string, unknown>): void {
+    if (typeof p.from === 'string') this.names.add(p.from);
+    if (typeof p.group === 'string') this.groupNames.add(p.group);
+    const label = push.event === 'GROUP_MESSAGE' ? `#${String(p.group)}` : String(p.from);
+    const open =
+      this.current !== undefined && targetLabel(this.current).toLowerCase() === label.toLowerCase();
+    const me = this.me;
+    const mentioned =
+      me !== undefined &&
+      typeof p.message === 'string' &&
+      p.message.toLowerCase().includes(`@${me.toLowerCase()}`);
+    if (push.event === 'MESSAGE' || mentioned) this.term.bell();
+    if (open) return;
+    const key = label.toLowerCase();
+    this.unread.set(key, (this.unread.get(key) ?? 0) + 1);
+    this.term.setPrompt(this.promptText());
   }
 
   private onPush(push: Push): void {
@@ -465,6 +525,7 @@ export class ChatSession {
     if (isMessage && this.isMine(p.from)) this.remember(push.id);
     this.adoptConversation(push);
     this.afterPush(push, p);
+    if (isMessage && !this.isMine(p.from)) this.arrived(push, p);
     if (isMessage && !this.isMine(p.from)) this.markRead(push, p);
     if (push.event === 'FILE' || push.event === 'GROUP_FILE') {
       const job = this.save(push as Push & { url: string; size: number; filename: string });

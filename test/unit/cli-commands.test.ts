@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../cli/args.js';
-import { isScriptComment, parseCommand } from '../../cli/commands.js';
+import { complete, isScriptComment, parseCommand } from '../../cli/commands.js';
 import { candidateName, saveNew } from '../../cli/downloads.js';
 import { failureLine, formatSize, progressBar, pushLine, statusLine, styleFor } from '../../cli/format.js';
 import { meText, newClientId } from '../../cli/session.js';
@@ -114,6 +114,30 @@ describe('parseCommand: the whole protocol without /raw', () => {
         kind: 'invalid',
         message: expect.stringMatching(/^usage: /),
       });
+  });
+
+  it('reads blocking and taking an invitation back', () => {
+    expect(parseCommand('/block bob')).toEqual({ kind: 'block', user: 'bob' });
+    expect(parseCommand('/unblock bob')).toEqual({ kind: 'unblock', user: 'bob' });
+    expect(parseCommand('/blocked')).toEqual({ kind: 'blocked' });
+    expect(parseCommand('/uninvite #rahasia carol')).toEqual({
+      kind: 'uninvite',
+      group: 'rahasia',
+      user: 'carol',
+    });
+    expect(parseCommand('/block')).toMatchObject({ kind: 'invalid' });
+  });
+
+  it('completes commands, names and #groups with Tab, and never a tab', () => {
+    const names = ['Bob', 'bobby', 'carol'];
+    const groups = ['kantor', 'keluarga'];
+    expect(complete('/wh', names, groups)).toEqual([['/who', '/whois'], '/wh']);
+    expect(complete('/qu', names, groups)).toEqual([['/query', '/quit'], '/qu']);
+    expect(complete('/msg bo', names, groups)).toEqual([['Bob', 'bobby'], 'bo']);
+    expect(complete('/query #ke', names, groups)).toEqual([['#keluarga'], '#ke']);
+    expect(complete('halo @ca', names, groups)).toEqual([[], '@ca']);
+    expect(complete('/msg zz', names, groups)).toEqual([[], 'zz']);
+    expect(complete('', names, groups)[0]).toEqual(['Bob', 'bobby', 'carol']);
   });
 
   it('a # line of a script is a comment; a /me is sent as an action line; client ids fit SEND_ID', () => {
