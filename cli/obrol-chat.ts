@@ -80,6 +80,7 @@ async function main(): Promise<void> {
   });
 
   term.completer = (line) => complete(line, session.names, session.groupNames);
+  term.onTyping = (line) => session.typing(line);
 
   const lines: AsyncIterable<string> | Iterable<string> = opts.script
     ? await scriptLines(opts.script)

@@ -29,6 +29,9 @@ import { visible } from './visible.js';
 
 export type Outcome = 'ok' | 'failed' | 'quit';
 
+/** TYPING at most this often per conversation (docs/PROTOCOL.md: shown ~5 s, repeats within 3 s dropped). */
+const TYPING_EVERY_MS = 3000;
+
 export interface SessionOptions {
   downloads: string;
   /** Where passwords come from when they are not typed hidden: OBROL_PASSWORD. */
@@ -59,6 +62,8 @@ export class ChatSession {
   readonly groupNames = new Set<string>();
   /** Messages not read yet, per conversation other than the current one (`bob`, `#kantor`): shown in the prompt. */
   private readonly unread = new Map<string, number>();
+  /** When TYPING was last sent, per conversation. */
+  private readonly typedAt = new Map<string, number>();
   /** Who "you" is in printed lines: set when AUTH is sent, since waiting pushes may come before its answer. */
   private loggingIn: string | undefined;
   private readonly downloads = new Set<Promise<void>>();
@@ -494,6 +499,21 @@ export class ChatSession {
     const where = this.current ? targetLabel(this.current) : '';
     const waiting = [...this.unread].map(([label, n]) => `${label}:${n}`).join(' ');
     return `${this.client.user ?? ''}${where ? ` ${where}` : ''}${waiting ? ` [${waiting}]` : ''}> `;
+  }
+
+  /**
+   * You are typing a message in the current conversation: TYPING / TYPING_GROUP, at most once per 3 s per
+   * conversation (the service drops repeats within 3 s anyway). Commands (`/…`) are not messages.
+   */
+  typing(line: string): void {
+    const cur = this.current;
+    if (!cur || !this.client.user || line.trim() === '' || line.startsWith('/')) return;
+    const label = targetLabel(cur);
+    const now = Date.now();
+    if (now - (this.typedAt.get(label) ?? 0) < TYPING_EVERY_MS) return;
+    this.typedAt.set(label, now);
+    const request = 'group' in cur ? `TYPING_GROUP ${cur.group}` : `TYPING ${cur.user}`;
+    this.client.request(request).catch(() => undefined);
   }
 
   /** A message from someone else: counted unread unless its conversation is open; a bell for a DM or a mention. */

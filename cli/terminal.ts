@@ -37,6 +37,8 @@ export class Terminal {
 
   /** Tab completion (set by the session); until then Tab completes nothing and never inserts a tab. */
   completer: (line: string) => [string[], string] = (line) => [[], line];
+  /** Called as the person types (not while a password is typed), with the line so far. */
+  onTyping: (line: string) => void = () => undefined;
 
   /** `interactive`: stdin and stdout are terminals and no --script: a prompt and line editing. */
   constructor(readonly interactive: boolean) {
@@ -55,6 +57,11 @@ export class Terminal {
       this.editing = true;
       this.rl.on('close', () => {
         this.editing = false;
+      });
+      // readline turns stdin's bytes into keypress events; after each, its line holds what was typed so far.
+      process.stdin.on('keypress', () => {
+        const rl = this.rl;
+        if (rl && this.editing && !this.output?.muted) setImmediate(() => this.onTyping(rl.line));
       });
     }
   }

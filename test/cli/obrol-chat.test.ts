@@ -252,10 +252,17 @@ describe('obrol-chat', () => {
       expect(screen()).not.toContain('could not log in again');
 
       // /query switches the conversation without sending; a plain line then goes there.
-      typeLine(`/query ${aliceName}`);
+      // Tab completes the command (and never inserts a tab).
+      tmux('send-keys', '-t', 'chat', '-l', '/quer');
+      tmux('send-keys', '-t', 'chat', 'Tab');
+      typeLine(` ${aliceName}`);
       await waitCount(`now talking with ${aliceName}`, 1);
+      expect(screen()).toContain(`/query ${aliceName}`);
       expect(screen()).toContain(`${bob} ${aliceName}>`);
-      typeLine('halo dari query');
+      // Typing in the open conversation tells alice (TYPING), before the line is sent.
+      tmux('send-keys', '-t', 'chat', '-l', 'halo dari query');
+      expect(await alice.nextPush((p) => p.event === 'TYPING')).toMatchObject({ from: bob });
+      tmux('send-keys', '-t', 'chat', 'Enter');
       const push = await alice.nextPush((p) => p.event === 'MESSAGE');
       expect(push).toMatchObject({ from: bob, message: 'halo dari query' });
       expect(screen()).not.toContain(fresh);
