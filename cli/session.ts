@@ -31,6 +31,8 @@ export type Outcome = 'ok' | 'failed' | 'quit';
 
 /** TYPING at most this often per conversation (docs/PROTOCOL.md: shown ~5 s, repeats within 3 s dropped). */
 const TYPING_EVERY_MS = 3000;
+/** A READ waits this long for the newer messages of the same burst. */
+const READ_DELAY_MS = 100;
 
 export interface SessionOptions {
   downloads: string;
@@ -62,6 +64,8 @@ export class ChatSession {
   readonly groupNames = new Set<string>();
   /** Messages not read yet, per conversation other than the current one (`bob`, `#kantor`): shown in the prompt. */
   private readonly unread = new Map<string, number>();
+  /** The READ to send per conversation, once a burst of messages has arrived. */
+  private readonly pendingReads = new Map<string, string>();
   /** When TYPING was last sent, per conversation. */
   private readonly typedAt = new Map<string, number>();
   /** Who "you" is in printed lines: set when AUTH is sent, since waiting pushes may come before its answer. */
@@ -488,7 +492,18 @@ export class ChatSession {
       String(p.group).toLowerCase() === cur.group.toLowerCase()
     )
       line = `READ_GROUP ${cur.group} ${push.id}`;
-    if (line) this.client.request(line).catch(() => undefined);
+    if (!line) return;
+    // READ marks everything up to the id: one per conversation for a burst (a catch-up's BATCH of many
+    // messages), the newest, so the sends' budget READ shares is not spent on it.
+    const key = targetLabel(cur).toLowerCase();
+    const waiting = this.pendingReads.has(key);
+    this.pendingReads.set(key, line);
+    if (waiting) return;
+    setTimeout(() => {
+      const newest = this.pendingReads.get(key);
+      this.pendingReads.delete(key);
+      if (newest) this.client.request(newest).catch(() => undefined);
+    }, READ_DELAY_MS);
   }
 
   private get me(): string | undefined {

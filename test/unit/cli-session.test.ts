@@ -86,7 +86,10 @@ describe('the terminal session', () => {
     const { socket, local, push, prompt, bells } = await session();
     expect(await local('/query alice')).toBe('ok');
     push({ event: 'MESSAGE', id: 'A1', from: 'alice', to: 'bob', message: 'hai', sentAt: 't' });
-    await vi.waitFor(() => expect(socket.sent.at(-1)).toBe('READ alice A1'));
+    push({ event: 'MESSAGE', id: 'A2', from: 'alice', to: 'bob', message: 'apa kabar', sentAt: 't' });
+    // One READ for the burst, up to its newest message.
+    await vi.waitFor(() => expect(socket.sent.at(-1)).toBe('READ alice A2'));
+    expect(socket.sent.filter((l) => l.startsWith('READ '))).toEqual(['READ alice A2']);
     socket.answer('OK', 'pesan ditandai terbaca');
     push({ event: 'GROUP_MESSAGE', id: 'G1', group: 'kantor', from: 'carol', message: 'rapat', sentAt: 't' });
     push({
@@ -99,7 +102,7 @@ describe('the terminal session', () => {
     });
     await settle();
     expect(prompt()).toBe('bob alice [#kantor:2]> ');
-    expect(bells()).toBe(2); // the DM and the mention
+    expect(bells()).toBe(3); // the two DMs and the mention
     expect(socket.sent).not.toContain('READ_GROUP kantor G1');
   });
 
