@@ -10,7 +10,19 @@ export type Command =
   | { kind: 'msg'; user: string; text: string }
   | { kind: 'group-msg'; group: string; text: string }
   | { kind: 'say'; text: string }
-  | { kind: 'create' | 'join' | 'leave' | 'members'; group: string }
+  | { kind: 'join' | 'leave' | 'members' | 'who' | 'deletegroup'; group: string }
+  | { kind: 'create'; group: string; private: boolean }
+  | { kind: 'invite' | 'kick' | 'owner'; group: string; user: string }
+  | { kind: 'query'; target: Target }
+  | { kind: 'me'; text: string }
+  | { kind: 'whois' | 'block' | 'unblock'; user: string }
+  | { kind: 'blocked' }
+  | { kind: 'uninvite'; group: string; user: string }
+  | { kind: 'watch' | 'unwatch'; users: string[] }
+  | { kind: 'password' }
+  | { kind: 'deleteaccount' }
+  | { kind: 'edit'; index: number; text: string }
+  | { kind: 'delete'; index: number }
   | { kind: 'groups' }
   | { kind: 'file'; target: Target; path: string }
   | { kind: 'history'; target: Target | undefined; count: number }
@@ -23,10 +35,22 @@ export const HELP = `commands:
   /login <user> [password]              AUTH (asks the password, hidden, when not given)
   /logout                               LOGOUT
   /quit                                 LOGOUT and exit
-  /msg <user> <text…>                   a private message; <user> becomes the current conversation
+  /password                             change your password (asked hidden: old, new, new again)
+  /deleteaccount                        delete your account for good (asks your password to confirm)
+  /msg <user-or-#group> <text…>         a message; the conversation becomes the current one
   /g <group> <text…>                    a group message; <group> becomes the current conversation
   <text>                                a message to the current conversation
-  /create <group>, /join <group>, /leave <group>, /members <group>, /groups
+  /me <action…>                         "* you <action>" to the current conversation
+  /query <user-or-#group>               switch to a conversation without sending anything
+  /edit <n> <text…>, /delete <n>        edit or delete your own message number n (shown as [n])
+  /create <group> [private], /join <group>, /leave <group>, /members <group>, /groups
+  /invite <group> <user>, /kick <group> <user>, /owner <group> <user>, /deletegroup <group>   (owner only)
+  /who <group>                          who of the group is online now
+  /whois <user>                         online or when last seen
+  /watch <user…>, /unwatch <user…>      be told when they come online or go offline
+  /uninvite <group> <user>              take a pending invitation back (owner only)
+  /block <user>, /unblock <user>, /blocked
+  Tab completes commands, names and #groups
   /file <user-or-#group> <path>         send a file (inline when small, else uploaded)
   /history [<user-or-#group>] [n]       the last n messages (default 20) of a conversation
   /raw <protocol line>                  send a protocol line as is, print the JSON answer
@@ -102,6 +126,67 @@ export function registrationProblem(user: string, country: string, name: string)
   return undefined;
 }
 
+/** Every slash command, for Tab completion. */
+export const COMMAND_WORDS = [
+  'block',
+  'blocked',
+  'create',
+  'delete',
+  'deleteaccount',
+  'deletegroup',
+  'edit',
+  'file',
+  'g',
+  'groups',
+  'help',
+  'history',
+  'invite',
+  'join',
+  'kick',
+  'leave',
+  'login',
+  'logout',
+  'me',
+  'members',
+  'msg',
+  'owner',
+  'password',
+  'query',
+  'quit',
+  'raw',
+  'register',
+  'unblock',
+  'uninvite',
+  'unwatch',
+  'watch',
+  'who',
+  'whois',
+] as const;
+
+/**
+ * Tab completion of the word before the cursor: a command after `/` at the start, else a `#group` or a name.
+ * Returns readline's [candidates, the word completed]; no candidates when nothing fits (Tab never inserts a tab).
+ */
+export function complete(
+  line: string,
+  names: Iterable<string>,
+  groups: Iterable<string>,
+): [string[], string] {
+  const word = /\S*$/.exec(line)?.[0] ?? '';
+  if (word.includes('\t')) return [[], word];
+  if (word.startsWith('/') && word === line.trimStart() && line === word)
+    return [COMMAND_WORDS.map((c) => `/${c}`).filter((c) => c.startsWith(word.toLowerCase())), word];
+  const lower = word.toLowerCase();
+  const pool = word.startsWith('#') ? [...groups].map((g) => `#${g}`) : [...names];
+  const hits = [...new Set(pool)].filter((c) => c.toLowerCase().startsWith(lower)).sort();
+  return [hits, word];
+}
+
+/** A `#` line of a --script file is a comment: never sent. */
+export function isScriptComment(line: string): boolean {
+  return line.trimStart().startsWith('#');
+}
+
 export function parseCommand(line: string): Command | undefined {
   const trimmed = line.replace(/\r?\n$/, '');
   if (trimmed.trim() === '') return undefined;
@@ -124,8 +209,60 @@ export function parseCommand(line: string): Command | undefined {
     case 'quit':
       return { kind: 'quit' };
     case 'msg': {
-      const [user, text] = words(rest, 1);
-      return user && text ? { kind: 'msg', user, text } : usage('/msg <user> <text…>');
+      const [to, text] = words(rest, 1);
+      if (!(to && text)) return usage('/msg <user-or-#group> <text…>');
+      return to.startsWith('#')
+        ? { kind: 'group-msg', group: to.slice(1), text }
+        : { kind: 'msg', user: to, text };
+    }
+    case 'query': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      return parts.length === 1
+        ? { kind: 'query', target: parseTarget(parts[0] as string) }
+        : usage('/query <user-or-#group>');
+    }
+    case 'me':
+      return rest.trim() ? { kind: 'me', text: rest.trim() } : usage('/me <action…>');
+    case 'whois':
+    case 'block':
+    case 'unblock': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      const kind = word.toLowerCase() as 'whois' | 'block' | 'unblock';
+      return parts.length === 1 ? { kind, user: parts[0] as string } : usage(`/${kind} <user>`);
+    }
+    case 'blocked':
+      return rest.trim() ? usage('/blocked') : { kind: 'blocked' };
+    case 'watch':
+    case 'unwatch': {
+      const users = rest.trim().split(/\s+/).filter(Boolean);
+      const kind = word.toLowerCase() as 'watch' | 'unwatch';
+      return users.length > 0 ? { kind, users } : usage(`/${kind} <user…>`);
+    }
+    case 'invite':
+    case 'uninvite':
+    case 'kick':
+    case 'owner': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      const kind = word.toLowerCase() as 'invite' | 'uninvite' | 'kick' | 'owner';
+      return parts.length === 2
+        ? { kind, group: (parts[0] as string).replace(/^#/, ''), user: parts[1] as string }
+        : usage(`/${kind} <group> <user>`);
+    }
+    case 'password':
+      return rest.trim() ? usage('/password (the passwords are asked, hidden)') : { kind: 'password' };
+    case 'deleteaccount':
+      return rest.trim()
+        ? usage('/deleteaccount (the password is asked, hidden)')
+        : { kind: 'deleteaccount' };
+    case 'edit': {
+      const [n, text] = words(rest, 1);
+      return n && /^\d+$/.test(n) && text
+        ? { kind: 'edit', index: Number(n), text }
+        : usage('/edit <n> <text…>');
+    }
+    case 'delete': {
+      const n = rest.trim();
+      return /^\d+$/.test(n) ? { kind: 'delete', index: Number(n) } : usage('/delete <n>');
     }
     case 'g': {
       const [group, text] = words(rest, 1);
@@ -133,12 +270,20 @@ export function parseCommand(line: string): Command | undefined {
         ? { kind: 'group-msg', group: group.replace(/^#/, ''), text }
         : usage('/g <group> <text…>');
     }
-    case 'create':
+    case 'create': {
+      const parts = rest.trim().split(/\s+/).filter(Boolean);
+      const closed = parts[1]?.toLowerCase() === 'private';
+      return parts.length === 1 || (parts.length === 2 && closed)
+        ? { kind: 'create', group: (parts[0] as string).replace(/^#/, ''), private: closed }
+        : usage('/create <group> [private]');
+    }
     case 'join':
     case 'leave':
-    case 'members': {
+    case 'members':
+    case 'who':
+    case 'deletegroup': {
       const parts = rest.trim().split(/\s+/).filter(Boolean);
-      const kind = word.toLowerCase() as 'create' | 'join' | 'leave' | 'members';
+      const kind = word.toLowerCase() as 'join' | 'leave' | 'members' | 'who' | 'deletegroup';
       return parts.length === 1
         ? { kind, group: (parts[0] as string).replace(/^#/, '') }
         : usage(`/${kind} <group>`);

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { ObrolClient } from '../client/index.js';
 import { type Options, parseOptions, USAGE } from './args.js';
-import { parseCommand } from './commands.js';
+import { complete, isScriptComment, parseCommand } from './commands.js';
 import { failureLine } from './format.js';
 import { ChatSession } from './session.js';
 import { Terminal } from './terminal.js';
@@ -79,6 +79,9 @@ async function main(): Promise<void> {
     envPassword: process.env.OBROL_PASSWORD,
   });
 
+  term.completer = (line) => complete(line, session.names, session.groupNames);
+  term.onTyping = (line) => session.typing(line);
+
   const lines: AsyncIterable<string> | Iterable<string> = opts.script
     ? await scriptLines(opts.script)
     : (term.readline ?? createInterface({ input: process.stdin, terminal: false }));
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
   let failures = 0;
   let quit = false;
   for await (const line of lines) {
-    const command = parseCommand(line);
+    const command = opts.script && isScriptComment(line) ? undefined : parseCommand(line);
     if (command) {
       const outcome = await session.run(command);
       if (outcome === 'failed') failures++;

@@ -15,7 +15,6 @@ import {
   type Push,
   safeFileName,
   sendsInline,
-  sentMessageVerifier,
   toBase64,
   upload,
   uploadFormOf,
@@ -23,12 +22,17 @@ import {
 import type { Command, Target } from './commands.js';
 import { HELP, passwordProblem } from './commands.js';
 import { download, SizeMismatchError } from './downloads.js';
-import { clock, failureLine, formatSize, progressBar, pushLine } from './format.js';
+import { clock, failureLine, formatSize, progressBar, pushLine, statusLine } from './format.js';
 import type { Terminal } from './terminal.js';
 import { nodeTransport } from './upload.js';
 import { visible } from './visible.js';
 
 export type Outcome = 'ok' | 'failed' | 'quit';
+
+/** TYPING at most this often per conversation (docs/PROTOCOL.md: shown ~5 s, repeats within 3 s dropped). */
+const TYPING_EVERY_MS = 3000;
+/** A READ waits this long for the newer messages of the same burst. */
+const READ_DELAY_MS = 100;
 
 export interface SessionOptions {
   downloads: string;
@@ -38,8 +42,32 @@ export interface SessionOptions {
 
 const targetLabel = (t: Target) => ('group' in t ? `#${t.group}` : t.user);
 
+/** A client id for SEND_ID / SEND_GROUP_ID: 16 characters of A–Z a–z 0–9 (the protocol takes 8–64 of A–Za–z0–9_-). */
+export function newClientId(random: (n: number) => number = (n) => Math.floor(Math.random() * n)): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let id = '';
+  for (let i = 0; i < 16; i++) id += alphabet[random(alphabet.length)];
+  return id;
+}
+
+/** `* alice waves`: how /me is sent (as an ordinary message, so every client shows it). */
+export const meText = (me: string, action: string) => `* ${me} ${action}`;
+
 export class ChatSession {
   private current: Target | undefined;
+  /** Your own messages, by the short number shown beside them ([n]), for /edit and /delete. */
+  private readonly own: string[] = [];
+  /** Ids of messages this session sent and already showed: their pushes (another device's echo) are not shown again. */
+  private readonly shownIds = new Set<string>();
+  /** Names and groups seen this session, for Tab completion (and to tell a group from a user in /file). */
+  readonly names = new Set<string>();
+  readonly groupNames = new Set<string>();
+  /** Messages not read yet, per conversation other than the current one (`bob`, `#kantor`): shown in the prompt. */
+  private readonly unread = new Map<string, number>();
+  /** The READ to send per conversation, once a burst of messages has arrived. */
+  private readonly pendingReads = new Map<string, string>();
+  /** When TYPING was last sent, per conversation. */
+  private readonly typedAt = new Map<string, number>();
   /** Who "you" is in printed lines: set when AUTH is sent, since waiting pushes may come before its answer. */
   private loggingIn: string | undefined;
   private readonly downloads = new Set<Promise<void>>();
@@ -78,8 +106,11 @@ export class ChatSession {
         return this.register(c.user, c.country, c.name);
       case 'login':
         return this.login(c.user, c.password);
-      case 'logout':
-        return this.show(await this.client.logout(), 'logged out');
+      case 'logout': {
+        const outcome = this.show(await this.client.logout(), 'logged out');
+        this.reset();
+        return outcome;
+      }
       case 'quit':
         if (this.client.user) await this.client.logout();
         return 'quit';
@@ -92,11 +123,89 @@ export class ChatSession {
           return this.fail('no conversation yet: start one with /msg <user> … or /g <group> …');
         return this.say(this.current, c.text);
       case 'create':
-        return this.show(await this.client.request(`GROUP_CREATE ${c.group}`), `group #${c.group} created`);
+        return this.show(
+          await this.client.request(`GROUP_CREATE ${c.group}${c.private ? ' private' : ''}`),
+          `${c.private ? 'private ' : ''}group #${c.group} created`,
+        );
       case 'join':
         return this.show(await this.client.request(`GROUP_JOIN ${c.group}`), `joined #${c.group}`);
-      case 'leave':
-        return this.show(await this.client.request(`GROUP_LEAVE ${c.group}`), `left #${c.group}`);
+      case 'leave': {
+        const outcome = this.show(await this.client.request(`GROUP_LEAVE ${c.group}`), `left #${c.group}`);
+        if (outcome === 'ok') this.leftGroup(c.group);
+        return outcome;
+      }
+      case 'deletegroup': {
+        const answer = await this.client.request(`GROUP_DELETE ${c.group}`);
+        const outcome = this.show(answer, `group #${c.group} deleted`);
+        if (outcome === 'ok') this.leftGroup(c.group);
+        return outcome;
+      }
+      case 'invite':
+        return this.show(
+          await this.client.request(`GROUP_INVITE ${c.group} ${c.user}`),
+          `invited ${c.user} to #${c.group}`,
+        );
+      case 'kick':
+        return this.show(
+          await this.client.request(`GROUP_KICK ${c.group} ${c.user}`),
+          `${c.user} removed from #${c.group}`,
+        );
+      case 'owner':
+        return this.show(
+          await this.client.request(`GROUP_OWNER ${c.group} ${c.user}`),
+          `${c.user} now owns #${c.group}`,
+        );
+      case 'who':
+        return this.who(c.group);
+      case 'block':
+        return this.show(await this.client.request(`BLOCK ${c.user}`), `${c.user} is blocked`);
+      case 'unblock':
+        return this.show(await this.client.request(`UNBLOCK ${c.user}`), `${c.user} is no longer blocked`);
+      case 'blocked': {
+        const answer = await this.client.request('BLOCKED');
+        if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.show(answer, '');
+        const names = answer.data.map((n) => visible(n));
+        this.term.print(names.length ? `you blocked: ${names.join(', ')}` : 'you blocked nobody');
+        return 'ok';
+      }
+      case 'uninvite':
+        return this.show(
+          await this.client.request(`GROUP_UNINVITE ${c.group} ${c.user}`),
+          `invitation of ${c.user} to #${c.group} taken back`,
+        );
+      case 'whois': {
+        const answer = await this.client.request(`STATUS ${c.user}`);
+        if (answer.status !== 'OK') return this.show(answer, '');
+        this.term.print(statusLine(answer.data, this.term.style));
+        return 'ok';
+      }
+      case 'watch':
+        return this.show(
+          await this.client.request(`WATCH ${c.users.join(' ')}`),
+          `watching ${c.users.join(', ')}: you will see when they come and go`,
+        );
+      case 'unwatch':
+        return this.show(
+          await this.client.request(`UNWATCH ${c.users.join(' ')}`),
+          `no longer watching ${c.users.join(', ')}`,
+        );
+      case 'query':
+        this.current = c.target;
+        this.unread.delete(targetLabel(c.target).toLowerCase());
+        this.term.setPrompt(this.promptText());
+        this.term.print(this.term.style.dim(`* now talking with ${targetLabel(c.target)}`));
+        return 'ok';
+      case 'me':
+        if (!this.current) return this.fail('no conversation yet: /query <user-or-#group> first');
+        if (!this.client.user) return this.fail('not logged in');
+        return this.say(this.current, meText(this.client.user, c.text));
+      case 'password':
+        return this.changePassword();
+      case 'deleteaccount':
+        return this.deleteAccount();
+      case 'edit':
+      case 'delete':
+        return this.change(c);
       case 'members':
         return this.members(c.group);
       case 'groups':
@@ -132,10 +241,11 @@ export class ChatSession {
     user: string,
     given: string | undefined,
     twice: boolean,
+    question = `password for ${user}: `,
   ): Promise<string | undefined> {
     if (given !== undefined) return given;
     if (!this.term.interactive) return this.options.envPassword;
-    const first = await this.term.askHidden(`password for ${user}: `);
+    const first = await this.term.askHidden(question);
     if (!twice) return first;
     const again = await this.term.askHidden('again: ');
     if (again !== first) {
@@ -164,32 +274,130 @@ export class ChatSession {
     const answer = await this.client.login(user, password).finally(() => {
       this.loggingIn = undefined;
     });
-    if (answer.status === 'OK') this.term.setPrompt(this.promptText());
+    if (answer.status === 'OK') {
+      this.term.setPrompt(this.promptText());
+      // Your groups, for Tab completion and /file.
+      void this.client
+        .request('GROUPS')
+        .then((groups) => {
+          if (Array.isArray(groups.data))
+            for (const g of groups.data) if (typeof g === 'string') this.groupNames.add(g);
+        })
+        .catch(() => undefined);
+    }
     return this.show(answer, `logged in as ${user}`);
   }
 
+  /**
+   * Every message carries a client id (SEND_ID / SEND_GROUP_ID): the protocol client resends it after a reconnect,
+   * and the service stores and pushes it once however often it comes.
+   */
   private async say(target: Target, text: string): Promise<Outcome> {
-    const line = 'group' in target ? `SEND_GROUP ${target.group} ${text}` : `SEND ${target.user} ${text}`;
-    const me = this.client.user ?? '';
-    const since = Date.now();
+    const clientId = newClientId();
+    const line =
+      'group' in target
+        ? `SEND_GROUP_ID ${clientId} ${target.group} ${text}`
+        : `SEND_ID ${clientId} ${target.user} ${text}`;
     let answer: Answer;
     try {
-      answer = await this.client.request(line, { verify: sentMessageVerifier(me, target, text, since) });
+      answer = await this.client.request(line);
     } catch (error) {
       if (error instanceof LostRequestError)
         return this.fail('the connection dropped: the message may not have been sent');
       throw error;
     }
+    if (answer.status !== 'OK') return this.show(answer, '');
+    // A sent message makes its conversation the current one (a refused one, e.g. a mistyped name, does not).
+    this.current = target;
+    this.unread.delete(targetLabel(target).toLowerCase());
+    if ('group' in target) this.groupNames.add(target.group);
+    else this.names.add(target.user);
+    this.term.setPrompt(this.promptText());
+    const index = typeof answer.id === 'string' ? this.remember(answer.id) : undefined;
+    const mark = index === undefined ? '' : ` ${this.term.style.dim(`[${index}]`)}`;
+    const shown = visible(text);
     const echo =
       'group' in target
-        ? `${clock(undefined)} ${this.term.style.bold(`#${target.group}`)} you: ${text}`
-        : `${clock(undefined)} you → ${this.term.style.name(target.user)}: ${text}`;
-    if (answer.status === 'OK') {
-      // A sent message makes its conversation the current one (a refused one, e.g. a mistyped name, does not).
-      this.current = target;
-      this.term.setPrompt(this.promptText());
+        ? `${clock(undefined)} ${this.term.style.bold(`#${target.group}`)} you: ${shown}${mark}`
+        : `${clock(undefined)} you → ${this.term.style.name(target.user)}: ${shown}${mark}`;
+    this.term.print(this.term.style.ok(echo));
+    return 'ok';
+  }
+
+  /** Numbers one of your messages for /edit and /delete, and marks it shown. */
+  private remember(id: string): number {
+    this.shownIds.add(id);
+    const known = this.own.indexOf(id);
+    if (known !== -1) return known + 1;
+    this.own.push(id);
+    return this.own.length;
+  }
+
+  private async change(c: { kind: 'edit'; index: number; text: string } | { kind: 'delete'; index: number }) {
+    const id = this.own[c.index - 1];
+    if (!id) return this.fail(`no message [${c.index}] of yours on this screen`);
+    if (c.kind === 'edit')
+      return this.show(await this.client.request(`EDIT ${id} ${c.text}`), `message [${c.index}] edited`);
+    return this.show(await this.client.request(`DELETE ${id}`), `message [${c.index}] deleted`);
+  }
+
+  private async who(group: string): Promise<Outcome> {
+    const names: string[] = [];
+    let after = '';
+    for (;;) {
+      const answer = await this.client.request(`WHO ${group}${after ? ` ${after}` : ''}`);
+      if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.show(answer, '');
+      names.push(...answer.data.map((n) => visible(n)));
+      if (typeof answer.next !== 'string') break;
+      after = answer.next;
     }
-    return this.show(answer, echo);
+    this.term.print(
+      names.length ? `online in #${group}: ${names.join(', ')}` : `nobody in #${group} is online`,
+    );
+    return 'ok';
+  }
+
+  private async changePassword(): Promise<Outcome> {
+    const user = this.client.user;
+    if (!user) return this.fail('not logged in');
+    if (!this.term.interactive)
+      return this.fail('/password needs a terminal (the passwords are typed hidden)');
+    const old = await this.term.askHidden('current password: ');
+    const fresh = await this.password(user, undefined, true, 'new password: ');
+    if (fresh === undefined) return 'failed';
+    const problem = passwordProblem(fresh);
+    if (problem) return this.fail(`not changed: ${problem}`);
+    // The protocol client keeps the new password for its automatic re-login after a reconnect.
+    return this.show(
+      await this.client.changePassword(old, fresh),
+      'password changed; your other devices were logged out',
+    );
+  }
+
+  private async deleteAccount(): Promise<Outcome> {
+    const user = this.client.user;
+    if (!user) return this.fail('not logged in');
+    const password = this.term.interactive
+      ? await this.term.askHidden(`delete the account ${user} for good? type its password to confirm: `)
+      : this.options.envPassword;
+    if (!password) return this.fail('not deleted: no password given');
+    const outcome = this.show(await this.client.deleteAccount(password), `account ${user} deleted`);
+    if (outcome === 'ok') this.reset();
+    return outcome;
+  }
+
+  /** After logout, kick, leave or deletion: no conversation (or not that group), and a prompt that says so. */
+  private reset(): void {
+    this.current = undefined;
+    this.own.length = 0;
+    this.unread.clear();
+    this.term.setPrompt(this.promptText());
+  }
+
+  private leftGroup(group: string): void {
+    if (this.current && 'group' in this.current && this.current.group.toLowerCase() === group.toLowerCase())
+      this.current = undefined;
+    this.term.setPrompt(this.promptText());
   }
 
   private async members(group: string): Promise<Outcome> {
@@ -208,6 +416,7 @@ export class ChatSession {
   private async groups(): Promise<Outcome> {
     const answer = await this.client.request('GROUPS');
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.show(answer, '');
+    for (const g of answer.data) if (typeof g === 'string') this.groupNames.add(g);
     const names = answer.data.map((g) => `#${visible(g)}`);
     this.term.print(names.length ? `your groups: ${names.join(', ')}` : 'you are in no group');
     return 'ok';
@@ -218,7 +427,11 @@ export class ChatSession {
     try {
       const pushes = await lastMessages((l) => this.client.request(l), target, count);
       if (pushes.length === 0) this.term.print(`no messages with ${targetLabel(target)} yet`);
-      for (const push of pushes) this.term.print(pushLine(push, this.me, this.term.style));
+      for (const push of pushes) {
+        const p = push as Record<string, unknown>;
+        if (this.isMine(p.from) && p.deleted !== true) this.remember(push.id);
+        this.term.print(pushLine(push, this.me, this.term.style, (id) => this.indexOf(id), true));
+      }
       return 'ok';
     } catch (error) {
       if (error instanceof ListingError) return this.show(error.answer, '');
@@ -227,6 +440,9 @@ export class ChatSession {
   }
 
   private async sendFile(target: Target, path: string): Promise<Outcome> {
+    // `/file kantor …` where kantor is one of your groups: a group is written #kantor, never taken for a user.
+    if ('user' in target && [...this.groupNames].some((g) => g.toLowerCase() === target.user.toLowerCase()))
+      return this.fail(`${target.user} is one of your groups: write /file #${target.user} ${path}`);
     const size = (await stat(path)).size;
     const filename = safeFileName(basename(path));
     const label = targetLabel(target);
@@ -251,26 +467,114 @@ export class ChatSession {
     return 'ok';
   }
 
+  private isMine(from: unknown): boolean {
+    const me = this.me;
+    return typeof from === 'string' && me !== undefined && from.toLowerCase() === me.toLowerCase();
+  }
+
+  /** Pushes that change where you are: the prompt follows. */
+  private afterPush(push: Push, p: Record<string, unknown>): void {
+    if ((push.event === 'GROUP_KICKED' || push.event === 'GROUP_DELETED') && typeof p.group === 'string')
+      this.leftGroup(p.group);
+    if (push.event === 'LOGGED_OUT') this.reset();
+  }
+
+  /** A message shown in the open conversation is read: READ / READ_GROUP up to it (the sender sees the receipt). */
+  private markRead(push: Push, p: Record<string, unknown>): void {
+    const cur = this.current;
+    if (!cur) return;
+    let line: string | undefined;
+    if (push.event === 'MESSAGE' && 'user' in cur && String(p.from).toLowerCase() === cur.user.toLowerCase())
+      line = `READ ${cur.user} ${push.id}`;
+    if (
+      push.event === 'GROUP_MESSAGE' &&
+      'group' in cur &&
+      String(p.group).toLowerCase() === cur.group.toLowerCase()
+    )
+      line = `READ_GROUP ${cur.group} ${push.id}`;
+    if (!line) return;
+    // READ marks everything up to the id: one per conversation for a burst (a catch-up's BATCH of many
+    // messages), the newest, so the sends' budget READ shares is not spent on it.
+    const key = targetLabel(cur).toLowerCase();
+    const waiting = this.pendingReads.has(key);
+    this.pendingReads.set(key, line);
+    if (waiting) return;
+    setTimeout(() => {
+      const newest = this.pendingReads.get(key);
+      this.pendingReads.delete(key);
+      if (newest) this.client.request(newest).catch(() => undefined);
+    }, READ_DELAY_MS);
+  }
+
   private get me(): string | undefined {
     return this.client.user ?? this.loggingIn;
   }
 
   private promptText(): string {
     const where = this.current ? targetLabel(this.current) : '';
-    return `${this.client.user ?? ''}${where ? ` ${where}` : ''}> `;
+    const waiting = [...this.unread].map(([label, n]) => `${label}:${n}`).join(' ');
+    return `${this.client.user ?? ''}${where ? ` ${where}` : ''}${waiting ? ` [${waiting}]` : ''}> `;
+  }
+
+  /**
+   * You are typing a message in the current conversation: TYPING / TYPING_GROUP, at most once per 3 s per
+   * conversation (the service drops repeats within 3 s anyway). Commands (`/…`) are not messages.
+   */
+  typing(line: string): void {
+    const cur = this.current;
+    if (!cur || !this.client.user || line.trim() === '' || line.startsWith('/')) return;
+    const label = targetLabel(cur);
+    const now = Date.now();
+    if (now - (this.typedAt.get(label) ?? 0) < TYPING_EVERY_MS) return;
+    this.typedAt.set(label, now);
+    const request = 'group' in cur ? `TYPING_GROUP ${cur.group}` : `TYPING ${cur.user}`;
+    this.client.request(request).catch(() => undefined);
+  }
+
+  /** A message from someone else: counted unread unless its conversation is open; a bell for a DM or a mention. */
+  private arrived(push: Push, p: Record<string, unknown>): void {
+    if (typeof p.from === 'string') this.names.add(p.from);
+    if (typeof p.group === 'string') this.groupNames.add(p.group);
+    const label = push.event === 'GROUP_MESSAGE' ? `#${String(p.group)}` : String(p.from);
+    const open =
+      this.current !== undefined && targetLabel(this.current).toLowerCase() === label.toLowerCase();
+    const me = this.me;
+    const mentioned =
+      me !== undefined &&
+      typeof p.message === 'string' &&
+      p.message.toLowerCase().includes(`@${me.toLowerCase()}`);
+    if (push.event === 'MESSAGE' || mentioned) this.term.bell();
+    if (open) return;
+    const key = label.toLowerCase();
+    this.unread.set(key, (this.unread.get(key) ?? 0) + 1);
+    this.term.setPrompt(this.promptText());
   }
 
   private onPush(push: Push): void {
     // The end of a login's backlog: everything from now on arrives live. Nothing to show.
     if (push.event === 'CAUGHT_UP') return;
+    const p = push as Record<string, unknown>;
+    const isMessage = push.event === 'MESSAGE' || push.event === 'GROUP_MESSAGE';
+    // Your own message, already shown when it was sent (it comes back to you, e.g. after a reconnect): once only.
+    if (isMessage && this.shownIds.has(push.id)) return;
+    if (isMessage && this.isMine(p.from)) this.remember(push.id);
     this.adoptConversation(push);
+    this.afterPush(push, p);
+    if (isMessage && !this.isMine(p.from)) this.arrived(push, p);
+    if (isMessage && !this.isMine(p.from)) this.markRead(push, p);
     if (push.event === 'FILE' || push.event === 'GROUP_FILE') {
       const job = this.save(push as Push & { url: string; size: number; filename: string });
       this.downloads.add(job);
       void job.finally(() => this.downloads.delete(job));
       return;
     }
-    this.term.print(pushLine(push, this.me, this.term.style));
+    this.term.print(pushLine(push, this.me, this.term.style, (id) => this.indexOf(id)));
+  }
+
+  /** The short number of one of your messages, if it has one. */
+  private indexOf(id: unknown): number | undefined {
+    const i = typeof id === 'string' ? this.own.indexOf(id) : -1;
+    return i === -1 ? undefined : i + 1;
   }
 
   /** With no current conversation yet, the first one to speak to you becomes it (so a plain line answers). */

@@ -35,6 +35,11 @@ export class Terminal {
   /** The line editor was closed (Ctrl-C, Ctrl-D, /quit): no more prompts. */
   private editing = false;
 
+  /** Tab completion (set by the session); until then Tab completes nothing and never inserts a tab. */
+  completer: (line: string) => [string[], string] = (line) => [[], line];
+  /** Called as the person types (not while a password is typed), with the line so far. */
+  onTyping: (line: string) => void = () => undefined;
+
   /** `interactive`: stdin and stdout are terminals and no --script: a prompt and line editing. */
   constructor(readonly interactive: boolean) {
     this.style = styleFor(process.stdout.isTTY, process.env);
@@ -46,11 +51,17 @@ export class Terminal {
         output: this.output,
         terminal: true,
         historySize: 200,
+        completer: (line: string) => this.completer(line),
       });
       this.rl.setPrompt('> ');
       this.editing = true;
       this.rl.on('close', () => {
         this.editing = false;
+      });
+      // readline turns stdin's bytes into keypress events; after each, its line holds what was typed so far.
+      process.stdin.on('keypress', () => {
+        const rl = this.rl;
+        if (rl && this.editing && !this.output?.muted) setImmediate(() => this.onTyping(rl.line));
       });
     }
   }
@@ -114,6 +125,11 @@ export class Terminal {
         resolve(answer);
       });
     });
+  }
+
+  /** The terminal bell (a DM or a mention), on a terminal only. */
+  bell(): void {
+    if (this.interactive && this.editing) process.stdout.write('\x07');
   }
 
   close(): void {

@@ -1,13 +1,30 @@
 /**
- * One live link to obrol (see client/index.ts for the contract). Requests go out one at a time, in order: answers
- * carry no request id and API Gateway may run two requests of one connection at once, so one in flight is the only
- * safe matching. Pushes are unpacked from BATCH frames and de-duplicated by id across reconnects.
+ * One live link to obrol (see client/index.ts for the contract). Requests are pipelined: each goes out with a request
+ * tag (`#7 SEND bob hi`, docs/PROTOCOL.md *Request tags*) and its answer, which may come before the answers of
+ * requests sent earlier, is matched by the tag it echoes. Requests that only read (HISTORY, GROUPS…) go at once;
+ * requests that act (SEND, EDIT, GROUP_JOIN…) go one after another, so messages are stored in the order sent;
+ * requests that change who is logged in (AUTH, LOGOUT, DELETE_ACCOUNT) go alone: after every earlier answer, and
+ * before any later request (requests.ts, laneOf). Pushes are unpacked from BATCH frames and de-duplicated by id
+ * across reconnects.
  */
 import { type BackoffOptions, backoffMs } from './backoff.js';
 import { Emitter } from './emitter.js';
-import { DEFAULT_LIMITS, DEFAULT_MAX_FRAME_BYTES, type Limits, limitsOf } from './files.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_FRAME_BYTES,
+  type Limits,
+  limitsOf,
+  REQUEST_TAG_BYTES,
+} from './files.js';
 import { decodeFrame, FrameSplitter, pushIdentity, SeenIds } from './frames.js';
-import { ClientClosedError, FrameTooLargeError, LostRequestError, safeToResend } from './requests.js';
+import {
+  ClientClosedError,
+  FrameTooLargeError,
+  type Lane,
+  LostRequestError,
+  laneOf,
+  safeToResend,
+} from './requests.js';
 import type { Answer, Push, PushMap } from './types.js';
 
 export type ConnectionState = 'connecting' | 'authenticating' | 'online' | 'offline' | 'closed';
@@ -67,12 +84,21 @@ interface Pending {
   options: RequestOptions;
   /** A request of `verify`: it goes before the rest, even while the queue is held for a recovery. */
   first: boolean;
+  /**
+   * `alone`: sent when nothing else is in flight, and nothing is sent until it is answered; `ordered`: not while
+   * another ordered request is in flight; `free`: whenever nothing alone is in flight.
+   */
+  lane: Lane;
   resolve(answer: Answer): void;
   reject(error: Error): void;
 }
 
 const OPEN = 1;
 export const DEFAULT_PING_INTERVAL_MS = 4 * 60 * 1000;
+/** At most this many requests in flight on one connection; the rest wait in the queue. */
+export const MAX_IN_FLIGHT = 16;
+/** 36^8: tags stay within 8 characters (REQUEST_TAG_BYTES); far more requests than are ever in flight at once. */
+const TAG_WRAP = 36 ** 8;
 
 export class ObrolClient {
   private readonly emitter = new Emitter<ClientEvents>();
@@ -80,10 +106,12 @@ export class ObrolClient {
   private readonly seen = new SeenIds();
   private readonly queue: Pending[] = [];
   private socket: SocketLike | undefined;
-  private inFlight: Pending | undefined;
+  /** Sent and unanswered, by tag, in the order they were sent. */
+  private readonly inFlight = new Map<string, Pending>();
+  private lastTag = 0;
   private credentials: { user: string; password: string } | undefined;
   private reauthing: Pending | undefined;
-  private unsure: Pending | undefined;
+  private readonly unsure: Pending[] = [];
   private recovering = false;
   private attempt = 0;
   private closed = true;
@@ -115,10 +143,9 @@ export class ObrolClient {
     const socket = this.socket;
     this.socket = undefined;
     socket?.close(1000);
-    const pending = [this.inFlight, this.unsure, ...this.queue.splice(0)];
-    this.inFlight = undefined;
-    this.unsure = undefined;
-    for (const p of pending) p?.reject(new ClientClosedError());
+    const pending = [...this.inFlight.values(), ...this.unsure.splice(0), ...this.queue.splice(0)];
+    this.inFlight.clear();
+    for (const p of pending) p.reject(new ClientClosedError());
     this.setState({ state: 'closed' });
   }
 
@@ -142,7 +169,10 @@ export class ObrolClient {
     });
   }
 
-  /** Sends one protocol line when every earlier request has been answered; resolves with its answer. */
+  /**
+   * Sends one protocol line (in the seed form, without a tag: the client adds its own); resolves with its answer.
+   * Requests are sent in the order they were made, several at once, and may be answered in any order.
+   */
   request(line: string, options: RequestOptions = {}): Promise<Answer> {
     return this.enqueue(line, options, false);
   }
@@ -171,6 +201,24 @@ export class ObrolClient {
     }
   }
 
+  /**
+   * PASSWORD: on success the new password replaces the old one for the automatic re-login after a reconnect (with
+   * the old one that re-login would be refused). The service logs out this user's other connections.
+   */
+  async changePassword(oldPassword: string, newPassword: string): Promise<Answer> {
+    const answer = await this.request(`PASSWORD ${oldPassword} ${newPassword}`);
+    if (answer.status === 'OK' && this.credentials)
+      this.credentials = { ...this.credentials, password: newPassword };
+    return answer;
+  }
+
+  /** DELETE_ACCOUNT: on success this connection is logged out, and the credentials are forgotten. */
+  async deleteAccount(password: string): Promise<Answer> {
+    const answer = await this.request(`DELETE_ACCOUNT ${password}`);
+    if (answer.status === 'OK') this.credentials = undefined;
+    return answer;
+  }
+
   /** LOGOUT, and forgets the credentials. */
   async logout(): Promise<Answer> {
     const answer = await this.request('LOGOUT');
@@ -181,13 +229,14 @@ export class ObrolClient {
   private enqueue(line: string, options: RequestOptions, first: boolean): Promise<Answer> {
     if (this.disposed) return Promise.reject(new ClientClosedError());
     // Never a frame over the limit: API Gateway would close the connection (1009) and every request in flight with it.
+    // The frame is the request and its tag (REQUEST_TAG_BYTES at most).
     const maxBytes = this.knownLimits?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    if (line.length * 3 > maxBytes) {
-      const bytes = new TextEncoder().encode(line).length;
+    if (line.length * 3 + REQUEST_TAG_BYTES > maxBytes) {
+      const bytes = new TextEncoder().encode(line).length + REQUEST_TAG_BYTES;
       if (bytes > maxBytes) return Promise.reject(new FrameTooLargeError(line, bytes, maxBytes));
     }
     return new Promise((resolve, reject) => {
-      const pending: Pending = { line, options, first, resolve, reject };
+      const pending: Pending = { line, options, first, lane: laneOf(line), resolve, reject };
       // A recovery's own requests go after the earlier ones of the recovery, before everything else.
       if (first) this.queue.splice(this.queue.filter((p) => p.first).length, 0, pending);
       else this.queue.push(pending);
@@ -229,6 +278,7 @@ export class ObrolClient {
       line: `AUTH ${credentials.user} ${credentials.password}`,
       options: {},
       first: true,
+      lane: 'alone',
       resolve: (answer) => {
         this.reauthing = undefined;
         if (answer.status !== 'OK') {
@@ -239,8 +289,7 @@ export class ObrolClient {
       },
       reject: () => undefined,
     };
-    this.inFlight = this.reauthing;
-    socket.send(this.reauthing.line);
+    this.send(socket, this.reauthing);
   }
 
   private online(): void {
@@ -253,33 +302,41 @@ export class ObrolClient {
     if (this.socket !== socket) return;
     this.socket = undefined;
     this.stopPing();
-    const lost = this.inFlight;
-    this.inFlight = undefined;
     // A lost re-AUTH is simply made again on the next connection.
-    if (lost && lost !== this.reauthing) this.handleLost(lost);
+    const lost = [...this.inFlight.values()].filter((p) => p !== this.reauthing);
+    this.inFlight.clear();
     this.reauthing = undefined;
+    this.handleLost(lost);
     if (!this.closed) this.scheduleReconnect();
   }
 
-  private handleLost(lost: Pending): void {
-    const resend = lost.options.resend ?? safeToResend(lost.line);
-    if (resend) this.queue.unshift(lost);
-    else if (lost.options.verify) this.unsure = lost;
-    else lost.reject(new LostRequestError(lost.line));
+  /** The requests in flight when the connection dropped, in the order they were sent. */
+  private handleLost(lost: Pending[]): void {
+    const resend: Pending[] = [];
+    for (const p of lost) {
+      if (p.options.resend ?? safeToResend(p.line)) resend.push(p);
+      else if (p.options.verify) this.unsure.push(p);
+      else p.reject(new LostRequestError(p.line));
+    }
+    // Resent first, in their old order, before anything queued after them.
+    this.queue.unshift(...resend);
   }
 
-  /** Once online again: did the unsure request take effect? It is resent only if it did not. */
+  /** Once online again: did each unsure request take effect? Each is resent only if it did not. */
   private async recover(): Promise<void> {
-    const lost = this.unsure;
-    const verify = lost?.options.verify;
-    if (!lost || !verify || this.recovering) return;
-    this.unsure = undefined;
+    if (this.unsure.length === 0 || this.recovering) return;
+    const lost = this.unsure.splice(0);
     this.recovering = true;
-    const landed = await verify((line) => this.enqueue(line, {}, true)).catch(() => false);
+    const again: Pending[] = [];
+    for (const p of lost) {
+      const verify = p.options.verify;
+      const landed = verify ? await verify((line) => this.enqueue(line, {}, true)).catch(() => false) : false;
+      if (this.disposed) p.reject(new ClientClosedError());
+      else if (landed) p.resolve({ status: 'OK', data: null, recovered: true });
+      else again.push(p);
+    }
     this.recovering = false;
-    if (this.disposed) lost.reject(new ClientClosedError());
-    else if (landed) lost.resolve({ status: 'OK', data: null, recovered: true });
-    else this.queue.unshift(lost);
+    this.queue.unshift(...again);
     this.pump();
   }
 
@@ -295,13 +352,44 @@ export class ObrolClient {
   }
 
   private pump(): void {
-    const socket = this.socket;
-    if (this.inFlight || this.currentState !== 'online' || !socket || socket.readyState !== OPEN) return;
-    const next = this.queue[0];
-    if (!next || (this.recovering && !next.first)) return;
-    this.queue.shift();
-    this.inFlight = next;
-    socket.send(next.line);
+    for (;;) {
+      const socket = this.socket;
+      if (this.currentState !== 'online' || !socket || socket.readyState !== OPEN) return;
+      if (this.inFlight.size >= MAX_IN_FLIGHT) return;
+      const next = this.queue[0];
+      if (!next || (this.recovering && !next.first)) return;
+      if (!this.mayGo(next)) return;
+      this.queue.shift();
+      this.send(socket, next);
+    }
+  }
+
+  /** Whether `next` may be sent beside what is in flight (its lane, see Pending). */
+  private mayGo(next: Pending): boolean {
+    const lanes = new Set([...this.inFlight.values()].map((p) => p.lane));
+    if (lanes.has('alone')) return false;
+    if (next.lane === 'alone') return this.inFlight.size === 0;
+    return next.lane === 'free' || !lanes.has('ordered');
+  }
+
+  /** Each request gets a tag of its own on this client: a counter in base 36, at most 8 characters (then it wraps). */
+  private send(socket: SocketLike, pending: Pending): void {
+    this.lastTag = (this.lastTag + 1) % TAG_WRAP;
+    const tag = this.lastTag.toString(36);
+    this.inFlight.set(tag, pending);
+    socket.send(`#${tag} ${pending.line}`);
+  }
+
+  /**
+   * The request an answer belongs to: the one with its tag. An answer without a tag (API Gateway's own failure
+   * frame, which answers a request but knows no tag) is taken as the answer to the oldest request in flight.
+   */
+  private answered(answer: Answer): { pending: Pending | undefined; answer: Answer } {
+    const { tag, ...untagged } = answer as Answer & { tag?: unknown };
+    const key = typeof tag === 'string' ? tag : this.inFlight.keys().next().value;
+    const pending = key === undefined ? undefined : this.inFlight.get(key);
+    if (key !== undefined) this.inFlight.delete(key);
+    return { pending, answer: untagged as Answer };
   }
 
   private receive(data: unknown): void {
@@ -313,9 +401,8 @@ export class ObrolClient {
         for (const push of decoded.pushes)
           if (this.seen.fresh(pushIdentity(push))) this.emitter.emit('push', push);
       } else if (decoded?.kind === 'answer') {
-        const done = this.inFlight;
-        this.inFlight = undefined;
-        done?.resolve(decoded.answer);
+        const { pending, answer } = this.answered(decoded.answer);
+        pending?.resolve(answer);
         this.pump();
       }
     }
@@ -325,7 +412,7 @@ export class ObrolClient {
     this.stopPing();
     const interval = this.options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
     this.pinger = setInterval(() => {
-      if (!this.inFlight && this.queue.length === 0) this.request('PING').catch(() => undefined);
+      if (this.inFlight.size === 0 && this.queue.length === 0) this.request('PING').catch(() => undefined);
     }, interval);
   }
 

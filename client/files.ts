@@ -8,6 +8,11 @@ import type { Answer, UploadForm } from './types.js';
 
 /** API Gateway's frame limit (docs/PROTOCOL.md): a client frame over it closes the connection with 1009. */
 export const DEFAULT_MAX_FRAME_BYTES = 32_768;
+/**
+ * Room kept in every frame for the request tag the client puts before each request (`#` + up to 8 characters +
+ * a space, connection.ts): the request itself may be at most the frame limit less this.
+ */
+export const REQUEST_TAG_BYTES = 10;
 /** Inline bound (docs/PROTOCOL.md): a larger file, or an empty one, goes through the upload form. */
 export const INLINE_MAX_BYTES = 24_000;
 
@@ -47,7 +52,10 @@ export function inlineFrameBytes(
   return encoder.encode(head).length + 1 + 4 * Math.ceil(size / 3);
 }
 
-/** Inline only when the file is not empty, is within the inline bound, and its whole request fits in one frame. */
+/**
+ * Inline only when the file is not empty, is within the inline bound, and its whole request fits in one frame
+ * (with the request tag).
+ */
 export function sendsInline(
   target: { user: string } | { group: string },
   filename: string,
@@ -57,7 +65,7 @@ export function sendsInline(
   return (
     size > 0 &&
     size <= limits.maxInlineFileBytes &&
-    inlineFrameBytes(target, filename, size) <= limits.maxFrameBytes
+    inlineFrameBytes(target, filename, size) + REQUEST_TAG_BYTES <= limits.maxFrameBytes
   );
 }
 

@@ -16,8 +16,13 @@
  * - Framing: received text (or bytes cut anywhere) is split at CR LF CR LF; `status` = answer, `event` = push;
  *   a BATCH push is unpacked into its pushes; a push seen before is dropped (across reconnects): by `id`, and for
  *   MESSAGE_EDITED / MESSAGE_DELETED (which carry the id of the message they change) by id with editedAt / as deleted.
- * - request(line, {verify?, resend?}): FIFO, one request in flight per connection (answers carry no id, and
- *   API Gateway may run two requests of one connection concurrently). Requests made while offline wait.
+ * - request(line, {verify?, resend?}): sent in the order made, up to MAX_IN_FLIGHT (16) at once, each with a
+ *   request tag (`#7 …`, docs/PROTOCOL.md Request tags); each answer is matched by the tag it echoes (API Gateway
+ *   runs the requests of one connection side by side, so answers come in any order) and resolves without the tag.
+ *   Read-only requests go at once; requests that act go one after another (two SENDs are stored in the order
+ *   sent); AUTH, LOGOUT and DELETE_ACCOUNT go alone: after every earlier answer, before any later one. An answer
+ *   without a tag (API Gateway's own failure frame) is taken as the oldest request's. Requests made while offline
+ *   wait. A request may be at most the frame limit less REQUEST_TAG_BYTES (10).
  * - Keep-alive: PING every 4 minutes (pingIntervalMs) when idle; API Gateway closes after 10 idle minutes.
  * - Reconnect: back-off 0.5 s doubling to 30 s, full jitter (0–100 %, backoff.ts); after a reconnect the client sends
  *   AUTH with the credentials of the last successful login()/kept in memory only, before any queued request.
@@ -46,6 +51,7 @@ export {
   type ConnectionState,
   DEFAULT_PING_INTERVAL_MS,
   type FirstRequest,
+  MAX_IN_FLIGHT,
   ObrolClient,
   type RequestOptions,
   type SocketLike,
@@ -59,6 +65,7 @@ export {
   inlineFrameBytes,
   type Limits,
   limitsOf,
+  REQUEST_TAG_BYTES,
   safeFileName,
   sendsInline,
   toBase64,

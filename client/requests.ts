@@ -33,6 +33,39 @@ export function commandWord(line: string): string {
   return (line.trim().split(/\s+/, 1)[0] ?? '').toUpperCase();
 }
 
+/**
+ * Requests that change who this connection is logged in as: the client sends them alone, after every earlier answer
+ * and before any later request, since API Gateway may run two requests of one connection side by side.
+ */
+const CHANGES_LOGIN = new Set(['AUTH', 'LOGOUT', 'DELETE_ACCOUNT']);
+
+/** Requests that only read: they may overtake, and be overtaken by, any other request but a login change. */
+const READ_ONLY = new Set([
+  'PING',
+  'HELP',
+  'GROUPS',
+  'GROUP_MEMBERS',
+  'HISTORY',
+  'GROUP_HISTORY',
+  'INBOX',
+  'FILE_URL',
+  'WHO',
+  'STATUS',
+]);
+
+/**
+ * How a request goes out beside others: `alone` (a login change), `ordered` (it acts: sends, edits, group changes;
+ * such requests go one after the other, so two messages are stored in the order they were sent), or `free` (it
+ * only reads: it is sent at once, so a slow HISTORY page never holds up a SEND).
+ */
+export type Lane = 'alone' | 'ordered' | 'free';
+
+export function laneOf(line: string): Lane {
+  const word = commandWord(line);
+  if (CHANGES_LOGIN.has(word)) return 'alone';
+  return READ_ONLY.has(word) ? 'free' : 'ordered';
+}
+
 /** True when sending `line` twice does no more than sending it once. */
 export function safeToResend(line: string): boolean {
   const word = commandWord(line);

@@ -7,8 +7,8 @@ import { createContext } from '../shared/commands/context.js';
 import { dispatch } from '../shared/commands/index.js';
 import { log } from '../shared/log.js';
 import { flushMetrics, metrics } from '../shared/metrics.js';
-import { frameText } from '../shared/protocol/codec.js';
-import { encodeReply, fail, UNKNOWN_REQUEST } from '../shared/protocol/replies.js';
+import { frameText, splitTag } from '../shared/protocol/codec.js';
+import { encodeReply, fail, UNKNOWN_REQUEST, withTag } from '../shared/protocol/replies.js';
 import { callbackUrl } from '../shared/push/client.js';
 
 export async function handler(
@@ -16,16 +16,18 @@ export async function handler(
   context?: Pick<Context, 'awsRequestId'>,
 ): Promise<{ statusCode: number; body: string }> {
   const { connectionId, domainName, stage, requestTimeEpoch, requestId } = event.requestContext;
+  const frame = frameText(event.body, event.isBase64Encoded);
   try {
     const sourceIp = (event.requestContext as { identity?: { sourceIp?: string } }).identity?.sourceIp;
     const now = requestTimeEpoch || Date.now();
     const ctx = createContext(connectionId, callbackUrl(domainName, stage), now, sourceIp);
-    const reply = await dispatch(frameText(event.body, event.isBase64Encoded), ctx);
+    const reply = await dispatch(frame, ctx);
     return { statusCode: 200, body: encodeReply(reply) };
   } catch (error) {
     log.error('frame failed', { connectionId, error });
     metrics.count('InternalErrors');
-    return { statusCode: 200, body: encodeReply(fail(UNKNOWN_REQUEST, 'internal_error')) };
+    const failed = withTag(fail(UNKNOWN_REQUEST, 'internal_error'), splitTag(frame).tag);
+    return { statusCode: 200, body: encodeReply(failed) };
   } finally {
     flushMetrics({ requestId: context?.awsRequestId, apiRequestId: requestId, connectionId });
   }

@@ -5,8 +5,15 @@
 import { spend } from '../limits/budgets.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
-import { parseRequest } from '../protocol/codec.js';
-import { CommandError, fail, fitsInFrame, type Reply, UNKNOWN_REQUEST } from '../protocol/replies.js';
+import { parseRequest, splitTag } from '../protocol/codec.js';
+import {
+  CommandError,
+  fail,
+  fitsInFrame,
+  type Reply,
+  UNKNOWN_REQUEST,
+  withTag,
+} from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { auth } from './auth.js';
 import { block, blocked, unblock } from './block.js';
@@ -89,10 +96,12 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   GROUP_UNINVITE: groupUninvite,
 });
 
-export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {
+/** One frame: an optional request tag (echoed in the answer, whatever it is), then the request. */
+export async function dispatch(frame: string, ctx: CommandContext): Promise<Reply> {
+  const { tag, text } = splitTag(frame);
   const { word, rest } = parseRequest(text);
   const started = performance.now();
-  const reply = await answer(word, rest, ctx);
+  const reply = withTag(await answer(word, rest, ctx, tag), tag);
   // Unknown words are counted under one name: a client cannot create metrics by sending garbage.
   const command = Object.hasOwn(COMMANDS, word) ? word : 'UNKNOWN';
   metrics.count('Commands', 1, { command });
@@ -104,7 +113,7 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Reply
   return reply;
 }
 
-async function answer(word: string, rest: string, ctx: CommandContext): Promise<Reply> {
+async function answer(word: string, rest: string, ctx: CommandContext, tag?: string): Promise<Reply> {
   const command = Object.hasOwn(COMMANDS, word) ? COMMANDS[word] : undefined;
   if (!command) return fail(UNKNOWN_REQUEST, 'unknown_request');
   try {
@@ -121,8 +130,8 @@ async function answer(word: string, rest: string, ctx: CommandContext): Promise<
     if (word === 'AUTH' && reply.status === 'OK') {
       log.info('signed in', { connectionId: ctx.connectionId, user: keyOf(String(params.username)) });
     }
-    // An answer API Gateway could not deliver is answered as too large, never dropped.
-    return fitsInFrame(reply) ? reply : fail(command.failure, 'too_large');
+    // An answer API Gateway could not deliver is answered as too large, never dropped (the tag counts too).
+    return fitsInFrame(withTag(reply, tag)) ? reply : fail(command.failure, 'too_large');
   } catch (error) {
     if (error instanceof CommandError) return fail(command.failure, error.reason, error.extra);
     log.error('command failed', { command: word, connectionId: ctx.connectionId, error });

@@ -28,6 +28,29 @@ export function frameText(body: string | null | undefined, isBase64Encoded: bool
   return isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
 }
 
+/**
+ * A request tag *(extension)*: `#` and 1–32 characters of `A-Z a-z 0-9 _ -`, then one or more spaces and the
+ * request. No request word starts with `#`, so a tagged frame can never be read as a seed-form request, and the
+ * tag sits before the word, so no command's free-text last parameter can swallow it. The tag is echoed in every
+ * answer of that request; a `#` token that is not a valid tag is left in place (an unknown request, untagged).
+ */
+const TAG = /^#([A-Za-z0-9_-]{1,32})(?: +|$)/;
+
+export interface Tagged {
+  /** The request's tag, when the frame began with a valid one. */
+  readonly tag?: string;
+  /** The rest of the frame: the request itself, in the seed form. */
+  readonly text: string;
+}
+
+/** Takes a leading request tag off a frame (after the edges are trimmed as parseRequest trims them). */
+export function splitTag(text: string): Tagged {
+  const line = trimEdges(text);
+  const match = TAG.exec(line);
+  if (!match) return { text };
+  return { tag: match[1], text: line.slice(match[0].length) };
+}
+
 export function parseRequest(text: string): Request {
   const line = trimEdges(text);
   const space = line.indexOf(' ');

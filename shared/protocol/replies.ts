@@ -40,7 +40,7 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 export type Reply =
   | { status: 'OK'; data: Json; [extra: string]: Json | undefined }
-  | { status: 'ERROR'; data: string; reason: Reason; retryAfter?: number };
+  | { status: 'ERROR'; data: string; reason: Reason; retryAfter?: number; tag?: string };
 
 export const FRAME_END = '\r\n\r\n';
 
@@ -78,6 +78,11 @@ export class CommandError extends Error {
     super(reason);
     this.name = 'CommandError';
   }
+}
+
+/** The answer to a tagged request carries its tag, as the last field (docs/PROTOCOL.md, *Request tags*). */
+export function withTag(reply: Reply, tag: string | undefined): Reply {
+  return tag === undefined ? reply : { ...reply, tag };
 }
 
 /** One response frame: JSON, then CR LF CR LF. JSON.stringify escapes every control character, so the terminator can never appear inside. */

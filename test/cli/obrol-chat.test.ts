@@ -197,6 +197,83 @@ describe('obrol-chat', () => {
     }
   });
 
+  it('in a terminal: a reconnect shows no line twice, /password then a reconnect logs in with the new one, /query switches', async () => {
+    const [bob, aliceName] = await Promise.all([registered('bob'), registered('alice')]);
+    const alice = await ChatClient.connect(endpoint.url);
+    expect((await alice.request(`AUTH ${aliceName} ${PASSWORD}`)).status).toBe('OK');
+    const group = uniqueName('g');
+    expect((await alice.request(`GROUP_CREATE ${group}`)).status).toBe('OK');
+    const { readAccount } = await import('../../shared/data/users.js');
+    const drop = async () => {
+      const [connection] = (await readAccount(bob.toLowerCase(), Date.now())).connections;
+      const api = new ApiGatewayManagementApiClient({ endpoint: process.env.CALLBACK_URL });
+      await api.send(new DeleteConnectionCommand({ ConnectionId: connection?.connectionId }));
+      api.destroy();
+    };
+    const server = `obrol-test-${randomBytes(4).toString('hex')}`;
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, ...args], { encoding: 'utf8' });
+    const command = `${process.execPath} ${BIN} ${endpoint.url}; echo EXIT=$?; sleep 60`;
+    tmux('new-session', '-d', '-s', 'chat', '-x', '150', '-y', '50', '-e', 'NO_COLOR=', command);
+    const fresh = `Baru-${randomBytes(6).toString('hex')}`;
+    try {
+      const screen = () => tmux('capture-pane', '-p', '-t', 'chat', '-S', '-200');
+      const count = (text: string) => screen().split(text).length - 1;
+      const waitCount = (text: string, n: number) =>
+        vi.waitFor(() => expect(count(text)).toBe(n), { timeout: 15_000, interval: 100 });
+      const typeLine = (text: string) => {
+        tmux('send-keys', '-t', 'chat', '-l', text);
+        tmux('send-keys', '-t', 'chat', 'Enter');
+      };
+      await waitCount('/help lists the commands', 1);
+      typeLine(`/login ${bob} ${PASSWORD}`);
+      await waitCount(`logged in as ${bob}`, 1);
+      typeLine(`/join ${group}`);
+      await waitCount(`joined #${group}`, 1);
+      // Your own group message, then a reconnect: the message is shown once, not again with the catch-up.
+      typeLine(`/msg #${group} satu kali saja`);
+      await waitCount('you: satu kali saja', 1);
+      await drop();
+      await waitCount(`* reconnected, logged in again as ${bob}`, 1);
+      expect((await alice.request(`SEND_GROUP ${group} sudah kembali`)).status).toBe('OK');
+      await waitCount('sudah kembali', 1);
+      expect(count('you: satu kali saja')).toBe(1);
+
+      // /password with hidden input; the next automatic re-login uses the new password.
+      typeLine('/password');
+      await waitCount('current password:', 1);
+      typeLine(PASSWORD);
+      await waitCount('new password:', 1);
+      typeLine(fresh);
+      await waitCount('again:', 1);
+      typeLine(fresh);
+      await waitCount('password changed', 1);
+      await drop();
+      await waitCount(`* reconnected, logged in again as ${bob}`, 2);
+      expect(screen()).not.toContain('could not log in again');
+
+      // /query switches the conversation without sending; a plain line then goes there.
+      // Tab completes the command (and never inserts a tab).
+      tmux('send-keys', '-t', 'chat', '-l', '/quer');
+      tmux('send-keys', '-t', 'chat', 'Tab');
+      typeLine(` ${aliceName}`);
+      await waitCount(`now talking with ${aliceName}`, 1);
+      expect(screen()).toContain(`/query ${aliceName}`);
+      expect(screen()).toContain(`${bob} ${aliceName}>`);
+      // Typing in the open conversation tells alice (TYPING), before the line is sent.
+      tmux('send-keys', '-t', 'chat', '-l', 'halo dari query');
+      expect(await alice.nextPush((p) => p.event === 'TYPING')).toMatchObject({ from: bob });
+      tmux('send-keys', '-t', 'chat', 'Enter');
+      const push = await alice.nextPush((p) => p.event === 'MESSAGE');
+      expect(push).toMatchObject({ from: bob, message: 'halo dari query' });
+      expect(screen()).not.toContain(fresh);
+      typeLine('/quit');
+      await waitCount('EXIT=0', 1);
+    } finally {
+      tmux('kill-server');
+      await alice.close();
+    }
+  });
+
   it('in a terminal, asks passwords with hidden input: the password never appears on the screen or in the output', async () => {
     const name = uniqueName('carol');
     const secret = `Sekret-${randomBytes(6).toString('hex')}`;
@@ -278,9 +355,11 @@ describe('obrol-chat', () => {
     hostile.on('connection', (socket) => {
       const frame = (value: unknown) => socket.send(`${JSON.stringify(value)}\r\n\r\n`);
       socket.on('message', (data) => {
-        const line = String(data);
-        if (!line.startsWith('AUTH ')) return frame({ status: 'OK', data: 'ok' });
-        frame({ status: 'OK', data: 'autentikasi berhasil' });
+        // The client tags its requests (docs/PROTOCOL.md, Request tags): answer with the tag, as the service does.
+        const [, tag, line = ''] = /^(?:#([A-Za-z0-9_-]{1,32}) +)?(.*)$/s.exec(String(data)) ?? [];
+        const tagged = tag === undefined ? {} : { tag };
+        if (!line.startsWith('AUTH ')) return frame({ status: 'OK', data: 'ok', ...tagged });
+        frame({ status: 'OK', data: 'autentikasi berhasil', ...tagged });
         frame({
           event: 'MESSAGE',
           id: '01HOSTILE00000000000000000',

@@ -177,6 +177,8 @@ function mutateText(text: string, r: Random): string {
   }
 }
 
+const TAGS = ['#1', '#a-b_C', `#${'t'.repeat(32)}`, `#${'t'.repeat(33)}`, '#', '#a.b', '#ä', '##1', '#1#2'];
+
 /** Byte-level mutations: flips, random bytes, invalid UTF-8 sequences. */
 function mutateBytes(bytes: Buffer, r: Random): Buffer {
   const out = Buffer.from(bytes);
@@ -217,6 +219,8 @@ export function nextFrame(r: Random, world: World, docs: DocSeeds): Frame {
   const rounds = r.chance(0.1) ? 0 : 1 + r.int(3);
   // Mutations can multiply the length (every space into a thousand): keep each round within one frame.
   for (let i = 0; i < rounds; i++) text = mutateText(text, r).slice(0, FRAME_LIMIT);
+  // Request tags (docs/PROTOCOL.md, Request tags): valid ones, and near misses that must stay untagged.
+  if (r.chance(0.2)) text = `${r.pick(TAGS)}${r.pick([' ', ' ', '  ', '\t'])}${text}`.slice(0, FRAME_LIMIT);
   let data: Buffer = Buffer.from(text, 'utf8');
   // Invalid UTF-8 goes in binary frames: a text frame that is not UTF-8 is a WebSocket protocol error (RFC 6455,
   // close 1007) that never reaches the service; a binary frame's bytes reach it as they are.

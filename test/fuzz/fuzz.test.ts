@@ -42,6 +42,21 @@ describe('the oracle', () => {
   ])('flags %j', (text, problem) => {
     expect(judgeFrame(text).problem).toContain(problem);
   });
+
+  it('checks the request tag when it knows the request', () => {
+    const tagged = '{"status":"OK","data":"pong","tag":"p1"}\r\n\r\n';
+    const plain = '{"status":"OK","data":"pong"}\r\n\r\n';
+    expect(judgeFrame(tagged, '#p1 PING').problem).toBeUndefined();
+    expect(judgeFrame(tagged).problem).toBeUndefined();
+    expect(judgeFrame(plain, 'PING').problem).toBeUndefined();
+    expect(judgeFrame(plain, '#a.b PING').problem).toBeUndefined();
+    expect(judgeFrame(plain, '#p1 PING').problem).toContain("request's tag");
+    expect(judgeFrame('{"status":"OK","data":"pong","tag":"p2"}\r\n\r\n', '#p1 PING').problem).toContain(
+      'p1',
+    );
+    expect(judgeFrame(tagged, 'PING').problem).toContain('untagged');
+    expect(judgeFrame('{"event":"MESSAGE","id":"1","tag":"x"}\r\n\r\n').problem).toContain('push with a tag');
+  });
 });
 
 describe('the frames', () => {

@@ -162,7 +162,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       const input = describeInput(frame);
       if ('answer' in outcome) {
         result.answers++;
-        const problem = judgeFrame(outcome.answer).problem;
+        // Binary frames with bytes that are not UTF-8 reach the service as U+FFFD, as this decoding reads them.
+        const problem = judgeFrame(outcome.answer, frame.data.toString('utf8')).problem;
         if (problem)
           finding({
             connection: index,

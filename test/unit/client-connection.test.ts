@@ -5,8 +5,10 @@ import {
   FrameTooLargeError,
   LostRequestError,
   lastMessages,
+  MAX_IN_FLIGHT,
   ObrolClient,
   type Push,
+  REQUEST_TAG_BYTES,
   type StateChange,
   sentMessageVerifier,
 } from '../../client/index.js';
@@ -55,22 +57,120 @@ async function loggedIn() {
 }
 
 describe('ObrolClient requests', () => {
-  it('waits for each answer before sending the next request, and matches answers in order', async () => {
+  it('sends requests in order without waiting, each with its own tag, and matches answers by tag', async () => {
     const { client } = makeClient();
     const socket = FakeSocket.latest();
-    const first = client.request('PING');
-    const second = client.request('GROUPS');
+    const first = client.request('HISTORY alice');
+    const second = client.request('SEND alice halo');
     await settle();
     expect(socket.sent).toEqual([]); // not open yet: requests wait
     socket.accept();
-    expect(socket.sent).toEqual(['PING']);
+    expect(socket.sent).toEqual(['HISTORY alice', 'SEND alice halo']);
+    const tags = socket.frames.map((frame) => /^#([A-Za-z0-9_-]{1,32}) /.exec(frame)?.[1]);
+    expect(new Set(tags).size).toBe(2);
     socket.deliver('{"event":"MESSAGE","id":"p1","from":"a","to":"b","message":"m","sentAt":"t"}\r\n\r\n');
-    expect(socket.sent).toEqual(['PING']); // a push answers nothing
+    // Answered out of order: the SEND first.
+    socket.answerTo('SEND alice halo', 'OK', 'pesan terkirim', { id: 'm1' });
+    expect(await second).toEqual({ status: 'OK', data: 'pesan terkirim', id: 'm1' });
+    socket.answerTo('HISTORY alice', 'OK', []);
+    expect(await first).toEqual({ status: 'OK', data: [] }); // the tag is the client's business, not the caller's
+  });
+
+  it('sends AUTH, LOGOUT and DELETE_ACCOUNT alone: after every earlier answer, before any later request', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const ping = client.request('PING');
+    const login = client.login('bob', 'rahasia123');
+    const groups = client.request('GROUPS');
+    await settle();
+    expect(socket.sent).toEqual(['PING']);
     socket.answer('OK', 'pong');
-    expect(socket.sent).toEqual(['PING', 'GROUPS']);
-    socket.answer('OK', ['kantor']);
-    expect(await first).toEqual({ status: 'OK', data: 'pong' });
-    expect(await second).toEqual({ status: 'OK', data: ['kantor'] });
+    await ping;
+    expect(socket.sent).toEqual(['PING', 'AUTH bob rahasia123']);
+    socket.answer('OK', 'autentikasi berhasil');
+    await login;
+    expect(socket.sent).toEqual(['PING', 'AUTH bob rahasia123', 'GROUPS']);
+    socket.answer('OK', []);
+    await groups;
+    const a = client.request('PING');
+    const b = client.request('DELETE_ACCOUNT rahasia123');
+    await settle();
+    expect(socket.sent.slice(3)).toEqual(['PING']);
+    socket.answer('OK', 'pong');
+    await a;
+    expect(socket.sent.slice(3)).toEqual(['PING', 'DELETE_ACCOUNT rahasia123']);
+    socket.answer('OK', 'akun dihapus');
+    await b;
+  });
+
+  it('sends a request that acts only after the one before it that acts is answered; reads go beside them', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const first = client.request('SEND alice satu');
+    const second = client.request('SEND_GROUP kantor dua');
+    await settle();
+    const history = client.request('HISTORY alice');
+    await settle();
+    // The second send waits (messages are stored in the order sent); the read behind it waits its turn in the queue.
+    expect(socket.sent).toEqual(['SEND alice satu']);
+    socket.answer('OK', 'pesan terkirim', { id: '1' });
+    await first;
+    expect(socket.sent).toEqual(['SEND alice satu', 'SEND_GROUP kantor dua', 'HISTORY alice']);
+    socket.answerTo('HISTORY alice', 'OK', []);
+    expect(await history).toEqual({ status: 'OK', data: [] });
+    socket.answer('OK', 'pesan terkirim', { id: '2' });
+    expect((await second).id).toBe('2');
+    // A read first, a send behind it: the send does not wait for the read.
+    const page = client.request('GROUP_HISTORY kantor');
+    const send = client.request('SEND alice tiga');
+    await settle();
+    expect(socket.sent.slice(3)).toEqual(['GROUP_HISTORY kantor', 'SEND alice tiga']);
+    socket.answerTo('SEND alice tiga', 'OK', 'pesan terkirim', { id: '3' });
+    expect((await send).id).toBe('3');
+    socket.answer('OK', []);
+    await page;
+  });
+
+  it('keeps at most MAX_IN_FLIGHT requests in flight; the rest wait their turn', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const all = Array.from({ length: MAX_IN_FLIGHT + 2 }, (_, i) => client.request(`HISTORY u${i}`));
+    await settle();
+    expect(socket.sent).toHaveLength(MAX_IN_FLIGHT);
+    socket.answerTo('HISTORY u3', 'OK', ['three']);
+    expect(socket.sent).toHaveLength(MAX_IN_FLIGHT + 1);
+    expect(socket.sent.at(-1)).toBe(`HISTORY u${MAX_IN_FLIGHT}`);
+    while (socket.unanswered.length > 0) socket.answer('OK', []);
+    const answers = await Promise.all(all);
+    expect(answers[3]).toEqual({ status: 'OK', data: ['three'] });
+    expect(socket.sent).toHaveLength(MAX_IN_FLIGHT + 2);
+  });
+
+  it("takes an answer without a tag (API Gateway's own failure frame) as the oldest request's", async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const first = client.request('HISTORY alice');
+    const second = client.request('PING');
+    await settle();
+    socket.deliver('{"message":"Endpoint request timed out"}\r\n\r\n');
+    expect(await first).toMatchObject({ status: 'ERROR', reason: 'internal_error' });
+    socket.answerTo('PING', 'OK', 'pong');
+    expect(await second).toEqual({ status: 'OK', data: 'pong' });
+  });
+
+  it('ignores an answer whose tag matches nothing in flight', async () => {
+    const { client } = makeClient();
+    const socket = FakeSocket.latest();
+    socket.accept();
+    const ping = client.request('PING');
+    await settle();
+    socket.deliver('{"status":"OK","data":"stale","tag":"zz"}\r\n\r\n');
+    socket.answer('OK', 'pong');
+    expect(await ping).toEqual({ status: 'OK', data: 'pong' });
   });
 
   it('passes each push on once, unpacking BATCH frames and dropping repeated ids', async () => {
@@ -247,12 +347,49 @@ describe('ObrolClient reconnect', () => {
     next.answer('OK', 'autentikasi berhasil');
     await vi.waitFor(() => expect(next.sent.at(-1)).toBe('HISTORY alice'));
     next.answer('OK', []);
-    await vi.waitFor(() => expect(next.sent.at(-1)).toBe('SEND alice halo'));
-    next.answer('OK', 'pesan terkirim');
-    expect(await send).toEqual({ status: 'OK', data: 'pesan terkirim' });
-    next.answer('OK', []);
+    // Both were in flight when the connection dropped: the SEND is sent again first, the GROUPS after it.
+    await vi.waitFor(() =>
+      expect(next.sent).toEqual(['AUTH bob rahasia123', 'HISTORY alice', 'SEND alice halo', 'GROUPS']),
+    );
+    next.answerTo('GROUPS', 'OK', []);
     await after;
-    expect(next.sent).toEqual(['AUTH bob rahasia123', 'HISTORY alice', 'SEND alice halo', 'GROUPS']);
+    next.answerTo('SEND alice halo', 'OK', 'pesan terkirim');
+    expect(await send).toEqual({ status: 'OK', data: 'pesan terkirim' });
+  });
+});
+
+describe('ObrolClient password and account', () => {
+  it('logs in again with the new password after PASSWORD succeeded', async () => {
+    const { client, socket } = await loggedIn();
+    const changed = client.changePassword('rahasia123', 'baru45678');
+    await settle();
+    expect(socket.sent.at(-1)).toBe('PASSWORD rahasia123 baru45678');
+    socket.answer('OK', 'ubah kata sandi berhasil');
+    expect((await changed).status).toBe('OK');
+    socket.drop();
+    const next = await reconnected(socket);
+    expect(next.sent).toEqual(['AUTH bob baru45678']);
+  });
+
+  it('keeps the old password when PASSWORD is refused, and forgets all after DELETE_ACCOUNT', async () => {
+    const { client, socket } = await loggedIn();
+    const refused = client.changePassword('salah1234', 'baru45678');
+    await settle();
+    socket.answer('ERROR', 'ubah kata sandi gagal', { reason: 'invalid_credentials' });
+    await refused;
+    socket.drop();
+    const next = await reconnected(socket);
+    expect(next.sent).toEqual(['AUTH bob rahasia123']);
+    next.answer('OK', 'autentikasi berhasil');
+    await vi.waitFor(() => expect(client.state).toBe('online'));
+    const deleted = client.deleteAccount('rahasia123');
+    await settle();
+    next.answer('OK', 'hapus akun berhasil');
+    await deleted;
+    expect(client.user).toBeUndefined();
+    next.drop();
+    const third = await reconnected(next);
+    expect(third.sent).toEqual([]);
   });
 });
 
@@ -347,14 +484,16 @@ describe('ObrolClient frame limit', () => {
     const { client } = makeClient();
     const socket = FakeSocket.latest();
     socket.accept();
-    const exact = `SEND bob ${'x'.repeat(32_768 - 'SEND bob '.length)}`;
-    const over = `SEND bob ${'é'.repeat(16_380)}`; // 16,389 characters, 32,769 bytes
+    // The frame is the request and its tag: the request may be 32,768 bytes less REQUEST_TAG_BYTES.
+    const exact = `SEND bob ${'x'.repeat(32_768 - REQUEST_TAG_BYTES - 'SEND bob '.length)}`;
+    const over = `SEND bob ${'é'.repeat(16_375)}`; // 16,384 characters, 32,759 bytes, and the tag's 10
     const refused = client.request(over);
     await expect(refused).rejects.toBeInstanceOf(FrameTooLargeError);
     await expect(refused).rejects.toMatchObject({ bytes: 32_769, maxBytes: 32_768, command: 'SEND' });
     const sent = client.request(exact);
     await settle();
     expect(socket.sent).toEqual([exact]);
+    expect(new TextEncoder().encode(socket.frames[0]).length).toBeLessThanOrEqual(32_768);
     socket.answer('ERROR', 'pesan tidak terkirim', { reason: 'too_large' });
     expect((await sent).reason).toBe('too_large');
     expect(client.state).toBe('online');
@@ -368,7 +507,7 @@ describe('ObrolClient frame limit', () => {
     await settle();
     socket.answer('OK', [], { maxFrameBytes: 100, maxInlineFileBytes: 50 });
     await limits;
-    await expect(client.request(`SEND bob ${'x'.repeat(92)}`)).rejects.toMatchObject({
+    await expect(client.request(`SEND bob ${'x'.repeat(82)}`)).rejects.toMatchObject({
       bytes: 101,
       maxBytes: 100,
     });

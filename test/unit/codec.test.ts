@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { charLength, frameText, parseRequest, splitParams } from '../../shared/protocol/codec.js';
+import { charLength, frameText, parseRequest, splitParams, splitTag } from '../../shared/protocol/codec.js';
 import {
   encodePush,
   encodeReply,
@@ -10,6 +10,7 @@ import {
   MAX_FRAME_BYTES,
   ok,
   REASONS,
+  withTag,
 } from '../../shared/protocol/replies.js';
 import { isGroupName, isPassword, isText, isUsername } from '../../shared/protocol/validation.js';
 
@@ -90,6 +91,66 @@ describe('parseRequest on frames found by the fuzzer (npm run fuzz)', () => {
             : { word: line.slice(0, space).toUpperCase(), rest: line.slice(space).replace(/^ +/, '') };
         expect(parseRequest(text)).toEqual(expected);
       }),
+    );
+  });
+});
+
+describe('splitTag (request tags)', () => {
+  it('takes a leading #tag and the spaces after it, and leaves the request in the seed form', () => {
+    expect(splitTag('#a1 SEND bob hello  world')).toEqual({ tag: 'a1', text: 'SEND bob hello  world' });
+    expect(splitTag('  #x_-Y9   ping \r\n')).toEqual({ tag: 'x_-Y9', text: 'ping' });
+    expect(splitTag(`#${'z'.repeat(32)} PING`)).toEqual({ tag: 'z'.repeat(32), text: 'PING' });
+    // A tag alone is a tagged empty request (answered unknown_request with the tag).
+    expect(splitTag('#t')).toEqual({ tag: 't', text: '' });
+  });
+
+  it('leaves a frame without a valid tag exactly as it was', () => {
+    for (const frame of [
+      'SEND bob #t hi',
+      'SEND bob hi #t',
+      '#',
+      '# PING',
+      `#${'z'.repeat(33)} PING`,
+      '#a.b PING',
+      '#a\tPING',
+      '#ä PING',
+      '#a#b PING',
+      ' REGISTER bob password1 ID #t nama',
+    ])
+      expect(splitTag(frame)).toEqual({ text: frame });
+  });
+
+  it('only a valid tag is taken, and the request after it parses as it would alone', () => {
+    const tagChar = fc.constantFrom(...'abcXYZ019_-');
+    fc.assert(
+      fc.property(
+        fc.string({ unit: tagChar, minLength: 1, maxLength: 32 }),
+        fc.string({ unit: 'binary' }),
+        (tag, req) => {
+          const request = req.trim();
+          const split = splitTag(`#${tag} ${request}`);
+          expect(split.tag).toBe(tag);
+          expect(parseRequest(split.text)).toEqual(parseRequest(request));
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (frame) => {
+        const split = splitTag(frame);
+        if (split.tag === undefined) expect(split.text).toBe(frame);
+        else expect(split.tag).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
+      }),
+    );
+  });
+
+  it('a seed-form request never starts with #: no request word does', () => {
+    expect(parseRequest('#t PING').word).toBe('#T');
+  });
+
+  it('withTag adds the tag as the last field, and nothing without one', () => {
+    expect(encodeReply(withTag(ok('pong'), undefined))).toBe('{"status":"OK","data":"pong"}\r\n\r\n');
+    expect(encodeReply(withTag(fail('pesan tidak terkirim', 'rate_limited', { retryAfter: 2 }), 'q7'))).toBe(
+      '{"status":"ERROR","data":"pesan tidak terkirim","reason":"rate_limited","retryAfter":2,"tag":"q7"}\r\n\r\n',
     );
   });
 });
