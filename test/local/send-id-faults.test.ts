@@ -104,13 +104,14 @@ describe("SEND_ID's extra cost (DynamoDB requests, counted on the handlers' clie
     const { alice, bob } = await local.pair();
     await Promise.all([alice.client.caughtUp(), bob.client.caughtUp()]);
     const send = await counted(() => alice.client.request(`SEND ${bob.name} biasa`));
-    // SEND: GetItem CONN ∥ Query the recipient; PutItem the message ∥ PutItem its MSGREF pointer (EDIT, DELETE).
-    expect(send).toEqual(['GetItem', 'PutItem', 'PutItem', 'Query']);
+    // SEND: GetItem CONN; GetItem the account's credential (issue 22) ∥ Query the recipient ∥ GetItem the block
+    // (bob, alice); PutItem the message ∥ PutItem its MSGREF pointer (EDIT, DELETE).
+    expect(send).toEqual(['GetItem', 'GetItem', 'GetItem', 'PutItem', 'PutItem', 'Query']);
     const cid = clientId();
     const first = await counted(() => alice.client.request(`SEND_ID ${cid} ${bob.name} sekali`));
-    expect(first).toEqual(['GetItem', 'PutItem', 'PutItem', 'PutItem', 'Query', 'UpdateItem']);
+    expect(first).toEqual(['GetItem', 'GetItem', 'GetItem', 'PutItem', 'PutItem', 'PutItem', 'Query', 'UpdateItem']);
     // The retry: the checks, the failed claim and one strong read of it; no message stored, nothing marked.
     const retry = await counted(() => alice.client.request(`SEND_ID ${cid} ${bob.name} sekali`));
-    expect(retry).toEqual(['GetItem', 'GetItem', 'PutItem', 'Query']);
+    expect(retry).toEqual(['GetItem', 'GetItem', 'GetItem', 'GetItem', 'PutItem', 'Query']);
   });
 });
