@@ -26,7 +26,7 @@ import {
 import { currentLang, setLang, t } from './dom.js';
 import { type Lang, reasonText } from './i18n.js';
 import type { Layout } from './layout.js';
-import { renderMessages, renderSidebar } from './render.js';
+import { renderSidebar } from './render.js';
 import {
   addItems,
   applyChange,
@@ -36,7 +36,9 @@ import {
   type Item,
   keyOf,
   placeOf,
+  removeItem,
 } from './store.js';
+import { MessageView } from './view.js';
 
 const LANG_KEY = 'obrol.lang';
 const URL_KEY = 'obrol.url';
@@ -49,6 +51,7 @@ export class App {
   private loading = false;
   private localIds = 0;
   private linkState: ConnectionState = 'connecting';
+  private readonly view: MessageView;
 
   constructor(
     private readonly ui: Layout,
@@ -56,6 +59,22 @@ export class App {
   ) {
     const url = localStorage.getItem(URL_KEY) || defaultUrl;
     ui.serverUrl.value = url;
+    this.view = new MessageView(ui.messages, {
+      download: (item) => void this.download(item),
+      refreshPreview: (item, img) => {
+        // A stored file's link may have expired: ask for a fresh one (a local copy has none to refresh).
+        if (item.local) return;
+        void this.refreshLink(item).then((ok) => {
+          if (ok && item.file?.url) img.src = item.file.url;
+        });
+      },
+      loadOlder: () => {
+        const conv = this.current();
+        if (conv) void this.loadOlder(conv);
+      },
+      me: () => this.me,
+      loading: () => this.loading,
+    });
     this.client = this.connect(url);
     this.wire();
     const lang = (localStorage.getItem(LANG_KEY) as Lang | null) ?? 'id';
@@ -145,9 +164,17 @@ export class App {
       const file = e.dataTransfer?.files[0];
       if (file) void this.sendFile(file);
     });
-    ui.messages.addEventListener('scroll', () => {
+    ui.text.addEventListener('input', () => {
       const conv = this.current();
-      if (ui.messages.scrollTop < 40 && conv && typeof conv.next === 'string') void this.loadOlder(conv);
+      if (conv) conv.draft = ui.text.value;
+    });
+    // Back to the tab with a conversation open: what it shows is read now.
+    document.addEventListener('visibilitychange', () => {
+      const conv = this.current();
+      if (document.visibilityState === 'visible' && conv && conv.unread > 0) {
+        conv.unread = 0;
+        this.drawSidebar();
+      }
     });
   }
 
@@ -214,16 +241,19 @@ export class App {
     if (!conv) return;
     this.openKey = key;
     conv.unread = 0;
+    this.ui.text.value = conv.draft ?? '';
     this.ui.membersPanel.hidden = true;
     this.ui.chat.classList.add('has-open');
     this.draw();
-    this.scrollToEnd();
+    this.view.open(conv);
     if (conv.next === undefined) void this.loadOlder(conv);
     this.ui.text.focus();
   }
 
   private close(): void {
     this.openKey = undefined;
+    this.ui.text.value = '';
+    this.view.close();
     this.ui.chat.classList.remove('has-open');
     this.draw();
     this.ui.convList.querySelector('button')?.focus();
@@ -232,6 +262,7 @@ export class App {
   private async loadOlder(conv: Conversation): Promise<void> {
     if (this.loading || conv.next === null) return;
     this.loading = true;
+    this.view.topChanged(conv);
     const answer = await this.ask(historyCommand(target(conv), conv.next ?? undefined));
     this.loading = false;
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) {
@@ -241,19 +272,18 @@ export class App {
         if (this.openKey === conv.key) this.close();
       }
       this.draw();
+      this.view.topChanged(conv);
       return this.fail(answer);
     }
     const items = (answer.data as Push[])
       .map((p) => placeOf(p, this.me)?.item)
       .filter((i) => i !== undefined);
-    const box = this.ui.messages;
-    const fromBottom = box.scrollHeight - box.scrollTop;
     const first = conv.next === undefined;
     addItems(conv, items);
     conv.next = answer.next ?? null;
-    this.draw();
-    if (first) this.scrollToEnd();
-    else box.scrollTop = box.scrollHeight - fromBottom;
+    this.drawSidebar();
+    if (first) this.view.open(conv);
+    else this.view.olderLoaded(conv);
   }
 
   private onPush(push: Push): void {
@@ -280,8 +310,10 @@ export class App {
       this.alert(notice);
       return;
     }
-    if (applyChange(this.convs, push)) {
-      this.draw();
+    const changed = applyChange(this.convs, push);
+    if (changed) {
+      const item = changed.items.find((i) => i.id === push.id);
+      if (item) this.view.replace(changed, item);
       return;
     }
     const place = placeOf(push, this.me);
@@ -290,8 +322,8 @@ export class App {
     const added = addItems(conv, [place.item]);
     const seen = conv.key === this.openKey && document.visibilityState === 'visible';
     if (added > 0 && !seen && place.item.from.toLowerCase() !== this.me.toLowerCase()) conv.unread += added;
-    this.draw();
-    if (conv.key === this.openKey) this.scrollToEnd();
+    this.drawSidebar();
+    this.view.sync(conv);
   }
 
   // ── sending ──────────────────────────────────────────────────────────────
@@ -301,6 +333,7 @@ export class App {
     const text = this.ui.text.value.replace(/^\s+|\s+$/g, '');
     if (!conv || text === '') return;
     this.ui.text.value = '';
+    conv.draft = '';
     const item: Item = {
       id: `local-${++this.localIds}`,
       from: this.me,
@@ -309,23 +342,24 @@ export class App {
       local: true,
     };
     addItems(conv, [item]);
-    this.draw();
-    this.scrollToEnd();
+    this.drawSidebar();
+    this.view.follow(conv);
     const word = conv.kind === 'user' ? 'SEND' : 'SEND_GROUP';
     // If the connection drops before the answer, the client asks the newest history page whether it landed.
     const answer = await this.ask(`${word} ${conv.name} ${text}`, {
       verify: sentMessageVerifier(this.me, target(conv), text, Date.parse(item.sentAt)),
     });
     if (answer.status !== 'OK') {
-      conv.items = conv.items.filter((i) => i !== item);
-      this.ui.text.value ||= text;
-      this.draw();
+      removeItem(conv, item);
+      if (conv === this.current()) this.ui.text.value ||= text;
+      else conv.draft ||= text;
+      this.view.sync(conv);
       this.fail(answer);
     } else if (typeof answer.id === 'string') {
       // The answer names the stored message: the local copy becomes it (history will not show it twice).
-      conv.items = conv.items.filter((i) => i !== item);
+      removeItem(conv, item);
       addItems(conv, [{ ...item, id: answer.id, local: false }]);
-      this.draw();
+      this.view.sync(conv);
     }
   }
 
@@ -346,8 +380,8 @@ export class App {
       addItems(conv, [
         { id: id || `local-${++this.localIds}`, from: this.me, sentAt, file: info, local: !id },
       ]);
-      this.draw();
-      this.scrollToEnd();
+      this.drawSidebar();
+      this.view.follow(conv);
       return;
     }
     const answer = await this.ask(fileCommand(target(conv), name));
@@ -439,6 +473,7 @@ export class App {
     setLang(lang);
     this.onState(this.linkState);
     this.draw();
+    this.view.redraw();
   }
 
   private onState(state: ConnectionState): void {
@@ -470,10 +505,15 @@ export class App {
     this.draw();
   }
 
+  private drawSidebar(): void {
+    renderSidebar(this.ui.convList, this.convs, this.openKey, (key) => this.open(key));
+  }
+
+  /** The sidebar and the open conversation's header; its messages are the view's (never redrawn whole). */
   private draw(): void {
     const ui = this.ui;
     if (this.me) ui.whoami.textContent = t().loggedInAs(this.me);
-    renderSidebar(ui.convList, this.convs, this.openKey, (key) => this.open(key));
+    this.drawSidebar();
     const conv = this.current();
     ui.conversation.hidden = !conv;
     ui.empty.hidden = !!conv;
@@ -481,20 +521,6 @@ export class App {
     ui.title.textContent = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
     ui.membersButton.hidden = conv.kind !== 'group';
     ui.leaveButton.hidden = conv.kind !== 'group';
-    renderMessages(ui.messages, conv, this.me, this.loading, () => void this.loadOlder(conv), {
-      download: (item) => void this.download(item),
-      refreshPreview: (item, img) => {
-        // A stored file's link may have expired: ask for a fresh one (a local copy has none to refresh).
-        if (item.local) return;
-        void this.refreshLink(item).then((ok) => {
-          if (ok && item.file?.url) img.src = item.file.url;
-        });
-      },
-    });
-  }
-
-  private scrollToEnd(): void {
-    this.ui.messages.scrollTop = this.ui.messages.scrollHeight;
   }
 
   private fail(answer: Answer): void {
