@@ -194,4 +194,54 @@ describe('the web page', () => {
     const [download] = await Promise.all([alice.page.waitForEvent('download'), button.click()]);
     expect((await readFile(await download.path())).equals(bytes)).toBe(true);
   });
+
+  it('keeps a busy conversation bounded: 270 live messages, at most 200 message nodes, focus kept, the oldest back on scrolling up', async () => {
+    await alice.startChat(carol.name);
+    // Keyboard focus on another conversation in the sidebar: arriving messages must not throw it to <body>.
+    await alice.conversation('user', bob.name).focus();
+    // Three of carol's devices (each has its own send budget), 90 messages each.
+    const devices = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const device = await ChatClient.connect(site.wsUrl);
+        expect((await device.request(`AUTH ${carol.name} ${PASSWORD}`)).status).toBe('OK');
+        return device;
+      }),
+    );
+    await Promise.all(
+      devices.map(async (device, d) => {
+        for (let i = 1; i <= 90; i++) {
+          expect((await device.request(`SEND ${alice.name} d${d}-${i}`)).status).toBe('OK');
+        }
+      }),
+    );
+    await Promise.all(devices.map((d) => d.close()));
+    for (const d of [0, 1, 2]) await alice.message(`d${d}-90`).waitFor();
+    const nodes = await alice.page.locator('#messages article.msg').count();
+    expect(nodes).toBeGreaterThan(50);
+    expect(nodes).toBeLessThanOrEqual(200);
+    expect(
+      await alice.page.evaluate(() =>
+        (
+          globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }
+        ).document.activeElement.getAttribute('data-key'),
+      ),
+    ).toBe(`user:${bob.name.toLowerCase()}`);
+    await shot(alice.page, '16-busy-conversation');
+    // Scrolled back to the top, window by window: the first messages come back, the newest leave the DOM.
+    await expect
+      .poll(
+        async () => {
+          await alice.page.locator('#messages').evaluate((box) => box.scrollTo(0, 0));
+          return alice.page.locator('#messages .history-start').count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
+    for (const d of [0, 1, 2]) {
+      await alice.page.locator('#messages .msg .text', { hasText: new RegExp(`^d${d}-1$`) }).waitFor();
+    }
+    expect(await alice.page.locator('#messages .msg .text', { hasText: 'd0-90' }).count()).toBe(0);
+    expect(await alice.page.locator('#messages article.msg').count()).toBeLessThanOrEqual(200);
+    await shot(alice.page, '17-busy-conversation-scrolled-back');
+  });
 });
