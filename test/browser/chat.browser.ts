@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../support/client.js';
+import { seriousViolations } from './axe.js';
 import { PASSWORD, Person, png, uniqueName } from './people.js';
 import { clearShots, launch, type Site, shot, startSite } from './site.js';
 
@@ -49,6 +50,15 @@ describe('the web page', () => {
     await shot(alice.page, '01-start');
     for (const person of [alice, bob, carol]) await person.register();
     await shot(bob.page, '02-registered-360px');
+    // The login state, on a desktop and at 360 px: no serious or critical accessibility violation.
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    expect(await seriousViolations(bob.page)).toEqual([]);
+    // Settings open.
+    await alice.page.click('.settings summary');
+    await alice.page.locator('#server-url').waitFor();
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    await shot(alice.page, '02b-settings');
+    await alice.page.click('.settings summary');
   });
 
   it('shows the reason of a failed login, in Indonesian and in English', async () => {
@@ -80,6 +90,9 @@ describe('the web page', () => {
     expect(await reply.textContent()).toBe('baik!\nterima kasih');
     await shot(alice.page, '06-alice-private');
     await shot(bob.page, '07-bob-private-360px');
+    // The chat state, with messages both ways (own messages on the accent-tinted background).
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    expect(await seriousViolations(bob.page)).toEqual([]);
   });
 
   it('runs a group of three: create, join, members, messages', async () => {
@@ -102,6 +115,8 @@ describe('the web page', () => {
     await alice.message('siap').waitFor();
     await shot(alice.page, '08-group-members');
     await shot(carol.page, '09-group-carol');
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    expect(await seriousViolations(carol.page)).toEqual([]);
   });
 
   it('sends an image inline and shows its preview', async () => {
@@ -195,6 +210,58 @@ describe('the web page', () => {
     expect((await readFile(await download.path())).equals(bytes)).toBe(true);
   });
 
+  it('offers an invitation with a Join button (no error), and marks a group one was removed from', async () => {
+    const secret = uniqueName('rahasia');
+    const owner = await ChatClient.connect(site.wsUrl);
+    expect((await owner.request(`AUTH ${carol.name} ${PASSWORD}`)).status).toBe('OK');
+    expect((await owner.request(`GROUP_CREATE ${secret} private`)).status).toBe('OK');
+    expect((await owner.request(`GROUP_INVITE ${secret} ${bob.name}`)).status).toBe('OK');
+    if (await bob.page.locator('#back').isVisible()) await bob.page.click('#back');
+    const invite = bob.page.locator(`#invites li[data-group="${secret}"]`);
+    await invite.waitFor();
+    expect(await invite.textContent()).toContain(carol.name);
+    expect(await invite.textContent()).not.toContain('GROUP_JOIN');
+    expect(await bob.page.locator('#alert').isVisible()).toBe(false);
+    expect(await seriousViolations(bob.page)).toEqual([]);
+    await shot(bob.page, '16-invitation-360px');
+    await invite.getByRole('button', { name: /Gabung|Join/ }).click();
+    await bob.page.locator('#conv-title', { hasText: secret }).waitFor();
+    expect(await bob.page.locator('#invites li').count()).toBe(0);
+    await shot(bob.page, '17-joined-360px');
+
+    expect((await owner.request(`GROUP_KICK ${secret} ${bob.name}`)).status).toBe('OK');
+    await bob.page.locator('#conv-gone').waitFor();
+    expect(await bob.page.locator('#composer-text').isDisabled()).toBe(true);
+    expect(await bob.page.locator('#send').isDisabled()).toBe(true);
+    expect(await bob.page.locator('#alert').isVisible()).toBe(false);
+    await shot(bob.page, '18-kicked-360px');
+    await bob.page.click('#back');
+    expect(await bob.conversation('group', secret).getAttribute('class')).toContain('gone');
+    // Another conversation still has a working composer.
+    await bob.openConversation('user', alice.name);
+    expect(await bob.page.locator('#composer-text').isDisabled()).toBe(false);
+    await owner.close();
+  });
+
+  it('fits 360 px: a one-row header, 44 px controls, the whole group title, Enter sends and Shift+Enter breaks', async () => {
+    const page = bob.page;
+    const header = await page.locator('header.top').boundingBox();
+    expect(header?.height ?? 999).toBeLessThanOrEqual(56);
+    for (const selector of ['#logout', '#lang', '#back', '#send', '#composer-text']) {
+      const box = await page.locator(selector).boundingBox();
+      expect(box?.height ?? 0, selector).toBeGreaterThanOrEqual(44);
+    }
+    await bob.openConversation('group', group);
+    const title = page.locator('#conv-title');
+    // Not cut: the title's text fits its box.
+    expect(await title.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    const conversation = await page.locator('#conversation').boundingBox();
+    expect(conversation?.height ?? 0).toBeGreaterThan(740 * 0.75);
+    await bob.say('satu\ndua');
+    expect(await bob.message('satu').textContent()).toBe('satu\ndua');
+    await shot(page, '19-group-360px');
+  });
+
   it('keeps a busy conversation bounded: 270 live messages, at most 200 message nodes, focus kept, the oldest back on scrolling up', async () => {
     await alice.startChat(carol.name);
     // Keyboard focus on another conversation in the sidebar: arriving messages must not throw it to <body>.
@@ -226,7 +293,7 @@ describe('the web page', () => {
         ).document.activeElement.getAttribute('data-key'),
       ),
     ).toBe(`user:${bob.name.toLowerCase()}`);
-    await shot(alice.page, '16-busy-conversation');
+    await shot(alice.page, '20-busy-conversation');
     // Scrolled back to the top, window by window: the first messages come back, the newest leave the DOM.
     await expect
       .poll(
@@ -242,6 +309,6 @@ describe('the web page', () => {
     }
     expect(await alice.page.locator('#messages .msg .text', { hasText: 'd0-90' }).count()).toBe(0);
     expect(await alice.page.locator('#messages article.msg').count()).toBeLessThanOrEqual(200);
-    await shot(alice.page, '17-busy-conversation-scrolled-back');
+    await shot(alice.page, '21-busy-conversation-scrolled-back');
   });
 });

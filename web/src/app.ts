@@ -42,6 +42,7 @@ import { MessageView } from './view.js';
 
 const LANG_KEY = 'obrol.lang';
 const URL_KEY = 'obrol.url';
+const NOTICE_MS = 10_000;
 
 export class App {
   private client: ObrolClient;
@@ -52,6 +53,7 @@ export class App {
   private localIds = 0;
   private linkState: ConnectionState = 'connecting';
   private readonly view: MessageView;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly ui: Layout,
@@ -214,6 +216,9 @@ export class App {
     this.me = '';
     this.convs = new Map();
     this.openKey = undefined;
+    this.view.close();
+    this.ui.invites.replaceChildren();
+    this.ui.invites.hidden = true;
     this.showAccount();
   }
 
@@ -296,18 +301,18 @@ export class App {
       void this.logout().then(() => this.alert(t().loggedOutElsewhere));
       return;
     }
-    // Private groups and owners (issue 12): told, not shown as messages.
+    // Private groups and owners (issue 12): an invitation is offered with a Join button; a group one was removed
+    // from (or that was deleted) stays listed, marked, with its composer disabled.
     const { group = '', by = '' } = push as { group?: string; by?: string };
-    const notice =
-      push.event === 'GROUP_INVITED'
-        ? t().groupInvited(group, by)
-        : push.event === 'GROUP_KICKED'
-          ? t().groupKicked(group, by)
-          : push.event === 'GROUP_DELETED'
-            ? t().groupDeleted(group)
-            : undefined;
-    if (notice !== undefined) {
-      this.alert(notice);
+    if (push.event === 'GROUP_INVITED') {
+      this.invited(group, by);
+      return;
+    }
+    if (push.event === 'GROUP_KICKED' || push.event === 'GROUP_DELETED') {
+      const conv = this.convs.get(keyOf('group', group));
+      if (conv) conv.gone = true;
+      this.info(push.event === 'GROUP_KICKED' ? t().groupKicked(group, by) : t().groupDeleted(group));
+      this.draw();
       return;
     }
     const changed = applyChange(this.convs, push);
@@ -321,7 +326,13 @@ export class App {
     const conv = ensure(this.convs, place.kind, place.name);
     const added = addItems(conv, [place.item]);
     const seen = conv.key === this.openKey && document.visibilityState === 'visible';
-    if (added > 0 && !seen && place.item.from.toLowerCase() !== this.me.toLowerCase()) conv.unread += added;
+    const fromOther = place.item.from.toLowerCase() !== this.me.toLowerCase();
+    if (added > 0 && !seen && fromOther) conv.unread += added;
+    if (added > 0 && fromOther) {
+      const text = place.item.text ?? place.item.file?.filename ?? '';
+      const label = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
+      this.ui.announcer.textContent = t().newMessageFrom(label, place.item.from, text);
+    }
     this.drawSidebar();
     this.view.sync(conv);
   }
@@ -331,7 +342,7 @@ export class App {
   private async sendText(): Promise<void> {
     const conv = this.current();
     const text = this.ui.text.value.replace(/^\s+|\s+$/g, '');
-    if (!conv || text === '') return;
+    if (!conv || conv.gone || text === '') return;
     this.ui.text.value = '';
     conv.draft = '';
     const item: Item = {
@@ -365,7 +376,7 @@ export class App {
 
   private async sendFile(file: File): Promise<void> {
     const conv = this.current();
-    if (!conv) return;
+    if (!conv || conv.gone) return;
     const name = safeFileName(file.name);
     if (sendsInline(target(conv), name, file.size, await this.client.limits())) {
       const content = toBase64(new Uint8Array(await file.arrayBuffer()));
@@ -434,7 +445,55 @@ export class App {
     this.info(word === 'GROUP_CREATE' ? t().groupCreated(name) : t().groupJoined(name));
     const conv = ensure(this.convs, 'group', name);
     conv.next = undefined;
+    conv.gone = false;
+    this.ui.invites.querySelector(`li[data-group="${CSS.escape(name.toLowerCase())}"]`)?.remove();
+    this.ui.invites.hidden = this.ui.invites.childElementCount === 0;
     this.open(conv.key);
+  }
+
+  /** An invitation: a line in the sidebar with Join and Dismiss, until one is used (one line per group). */
+  private invited(group: string, by: string): void {
+    const list = this.ui.invites;
+    const key = group.toLowerCase();
+    list.querySelector(`li[data-group="${CSS.escape(key)}"]`)?.remove();
+    const s = t();
+    const item = document.createElement('li');
+    item.dataset.group = key;
+    const text = document.createElement('span');
+    text.textContent = s.groupInvited(group, by);
+    const join = document.createElement('button');
+    join.type = 'button';
+    join.className = 'join';
+    join.textContent = s.join;
+    join.setAttribute('aria-label', s.joinGroupNamed(group));
+    const dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.className = 'dismiss';
+    dismiss.textContent = s.dismiss;
+    dismiss.setAttribute('aria-label', s.dismissInvite(group));
+    const done = () => {
+      item.remove();
+      list.hidden = list.childElementCount === 0;
+    };
+    join.addEventListener('click', () => {
+      void this.ask(`GROUP_JOIN ${group}`).then((answer) => {
+        if (answer.status !== 'OK') return this.fail(answer);
+        done();
+        this.info(t().groupJoined(group));
+        const conv = ensure(this.convs, 'group', group);
+        conv.gone = false;
+        conv.next = undefined;
+        this.open(conv.key);
+      });
+    });
+    dismiss.addEventListener('click', () => {
+      done();
+      this.ui.convList.querySelector('button')?.focus();
+    });
+    item.append(text, join, dismiss);
+    list.append(item);
+    list.hidden = false;
+    this.ui.announcer.textContent = s.groupInvited(group, by);
   }
 
   private async members(): Promise<void> {
@@ -487,6 +546,7 @@ export class App {
     };
     this.ui.status.textContent = state === 'closed' ? s.offline : text[state];
     this.ui.status.dataset.state = state;
+    this.ui.status.title = this.ui.status.textContent;
   }
 
   private showAccount(): void {
@@ -519,8 +579,16 @@ export class App {
     ui.empty.hidden = !!conv;
     if (!conv) return;
     ui.title.textContent = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
-    ui.membersButton.hidden = conv.kind !== 'group';
-    ui.leaveButton.hidden = conv.kind !== 'group';
+    ui.membersButton.hidden = conv.kind !== 'group' || !!conv.gone;
+    ui.leaveButton.hidden = conv.kind !== 'group' || !!conv.gone;
+    // Removed from the group, or the group was deleted: shown, but nothing can be sent there.
+    const gone = !!conv.gone;
+    ui.gone.hidden = !gone;
+    ui.text.disabled = gone;
+    ui.fileInput.disabled = gone;
+    ui.composer.classList.toggle('disabled', gone);
+    const send = ui.composer.querySelector<HTMLButtonElement>('button[type="submit"]');
+    if (send) send.disabled = gone;
   }
 
   private fail(answer: Answer): void {
@@ -540,6 +608,11 @@ export class App {
     el.textContent = text;
     el.hidden = false;
     this.ui.alert.hidden = true;
+    // A notice is news, not a state: it leaves after a while, giving the conversation its room back.
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      if (el.textContent === text) el.hidden = true;
+    }, NOTICE_MS);
   }
 
   get lang(): Lang {
