@@ -82,7 +82,10 @@ describe('the web page', () => {
     await alice.say('halo bob, apa kabar?');
     await bob.conversation('user', alice.name).locator('.badge', { hasText: '1' }).waitFor();
     await shot(bob.page, '05-bob-unread-360px');
+    // The tab's title counts the unread messages.
+    expect(await bob.page.title()).toBe('(1) obrol');
     await bob.openConversation('user', alice.name);
+    await expect.poll(() => bob.page.title()).toBe('obrol');
     await bob.message('halo bob, apa kabar?').waitFor();
     await bob.say('baik!\nterima kasih');
     const reply = alice.message('terima kasih');

@@ -43,6 +43,7 @@ import { MessageView } from './view.js';
 const LANG_KEY = 'obrol.lang';
 const URL_KEY = 'obrol.url';
 const NOTICE_MS = 10_000;
+const TITLE = 'obrol';
 
 export class App {
   private client: ObrolClient;
@@ -123,6 +124,12 @@ export class App {
       void this.register();
     });
     ui.logout.addEventListener('click', () => void this.logout());
+    ui.notify.hidden = !('Notification' in window) || Notification.permission !== 'default';
+    ui.notify.addEventListener('click', () => {
+      void Notification.requestPermission().then(() => {
+        ui.notify.hidden = Notification.permission !== 'default';
+      });
+    });
     ui.newChat.addEventListener('submit', (e) => {
       e.preventDefault();
       const name = ui.peerInput.value.trim();
@@ -219,6 +226,7 @@ export class App {
     this.view.close();
     this.ui.invites.replaceChildren();
     this.ui.invites.hidden = true;
+    document.title = TITLE;
     this.showAccount();
   }
 
@@ -332,6 +340,7 @@ export class App {
       const text = place.item.text ?? place.item.file?.filename ?? '';
       const label = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
       this.ui.announcer.textContent = t().newMessageFrom(label, place.item.from, text);
+      this.notify(label, place.item.from, text);
     }
     this.drawSidebar();
     this.view.sync(conv);
@@ -567,6 +576,21 @@ export class App {
 
   private drawSidebar(): void {
     renderSidebar(this.ui.convList, this.convs, this.openKey, (key) => this.open(key));
+    // The tab's title counts what is unread, so a background tab shows it.
+    let unread = 0;
+    for (const conv of this.convs.values()) unread += conv.unread;
+    document.title = unread > 0 ? `(${unread}) ${TITLE}` : TITLE;
+  }
+
+  /** A desktop notification for a message from someone else while the tab is hidden (if allowed). */
+  private notify(conversation: string, from: string, text: string): void {
+    if (document.visibilityState === 'visible' || !('Notification' in window)) return;
+    if (Notification.permission !== 'granted') return;
+    const note = new Notification(conversation, { body: `${from}: ${text}`, tag: conversation });
+    note.onclick = () => {
+      window.focus();
+      note.close();
+    };
   }
 
   /** The sidebar and the open conversation's header; its messages are the view's (never redrawn whole). */

@@ -153,6 +153,12 @@ export function buildLayout(root: HTMLElement) {
     h('div', { class: 'row' }, createGroup, joinGroup),
   );
   const convList = h('ul', { id: 'conversations', class: 'conv-list' });
+  // Shown only where the browser can notify and has not been asked yet: permission is asked on its click only.
+  const notify = h(
+    'button',
+    { id: 'notify', type: 'button', hidden: true },
+    tx((s) => s.notifications),
+  );
   const invites = ta(
     h('ul', { id: 'invites', class: 'invites', hidden: true }),
     'aria-label',
@@ -173,6 +179,7 @@ export function buildLayout(root: HTMLElement) {
         { class: 'sr-only' },
         tx((s) => s.conversations),
       ),
+      notify,
       invites,
       convList,
       newChat,
@@ -281,6 +288,7 @@ export function buildLayout(root: HTMLElement) {
     groupInput,
     joinGroup,
     convList,
+    notify,
     invites,
     gone,
     announcer,
