@@ -58,6 +58,9 @@ export const HELP: readonly HelpEntry[] = [
   { command: 'TYPING_GROUP', params: 'grup', about: 'beri tahu grup bahwa Anda sedang mengetik' },
   { command: 'PASSWORD', params: 'lama baru', about: 'ganti kata sandi (perangkat lain dikeluarkan)' },
   { command: 'DELETE_ACCOUNT', params: 'password', about: 'hapus akun Anda' },
+  { command: 'SESSION', params: '', about: 'token untuk masuk lagi tanpa kata sandi (30 hari)' },
+  { command: 'RESUME', params: 'username token', about: 'masuk dengan token dari SESSION' },
+  { command: 'SESSION_END', params: 'token', about: 'akhiri token dari SESSION' },
   { command: 'PING', params: '', about: 'jaga koneksi tetap terbuka' },
   { command: 'HELP', params: '', about: 'daftar perintah ini' },
 ];

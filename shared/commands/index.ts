@@ -36,6 +36,7 @@ import { sendFile } from './send-file.js';
 import { sendGroup } from './send-group.js';
 import { sendGroupFile } from './send-group-file.js';
 import { sendGroupId, sendId } from './send-id.js';
+import { resume, session, sessionEnd } from './session.js';
 import { status } from './status.js';
 import { typing, typingGroup } from './typing.js';
 import { unwatch, watch } from './watch.js';
@@ -81,6 +82,9 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   SEND_GROUP_ID: sendGroupId,
   PASSWORD: password,
   DELETE_ACCOUNT: deleteAccount,
+  SESSION: session,
+  RESUME: resume,
+  SESSION_END: sessionEnd,
 });
 
 export async function dispatch(text: string, ctx: CommandContext): Promise<Reply> {
@@ -112,7 +116,7 @@ async function answer(word: string, rest: string, ctx: CommandContext): Promise<
     }
     const reply = await command.run(params, ctx);
     // The one line that ties a user to a connection: docs/OPERATIONS.md finds a user's lines through it.
-    if (word === 'AUTH' && reply.status === 'OK') {
+    if ((word === 'AUTH' || word === 'RESUME') && reply.status === 'OK') {
       log.info('signed in', { connectionId: ctx.connectionId, user: keyOf(String(params.username)) });
     }
     // An answer API Gateway could not deliver is answered as too large, never dropped.

@@ -35,6 +35,8 @@ const KIND: Readonly<Record<string, Kind>> = {
   // Both hash a password (scrypt), as AUTH does: the same budget bounds the CPU one connection can spend.
   PASSWORD: 'auth',
   DELETE_ACCOUNT: 'auth',
+  RESUME: 'auth',
+  SESSION: 'auth',
 };
 
 function rateOf(kind: Kind): Rate {
