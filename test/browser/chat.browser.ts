@@ -314,4 +314,37 @@ describe('the web page', () => {
     expect(await alice.page.locator('#messages article.msg').count()).toBeLessThanOrEqual(200);
     await shot(alice.page, '21-busy-conversation-scrolled-back');
   });
+
+  it('keeps the login over a reload (a token, never the password) with the private conversations listed; logout ends it', async () => {
+    const page = alice.page;
+    await page.reload();
+    await page.locator('#chat:not([hidden])').waitFor();
+    expect(await page.isVisible('#login-pass')).toBe(false);
+    await alice.conversation('user', bob.name).waitFor();
+    await alice.conversation('user', carol.name).waitFor();
+    await alice.conversation('group', group).waitFor();
+    const stored = await page.evaluate(() =>
+      JSON.stringify({
+        ...(globalThis as unknown as { localStorage: object }).localStorage,
+        ...(globalThis as unknown as { sessionStorage: object }).sessionStorage,
+      }),
+    );
+    expect(stored).not.toContain(PASSWORD);
+    await shot(page, '22-reloaded-logged-in');
+    // The resumed login speaks both ways.
+    await alice.openConversation('user', bob.name);
+    await alice.say('setelah reload');
+    await bob.openConversation('user', alice.name);
+    await bob.message('setelah reload').waitFor();
+    await bob.say('diterima');
+    await alice.message('diterima').waitFor();
+    // Logging out ends the token: the next reload shows the login form.
+    await page.click('#logout');
+    await page.locator('#login-form').waitFor();
+    await page.reload();
+    await page.locator('#status[data-state="online"]').waitFor();
+    expect(await page.isVisible('#login-form')).toBe(true);
+    expect(await page.isVisible('#chat')).toBe(false);
+    await shot(page, '23-logged-out-after-reload');
+  });
 });

@@ -37,12 +37,20 @@ import {
   keyOf,
   placeOf,
   removeItem,
+  sorted,
 } from './store.js';
 import { MessageView } from './view.js';
 
 const LANG_KEY = 'obrol.lang';
 const URL_KEY = 'obrol.url';
 const NOTICE_MS = 10_000;
+/**
+ * The resume token (SESSION) and the private conversations seen, per tab (sessionStorage: a reload keeps them,
+ * closing the tab forgets them): never the password.
+ */
+const SESSION_KEY = 'obrol.session';
+const RECENT_KEY = 'obrol.recent';
+const RECENT_MAX = 50;
 const TITLE = 'obrol';
 
 export class App {
@@ -83,6 +91,8 @@ export class App {
     const lang = (localStorage.getItem(LANG_KEY) as Lang | null) ?? 'id';
     this.setLanguage(lang === 'en' ? 'en' : 'id');
     this.showAccount();
+    const saved = savedSession();
+    if (saved) void this.resume(saved.user, saved.token);
   }
 
   private connect(url: string): ObrolClient {
@@ -204,6 +214,51 @@ export class App {
     this.ui.loginPass.value = '';
     this.showChat();
     await this.loadGroups();
+    // A token the server can revoke, so that a reload logs in again without the password.
+    const session = await this.ask('SESSION');
+    const token = (session.data as { token?: unknown } | undefined)?.token;
+    if (session.status === 'OK' && typeof token === 'string') {
+      sessionStorage.setItem(SESSION_KEY, JSON.stringify({ user, token }));
+    }
+  }
+
+  /** Logs in with the saved token (a reload, or a reconnect of a resumed page); a refused token is forgotten. */
+  private async resume(user: string, token: string): Promise<void> {
+    const first = this.me === '';
+    this.me = user;
+    if (first) this.restoreRecent();
+    const answer = await this.ask(`RESUME ${user} ${token}`);
+    if (answer.status !== 'OK') {
+      if (answer.reason === 'lost') return;
+      forgetSession();
+      this.me = '';
+      this.convs = new Map();
+      this.showAccount();
+      return;
+    }
+    if (!first) return;
+    this.showChat();
+    await this.loadGroups();
+  }
+
+  /** The private conversations of this login, listed again after a reload (names only, newest first). */
+  private restoreRecent(): void {
+    try {
+      const names = JSON.parse(sessionStorage.getItem(RECENT_KEY) ?? '[]') as unknown;
+      if (Array.isArray(names))
+        for (const name of names) if (typeof name === 'string') ensure(this.convs, 'user', name);
+    } catch {
+      sessionStorage.removeItem(RECENT_KEY);
+    }
+  }
+
+  private saveRecent(): void {
+    if (!this.me || !sessionStorage.getItem(SESSION_KEY)) return;
+    const names = sorted(this.convs)
+      .filter((c) => c.kind === 'user')
+      .slice(0, RECENT_MAX)
+      .map((c) => c.name);
+    sessionStorage.setItem(RECENT_KEY, JSON.stringify(names));
   }
 
   private async register(): Promise<void> {
@@ -219,6 +274,9 @@ export class App {
   }
 
   private async logout(): Promise<void> {
+    const saved = savedSession();
+    forgetSession();
+    if (saved) await this.ask(`SESSION_END ${saved.token}`);
     await this.client.logout().catch(() => undefined);
     this.me = '';
     this.convs = new Map();
@@ -231,6 +289,7 @@ export class App {
   }
 
   private onLoggedOut(answer: Answer): void {
+    forgetSession();
     this.me = '';
     this.showAccount();
     this.fail(answer);
@@ -545,6 +604,11 @@ export class App {
   }
 
   private onState(state: ConnectionState): void {
+    // A page logged in by token has no password for the client's own re-login: it resumes again itself.
+    const saved = savedSession();
+    if (state === 'online' && this.linkState !== 'online' && this.me && !this.client.user && saved) {
+      void this.resume(saved.user, saved.token);
+    }
     this.linkState = state;
     const s = t();
     const text = {
@@ -576,6 +640,7 @@ export class App {
 
   private drawSidebar(): void {
     renderSidebar(this.ui.convList, this.convs, this.openKey, (key) => this.open(key));
+    this.saveRecent();
     // The tab's title counts what is unread, so a background tab shows it.
     let unread = 0;
     for (const conv of this.convs.values()) unread += conv.unread;
@@ -642,6 +707,23 @@ export class App {
   get lang(): Lang {
     return currentLang();
   }
+}
+
+function savedSession(): { user: string; token: string } | undefined {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as {
+      user?: unknown;
+      token?: unknown;
+    };
+    if (typeof saved?.user === 'string' && typeof saved.token === 'string')
+      return { user: saved.user, token: saved.token };
+  } catch {}
+  return undefined;
+}
+
+function forgetSession(): void {
+  sessionStorage.removeItem(SESSION_KEY);
+  sessionStorage.removeItem(RECENT_KEY);
 }
 
 /** The shared client's name for a conversation. */
