@@ -7,16 +7,14 @@
  */
 import { checkPassword } from '../auth/check.js';
 import { isDeviceParam } from '../auth/known.js';
-import { bindConnection, readConnection, unbindConnection } from '../data/connections.js';
-import { memberOf } from '../data/groups.js';
-import { credentialOf, readAccount, readCredential } from '../data/users.js';
-import { cameOnline } from '../delivery/presence.js';
+import { readConnection } from '../data/connections.js';
+import { readAccount } from '../data/users.js';
 import { spendAddress } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isUsername, keyOf } from '../protocol/validation.js';
-import { enqueue } from '../queue/jobs.js';
 import { defineCommand } from './command.js';
+import { logIn } from './log-in.js';
 
 export const auth = defineCommand({
   failure: 'autentikasi gagal',
@@ -46,49 +44,7 @@ export const auth = defineCommand({
       readConnection(ctx.connectionId, ctx.now, true),
     ]);
 
-    // A connection speaks for one login at a time: the previous one (anyone's, or this user's) ends with the switch.
-    const connection = { user: userKey, connectionId: ctx.connectionId, expiresAt: current.expiresAt };
-    const credential = credentialOf(account.profile);
-    let refused = false;
-    const boundary = await bindConnection(
-      connection,
-      account.profile.username,
-      account.groups,
-      current,
-      ctx.now,
-      // Enqueued before the switch is decided: a run that comes first waits for it, one for a switch that did not
-      // happen finds the connection bound otherwise and stops.
-      (bound) => enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary: bound }),
-      credential,
-      // Right after the commit, under the connection's lock (so before any catch-up frame), read strongly: the
-      // password was checked against the credential read at the start, and a PASSWORD or DELETE_ACCOUNT may have
-      // changed it since; then the login is taken back at once. Groups the user left since are read too: no live
-      // copy goes there (pushes check membership anyway: membersOnly in shared/data/groups.ts).
-      async () => {
-        const [now, still] = await Promise.all([readCredential(userKey), memberOf(userKey, account.groups)]);
-        refused = now !== credential;
-        return { valid: !refused, left: account.groups.filter((group) => !still.has(group)) };
-      },
-    );
-    if (boundary === undefined) throw new CommandError('login_conflict');
-    if (refused) throw new CommandError('invalid_credentials');
-    // Watchers are told best-effort: cameOnline logs its own failure, and the login stands (STATUS reads the copies).
-    // Beside it, the credential is read once more, now that the lock is gone: a PASSWORD or DELETE_ACCOUNT that
-    // found this connection still locked left it to this read (shared/account/sessions.ts), which comes after
-    // their change; one that came later finds it bound and logs it out.
-    const [still] = await Promise.all([
-      readCredential(userKey),
-      cameOnline(ctx.endpoint, userKey, account.profile.username, connection.expiresAt, ctx.now),
-    ]);
-    if (still !== credential) {
-      await unbindConnection(
-        ctx.connectionId,
-        userKey,
-        await readConnection(ctx.connectionId, ctx.now, true),
-        ctx.now,
-      );
-      throw new CommandError('invalid_credentials');
-    }
+    await logIn(ctx, userKey, account, current);
     // The device token goes only to a client that sent the third parameter: a two-parameter AUTH answers as ever.
     return ok('autentikasi berhasil', account.device === undefined ? {} : { device: account.device });
   },

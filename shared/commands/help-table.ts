@@ -66,6 +66,9 @@ export const HELP: readonly HelpEntry[] = [
   { command: 'BLOCK', params: 'pengguna', about: 'blokir pengguna (pesan pribadinya tidak sampai)' },
   { command: 'UNBLOCK', params: 'pengguna', about: 'buka blokir pengguna' },
   { command: 'BLOCKED', params: '', about: 'daftar pengguna yang Anda blokir' },
+  { command: 'SESSION', params: '', about: 'token untuk masuk lagi tanpa kata sandi (30 hari)' },
+  { command: 'RESUME', params: 'username token', about: 'masuk dengan token dari SESSION' },
+  { command: 'SESSION_END', params: 'token', about: 'akhiri token dari SESSION' },
   { command: 'PING', params: '', about: 'jaga koneksi tetap terbuka' },
   { command: 'HELP', params: '', about: 'daftar perintah ini' },
 ];

@@ -45,6 +45,7 @@ import { sendFile } from './send-file.js';
 import { sendGroup } from './send-group.js';
 import { sendGroupFile } from './send-group-file.js';
 import { sendGroupId, sendId } from './send-id.js';
+import { resume, session, sessionEnd } from './session.js';
 import { status } from './status.js';
 import { typing, typingGroup } from './typing.js';
 import { unwatch, watch } from './watch.js';
@@ -94,6 +95,9 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   UNBLOCK: unblock,
   BLOCKED: blocked,
   GROUP_UNINVITE: groupUninvite,
+  SESSION: session,
+  RESUME: resume,
+  SESSION_END: sessionEnd,
 });
 
 /** One frame: an optional request tag (echoed in the answer, whatever it is), then the request. */
@@ -127,7 +131,7 @@ async function answer(word: string, rest: string, ctx: CommandContext, tag?: str
     }
     const reply = await command.run(params, ctx);
     // The one line that ties a user to a connection: docs/OPERATIONS.md finds a user's lines through it.
-    if (word === 'AUTH' && reply.status === 'OK') {
+    if ((word === 'AUTH' || word === 'RESUME') && reply.status === 'OK') {
       log.info('signed in', { connectionId: ctx.connectionId, user: keyOf(String(params.username)) });
     }
     // An answer API Gateway could not deliver is answered as too large, never dropped (the tag counts too).

@@ -44,6 +44,8 @@ const KIND: Readonly<Record<string, Kind>> = {
   UNBLOCK: 'watch',
   // Like GROUP_INVITE, an owner's change to one user's way in.
   GROUP_UNINVITE: 'send',
+  RESUME: 'auth',
+  SESSION: 'auth',
 };
 
 function rateOf(kind: Kind): Rate {

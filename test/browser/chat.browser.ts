@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../support/client.js';
+import { seriousViolations } from './axe.js';
 import { PASSWORD, Person, png, uniqueName } from './people.js';
 import { clearShots, launch, type Site, shot, startSite } from './site.js';
 
@@ -49,6 +50,15 @@ describe('the web page', () => {
     await shot(alice.page, '01-start');
     for (const person of [alice, bob, carol]) await person.register();
     await shot(bob.page, '02-registered-360px');
+    // The login state, on a desktop and at 360 px: no serious or critical accessibility violation.
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    expect(await seriousViolations(bob.page)).toEqual([]);
+    // Settings open.
+    await alice.page.click('.settings summary');
+    await alice.page.locator('#server-url').waitFor();
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    await shot(alice.page, '02b-settings');
+    await alice.page.click('.settings summary');
   });
 
   it('shows the reason of a failed login, in Indonesian and in English', async () => {
@@ -72,7 +82,10 @@ describe('the web page', () => {
     await alice.say('halo bob, apa kabar?');
     await bob.conversation('user', alice.name).locator('.badge', { hasText: '1' }).waitFor();
     await shot(bob.page, '05-bob-unread-360px');
+    // The tab's title counts the unread messages.
+    expect(await bob.page.title()).toBe('(1) obrol');
     await bob.openConversation('user', alice.name);
+    await expect.poll(() => bob.page.title()).toBe('obrol');
     await bob.message('halo bob, apa kabar?').waitFor();
     await bob.say('baik!\nterima kasih');
     const reply = alice.message('terima kasih');
@@ -80,6 +93,9 @@ describe('the web page', () => {
     expect(await reply.textContent()).toBe('baik!\nterima kasih');
     await shot(alice.page, '06-alice-private');
     await shot(bob.page, '07-bob-private-360px');
+    // The chat state, with messages both ways (own messages on the accent-tinted background).
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    expect(await seriousViolations(bob.page)).toEqual([]);
   });
 
   it('runs a group of three: create, join, members, messages', async () => {
@@ -102,6 +118,8 @@ describe('the web page', () => {
     await alice.message('siap').waitFor();
     await shot(alice.page, '08-group-members');
     await shot(carol.page, '09-group-carol');
+    expect(await seriousViolations(alice.page)).toEqual([]);
+    expect(await seriousViolations(carol.page)).toEqual([]);
   });
 
   it('sends an image inline and shows its preview', async () => {
@@ -151,8 +169,16 @@ describe('the web page', () => {
     await bob.message('pesan saat kamu offline').waitFor();
     await bob.message('m55').waitFor();
     expect(await bob.page.locator('#messages .msg .text', { hasText: 'halo bob' }).count()).toBe(0);
-    await bob.page.locator('#messages').evaluate((box) => box.scrollTo(0, 0));
-    await bob.message('halo bob, apa kabar?').waitFor();
+    // Scrolled to the top (again, if the first history page was still on its way and brought the view down).
+    await expect
+      .poll(
+        async () => {
+          await bob.page.locator('#messages').evaluate((box) => box.scrollTo(0, 0));
+          return bob.page.locator('#messages .msg .text', { hasText: 'halo bob, apa kabar?' }).count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
     await bob.page.locator('#messages .history-start').waitFor();
     expect(await bob.page.locator('#messages .msg').count()).toBe(60);
     await shot(bob.page, '14-history-start-360px');
@@ -193,5 +219,140 @@ describe('the web page', () => {
     await button.waitFor();
     const [download] = await Promise.all([alice.page.waitForEvent('download'), button.click()]);
     expect((await readFile(await download.path())).equals(bytes)).toBe(true);
+  });
+
+  it('offers an invitation with a Join button (no error), and marks a group one was removed from', async () => {
+    const secret = uniqueName('rahasia');
+    const owner = await ChatClient.connect(site.wsUrl);
+    expect((await owner.request(`AUTH ${carol.name} ${PASSWORD}`)).status).toBe('OK');
+    expect((await owner.request(`GROUP_CREATE ${secret} private`)).status).toBe('OK');
+    expect((await owner.request(`GROUP_INVITE ${secret} ${bob.name}`)).status).toBe('OK');
+    if (await bob.page.locator('#back').isVisible()) await bob.page.click('#back');
+    const invite = bob.page.locator(`#invites li[data-group="${secret}"]`);
+    await invite.waitFor();
+    expect(await invite.textContent()).toContain(carol.name);
+    expect(await invite.textContent()).not.toContain('GROUP_JOIN');
+    expect(await bob.page.locator('#alert').isVisible()).toBe(false);
+    expect(await seriousViolations(bob.page)).toEqual([]);
+    await shot(bob.page, '16-invitation-360px');
+    await invite.getByRole('button', { name: /Gabung|Join/ }).click();
+    await bob.page.locator('#conv-title', { hasText: secret }).waitFor();
+    expect(await bob.page.locator('#invites li').count()).toBe(0);
+    await shot(bob.page, '17-joined-360px');
+
+    expect((await owner.request(`GROUP_KICK ${secret} ${bob.name}`)).status).toBe('OK');
+    await bob.page.locator('#conv-gone').waitFor();
+    expect(await bob.page.locator('#composer-text').isDisabled()).toBe(true);
+    expect(await bob.page.locator('#send').isDisabled()).toBe(true);
+    expect(await bob.page.locator('#alert').isVisible()).toBe(false);
+    await shot(bob.page, '18-kicked-360px');
+    await bob.page.click('#back');
+    expect(await bob.conversation('group', secret).getAttribute('class')).toContain('gone');
+    // Another conversation still has a working composer.
+    await bob.openConversation('user', alice.name);
+    expect(await bob.page.locator('#composer-text').isDisabled()).toBe(false);
+    await owner.close();
+  });
+
+  it('fits 360 px: a one-row header, 44 px controls, the whole group title, Enter sends and Shift+Enter breaks', async () => {
+    const page = bob.page;
+    const header = await page.locator('header.top').boundingBox();
+    expect(header?.height ?? 999).toBeLessThanOrEqual(56);
+    for (const selector of ['#logout', '#lang', '#back', '#send', '#composer-text']) {
+      const box = await page.locator(selector).boundingBox();
+      expect(box?.height ?? 0, selector).toBeGreaterThanOrEqual(44);
+    }
+    await bob.openConversation('group', group);
+    const title = page.locator('#conv-title');
+    // Not cut: the title's text fits its box.
+    expect(await title.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    const conversation = await page.locator('#conversation').boundingBox();
+    expect(conversation?.height ?? 0).toBeGreaterThan(740 * 0.75);
+    await bob.say('satu\ndua');
+    expect(await bob.message('satu').textContent()).toBe('satu\ndua');
+    await shot(page, '19-group-360px');
+  });
+
+  it('keeps a busy conversation bounded: 270 live messages, at most 200 message nodes, focus kept, the oldest back on scrolling up', async () => {
+    await alice.startChat(carol.name);
+    // Keyboard focus on another conversation in the sidebar: arriving messages must not throw it to <body>.
+    await alice.conversation('user', bob.name).focus();
+    // Three of carol's devices (each has its own send budget), 90 messages each.
+    const devices = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const device = await ChatClient.connect(site.wsUrl);
+        expect((await device.request(`AUTH ${carol.name} ${PASSWORD}`)).status).toBe('OK');
+        return device;
+      }),
+    );
+    await Promise.all(
+      devices.map(async (device, d) => {
+        for (let i = 1; i <= 90; i++) {
+          expect((await device.request(`SEND ${alice.name} d${d}-${i}`)).status).toBe('OK');
+        }
+      }),
+    );
+    await Promise.all(devices.map((d) => d.close()));
+    for (const d of [0, 1, 2]) await alice.message(`d${d}-90`).waitFor();
+    const nodes = await alice.page.locator('#messages article.msg').count();
+    expect(nodes).toBeGreaterThan(50);
+    expect(nodes).toBeLessThanOrEqual(200);
+    expect(
+      await alice.page.evaluate(() =>
+        (
+          globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }
+        ).document.activeElement.getAttribute('data-key'),
+      ),
+    ).toBe(`user:${bob.name.toLowerCase()}`);
+    await shot(alice.page, '20-busy-conversation');
+    // Scrolled back to the top, window by window: the first messages come back, the newest leave the DOM.
+    await expect
+      .poll(
+        async () => {
+          await alice.page.locator('#messages').evaluate((box) => box.scrollTo(0, 0));
+          return alice.page.locator('#messages .history-start').count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
+    for (const d of [0, 1, 2]) {
+      await alice.page.locator('#messages .msg .text', { hasText: new RegExp(`^d${d}-1$`) }).waitFor();
+    }
+    expect(await alice.page.locator('#messages .msg .text', { hasText: 'd0-90' }).count()).toBe(0);
+    expect(await alice.page.locator('#messages article.msg').count()).toBeLessThanOrEqual(200);
+    await shot(alice.page, '21-busy-conversation-scrolled-back');
+  });
+
+  it('keeps the login over a reload (a token, never the password) with the private conversations listed; logout ends it', async () => {
+    const page = alice.page;
+    await page.reload();
+    await page.locator('#chat:not([hidden])').waitFor();
+    expect(await page.isVisible('#login-pass')).toBe(false);
+    await alice.conversation('user', bob.name).waitFor();
+    await alice.conversation('user', carol.name).waitFor();
+    await alice.conversation('group', group).waitFor();
+    const stored = await page.evaluate(() =>
+      JSON.stringify({
+        ...(globalThis as unknown as { localStorage: object }).localStorage,
+        ...(globalThis as unknown as { sessionStorage: object }).sessionStorage,
+      }),
+    );
+    expect(stored).not.toContain(PASSWORD);
+    await shot(page, '22-reloaded-logged-in');
+    // The resumed login speaks both ways.
+    await alice.openConversation('user', bob.name);
+    await alice.say('setelah reload');
+    await bob.openConversation('user', alice.name);
+    await bob.message('setelah reload').waitFor();
+    await bob.say('diterima');
+    await alice.message('diterima').waitFor();
+    // Logging out ends the token: the next reload shows the login form.
+    await page.click('#logout');
+    await page.locator('#login-form').waitFor();
+    await page.reload();
+    await page.locator('#status[data-state="online"]').waitFor();
+    expect(await page.isVisible('#login-form')).toBe(true);
+    expect(await page.isVisible('#chat')).toBe(false);
+    await shot(page, '23-logged-out-after-reload');
   });
 });

@@ -109,7 +109,16 @@ describe("SEND_ID's extra cost (DynamoDB requests, counted on the handlers' clie
     expect(send).toEqual(['GetItem', 'GetItem', 'GetItem', 'PutItem', 'PutItem', 'Query']);
     const cid = clientId();
     const first = await counted(() => alice.client.request(`SEND_ID ${cid} ${bob.name} sekali`));
-    expect(first).toEqual(['GetItem', 'GetItem', 'GetItem', 'PutItem', 'PutItem', 'PutItem', 'Query', 'UpdateItem']);
+    expect(first).toEqual([
+      'GetItem',
+      'GetItem',
+      'GetItem',
+      'PutItem',
+      'PutItem',
+      'PutItem',
+      'Query',
+      'UpdateItem',
+    ]);
     // The retry: the checks, the failed claim and one strong read of it; no message stored, nothing marked.
     const retry = await counted(() => alice.client.request(`SEND_ID ${cid} ${bob.name} sekali`));
     expect(retry).toEqual(['GetItem', 'GetItem', 'GetItem', 'GetItem', 'PutItem', 'Query']);

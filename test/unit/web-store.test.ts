@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { REASONS } from '../../shared/protocol/replies.js';
 import { STRINGS } from '../../web/src/i18n.js';
@@ -6,8 +7,11 @@ import {
   applyChange,
   type Conversation,
   ensure,
+  findItem,
+  type Item,
   keyOf,
   placeOf,
+  removeItem,
   ulidTime,
 } from '../../web/src/store.js';
 
@@ -159,5 +163,67 @@ describe('web page edits and deletions', () => {
       text: 'm',
       edited: true,
     });
+  });
+});
+
+describe('web page store, indexed (a new message costs the same at 20 or 20,000 loaded)', () => {
+  const T0 = Date.parse('2026-11-27T10:00:00Z');
+  const stored = (ms: number, n: number, text: string): Item => ({
+    id: `${ulidTime(T0 + ms)}${String(n).padStart(16, '0')}`,
+    from: 'bob',
+    sentAt: new Date(T0 + ms).toISOString(),
+    text,
+  });
+  const ops = fc.array(
+    fc.oneof(
+      fc.record({
+        op: fc.constant('add' as const),
+        ms: fc.nat(50),
+        n: fc.nat(30),
+        text: fc.constantFrom('a', 'b'),
+      }),
+      fc.record({ op: fc.constant('local' as const), ms: fc.nat(50), text: fc.constantFrom('a', 'b') }),
+      fc.record({ op: fc.constant('remove' as const), pick: fc.nat() }),
+    ),
+    { maxLength: 60 },
+  );
+
+  it('keeps the items sorted, each id once, each findable, whatever the order of adds, repeats and removals', () => {
+    fc.assert(
+      fc.property(ops, (steps) => {
+        const c = conv();
+        let locals = 0;
+        for (const step of steps) {
+          if (step.op === 'add') addItems(c, [stored(step.ms, step.n, step.text)]);
+          else if (step.op === 'local') {
+            const sentAt = new Date(T0 + step.ms).toISOString();
+            addItems(c, [{ id: `local-${++locals}`, from: 'bob', sentAt, text: step.text, local: true }]);
+          } else if (c.items.length > 0) removeItem(c, c.items[step.pick % c.items.length] as Item);
+        }
+        const ids = c.items.map((i) => i.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        const keys = c.items.map((i) => (i.local ? `${ulidTime(Date.parse(i.sentAt))}~${i.id}` : i.id));
+        expect(keys).toEqual([...keys].sort());
+        for (const [at, item] of c.items.entries()) expect(findItem(c, item.id)).toBe(at);
+        expect(findItem(c, 'missing')).toBe(-1);
+      }),
+    );
+  });
+
+  it('appends a message arriving last without reading the others (the index answers)', () => {
+    const c = conv();
+    for (let i = 0; i < 20_000; i++) addItems(c, [stored(i, 0, `m${i}`)]);
+    // A read of every item would cost 20,000 steps per message: count the item reads the next add makes.
+    let reads = 0;
+    const items = c.items;
+    c.items = new Proxy(items, {
+      get(target, prop, receiver) {
+        if (typeof prop === 'string' && /^\d+$/.test(prop)) reads++;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    expect(addItems(c, [stored(20_000, 0, 'new')])).toBe(1);
+    expect(reads).toBeLessThan(400);
+    expect(c.items.at(-1)?.text).toBe('new');
   });
 });

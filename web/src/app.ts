@@ -26,7 +26,7 @@ import {
 import { currentLang, setLang, t } from './dom.js';
 import { type Lang, reasonText } from './i18n.js';
 import type { Layout } from './layout.js';
-import { renderMessages, renderSidebar } from './render.js';
+import { renderSidebar } from './render.js';
 import {
   addItems,
   applyChange,
@@ -36,10 +36,22 @@ import {
   type Item,
   keyOf,
   placeOf,
+  removeItem,
+  sorted,
 } from './store.js';
+import { MessageView } from './view.js';
 
 const LANG_KEY = 'obrol.lang';
 const URL_KEY = 'obrol.url';
+const NOTICE_MS = 10_000;
+/**
+ * The resume token (SESSION) and the private conversations seen, per tab (sessionStorage: a reload keeps them,
+ * closing the tab forgets them): never the password.
+ */
+const SESSION_KEY = 'obrol.session';
+const RECENT_KEY = 'obrol.recent';
+const RECENT_MAX = 50;
+const TITLE = 'obrol';
 
 export class App {
   private client: ObrolClient;
@@ -49,6 +61,8 @@ export class App {
   private loading = false;
   private localIds = 0;
   private linkState: ConnectionState = 'connecting';
+  private readonly view: MessageView;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly ui: Layout,
@@ -56,11 +70,29 @@ export class App {
   ) {
     const url = localStorage.getItem(URL_KEY) || defaultUrl;
     ui.serverUrl.value = url;
+    this.view = new MessageView(ui.messages, {
+      download: (item) => void this.download(item),
+      refreshPreview: (item, img) => {
+        // A stored file's link may have expired: ask for a fresh one (a local copy has none to refresh).
+        if (item.local) return;
+        void this.refreshLink(item).then((ok) => {
+          if (ok && item.file?.url) img.src = item.file.url;
+        });
+      },
+      loadOlder: () => {
+        const conv = this.current();
+        if (conv) void this.loadOlder(conv);
+      },
+      me: () => this.me,
+      loading: () => this.loading,
+    });
     this.client = this.connect(url);
     this.wire();
     const lang = (localStorage.getItem(LANG_KEY) as Lang | null) ?? 'id';
     this.setLanguage(lang === 'en' ? 'en' : 'id');
     this.showAccount();
+    const saved = savedSession();
+    if (saved) void this.resume(saved.user, saved.token);
   }
 
   private connect(url: string): ObrolClient {
@@ -102,6 +134,12 @@ export class App {
       void this.register();
     });
     ui.logout.addEventListener('click', () => void this.logout());
+    ui.notify.hidden = !('Notification' in window) || Notification.permission !== 'default';
+    ui.notify.addEventListener('click', () => {
+      void Notification.requestPermission().then(() => {
+        ui.notify.hidden = Notification.permission !== 'default';
+      });
+    });
     ui.newChat.addEventListener('submit', (e) => {
       e.preventDefault();
       const name = ui.peerInput.value.trim();
@@ -145,9 +183,17 @@ export class App {
       const file = e.dataTransfer?.files[0];
       if (file) void this.sendFile(file);
     });
-    ui.messages.addEventListener('scroll', () => {
+    ui.text.addEventListener('input', () => {
       const conv = this.current();
-      if (ui.messages.scrollTop < 40 && conv && typeof conv.next === 'string') void this.loadOlder(conv);
+      if (conv) conv.draft = ui.text.value;
+    });
+    // Back to the tab with a conversation open: what it shows is read now.
+    document.addEventListener('visibilitychange', () => {
+      const conv = this.current();
+      if (document.visibilityState === 'visible' && conv && conv.unread > 0) {
+        conv.unread = 0;
+        this.drawSidebar();
+      }
     });
   }
 
@@ -168,6 +214,51 @@ export class App {
     this.ui.loginPass.value = '';
     this.showChat();
     await this.loadGroups();
+    // A token the server can revoke, so that a reload logs in again without the password.
+    const session = await this.ask('SESSION');
+    const token = (session.data as { token?: unknown } | undefined)?.token;
+    if (session.status === 'OK' && typeof token === 'string') {
+      sessionStorage.setItem(SESSION_KEY, JSON.stringify({ user, token }));
+    }
+  }
+
+  /** Logs in with the saved token (a reload, or a reconnect of a resumed page); a refused token is forgotten. */
+  private async resume(user: string, token: string): Promise<void> {
+    const first = this.me === '';
+    this.me = user;
+    if (first) this.restoreRecent();
+    const answer = await this.ask(`RESUME ${user} ${token}`);
+    if (answer.status !== 'OK') {
+      if (answer.reason === 'lost') return;
+      forgetSession();
+      this.me = '';
+      this.convs = new Map();
+      this.showAccount();
+      return;
+    }
+    if (!first) return;
+    this.showChat();
+    await this.loadGroups();
+  }
+
+  /** The private conversations of this login, listed again after a reload (names only, newest first). */
+  private restoreRecent(): void {
+    try {
+      const names = JSON.parse(sessionStorage.getItem(RECENT_KEY) ?? '[]') as unknown;
+      if (Array.isArray(names))
+        for (const name of names) if (typeof name === 'string') ensure(this.convs, 'user', name);
+    } catch {
+      sessionStorage.removeItem(RECENT_KEY);
+    }
+  }
+
+  private saveRecent(): void {
+    if (!this.me || !sessionStorage.getItem(SESSION_KEY)) return;
+    const names = sorted(this.convs)
+      .filter((c) => c.kind === 'user')
+      .slice(0, RECENT_MAX)
+      .map((c) => c.name);
+    sessionStorage.setItem(RECENT_KEY, JSON.stringify(names));
   }
 
   private async register(): Promise<void> {
@@ -183,14 +274,22 @@ export class App {
   }
 
   private async logout(): Promise<void> {
+    const saved = savedSession();
+    forgetSession();
+    if (saved) await this.ask(`SESSION_END ${saved.token}`);
     await this.client.logout().catch(() => undefined);
     this.me = '';
     this.convs = new Map();
     this.openKey = undefined;
+    this.view.close();
+    this.ui.invites.replaceChildren();
+    this.ui.invites.hidden = true;
+    document.title = TITLE;
     this.showAccount();
   }
 
   private onLoggedOut(answer: Answer): void {
+    forgetSession();
     this.me = '';
     this.showAccount();
     this.fail(answer);
@@ -214,16 +313,19 @@ export class App {
     if (!conv) return;
     this.openKey = key;
     conv.unread = 0;
+    this.ui.text.value = conv.draft ?? '';
     this.ui.membersPanel.hidden = true;
     this.ui.chat.classList.add('has-open');
     this.draw();
-    this.scrollToEnd();
+    this.view.open(conv);
     if (conv.next === undefined) void this.loadOlder(conv);
     this.ui.text.focus();
   }
 
   private close(): void {
     this.openKey = undefined;
+    this.ui.text.value = '';
+    this.view.close();
     this.ui.chat.classList.remove('has-open');
     this.draw();
     this.ui.convList.querySelector('button')?.focus();
@@ -232,6 +334,7 @@ export class App {
   private async loadOlder(conv: Conversation): Promise<void> {
     if (this.loading || conv.next === null) return;
     this.loading = true;
+    this.view.topChanged(conv);
     const answer = await this.ask(historyCommand(target(conv), conv.next ?? undefined));
     this.loading = false;
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) {
@@ -241,19 +344,18 @@ export class App {
         if (this.openKey === conv.key) this.close();
       }
       this.draw();
+      this.view.topChanged(conv);
       return this.fail(answer);
     }
     const items = (answer.data as Push[])
       .map((p) => placeOf(p, this.me)?.item)
       .filter((i) => i !== undefined);
-    const box = this.ui.messages;
-    const fromBottom = box.scrollHeight - box.scrollTop;
     const first = conv.next === undefined;
     addItems(conv, items);
     conv.next = answer.next ?? null;
-    this.draw();
-    if (first) this.scrollToEnd();
-    else box.scrollTop = box.scrollHeight - fromBottom;
+    this.drawSidebar();
+    if (first) this.view.open(conv);
+    else this.view.olderLoaded(conv);
   }
 
   private onPush(push: Push): void {
@@ -266,22 +368,24 @@ export class App {
       void this.logout().then(() => this.alert(t().loggedOutElsewhere));
       return;
     }
-    // Private groups and owners (issue 12): told, not shown as messages.
+    // Private groups and owners (issue 12): an invitation is offered with a Join button; a group one was removed
+    // from (or that was deleted) stays listed, marked, with its composer disabled.
     const { group = '', by = '' } = push as { group?: string; by?: string };
-    const notice =
-      push.event === 'GROUP_INVITED'
-        ? t().groupInvited(group, by)
-        : push.event === 'GROUP_KICKED'
-          ? t().groupKicked(group, by)
-          : push.event === 'GROUP_DELETED'
-            ? t().groupDeleted(group)
-            : undefined;
-    if (notice !== undefined) {
-      this.alert(notice);
+    if (push.event === 'GROUP_INVITED') {
+      this.invited(group, by);
       return;
     }
-    if (applyChange(this.convs, push)) {
+    if (push.event === 'GROUP_KICKED' || push.event === 'GROUP_DELETED') {
+      const conv = this.convs.get(keyOf('group', group));
+      if (conv) conv.gone = true;
+      this.info(push.event === 'GROUP_KICKED' ? t().groupKicked(group, by) : t().groupDeleted(group));
       this.draw();
+      return;
+    }
+    const changed = applyChange(this.convs, push);
+    if (changed) {
+      const item = changed.items.find((i) => i.id === push.id);
+      if (item) this.view.replace(changed, item);
       return;
     }
     const place = placeOf(push, this.me);
@@ -289,9 +393,16 @@ export class App {
     const conv = ensure(this.convs, place.kind, place.name);
     const added = addItems(conv, [place.item]);
     const seen = conv.key === this.openKey && document.visibilityState === 'visible';
-    if (added > 0 && !seen && place.item.from.toLowerCase() !== this.me.toLowerCase()) conv.unread += added;
-    this.draw();
-    if (conv.key === this.openKey) this.scrollToEnd();
+    const fromOther = place.item.from.toLowerCase() !== this.me.toLowerCase();
+    if (added > 0 && !seen && fromOther) conv.unread += added;
+    if (added > 0 && fromOther) {
+      const text = place.item.text ?? place.item.file?.filename ?? '';
+      const label = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
+      this.ui.announcer.textContent = t().newMessageFrom(label, place.item.from, text);
+      this.notify(label, place.item.from, text);
+    }
+    this.drawSidebar();
+    this.view.sync(conv);
   }
 
   // ── sending ──────────────────────────────────────────────────────────────
@@ -299,8 +410,9 @@ export class App {
   private async sendText(): Promise<void> {
     const conv = this.current();
     const text = this.ui.text.value.replace(/^\s+|\s+$/g, '');
-    if (!conv || text === '') return;
+    if (!conv || conv.gone || text === '') return;
     this.ui.text.value = '';
+    conv.draft = '';
     const item: Item = {
       id: `local-${++this.localIds}`,
       from: this.me,
@@ -309,29 +421,30 @@ export class App {
       local: true,
     };
     addItems(conv, [item]);
-    this.draw();
-    this.scrollToEnd();
+    this.drawSidebar();
+    this.view.follow(conv);
     const word = conv.kind === 'user' ? 'SEND' : 'SEND_GROUP';
     // If the connection drops before the answer, the client asks the newest history page whether it landed.
     const answer = await this.ask(`${word} ${conv.name} ${text}`, {
       verify: sentMessageVerifier(this.me, target(conv), text, Date.parse(item.sentAt)),
     });
     if (answer.status !== 'OK') {
-      conv.items = conv.items.filter((i) => i !== item);
-      this.ui.text.value ||= text;
-      this.draw();
+      removeItem(conv, item);
+      if (conv === this.current()) this.ui.text.value ||= text;
+      else conv.draft ||= text;
+      this.view.sync(conv);
       this.fail(answer);
     } else if (typeof answer.id === 'string') {
       // The answer names the stored message: the local copy becomes it (history will not show it twice).
-      conv.items = conv.items.filter((i) => i !== item);
+      removeItem(conv, item);
       addItems(conv, [{ ...item, id: answer.id, local: false }]);
-      this.draw();
+      this.view.sync(conv);
     }
   }
 
   private async sendFile(file: File): Promise<void> {
     const conv = this.current();
-    if (!conv) return;
+    if (!conv || conv.gone) return;
     const name = safeFileName(file.name);
     if (sendsInline(target(conv), name, file.size, await this.client.limits())) {
       const content = toBase64(new Uint8Array(await file.arrayBuffer()));
@@ -346,8 +459,8 @@ export class App {
       addItems(conv, [
         { id: id || `local-${++this.localIds}`, from: this.me, sentAt, file: info, local: !id },
       ]);
-      this.draw();
-      this.scrollToEnd();
+      this.drawSidebar();
+      this.view.follow(conv);
       return;
     }
     const answer = await this.ask(fileCommand(target(conv), name));
@@ -400,7 +513,55 @@ export class App {
     this.info(word === 'GROUP_CREATE' ? t().groupCreated(name) : t().groupJoined(name));
     const conv = ensure(this.convs, 'group', name);
     conv.next = undefined;
+    conv.gone = false;
+    this.ui.invites.querySelector(`li[data-group="${CSS.escape(name.toLowerCase())}"]`)?.remove();
+    this.ui.invites.hidden = this.ui.invites.childElementCount === 0;
     this.open(conv.key);
+  }
+
+  /** An invitation: a line in the sidebar with Join and Dismiss, until one is used (one line per group). */
+  private invited(group: string, by: string): void {
+    const list = this.ui.invites;
+    const key = group.toLowerCase();
+    list.querySelector(`li[data-group="${CSS.escape(key)}"]`)?.remove();
+    const s = t();
+    const item = document.createElement('li');
+    item.dataset.group = key;
+    const text = document.createElement('span');
+    text.textContent = s.groupInvited(group, by);
+    const join = document.createElement('button');
+    join.type = 'button';
+    join.className = 'join';
+    join.textContent = s.join;
+    join.setAttribute('aria-label', s.joinGroupNamed(group));
+    const dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.className = 'dismiss';
+    dismiss.textContent = s.dismiss;
+    dismiss.setAttribute('aria-label', s.dismissInvite(group));
+    const done = () => {
+      item.remove();
+      list.hidden = list.childElementCount === 0;
+    };
+    join.addEventListener('click', () => {
+      void this.ask(`GROUP_JOIN ${group}`).then((answer) => {
+        if (answer.status !== 'OK') return this.fail(answer);
+        done();
+        this.info(t().groupJoined(group));
+        const conv = ensure(this.convs, 'group', group);
+        conv.gone = false;
+        conv.next = undefined;
+        this.open(conv.key);
+      });
+    });
+    dismiss.addEventListener('click', () => {
+      done();
+      this.ui.convList.querySelector('button')?.focus();
+    });
+    item.append(text, join, dismiss);
+    list.append(item);
+    list.hidden = false;
+    this.ui.announcer.textContent = s.groupInvited(group, by);
   }
 
   private async members(): Promise<void> {
@@ -439,9 +600,15 @@ export class App {
     setLang(lang);
     this.onState(this.linkState);
     this.draw();
+    this.view.redraw();
   }
 
   private onState(state: ConnectionState): void {
+    // A page logged in by token has no password for the client's own re-login: it resumes again itself.
+    const saved = savedSession();
+    if (state === 'online' && this.linkState !== 'online' && this.me && !this.client.user && saved) {
+      void this.resume(saved.user, saved.token);
+    }
     this.linkState = state;
     const s = t();
     const text = {
@@ -452,6 +619,7 @@ export class App {
     };
     this.ui.status.textContent = state === 'closed' ? s.offline : text[state];
     this.ui.status.dataset.state = state;
+    this.ui.status.title = this.ui.status.textContent;
   }
 
   private showAccount(): void {
@@ -470,31 +638,46 @@ export class App {
     this.draw();
   }
 
+  private drawSidebar(): void {
+    renderSidebar(this.ui.convList, this.convs, this.openKey, (key) => this.open(key));
+    this.saveRecent();
+    // The tab's title counts what is unread, so a background tab shows it.
+    let unread = 0;
+    for (const conv of this.convs.values()) unread += conv.unread;
+    document.title = unread > 0 ? `(${unread}) ${TITLE}` : TITLE;
+  }
+
+  /** A desktop notification for a message from someone else while the tab is hidden (if allowed). */
+  private notify(conversation: string, from: string, text: string): void {
+    if (document.visibilityState === 'visible' || !('Notification' in window)) return;
+    if (Notification.permission !== 'granted') return;
+    const note = new Notification(conversation, { body: `${from}: ${text}`, tag: conversation });
+    note.onclick = () => {
+      window.focus();
+      note.close();
+    };
+  }
+
+  /** The sidebar and the open conversation's header; its messages are the view's (never redrawn whole). */
   private draw(): void {
     const ui = this.ui;
     if (this.me) ui.whoami.textContent = t().loggedInAs(this.me);
-    renderSidebar(ui.convList, this.convs, this.openKey, (key) => this.open(key));
+    this.drawSidebar();
     const conv = this.current();
     ui.conversation.hidden = !conv;
     ui.empty.hidden = !!conv;
     if (!conv) return;
     ui.title.textContent = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
-    ui.membersButton.hidden = conv.kind !== 'group';
-    ui.leaveButton.hidden = conv.kind !== 'group';
-    renderMessages(ui.messages, conv, this.me, this.loading, () => void this.loadOlder(conv), {
-      download: (item) => void this.download(item),
-      refreshPreview: (item, img) => {
-        // A stored file's link may have expired: ask for a fresh one (a local copy has none to refresh).
-        if (item.local) return;
-        void this.refreshLink(item).then((ok) => {
-          if (ok && item.file?.url) img.src = item.file.url;
-        });
-      },
-    });
-  }
-
-  private scrollToEnd(): void {
-    this.ui.messages.scrollTop = this.ui.messages.scrollHeight;
+    ui.membersButton.hidden = conv.kind !== 'group' || !!conv.gone;
+    ui.leaveButton.hidden = conv.kind !== 'group' || !!conv.gone;
+    // Removed from the group, or the group was deleted: shown, but nothing can be sent there.
+    const gone = !!conv.gone;
+    ui.gone.hidden = !gone;
+    ui.text.disabled = gone;
+    ui.fileInput.disabled = gone;
+    ui.composer.classList.toggle('disabled', gone);
+    const send = ui.composer.querySelector<HTMLButtonElement>('button[type="submit"]');
+    if (send) send.disabled = gone;
   }
 
   private fail(answer: Answer): void {
@@ -514,11 +697,33 @@ export class App {
     el.textContent = text;
     el.hidden = false;
     this.ui.alert.hidden = true;
+    // A notice is news, not a state: it leaves after a while, giving the conversation its room back.
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      if (el.textContent === text) el.hidden = true;
+    }, NOTICE_MS);
   }
 
   get lang(): Lang {
     return currentLang();
   }
+}
+
+function savedSession(): { user: string; token: string } | undefined {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as {
+      user?: unknown;
+      token?: unknown;
+    };
+    if (typeof saved?.user === 'string' && typeof saved.token === 'string')
+      return { user: saved.user, token: saved.token };
+  } catch {}
+  return undefined;
+}
+
+function forgetSession(): void {
+  sessionStorage.removeItem(SESSION_KEY);
+  sessionStorage.removeItem(RECENT_KEY);
 }
 
 /** The shared client's name for a conversation. */

@@ -153,6 +153,23 @@ export function buildLayout(root: HTMLElement) {
     h('div', { class: 'row' }, createGroup, joinGroup),
   );
   const convList = h('ul', { id: 'conversations', class: 'conv-list' });
+  // Shown only where the browser can notify and has not been asked yet: permission is asked on its click only.
+  const notify = h(
+    'button',
+    { id: 'notify', type: 'button', hidden: true },
+    tx((s) => s.notifications),
+  );
+  const invites = ta(
+    h('ul', { id: 'invites', class: 'invites', hidden: true }),
+    'aria-label',
+    (s) => s.invitations,
+  );
+  const gone = h(
+    'p',
+    { id: 'conv-gone', class: 'gone-note', hidden: true },
+    tx((s) => s.groupGone),
+  );
+  const announcer = h('div', { id: 'announcer', class: 'sr-only', role: 'status', 'aria-live': 'polite' });
   const sidebar = ta(
     h(
       'nav',
@@ -162,6 +179,8 @@ export function buildLayout(root: HTMLElement) {
         { class: 'sr-only' },
         tx((s) => s.conversations),
       ),
+      notify,
+      invites,
       convList,
       newChat,
       groupForm,
@@ -188,7 +207,7 @@ export function buildLayout(root: HTMLElement) {
   );
   const membersPanel = h('section', { id: 'members-panel', class: 'members', hidden: true });
   const messages = ta(
-    h('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', tabindex: 0 }),
+    h('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'off', tabindex: 0 }),
     'aria-label',
     (s) => s.message,
   );
@@ -221,7 +240,7 @@ export function buildLayout(root: HTMLElement) {
     ),
     h(
       'button',
-      { type: 'submit' },
+      { id: 'send', type: 'submit' },
       tx((s) => s.send),
     ),
   );
@@ -232,6 +251,7 @@ export function buildLayout(root: HTMLElement) {
     membersPanel,
     messages,
     transfers,
+    gone,
     composer,
   );
   const empty = h(
@@ -241,7 +261,7 @@ export function buildLayout(root: HTMLElement) {
   );
   const chat = h('div', { id: 'chat', class: 'chat', hidden: true }, sidebar, conversation, empty);
 
-  root.append(header, alert, notice, h('main', {}, account, chat));
+  root.append(header, alert, notice, announcer, h('main', {}, account, chat));
   return {
     status,
     langSelect,
@@ -268,6 +288,10 @@ export function buildLayout(root: HTMLElement) {
     groupInput,
     joinGroup,
     convList,
+    notify,
+    invites,
+    gone,
+    announcer,
     conversation,
     empty,
     back,

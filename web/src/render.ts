@@ -9,6 +9,8 @@ export function renderSidebar(
   open: (key: string) => void,
 ): void {
   const s = t();
+  // Keyboard focus on a conversation stays there when the list is redrawn (a message arriving reorders it).
+  const focused = document.activeElement?.closest('button.conv')?.getAttribute('data-key');
   list.replaceChildren(
     ...sorted(convs).map((conv) => {
       const label = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
@@ -16,8 +18,9 @@ export function renderSidebar(
         'button',
         {
           type: 'button',
-          class: 'conv',
+          class: conv.gone ? 'conv gone' : 'conv',
           'data-key': conv.key,
+          title: label,
           'aria-current': conv.key === openKey ? 'true' : undefined,
           onclick: () => open(conv.key),
         },
@@ -28,6 +31,10 @@ export function renderSidebar(
       return h('li', {}, button);
     }),
   );
+  if (focused)
+    list
+      .querySelector<HTMLElement>(`button.conv[data-key="${CSS.escape(focused)}"]`)
+      ?.focus({ preventScroll: true });
 }
 
 export interface ItemActions {
@@ -35,34 +42,24 @@ export interface ItemActions {
   refreshPreview(item: Item, img: HTMLImageElement): void;
 }
 
-export function renderMessages(
-  box: HTMLElement,
+/** The line above the oldest message shown: the start of the conversation, or a button for older messages. */
+export function renderTop(
   conv: Conversation,
-  me: string,
   loading: boolean,
+  moreAbove: boolean,
   loadOlder: () => void,
-  actions: ItemActions,
-): void {
+): HTMLElement {
   const s = t();
-  const top =
-    conv.next === null
-      ? h('p', { class: 'history-start' }, s.noOlder)
-      : h(
-          'button',
-          { type: 'button', class: 'older', onclick: loadOlder, disabled: loading },
-          loading ? s.loading : s.olderMessages,
-        );
-  const nodes: Node[] = [top];
-  let lastDay = '';
-  for (const item of conv.items) {
-    const day = dayKey(item.sentAt);
-    if (day !== lastDay) {
-      nodes.push(h('p', { class: 'day', role: 'separator' }, dayLabel(item.sentAt)));
-      lastDay = day;
-    }
-    nodes.push(renderItem(item, me, actions));
-  }
-  box.replaceChildren(...nodes);
+  if (conv.next === null && !moreAbove) return h('p', { class: 'history-start' }, s.noOlder);
+  return h(
+    'button',
+    { type: 'button', class: 'older', onclick: loadOlder, disabled: loading || moreAbove },
+    loading ? s.loading : s.olderMessages,
+  );
+}
+
+export function renderDay(iso: string): HTMLElement {
+  return h('p', { class: 'day', role: 'separator' }, dayLabel(iso));
 }
 
 function dayLabel(iso: string): string {
@@ -75,7 +72,7 @@ function dayLabel(iso: string): string {
   return new Date(iso).toLocaleDateString(document.documentElement.lang, { dateStyle: 'medium' });
 }
 
-function renderItem(item: Item, me: string, actions: ItemActions): HTMLElement {
+export function renderItem(item: Item, me: string, actions: ItemActions): HTMLElement {
   const s = t();
   const mine = item.from.toLowerCase() === me.toLowerCase();
   const time = new Date(item.sentAt);

@@ -33,6 +33,10 @@ export interface Conversation {
   unread: number;
   /** undefined: history not loaded yet; null: no older page; string: the id to ask for the older page. */
   next: string | null | undefined;
+  /** What was typed here and not sent yet: each conversation keeps its own. */
+  draft?: string;
+  /** A group this user was removed from, or that was deleted: shown, but nothing can be sent. */
+  gone?: boolean;
 }
 
 export type Conversations = Map<string, Conversation>;
@@ -97,34 +101,94 @@ export function placeOf(
 }
 
 /**
+ * The ids of a conversation's items, kept beside the plain data so that adding one message costs the same whether 20
+ * or 20,000 are loaded. Rebuilt (once) if the items were changed behind its back.
+ */
+const indexes = new WeakMap<Conversation, Map<string, Item>>();
+
+function indexOf(conv: Conversation): Map<string, Item> {
+  let index = indexes.get(conv);
+  if (!index || index.size !== conv.items.length) {
+    index = new Map(conv.items.map((i) => [i.id, i]));
+    indexes.set(conv, index);
+  }
+  return index;
+}
+
+/** Where `item` is (or would go) in the sorted list: a binary search, and at the end in one step for a new one. */
+function positionOf(items: readonly Item[], key: string): number {
+  const last = items.at(-1);
+  if (!last || order(last) < key) return items.length;
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order(items[mid] as Item) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The position of the item of `id`, or -1. */
+export function findItem(conv: Conversation, id: string): number {
+  const old = indexOf(conv).get(id);
+  if (!old) return -1;
+  const at = positionOf(conv.items, order(old));
+  return conv.items[at] === old ? at : conv.items.indexOf(old);
+}
+
+/** Removes one item (a local copy the server refused, or replaced by the stored one). */
+export function removeItem(conv: Conversation, item: Item): void {
+  const at = findItem(conv, item.id);
+  if (at < 0 || conv.items[at] !== item) return;
+  conv.items.splice(at, 1);
+  indexOf(conv).delete(item.id);
+}
+
+/**
  * Adds items (any order, possibly seen before) and keeps the list sorted by id (ULIDs sort by time). A server
  * item replaces a local one of the same sender and text, and an item seen again keeps the newer file link.
- * Returns how many items were new.
+ * Returns how many items were new. A new message arriving last costs O(1) plus the local copies still waiting.
  */
 export function addItems(conv: Conversation, items: readonly Item[]): number {
   let added = 0;
+  const index = indexOf(conv);
   for (const item of items) {
-    const existing = conv.items.findIndex((i) => i.id === item.id);
+    const existing = findItem(conv, item.id);
     if (existing >= 0) {
       const old = conv.items[existing] as Item;
-      conv.items[existing] = { ...old, ...item, file: item.file?.url ? item.file : (old.file ?? item.file) };
+      const merged = { ...old, ...item, file: item.file?.url ? item.file : (old.file ?? item.file) };
+      conv.items[existing] = merged;
+      index.set(item.id, merged);
       continue;
     }
     if (!item.local) {
-      const echo = conv.items.findIndex(
-        (i) => i.local && same(i.from, item.from) && i.text !== undefined && i.text === item.text,
-      );
-      if (echo >= 0) {
-        conv.items.splice(echo, 1);
-        added--;
+      // Local copies are few (sent and not yet answered): look only at those, from the newest.
+      for (let i = conv.items.length - 1; i >= 0; i--) {
+        const local = conv.items[i] as Item;
+        if (
+          local.local &&
+          same(local.from, item.from) &&
+          local.text !== undefined &&
+          local.text === item.text
+        ) {
+          conv.items.splice(i, 1);
+          index.delete(local.id);
+          added--;
+          break;
+        }
+        if (!local.local && i < conv.items.length - LOCAL_LOOKBACK) break;
       }
     }
-    conv.items.push(item);
+    conv.items.splice(positionOf(conv.items, order(item)), 0, item);
+    index.set(item.id, item);
     added++;
   }
-  conv.items.sort((a, b) => order(a).localeCompare(order(b)));
   return added;
 }
+
+/** How far back past the stored messages a local copy may sit (it sorts by its own clock among them). */
+const LOCAL_LOOKBACK = 200;
 
 /**
  * A MESSAGE_EDITED / MESSAGE_DELETED push changes the item of that id, in whichever conversation holds it: the
@@ -134,13 +198,15 @@ export function applyChange(convs: Conversations, push: Push): Conversation | un
   const f = push as { event: string; id: string; [field: string]: unknown };
   if (f.event !== 'MESSAGE_EDITED' && f.event !== 'MESSAGE_DELETED') return undefined;
   for (const conv of convs.values()) {
-    const index = conv.items.findIndex((i) => i.id === f.id);
+    const index = findItem(conv, f.id);
     const old = conv.items[index];
     if (!old) continue;
-    conv.items[index] =
+    const changed: Item =
       f.event === 'MESSAGE_EDITED'
         ? { ...old, text: str(f.message), edited: true }
         : { id: old.id, from: old.from, sentAt: old.sentAt, deleted: true };
+    conv.items[index] = changed;
+    indexOf(conv).set(changed.id, changed);
     return conv;
   }
   return undefined;
