@@ -37,7 +37,8 @@ export function commandWord(line: string): string {
  * Requests that change who this connection is logged in as: the client sends them alone, after every earlier answer
  * and before any later request, since API Gateway may run two requests of one connection side by side.
  */
-const CHANGES_LOGIN = new Set(['AUTH', 'LOGOUT', 'DELETE_ACCOUNT']);
+// RESUME logs in as AUTH does (by token), and SESSION_END comes just before a LOGOUT: neither overtakes nor is overtaken.
+const CHANGES_LOGIN = new Set(['AUTH', 'RESUME', 'SESSION_END', 'LOGOUT', 'DELETE_ACCOUNT']);
 
 /** Requests that only read: they may overtake, and be overtaken by, any other request but a login change. */
 const READ_ONLY = new Set([
