@@ -328,7 +328,10 @@ const ROWS: Array<[string, Floor]> = [
     'UNWATCH',
     floor(4, 3, CREDENTIAL, `${LOGGED_IN}; delete the watch (conditional) ∥ its reverse ∥ the counter`),
   ],
-  ['TYPING within 3 s', floor(2, 2, CREDENTIAL, `${LOGGED_IN}; the 3 s drop is decided in memory`)],
+  [
+    'TYPING within 3 s',
+    floor(0, 0, NONE, "dropped in memory by the connection's 3 s window, before any read"),
+  ],
   [
     'TYPING_GROUP',
     floor(5, 3, CREDENTIAL, `${LOGGED_IN} ∥ membership; one job to the worker (SendMessage), which pushes`),
@@ -336,10 +339,10 @@ const ROWS: Array<[string, Floor]> = [
   [
     'TYPING',
     floor(
-      6,
+      5,
       3,
       CREDENTIAL_BLOCK,
-      `${LOGGED_IN} ∥ the recipient's profile; † block; one job to the worker (SendMessage), which pushes`,
+      `${LOGGED_IN} ∥ the recipient's profile; † block; one job to the worker (SendMessage), which pushes after the answer`,
     ),
   ],
   ['HELP', floor(0, 0, NONE, 'answered by the handler alone')],
@@ -460,16 +463,13 @@ const ROWS: Array<[string, Floor]> = [
   [
     'BLOCK',
     floor(
-      6,
+      5,
       3,
       CREDENTIAL,
-      `${LOGGED_IN} ∥ the blocked user's account; the block ∥ its reverse ∥ the count (conditional, ≤ 1,000)`,
+      `${LOGGED_IN} ∥ the blocked user's account; the block ∥ the count (conditional, ≤ 1,000)`,
     ),
   ],
-  [
-    'UNBLOCK',
-    floor(5, 3, CREDENTIAL, `${LOGGED_IN}; delete the block (conditional) ∥ its reverse ∥ the count`),
-  ],
+  ['UNBLOCK', floor(4, 3, CREDENTIAL, `${LOGGED_IN}; delete the block (conditional) ∥ the count`)],
   [
     'GROUP_UNINVITE',
     floor(
