@@ -45,16 +45,20 @@ const waves = (n: number) => Math.max(1, Math.ceil(n / 64));
 export function floorOf(name: string): Floor | undefined {
   const group = /^SEND_GROUP(?:_ID)?, (\d+) members \((\d+) online\)/.exec(name);
   if (group) {
-    const pushes = Number(group[2]) - 1;
+    // Beyond the first page (100 devices) the request hands the rest to the worker (one SendMessage) and answers:
+    // only the first page's pushes are the row's.
+    const online = Number(group[2]) - 1;
+    const pushes = Math.min(online, 100);
+    const handOff = online > 100 ? 1 : 0;
     return floor(
-      8 + pushes,
+      8 + pushes + handOff,
       4 + waves(pushes),
       {
         requests: 2,
         rounds: 1,
         what: '† credential read, † membership check of the page of recipients (beside the store)',
       },
-      `binding ∥ group item ∥ own membership ∥ page of online members; † credential; message and group pointer (2 writes) ∥ † the page's memberships (BatchGetItem); ${pushes} pushes in ${waves(pushes)} wave(s)${name.startsWith('SEND_GROUP_ID') ? '; the client id is claimed in the store round' : ''}`,
+      `binding ∥ group item ∥ own membership ∥ page of online members; † credential; message and group pointer (2 writes) ∥ † the page's memberships (BatchGetItem); ${pushes} pushes in ${waves(pushes)} wave(s)${handOff ? `, the other ${online - pushes} handed to the worker (SendMessage)` : ''}${name.startsWith('SEND_GROUP_ID') ? '; the client id is claimed in the store round' : ''}`,
     );
   }
   const file = /^SEND_GROUP_FILE inline 1 KB, (\d+) members \((\d+) online\)/.exec(name);
