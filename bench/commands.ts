@@ -680,6 +680,48 @@ export async function measureCommands(world: BenchWorld, groups: readonly GroupS
     cleanup: async (devices) => void (await Promise.all(devices.map(close))),
   });
 
+  // Blocks and taking an invitation back (issue 22). alice blocks bs_off, whom no other scenario needs online.
+  await add({
+    name: 'BLOCK (a user not yet blocked)',
+    section: 'blocks',
+    run: async () => void (await request(alice, `BLOCK ${CAST.offline}`)),
+    cleanup: async () => void (await request(alice, `UNBLOCK ${CAST.offline}`)),
+  });
+  await add({
+    name: 'UNBLOCK (a blocked user)',
+    section: 'blocks',
+    setup: async () => void (await request(alice, `BLOCK ${CAST.offline}`)),
+    run: async () => void (await request(alice, `UNBLOCK ${CAST.offline}`)),
+  });
+  await add({
+    name: 'BLOCKED (1 user blocked)',
+    section: 'blocks',
+    setup: async () => void (await request(alice, `BLOCK ${CAST.offline}`)),
+    run: async () => void (await request(alice, 'BLOCKED')),
+    cleanup: async () => void (await request(alice, `UNBLOCK ${CAST.offline}`)),
+  });
+  await add({
+    name: 'SEND, the recipient blocked the sender',
+    section: 'blocks',
+    setup: async () => void (await request(bob, `BLOCK ${CAST.alice}`)),
+    run: async () =>
+      expectStatus(await alice.request(`SEND ${CAST.bob} halo`), 'ERROR', 'SEND', 'unknown_recipient'),
+    cleanup: async () => void (await request(bob, `UNBLOCK ${CAST.alice}`)),
+  });
+  await add<string>({
+    name: 'GROUP_UNINVITE (a pending invitation)',
+    section: 'groups',
+    setup: async () => {
+      const name = fresh('bgu');
+      await request(bob, `GROUP_CREATE ${name} private`);
+      await request(bob, `GROUP_INVITE ${name} ${CAST.alice}`);
+      alice.pushes.length = 0;
+      return name;
+    },
+    run: async (name) => void (await request(bob, `GROUP_UNINVITE ${name} ${CAST.alice}`)),
+    cleanup: dropGroup,
+  });
+
   await anon.close();
   await world.recorder.quiet();
   return results;

@@ -3,6 +3,8 @@ import type { ColdStartResult } from './coldstart.js';
 import type { CommandResult } from './commands.js';
 import type { CostLine } from './cost.js';
 import { AWS_MS_PER_ROUND, CONNECTION_MINUTES_PER_MESSAGE, DEFAULT_ROUTE_MEMORY_MB } from './cost.js';
+import type { FairnessResult } from './fairness.js';
+import { floorOf } from './floors.js';
 import type { FanOutResult, PrivateLoadResult } from './load.js';
 import { PRICES } from './prices.js';
 import { fmt, median } from './stats.js';
@@ -38,6 +40,7 @@ export function commandTable(results: readonly CommandResult[]): string {
       'S3',
       '@connections',
       'critical path: rounds (chain)',
+      'floor: requests / rounds (of which security)',
       'local ms',
       'requests made',
     ],
@@ -50,9 +53,54 @@ export function commandTable(results: readonly CommandResult[]): string {
       String(r.counts.s3),
       String(r.counts.apigw),
       `${fmt(r.rounds)} (${r.chain})`,
+      floorCell(r.name),
       fmt(r.latencyMs),
       r.counts.ops || '—',
     ]),
+  );
+}
+
+function floorCell(name: string): string {
+  const f = floorOf(name);
+  if (!f) return '—';
+  const s = f.security;
+  return `${f.requests} / ${f.rounds}${s.requests > 0 ? ` (${s.requests} / ${s.rounds})` : ''}`;
+}
+
+/** Each command's floor and why, with the part the security guarantees force (bench/floors.ts). */
+export function floorTable(results: readonly CommandResult[]): string {
+  return table(
+    ['command', 'measured: AWS requests / chain', 'floor: requests / rounds', 'of which security', 'why'],
+    results.flatMap((r) => {
+      const f = floorOf(r.name);
+      if (!f) return [];
+      const requests = r.counts.dynamodb + r.counts.s3 + r.counts.sqs + r.counts.apigw;
+      return [
+        [
+          r.name,
+          `${requests} / ${r.chain}`,
+          `${f.requests} / ${f.rounds}`,
+          f.security.requests > 0 ? `${f.security.requests} / ${f.security.rounds}: ${f.security.what}` : '—',
+          f.why,
+        ],
+      ];
+    }),
+  );
+}
+
+export function fairnessTable(f: FairnessResult): string {
+  return table(
+    [`bystander AUTH (from ${f.bystanderAddress})`, 'samples', 'p50 ms', 'p95 ms'],
+    [
+      ['idle', String(f.idle.samples), fmt(f.idle.p50), fmt(f.idle.p95)],
+      [
+        `while ${f.floodAddress} makes ${f.flood} AUTHs, ${f.floodConcurrency} at once (${f.floodRefused} refused; ${fmt(f.floodSeconds)} s)`,
+        String(f.during.samples),
+        fmt(f.during.p50),
+        fmt(f.during.p95),
+      ],
+      ['ratio (p50 during / p50 idle; target ≤ 2×)', '', `**${fmt(f.ratio, 2)}×**`, ''],
+    ],
   );
 }
 

@@ -4,16 +4,20 @@
  * Progress goes to stderr; the markdown report to stdout; raw figures and the chart to bench/results/.
  *
  * Settings (environment, or --name=value flags): BENCH_USERS (200), BENCH_SECONDS (20), BENCH_THINK_MS (500),
- * BENCH_RUNS (5), BENCH_DELAY_MS (20), BENCH_IMPORT_SAMPLES (20), BENCH_FANOUT_RUNS (3).
+ * BENCH_RUNS (5), BENCH_DELAY_MS (20), BENCH_IMPORT_SAMPLES (20), BENCH_FANOUT_RUNS (3), BENCH_FLOOD (300: AUTHs
+ * one address floods while a bystander logs in from another, bench/fairness.ts).
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { ChatClient } from '../test/support/client.js';
 import { measureColdStarts } from './coldstart.js';
 import { CAST, castGroups, type GroupSpec, measureCommands } from './commands.js';
 import { costLines } from './cost.js';
+import type { FairnessResult } from './fairness.js';
 import { Recorder } from './instrument.js';
 import { groupFanOut, privateLoad } from './load.js';
 import { machine } from './machine.js';
@@ -21,6 +25,8 @@ import {
   coldStartTable,
   commandTable,
   costTable,
+  fairnessTable,
+  floorTable,
   groupTable,
   header,
   latencySvg,
@@ -50,7 +56,10 @@ const settings = {
   delayMs: setting('delay-ms', 20),
   importSamples: setting('import-samples', 20),
   fanoutRuns: setting('fanout-runs', 3),
+  flood: setting('flood', 300),
 };
+/** The environment as given, before this process raises the flood limits below: the fairness run needs the defaults. */
+const GIVEN_ENV = { ...process.env };
 if (settings.users < 2) throw new Error('--users must be at least 2: users send to each other');
 const GROUP_SIZES = [10, 100, 1000];
 
@@ -63,12 +72,31 @@ function must<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/** bench/fairness.ts in a child process with the given environment (so every limit is the deployed default). */
+async function measureFairness(flood: number): Promise<FairnessResult> {
+  const script = fileURLToPath(new URL('./fairness.ts', import.meta.url));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...process.execArgv, script, `--flood=${Math.round(flood)}`],
+    { env: { ...GIVEN_ENV, OBROL_LOG: 'silent' }, maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as FairnessResult;
+}
+
 async function main() {
   mkdirSync(RESULTS, { recursive: true });
   const host = machine();
 
   progress('cold start: bundling the handlers and their SDK-only floors');
   const coldStarts = await measureColdStarts(join(RESULTS, 'bundles'), settings.importSamples);
+
+  progress(
+    `one address cannot starve others: a bystander's AUTH, idle and while another address floods ${settings.flood} AUTHs (default limits, a process of its own)`,
+  );
+  const fairness = await measureFairness(settings.flood);
+  progress(
+    `bystander AUTH p50 ${fmt(fairness.idle.p50)} ms idle, ${fmt(fairness.during.p50)} ms during the flood (${fmt(fairness.ratio, 2)}×)`,
+  );
 
   progress('starting the local runtime');
   process.env.OBROL_LOG ??= 'silent';
@@ -82,6 +110,14 @@ async function main() {
   process.env.AUTH_MAX_FAILURES ??= '1000000';
   process.env.AUTH_MAX_FAILURES_PER_IP ??= '1000000';
   process.env.IP_INFLIGHT_HASHES ??= '1000000';
+  const raised = Object.keys(process.env)
+    .filter(
+      (name) => GIVEN_ENV[name] === undefined && /^(BUDGET_|IP_BUDGET_|AUTH_MAX_|IP_INFLIGHT_)/.test(name),
+    )
+    .sort();
+  progress(
+    `raised for this run, as limits it does not measure: ${raised.join(', ') || 'none'}; all else as deployed`,
+  );
   const { startRuntime } = await import('../local/runtime.js');
   const runtime = await startRuntime({ port: 0 });
   const recorder = new Recorder();
@@ -199,6 +235,12 @@ async function main() {
         figure: `${scans} Scans in ${[...recorder.totals.values()].reduce((a, b) => a + b, 0)} AWS requests (whole run)`,
         met: scans === 0,
       },
+      {
+        target:
+          "One address cannot starve others: a bystander's AUTH from another address ≤ 2× its idle latency",
+        figure: `p50 ${fmt(fairness.during.p50)} ms during ${fairness.flood} AUTHs (${fairness.floodConcurrency} at once, ${fairness.floodRefused} refused) vs ${fmt(fairness.idle.p50)} ms idle = ${fmt(fairness.ratio, 2)}×`,
+        met: fairness.ratio <= 2,
+      },
       ...coldStarts.map((c) => ({
         target: `${c.handler}: import time ≤ 1.25× its SDK-only floor`,
         figure: `${fmt(c.importMs)} ms vs ${fmt(c.floorImportMs)} ms = ${fmt(c.ratio, 2)}×`,
@@ -228,9 +270,15 @@ async function main() {
       '',
       '## Requests per command',
       '',
-      `Each command alone, ${settings.runs} runs. Critical path = (median latency with ${settings.delayMs} ms added to every AWS request − without) / ${settings.delayMs} ms. G = the user's groups. "local ms" = median send → answer on loopback (dynalite, s3rver).`,
+      `Each command alone, ${settings.runs} runs. Critical path = (median latency with ${settings.delayMs} ms added to every AWS request − without) / ${settings.delayMs} ms. G = the user's groups. "local ms" = median send → answer on loopback (dynalite, s3rver). Raised for these rows, as limits they do not measure: ${raised.join(', ') || 'none'}.`,
       '',
       commandTable(commands),
+      '',
+      '## Floors',
+      '',
+      'What each command cannot do without (bench/floors.ts), beside what it made: AWS requests of every service, and the chain of requests that waited on each other. "Security" is the part issue 22 and the flood control force: † the credential read of every logged-in command, the block read, the membership check of each page of recipients before a group push; ‡ the per-address budget, hash slot and failure counter.',
+      '',
+      floorTable(commands),
       '',
       '## SEND_GROUP by group size (half the members online)',
       '',
@@ -248,6 +296,10 @@ async function main() {
       '',
       loadTable(load, fan, host),
       '',
+      '## One address cannot starve others',
+      '',
+      fairnessTable(fairness),
+      '',
     ].join('\n');
     process.stdout.write(report);
 
@@ -263,6 +315,7 @@ async function main() {
       coldStarts,
       load: { ...load, samples: undefined },
       fanOut: fan,
+      fairness,
       awsRequestTotals: Object.fromEntries(recorder.totals),
     };
     writeFileSync(join(RESULTS, `bench-${stamp}.json`), JSON.stringify(raw, null, 2));
