@@ -11,10 +11,9 @@
  *    still existed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { db, TABLE } from '../data/client.js';
 import { readConnection } from '../data/connections.js';
-import { epochSeconds, putOnce } from '../data/table.js';
+import { deleteSession, putSession, readSession } from '../data/sessions.js';
+import { epochSeconds } from '../data/table.js';
 import { readAccount } from '../data/users.js';
 import { spendAddress } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
@@ -28,7 +27,6 @@ export const SESSION_DAYS = 30;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const keyOfToken = (token: string) => ({ pk: `SESSION#${sha256(token)}`, sk: 'SESSION' });
 
 export const session = defineCommand({
   failure: 'sesi gagal dibuat',
@@ -39,13 +37,11 @@ export const session = defineCommand({
     if (!profile) throw new CommandError('not_authenticated');
     const token = randomBytes(32).toString('base64url');
     const expiresAt = ctx.now + SESSION_DAYS * 86_400_000;
-    const created = await putOnce({
-      ...keyOfToken(token),
-      user: caller.key,
-      credential: sha256(profile.passwordHash),
-      createdAt: new Date(ctx.now).toISOString(),
-      expiresAt: epochSeconds(expiresAt),
-    });
+    const created = await putSession(
+      sha256(token),
+      { user: caller.key, credential: sha256(profile.passwordHash), expiresAt: epochSeconds(expiresAt) },
+      ctx.now,
+    );
     if (!created) throw new Error('a fresh session token was already taken');
     return ok({ token, expiresAt: new Date(expiresAt).toISOString() });
   },
@@ -65,18 +61,16 @@ export const resume = defineCommand({
     if (wait !== undefined) throw new CommandError('rate_limited', { retryAfter: wait });
     if (!TOKEN.test(token)) throw new CommandError('invalid_credentials');
     const [found, account, current] = await Promise.all([
-      db.send(new GetCommand({ TableName: TABLE, Key: keyOfToken(token), ConsistentRead: true })),
+      readSession(sha256(token)),
       readAccount(userKey, ctx.now, true),
       readConnection(ctx.connectionId, ctx.now, true),
     ]);
-    const item = found.Item;
     const valid =
-      item !== undefined &&
-      item.user === userKey &&
-      typeof item.expiresAt === 'number' &&
-      item.expiresAt > epochSeconds(ctx.now) &&
+      found !== undefined &&
+      found.user === userKey &&
+      found.expiresAt > epochSeconds(ctx.now) &&
       account.profile !== undefined &&
-      item.credential === sha256(account.profile.passwordHash);
+      found.credential === sha256(account.profile.passwordHash);
     if (!valid || !account.profile) throw new CommandError('invalid_credentials');
 
     // From here on exactly as AUTH (shared/commands/log-in.ts): the same switch and the same credential checks.
@@ -89,7 +83,7 @@ export const sessionEnd = defineCommand({
   failure: 'sesi gagal diakhiri',
   parse: (rest) => (TOKEN.test(rest) ? { token: rest } : undefined),
   async run({ token }) {
-    await db.send(new DeleteCommand({ TableName: TABLE, Key: keyOfToken(token) }));
+    await deleteSession(sha256(token));
     return ok('sesi berakhir');
   },
 });

@@ -113,6 +113,8 @@ export const keys = {
    * `blocker` blocked `blocked` (BLOCK): one item per pair in a partition of the blocker's own, so SEND checks it with
    * one GetItem keyed by (recipient, sender) and BLOCKED lists them with one Query; AUTH never reads it.
    */
+  /** A resumable login (SESSION / RESUME): one partition per token, named by the token's SHA-256. */
+  session: (tokenDigest: string) => ({ pk: `SESSION#${tokenDigest}`, sk: 'SESSION' }),
   block: (blocker: string, blocked: string) => ({ pk: `BLOCKS#${blocker}`, sk: `USER#${blocked}` }),
   /** How many users `blocker` has blocked: a counter kept by conditional writes (the bound on blocks). */
   blockCount: (blocker: string) => ({ pk: `BLOCKS#${blocker}`, sk: '#COUNT' }),
