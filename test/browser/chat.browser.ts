@@ -210,6 +210,17 @@ describe('the web page', () => {
     await shot(bob.page, '15-reconnected-360px');
   });
 
+  it('sends a 20 KB file inline: its whole frame fits in 32 KB, and it arrives byte for byte', async () => {
+    const bytes = randomBytes(20 * 1024);
+    await bob.sendFile('dua-puluh.bin', 'application/octet-stream', bytes);
+    const button = alice.page.locator('#messages .msg button.download', { hasText: 'dua-puluh.bin' });
+    await button.waitFor();
+    // Inline: no upload, so no transfer row.
+    expect(await bob.page.locator('.transfer', { hasText: 'dua-puluh.bin' }).count()).toBe(0);
+    const [download] = await Promise.all([alice.page.waitForEvent('download'), button.click()]);
+    expect((await readFile(await download.path())).equals(bytes)).toBe(true);
+  });
+
   it("sends a 30 KB file through the upload form: inline its frame would be over API Gateway's 32 KB", async () => {
     const bytes = randomBytes(30 * 1024);
     await bob.sendFile('tiga-puluh.bin', 'application/octet-stream', bytes);

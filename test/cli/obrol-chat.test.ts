@@ -141,6 +141,15 @@ describe('obrol-chat', () => {
       a.send(`/history ${bob} 3`);
       await a.waitFor(`you sent laporan.bin (1.0 MB)`);
 
+      // 20 KB: its SEND_FILE frame fits in API Gateway's 32 KB, so it goes inline, and arrives byte for byte.
+      const twenty = randomBytes(20 * 1024);
+      writeFileSync(join(dir, 'duapuluh.bin'), twenty);
+      a.send(`/file ${bob} duapuluh.bin`);
+      await a.waitFor(`sent duapuluh.bin (20 KB) to ${bob}`);
+      await b.waitFor(`→ saved to ${join(bobDir, 'duapuluh.bin')}`);
+      expect(sha(readFileSync(join(bobDir, 'duapuluh.bin')))).toBe(sha(twenty));
+      expect(a.stdout).not.toContain('uploaded duapuluh.bin');
+
       // 30 KB: inline its one frame would be over API Gateway's 32 KB (the gateway closes with 1009), so it uploads.
       const thirty = randomBytes(30 * 1024);
       writeFileSync(join(dir, 'tigapuluh.bin'), thirty);
