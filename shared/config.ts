@@ -111,8 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     // the request handler's timeout (infra/function.ts), so only a dead handler's slot is ever taken back.
     hashesInFlightPerIp: positiveInt(env, 'IP_INFLIGHT_HASHES', 16),
     hashLeaseSeconds: positiveInt(env, 'IP_INFLIGHT_LEASE_SECONDS', 30),
-    // One scrypt per core: more at once only share the cores (and libuv's 4 threads) first come, first served.
-    hashConcurrency: positiveInt(env, 'HASH_CONCURRENCY', availableParallelism()),
+    // One scrypt per core but one, which the process's own thread needs to answer everyone else (locally it also
+    // runs the table): more at once only share the cores (and libuv's 4 threads) first come, first served.
+    hashConcurrency: positiveInt(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1)),
     editWindowSeconds: positiveInt(env, 'EDIT_WINDOW_SECONDS', 24 * 3600),
     budgets: {
       // A person types far below 10 messages a second; a burst of 100 covers a client replaying its outbox.

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       authWindowSeconds: 900,
       hashesInFlightPerIp: 16,
       hashLeaseSeconds: 30,
-      hashConcurrency: availableParallelism(),
+      hashConcurrency: Math.max(1, availableParallelism() - 1),
       budgets: {
         send: { rate: 10, burst: 100 },
         register: { rate: 0.1, burst: 10 },
