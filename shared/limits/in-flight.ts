@@ -124,6 +124,11 @@ export async function withHashSlot<T>(
 
 let queue: FairQueue | undefined;
 
+/** This process's password hashes running and waiting in the fair queue (tests, diagnostics). */
+export function hashQueueSize(): { running: number; waiting: number } {
+  return { running: queue?.running ?? 0, waiting: queue?.waiting ?? 0 };
+}
+
 /**
  * Runs `hash` (one scrypt) in `sourceIp`'s turn in this process's fair queue; `rate_limited` with `retryAfter` 1,
  * without hashing, when the address already has `hashesInFlightPerIp` hashes waiting here. Unknown addresses share
