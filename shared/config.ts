@@ -3,6 +3,7 @@
  * so a missing variable fails the deploy's first invocation loudly instead of a user's request quietly.
  * Endpoints for local engines, LocalStack or moto come from the SDK's own AWS_ENDPOINT_URL[_<SERVICE>].
  */
+import { availableParallelism } from 'node:os';
 
 export interface Config {
   readonly region: string;
@@ -39,6 +40,11 @@ export interface Config {
    */
   readonly hashesInFlightPerIp: number;
   readonly hashLeaseSeconds: number;
+  /**
+   * Password hashes one process runs at once; the others wait, served by source address in turns
+   * (shared/auth/hash-queue.ts), at most `hashesInFlightPerIp` waiting per address.
+   */
+  readonly hashConcurrency: number;
   /** How long after sending a message its sender may EDIT or DELETE it, in seconds (counted from its id's time). */
   readonly editWindowSeconds: number;
   /** Per-connection budgets (token buckets: per second, and the burst), shared/limits/budgets.ts. */
@@ -105,6 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     // the request handler's timeout (infra/function.ts), so only a dead handler's slot is ever taken back.
     hashesInFlightPerIp: positiveInt(env, 'IP_INFLIGHT_HASHES', 16),
     hashLeaseSeconds: positiveInt(env, 'IP_INFLIGHT_LEASE_SECONDS', 30),
+    // One scrypt per core but one, which the process's own thread needs to answer everyone else (locally it also
+    // runs the table): more at once only share the cores (and libuv's 4 threads) first come, first served.
+    hashConcurrency: positiveInt(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1)),
     editWindowSeconds: positiveInt(env, 'EDIT_WINDOW_SECONDS', 24 * 3600),
     budgets: {
       // A person types far below 10 messages a second; a burst of 100 covers a client replaying its outbox.

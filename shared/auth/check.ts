@@ -2,7 +2,8 @@
  * A password checked against the guessing limits (./attempts.ts) and the address's hashes in flight
  * (../limits/in-flight.ts). In order: the account and what it knows of this source are read; a hash slot is taken
  * (`rate_limited` when the address has too many running); a slot is taken on each failure counter that applies
- * (`too_many_attempts`, unchecked, when one is full); only then is the password compared. A wrong password stays
+ * (`too_many_attempts`, unchecked, when one is full); only then is the password compared, in the address's turn in
+ * the process's fair queue (../auth/hash-queue.ts). A wrong password stays
  * counted; a right one gives the slots back and, for AUTH, is remembered with its address (and device, when the
  * client asked for one). AUTH, PASSWORD and DELETE_ACCOUNT all check passwords this way; PASSWORD and DELETE_ACCOUNT
  * count per logged-in connection only, so strangers' failures never refuse them, and a stolen session cannot
@@ -11,7 +12,7 @@
 
 import type { Account, Profile } from '../data/users.js';
 import { addressKey } from '../limits/addresses.js';
-import { releaseHashSlot, takeHashSlot } from '../limits/in-flight.js';
+import { hashInTurn, releaseHashSlot, takeHashSlot } from '../limits/in-flight.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
 import { CommandError } from '../protocol/replies.js';
@@ -62,8 +63,9 @@ export async function checkPassword(
       throw new CommandError('too_many_attempts', { retryAfter: reserved.retryAfter });
     let valid: boolean;
     try {
-      // Unknown (or deleted) user and wrong password are one answer, and take the same time (one scrypt).
-      valid = await verifyPassword(password, found.profile?.passwordHash);
+      // Unknown (or deleted) user and wrong password are one answer, and take the same time (one scrypt), run in
+      // the address's turn (a refusal there gives the reservation back: nothing was compared).
+      valid = await hashInTurn(sourceIp, () => verifyPassword(password, found.profile?.passwordHash));
     } catch (error) {
       await cancelCheck(reserved.reservation);
       throw error;

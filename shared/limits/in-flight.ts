@@ -1,8 +1,11 @@
 /**
  * How many password hashes one source address may have running at once (AUTH, REGISTER, PASSWORD, DELETE_ACCOUNT
  * each run scrypt, ~100 ms of a core). The hourly budgets (addresses.ts) bound how many an address makes; this
- * bounds how many of the shared handlers' concurrency (and, locally, of the CPU) it holds at one moment, so one
- * address cannot push everyone else's AUTH to the back of the queue.
+ * bounds how many of the shared handlers' concurrency (on AWS, the `$default` function's) it holds at one moment.
+ * It does not decide who goes first inside one process: there scrypt runs first come, first served, so the local
+ * runtime measured a bystander's AUTH 16.9x slower while one address held its 16 slots (docs/PERFORMANCE.md).
+ * `hashInTurn` does that: every hash waits in the process's fair queue (../auth/hash-queue.ts), served by address
+ * in turns, at most `hashConcurrency` at once.
  *
  * One counter item per address (an IPv6 /64, as addresses.ts counts them): a hash takes a slot with a single
  * conditional UpdateItem, `ADD count 1` only while `count < cap`, and gives it back in `finally` with `ADD count -1`.
@@ -15,6 +18,7 @@
  * leaked is refused for at most one lease. Unknown addresses (see addresses.ts) are not counted.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { FairQueue, QueueFull } from '../auth/hash-queue.js';
 import { config } from '../config.js';
 import { db, TABLE } from '../data/client.js';
 import { keys } from '../data/keys.js';
@@ -112,8 +116,28 @@ export async function withHashSlot<T>(
   const taken = await takeHashSlot(sourceIp, now);
   if ('retryAfter' in taken) throw new CommandError('rate_limited', { retryAfter: taken.retryAfter });
   try {
-    return await hash();
+    return await hashInTurn(sourceIp, hash);
   } finally {
     await releaseHashSlot(taken.slot);
   }
+}
+
+let queue: FairQueue | undefined;
+
+/** This process's password hashes running and waiting in the fair queue (tests, diagnostics). */
+export function hashQueueSize(): { running: number; waiting: number } {
+  return { running: queue?.running ?? 0, waiting: queue?.waiting ?? 0 };
+}
+
+/**
+ * Runs `hash` (one scrypt) in `sourceIp`'s turn in this process's fair queue; `rate_limited` with `retryAfter` 1,
+ * without hashing, when the address already has `hashesInFlightPerIp` hashes waiting here. Unknown addresses share
+ * one turn.
+ */
+export function hashInTurn<T>(sourceIp: string | undefined, hash: () => Promise<T>): Promise<T> {
+  queue ??= new FairQueue(config.hashConcurrency, config.hashesInFlightPerIp);
+  return queue.run(addressKey(sourceIp) ?? '', hash).catch((error: unknown) => {
+    if (error instanceof QueueFull) throw new CommandError('rate_limited', { retryAfter: 1 });
+    throw error;
+  });
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 
 process.env.AWS_REGION ??= 'us-east-1';
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
       authWindowSeconds: 900,
       hashesInFlightPerIp: 16,
       hashLeaseSeconds: 30,
+      hashConcurrency: Math.max(1, availableParallelism() - 1),
       budgets: {
         send: { rate: 10, burst: 100 },
         register: { rate: 0.1, burst: 10 },
@@ -55,6 +57,7 @@ describe('loadConfig', () => {
       AUTH_WINDOW_SECONDS: '18',
       IP_INFLIGHT_HASHES: '24',
       IP_INFLIGHT_LEASE_SECONDS: '25',
+      HASH_CONCURRENCY: '3',
       BUDGET_SENDS_PER_SECOND: '19',
       BUDGET_SENDS_BURST: '20',
       BUDGET_REGISTER_EVERY_SECONDS: '4',
@@ -77,6 +80,7 @@ describe('loadConfig', () => {
       authWindowSeconds: 18,
       hashesInFlightPerIp: 24,
       hashLeaseSeconds: 25,
+      hashConcurrency: 3,
       budgets: {
         send: { rate: 19, burst: 20 },
         register: { rate: 0.25, burst: 21 },
