@@ -79,7 +79,10 @@ function words(text: string, n: number): string[] {
 
 const usage = (text: string): Command => ({ kind: 'invalid', message: `usage: ${text}` });
 
-/** docs/PROTOCOL.md "Names and bounds" (shared/protocol/validation.ts LIMITS; test/unit/client-bounds.test.ts ties them), checked before anything is sent. */
+/**
+ * docs/PROTOCOL.md "Names and bounds" (shared/protocol/validation.ts LIMITS; test/unit/client-bounds.test.ts ties
+ * them), checked before anything is sent.
+ */
 export const BOUNDS = {
   usernameMin: 3,
   usernameMax: 32,
