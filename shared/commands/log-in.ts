@@ -4,10 +4,11 @@
  * a racing PASSWORD or DELETE_ACCOUNT exact (docs/SECURITY.md, "Credential changes are exact"). AUTH and RESUME share
  * it, so a login by token is held to every rule a login by password is.
  */
-import { bindConnection, readConnection, unbindConnection } from '../data/connections.js';
+import { bindConnection, markAnswered, readConnection, unbindConnection } from '../data/connections.js';
 import { memberOf } from '../data/groups.js';
 import { credentialOf, type Profile, readCredential } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
+import { log } from '../log.js';
 import { CommandError } from '../protocol/replies.js';
 import { enqueue } from '../queue/jobs.js';
 import type { CommandContext } from './context.js';
@@ -37,7 +38,14 @@ export async function logIn(
     ctx.now,
     // Enqueued before the switch is decided: a run that comes first waits for it, one for a switch that did not
     // happen finds the connection bound otherwise and stops.
-    (bound) => enqueue({ kind: 'catchup', user: userKey, connectionId: ctx.connectionId, boundary: bound }),
+    (bound) =>
+      enqueue({
+        kind: 'catchup',
+        user: userKey,
+        connectionId: ctx.connectionId,
+        boundary: bound,
+        afterAnswer: true,
+      }),
     credential,
     // Right after the commit, under the connection's lock (so before any catch-up frame), read strongly: the
     // password was checked against the credential read at the start, and a PASSWORD or DELETE_ACCOUNT may have
@@ -68,4 +76,9 @@ export async function logIn(
     );
     throw new CommandError('invalid_credentials');
   }
+  // The last step before the answer: the catch-up waits for this mark, so the answer comes first. If the mark cannot
+  // be written the login stands, and the catch-up goes ahead once ANSWER_WAIT_MS have passed (shared/delivery/catchup.ts).
+  await markAnswered(ctx.connectionId, { user: userKey, boundary }).catch((error: unknown) =>
+    log.warn('could not mark the login answered', { connectionId: ctx.connectionId, error }),
+  );
 }

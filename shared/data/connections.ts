@@ -75,6 +75,8 @@ export interface ConnectionState {
   leaseUntil: number;
   /** The account's credential the login was made with (credentialOf in data/users.ts); undefined before it existed. */
   credential: string | undefined;
+  /** The login's AUTH has made its last check and is answering (markAnswered): its catch-up may push now. */
+  answered: boolean;
   /** Bumped by every change of the binding; a change is a conditional write on the version it read. */
   version: number;
   /** The change of binding under way, if any (see lockConnection), for whom (AUTH's user), and until when (ms). */
@@ -116,6 +118,7 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     lease: undefined,
     leaseUntil: 0,
     credential: undefined,
+    answered: false,
     version: 0,
     lock: undefined,
     lockUser: undefined,
@@ -144,6 +147,7 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     lease: typeof item.lease === 'string' && Number(item.leaseUntil) > now ? item.lease : undefined,
     leaseUntil: Number(item.leaseUntil ?? 0),
     credential: typeof item.credential === 'string' ? item.credential : undefined,
+    answered: item.answered === true,
   };
 }
 
@@ -244,7 +248,7 @@ async function commitBinding(
   version: number,
   login: { user: string; username: string; boundary: string; credential?: string } | undefined,
 ) {
-  const clear = 'lease, leaseUntil, credential';
+  const clear = 'lease, leaseUntil, credential, answered';
   const credential = login?.credential;
   await db.send(
     new UpdateCommand({
@@ -253,7 +257,7 @@ async function commitBinding(
       UpdateExpression: login
         ? credential === undefined
           ? `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next REMOVE ${clear}`
-          : `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next, credential = :credential REMOVE lease, leaseUntil`
+          : `SET #user = :user, username = :username, boundary = :boundary, caughtUp = :no, #version = :next, credential = :credential REMOVE lease, leaseUntil, answered`
         : `SET #version = :next REMOVE #user, username, boundary, caughtUp, ${clear}`,
       ConditionExpression: '#lock = :token',
       ExpressionAttributeNames: { '#lock': 'lock', '#version': 'version', '#user': 'user' },
@@ -267,6 +271,31 @@ async function commitBinding(
       },
     }),
   );
+}
+
+/**
+ * Marks this login answered: its AUTH (or RESUME) has passed its last check and is returning its answer, so the
+ * catch-up, which waits for this mark, pushes only after the answer (docs/PROTOCOL.md, *Offline delivery*). Only for
+ * this very login: a later one (another boundary) is left alone, and so is an unbound connection.
+ */
+export async function markAnswered(
+  connectionId: string,
+  login: { user: string; boundary: string },
+): Promise<void> {
+  await db
+    .send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.connection(connectionId),
+        UpdateExpression: 'SET answered = :yes',
+        ConditionExpression: '#user = :user AND boundary = :boundary',
+        ExpressionAttributeNames: { '#user': 'user' },
+        ExpressionAttributeValues: { ':yes': true, ':user': login.user, ':boundary': login.boundary },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
 }
 
 async function releaseLock(connectionId: string, token: string) {

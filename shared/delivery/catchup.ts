@@ -19,13 +19,16 @@ import {
 import { memberOf } from '../data/groups.js';
 import { deleteInbox, deliverable, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
 import { advanceGroupCursor, advanceProgress, clearProgress, readAccount, startFrom } from '../data/users.js';
-import { idCeil } from '../ids.js';
+import { idCeil, idTime } from '../ids.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { pushOne } from '../push/deliver.js';
 import { renderEvent } from '../push/render.js';
 import type { CatchUpJob } from '../queue/jobs.js';
 import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './frames.js';
+
+/** How long after its boundary a login's catch-up waits for its AUTH's answer (markAnswered) at most. */
+export const ANSWER_WAIT_MS = 10_000;
 
 /** Items read per page of one source. */
 const PAGE = 100;
@@ -140,6 +143,10 @@ export async function catchUp(
     if (start.lock !== undefined && start.lockUser === user) throw new LeaseHeld(1);
     return 'stopped';
   }
+  // The AUTH has switched but not answered yet (its last checks run after the lock): its answer comes first. An AUTH
+  // that died before marking is not waited for past ANSWER_WAIT_MS after its boundary.
+  if (job.afterAnswer && !start.answered && Date.now() < idTime(boundary) + ANSWER_WAIT_MS)
+    throw new LeaseHeld(1);
   // Another run of this job (SQS delivers at least once) holds it: this copy comes back later.
   const run = randomUUID();
   const leaseUntil = deadline + LEASE_SLACK_MS;

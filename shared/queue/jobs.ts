@@ -33,6 +33,8 @@ export interface CatchUpJob {
   connectionId: string;
   /** The login's boundary: the job stops if the connection is no longer bound to this very login. */
   boundary: string;
+  /** Wait for the login's answer (markAnswered) before the first push; set by AUTH and RESUME. */
+  afterAnswer?: boolean;
 }
 
 /**

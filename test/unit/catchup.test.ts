@@ -4,7 +4,7 @@
  * run continue without repeats, and the stops (another login, a gone connection, another run holding the lease).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
@@ -17,7 +17,7 @@ const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
 const messages = await import('../../shared/data/messages.js');
 const c = await import('../../shared/data/connections.js');
-const { catchUp, LeaseHeld } = await import('../../shared/delivery/catchup.js');
+const { ANSWER_WAIT_MS, catchUp, LeaseHeld } = await import('../../shared/delivery/catchup.js');
 const { BATCH_FRAME_BYTES } = await import('../../shared/delivery/frames.js');
 const { newId, idCeil } = await import('../../shared/ids.js');
 const { queryAll } = await import('../../shared/data/table.js');
@@ -124,6 +124,32 @@ describe('catch-up', () => {
     expect(frames.flatMap(idsOf)).not.toContain(late);
     expect(frames.flatMap(idsOf)).not.toContain(before);
     expect(frames.at(-1)?.event).toBe('CAUGHT_UP');
+  });
+
+  it('pushes nothing before its AUTH has answered (markAnswered), then goes on; an AUTH that died is not waited for', async () => {
+    const w = await world();
+    const job = { ...w.job, afterAnswer: true };
+    const error = await catchUp(api.endpoint, job, FAR(), Date.now()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeaseHeld);
+    expect((error as InstanceType<typeof LeaseHeld>).retryInSeconds).toBe(1);
+    expect(pushed(w.connectionId)).toEqual([]);
+    // Another login's mark (another boundary) is not this one's.
+    await c.markAnswered(w.connectionId, { user: w.user, boundary: idCeil(0) });
+    expect(await catchUp(api.endpoint, job, FAR(), Date.now()).catch((e: unknown) => e)).toBeInstanceOf(
+      LeaseHeld,
+    );
+    await c.markAnswered(w.connectionId, { user: w.user, boundary: w.boundary });
+    expect(await catchUp(api.endpoint, job, FAR(), Date.now())).toBe('done');
+    expect(pushed(w.connectionId)).toEqual([{ event: 'CAUGHT_UP', id: w.boundary }]);
+
+    // Never marked: the wait ends ANSWER_WAIT_MS after the boundary (the clock is the test's).
+    const dead = await world();
+    const later = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + ANSWER_WAIT_MS + 2_000);
+    try {
+      expect(await catchUp(api.endpoint, { ...dead.job, afterAnswer: true }, FAR(), Date.now())).toBe('done');
+    } finally {
+      later.mockRestore();
+    }
   });
 
   it('with nothing waiting, only says CAUGHT_UP and moves the cursor to now', async () => {

@@ -122,7 +122,10 @@ describe('accounts', () => {
       user: u.name,
       connectionId: u.id,
       boundary: state.boundary,
+      afterAnswer: true,
     });
+    // Marked answered as AUTH's last step: its catch-up pushes only after the answer.
+    expect(state.answered).toBe(true);
     const d = await device('10.9.9.9');
     expect(await d.ask(`AUTH ${u.name} wrongpass`)).toEqual(ERR('autentikasi gagal', 'invalid_credentials'));
     expect(await d.ask(`AUTH nobody${u.name} password1`)).toEqual(
