@@ -132,7 +132,9 @@ function authStep(cid: string, previous: string) {
     if (command === 'BatchWriteItemCommand') return conn || input.includes(`#${previous}`);
     if (command === 'UpdateItemCommand')
       return (
-        (conn && !/lease = :run|caughtUp = :yes|SET lease/.test(input)) ||
+        // Not the login's own steps: the catch-up's lease and mark, and AUTH's "answered" mark after its last check
+        // (a failed mark leaves the login standing; its catch-up then waits ANSWER_WAIT_MS: test/unit/catchup.test.ts).
+        (conn && !/lease = :run|caughtUp = :yes|SET lease|answered = :yes/.test(input)) ||
         (input.includes(`USER#${previous}`) && input.includes('groupCursor'))
       );
     if (command === 'QueryCommand') return input.includes(`USER#${previous}`) && input.includes('GROUP#');
