@@ -10,14 +10,23 @@ cd "$(dirname "$0")/../.."
 
 status=0
 results=()
+failures=()
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 
 run_leg() {
   local name=$1
   shift
   echo "== emulator leg: $name"
   local started=$SECONDS
-  "$@"
-  local rc=$?
+  local log="$logs/leg-${#results[@]}.log"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  # A failed leg's failures are printed again after the last leg, so the end of CI's output names them.
+  if [ "$rc" -ne 0 ]; then
+    failures+=("== failures of the $name leg (exit $rc):")
+    failures+=("$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/Failed Tests|FAIL |Error:|AssertionError/ {n = 40} n > 0 {print; n--}' | head -120)")
+  fi
   results+=("$name: $([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)") in $((SECONDS - started)) s")
   [ "$rc" -eq 0 ] || status=1
 }
@@ -38,6 +47,7 @@ run_leg "localstack compose file" npx tsx scripts/emulators/check-compose.ts
 run_leg "dynamodb-local" dynamodb_local_leg "$@"
 run_leg "moto" npx tsx scripts/emulators/moto.ts "$@"
 
+for block in "${failures[@]}"; do echo "$block"; done
 echo "== emulator legs"
 for line in "${results[@]}"; do echo "  $line"; done
 exit "$status"
