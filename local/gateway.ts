@@ -377,9 +377,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } else if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({
-          ConnectedAt: new Date(conn.connectedAt).toISOString(),
-          LastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-          Identity: { SourceIp: conn.sourceIp, UserAgent: conn.userAgent },
+          // The wire's names (the SDK maps them to ConnectedAt, Identity and LastActiveAt), ISO 8601 times.
+          connectedAt: new Date(conn.connectedAt).toISOString(),
+          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+          lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
         }),
       );
     } else if (req.method === 'DELETE') {

@@ -1,4 +1,5 @@
 /** The local gateway itself, with stand-in handlers: API Gateway's behaviours that obrol relies on. */
+import { ApiGatewayManagementApiClient, GetConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -96,8 +97,16 @@ describe('local gateway', () => {
     const at = (cid: string) => `${gateway?.callbackUrl}/@connections/${encodeURIComponent(cid)}`;
 
     expect((await fetch(at(id), { method: 'POST', body: 'pushed' })).status).toBe(200);
-    const info = await (await fetch(at(id))).json();
-    expect(info).toMatchObject({ Identity: { SourceIp: '127.0.0.1' } });
+    // GET as the SDK reads it: the wire's names are connectedAt, identity, lastActiveAt.
+    const api = new ApiGatewayManagementApiClient({
+      endpoint: gateway.callbackUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const info = await api.send(new GetConnectionCommand({ ConnectionId: id }));
+    expect(info.Identity?.SourceIp).toBe('127.0.0.1');
+    expect(info.ConnectedAt).toBeInstanceOf(Date);
+    expect(info.LastActiveAt?.getTime()).toBeGreaterThanOrEqual(info.ConnectedAt?.getTime() ?? Number.NaN);
     const gone = await fetch(at('nope='), { method: 'POST', body: 'x' });
     expect(gone.status).toBe(410);
     expect(gone.headers.get('x-amzn-errortype')).toBe('GoneException');
