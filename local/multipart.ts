@@ -2,7 +2,7 @@
  * multipart/form-data for the S3 front door's POST forms, read once and strictly, and written again.
  *
  * Two parsers can read one body two ways: a part headed `Content-Disposition: form-data; name="x-ignore-a";
- * name="key"` is a field the policy ignores to a parser that takes the first `name` (busboy) and the object key to
+ * name="key"` is a field the policy ignores to a parser that takes the first `name` and the object key to
  * one that takes the last (s3rver's). So the front door parses the form here, once, refuses whatever another
  * parser could read differently, and hands the engine a form it wrote itself from what was checked (`writeForm`),
  * never the client's bytes. Refused, as S3 refuses a body it cannot read (400 MalformedPOSTRequest):
