@@ -363,6 +363,20 @@ describe('the web page', () => {
     await bob.page.keyboard.press('Enter');
     await alice.message('oke').waitFor();
     expect(await alice.page.locator('#typing').textContent()).toBe('');
+    // In a group, shown in the group only: bob (a member, in his conversation with alice) sees nothing.
+    await alice.openConversation('group', group);
+    await carol.openConversation('group', group);
+    await carol.page.focus('#composer-text');
+    await carol.page.keyboard.type('hmm');
+    await expect
+      .poll(() => alice.page.locator('#typing').textContent())
+      .toBe(`${carol.name} sedang mengetik…`);
+    expect(await bobTyping.textContent()).toBe('');
+    await shot(alice.page, '23b-typing-group');
+    await carol.page.fill('#composer-text', '');
+    await alice.openConversation('user', bob.name);
+    // Back in the private conversation: carol's typing in the group is not shown here.
+    expect(await alice.page.locator('#typing').textContent()).toBe('');
   });
 
   it('edits your own message from the keyboard (Esc cancels, the draft comes back) and both pages show the new text', async () => {
