@@ -67,6 +67,8 @@ export class App {
   private localIds = 0;
   private linkState: ConnectionState = 'connecting';
   private readonly view: MessageView;
+  /** A logout still being sent (SESSION_END, LOGOUT): a new login waits for it. */
+  private loggingOut: Promise<void> | undefined;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   /** One of your messages in the composer to edit, and the draft it took the place of. */
   private editing: { key: string; id: string; draft: string } | undefined;
@@ -242,6 +244,7 @@ export class App {
   private async login(): Promise<void> {
     const user = this.ui.loginUser.value.trim();
     const password = this.ui.loginPass.value;
+    await this.loggingOut;
     // Waiting messages may arrive around the answer: they are placed as soon as the name is known.
     this.me = user;
     const answer = await this.client.login(user, password).catch(() => undefined);
@@ -320,8 +323,6 @@ export class App {
     for (const who of this.typers.values()) for (const w of who.values()) clearTimeout(w.timer);
     this.typers.clear();
     this.drawTyping();
-    if (saved) await this.ask(`SESSION_END ${saved.token}`);
-    await this.client.logout().catch(() => undefined);
     this.me = '';
     this.convs = new Map();
     this.openKey = undefined;
@@ -330,6 +331,16 @@ export class App {
     this.ui.invites.hidden = true;
     document.title = TITLE;
     this.showAccount();
+    // The page is logged out at once; the server is told in order: the token ends first (a reload can never
+    // resume it), then LOGOUT. While the connection is down both wait in the protocol client's queue, and a new
+    // login waits for them (pushes of the old login must not land in the new one's conversations).
+    const done = (async () => {
+      if (saved) await this.ask(`SESSION_END ${saved.token}`);
+      await this.client.logout().catch(() => undefined);
+    })();
+    this.loggingOut = done;
+    await done;
+    if (this.loggingOut === done) this.loggingOut = undefined;
   }
 
   private onLoggedOut(answer: Answer): void {
@@ -407,6 +418,8 @@ export class App {
   }
 
   private onPush(push: Push): void {
+    // Logged out (or not yet logging in): nothing of an earlier login's pushes is kept for the next one.
+    if (!this.me) return;
     if (push.event === 'FILE_FAILED') {
       this.alert(t().fileFailed);
       return;
