@@ -509,8 +509,12 @@ describe('the web page', () => {
     await page.locator('#login-form').waitFor();
     const other = await ChatClient.connect(site.wsUrl);
     // The form shows at once; SESSION_END is on its way (it goes before LOGOUT, queued if the connection is down).
+    // (Every 0.5 s at most: RESUME draws on AUTH's budget, a burst of 30.)
     await expect
-      .poll(async () => (await other.request(`RESUME ${alice.name} ${token}`)).reason)
+      .poll(async () => (await other.request(`RESUME ${alice.name} ${token}`)).reason, {
+        timeout: 10_000,
+        interval: 500,
+      })
       .toBe('invalid_credentials');
     await other.close();
     // And the next reload shows the login form.
