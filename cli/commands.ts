@@ -2,6 +2,18 @@
 
 export type Target = { user: string } | { group: string };
 
+/** One of your messages: its short number ([n] beside it), or `last`, the last one you sent. */
+export type MessageRef = number | 'last';
+
+const messageRef = (word: string | undefined): MessageRef | undefined =>
+  word === undefined
+    ? undefined
+    : /^\d+$/.test(word)
+      ? Number(word)
+      : word.toLowerCase() === 'last'
+        ? 'last'
+        : undefined;
+
 export type Command =
   | { kind: 'register'; user: string; country: string; name: string }
   | { kind: 'login'; user: string; password: string | undefined }
@@ -21,8 +33,8 @@ export type Command =
   | { kind: 'watch' | 'unwatch'; users: string[] }
   | { kind: 'password' }
   | { kind: 'deleteaccount' }
-  | { kind: 'edit'; index: number; text: string }
-  | { kind: 'delete'; index: number }
+  | { kind: 'edit'; index: MessageRef; text: string }
+  | { kind: 'delete'; index: MessageRef }
   | { kind: 'groups' }
   | { kind: 'file'; target: Target; path: string }
   | { kind: 'history'; target: Target | undefined; count: number }
@@ -42,7 +54,7 @@ export const HELP = `commands:
   <text>                                a message to the current conversation
   /me <action…>                         "* you <action>" to the current conversation
   /query <user-or-#group>               switch to a conversation without sending anything
-  /edit <n> <text…>, /delete <n>        edit or delete your own message number n (shown as [n])
+  /edit <n|last> <text…>, /delete <n|last>   edit or delete your message [n], or the last one you sent
   /create <group> [private], /join <group>, /leave <group>, /members <group>, /groups
   /invite <group> <user>, /kick <group> <user>, /owner <group> <user>, /deletegroup <group>   (owner only)
   /who <group>                          who of the group is online now
@@ -259,13 +271,12 @@ export function parseCommand(line: string): Command | undefined {
         : { kind: 'deleteaccount' };
     case 'edit': {
       const [n, text] = words(rest, 1);
-      return n && /^\d+$/.test(n) && text
-        ? { kind: 'edit', index: Number(n), text }
-        : usage('/edit <n> <text…>');
+      const index = messageRef(n);
+      return index !== undefined && text ? { kind: 'edit', index, text } : usage('/edit <n|last> <text…>');
     }
     case 'delete': {
-      const n = rest.trim();
-      return /^\d+$/.test(n) ? { kind: 'delete', index: Number(n) } : usage('/delete <n>');
+      const index = messageRef(rest.trim());
+      return index !== undefined ? { kind: 'delete', index } : usage('/delete <n|last>');
     }
     case 'g': {
       const [group, text] = words(rest, 1);

@@ -19,7 +19,7 @@ import {
   upload,
   uploadFormOf,
 } from '../client/index.js';
-import type { Command, Target } from './commands.js';
+import type { Command, MessageRef, Target } from './commands.js';
 import { HELP, passwordProblem } from './commands.js';
 import { download, SizeMismatchError } from './downloads.js';
 import { clock, failureLine, formatSize, progressBar, pushLine, statusLine } from './format.js';
@@ -57,6 +57,8 @@ export class ChatSession {
   private current: Target | undefined;
   /** Your own messages, by the short number shown beside them ([n]), for /edit and /delete. */
   private readonly own: string[] = [];
+  /** The id of the last message you sent (from here, or live from another of your devices), for `last`. */
+  private lastOwn: string | undefined;
   /** Ids of messages this session sent and already showed: their pushes (another device's echo) are not shown again. */
   private readonly shownIds = new Set<string>();
   /** Names and groups seen this session, for Tab completion (and to tell a group from a user in /file). */
@@ -314,6 +316,7 @@ export class ChatSession {
     else this.names.add(target.user);
     this.term.setPrompt(this.promptText());
     const index = typeof answer.id === 'string' ? this.remember(answer.id) : undefined;
+    if (typeof answer.id === 'string') this.lastOwn = answer.id;
     const mark = index === undefined ? '' : ` ${this.term.style.dim(`[${index}]`)}`;
     const shown = visible(text);
     const echo =
@@ -333,12 +336,22 @@ export class ChatSession {
     return this.own.length;
   }
 
-  private async change(c: { kind: 'edit'; index: number; text: string } | { kind: 'delete'; index: number }) {
-    const id = this.own[c.index - 1];
-    if (!id) return this.fail(`no message [${c.index}] of yours on this screen`);
+  private async change(
+    c: { kind: 'edit'; index: MessageRef; text: string } | { kind: 'delete'; index: MessageRef },
+  ) {
+    const id = c.index === 'last' ? this.lastOwn : this.own[c.index - 1];
+    if (!id)
+      return this.fail(
+        c.index === 'last'
+          ? 'no last message of yours to change (none sent since you logged in, or it was deleted)'
+          : `no message [${c.index}] of yours on this screen`,
+      );
+    const n = this.own.indexOf(id) + 1;
     if (c.kind === 'edit')
-      return this.show(await this.client.request(`EDIT ${id} ${c.text}`), `message [${c.index}] edited`);
-    return this.show(await this.client.request(`DELETE ${id}`), `message [${c.index}] deleted`);
+      return this.show(await this.client.request(`EDIT ${id} ${c.text}`), `message [${n}] edited`);
+    const outcome = this.show(await this.client.request(`DELETE ${id}`), `message [${n}] deleted`);
+    if (outcome === 'ok' && this.lastOwn === id) this.lastOwn = undefined;
+    return outcome;
   }
 
   private async who(group: string): Promise<Outcome> {
@@ -390,6 +403,7 @@ export class ChatSession {
   private reset(): void {
     this.current = undefined;
     this.own.length = 0;
+    this.lastOwn = undefined;
     this.unread.clear();
     this.term.setPrompt(this.promptText());
   }
@@ -557,7 +571,10 @@ export class ChatSession {
     const isMessage = push.event === 'MESSAGE' || push.event === 'GROUP_MESSAGE';
     // Your own message, already shown when it was sent (it comes back to you, e.g. after a reconnect): once only.
     if (isMessage && this.shownIds.has(push.id)) return;
-    if (isMessage && this.isMine(p.from)) this.remember(push.id);
+    if (isMessage && this.isMine(p.from)) {
+      this.remember(push.id);
+      this.lastOwn = push.id;
+    }
     this.adoptConversation(push);
     this.afterPush(push, p);
     if (isMessage && !this.isMine(p.from)) this.arrived(push, p);

@@ -12,6 +12,11 @@ import { PASSWORD, Person, png, uniqueName } from './people.js';
 import { clearShots, launch, type Site, shot, startSite } from './site.js';
 
 /** The page's globals the reconnect step touches (the tests are type-checked without the DOM library). */
+/** The page's focused element (type-checked without the DOM library). */
+interface Focus {
+  document: { activeElement: { id: string } };
+}
+
 interface Watch {
   seen: (string | undefined)[];
   document: { getElementById(id: string): { dataset: Record<string, string | undefined> } };
@@ -334,6 +339,139 @@ describe('the web page', () => {
     await shot(alice.page, '21-busy-conversation-scrolled-back');
   });
 
+  it('shows who is typing, both ways, until their message arrives', async () => {
+    await alice.openConversation('user', bob.name);
+    await bob.openConversation('user', alice.name);
+    // alice types without sending: bob's page says so under the conversation.
+    await alice.page.focus('#composer-text');
+    await alice.page.keyboard.type('sebentar, aku');
+    const bobTyping = bob.page.locator('#typing');
+    await expect.poll(() => bobTyping.textContent()).toBe(`${alice.name} sedang mengetik…`);
+    expect(await bobTyping.getAttribute('role')).toBe('status');
+    expect(await seriousViolations(bob.page)).toEqual([]);
+    await shot(bob.page, '22-typing-360px');
+    // Her message arrives: the line goes at once (not only after its 5 s).
+    await alice.page.keyboard.type(' tulis dulu');
+    await alice.page.keyboard.press('Enter');
+    await bob.message('sebentar, aku tulis dulu').waitFor();
+    expect(await bobTyping.textContent()).toBe('');
+    // And the other way round.
+    await bob.page.focus('#composer-text');
+    await bob.page.keyboard.type('oke');
+    await expect.poll(() => alice.page.locator('#typing').textContent()).toBe(`${bob.name} sedang mengetik…`);
+    await shot(alice.page, '23-typing-alice');
+    await bob.page.keyboard.press('Enter');
+    await alice.message('oke').waitFor();
+    expect(await alice.page.locator('#typing').textContent()).toBe('');
+    // In a group, shown in the group only: bob (a member, in his conversation with alice) sees nothing.
+    await alice.openConversation('group', group);
+    await carol.openConversation('group', group);
+    await carol.page.focus('#composer-text');
+    await carol.page.keyboard.type('hmm');
+    await expect
+      .poll(() => alice.page.locator('#typing').textContent())
+      .toBe(`${carol.name} sedang mengetik…`);
+    expect(await bobTyping.textContent()).toBe('');
+    await shot(alice.page, '23b-typing-group');
+    await carol.page.fill('#composer-text', '');
+    await alice.openConversation('user', bob.name);
+    // Back in the private conversation: carol's typing in the group is not shown here.
+    expect(await alice.page.locator('#typing').textContent()).toBe('');
+  });
+
+  it('edits your own message from the keyboard (Esc cancels, the draft comes back) and both pages show the new text', async () => {
+    const page = alice.page;
+    await alice.say('rapat besok jam 9');
+    const mine = page.locator('#messages article.msg.mine', { hasText: 'rapat besok jam 9' });
+    const edit = mine.getByRole('button', { name: /^Ubah pesan Anda: rapat besok jam 9/ });
+    // Offered once the message is stored (it has the server's id); someone else's message has no such button.
+    await edit.waitFor();
+    expect(await page.locator('#messages article.msg:not(.mine) button.edit').count()).toBe(0);
+    const id = (await mine.getAttribute('data-id')) ?? '';
+    expect(id).toMatch(/^[0-9A-Z]{26}$/);
+    // A half-typed draft waits while the message is edited.
+    await page.focus('#composer-text');
+    await page.keyboard.type('draf');
+    await edit.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#editing:not([hidden])').waitFor();
+    expect(await page.inputValue('#composer-text')).toBe('rapat besok jam 9');
+    expect(await page.evaluate(() => (globalThis as unknown as Focus).document.activeElement.id)).toBe(
+      'composer-text',
+    );
+    expect(await page.locator('#send').textContent()).toContain('Simpan');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, '24-editing');
+    await page.keyboard.press('Escape');
+    await page.locator('#editing').waitFor({ state: 'hidden' });
+    expect(await page.inputValue('#composer-text')).toBe('draf');
+    expect(await alice.message('rapat besok jam 9').textContent()).toBe('rapat besok jam 9');
+
+    await edit.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#editing:not([hidden])').waitFor();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('rapat besok jam 10');
+    await page.keyboard.press('Enter');
+    await page.locator('#editing').waitFor({ state: 'hidden' });
+    const shown = page.locator(`#messages article[data-id="${id}"] .text`);
+    await expect.poll(() => shown.textContent()).toBe('rapat besok jam 10 (diubah)');
+    expect(await page.inputValue('#composer-text')).toBe('draf');
+    const theirs = bob.page.locator(`#messages article[data-id="${id}"] .text`);
+    await expect.poll(() => theirs.textContent()).toBe('rapat besok jam 10 (diubah)');
+    await shot(page, '25-edited');
+    await shot(bob.page, '26-edited-360px');
+    await page.fill('#composer-text', '');
+    await page.locator('#composer-text').dispatchEvent('input');
+  });
+
+  it('deletes your own message after asking (Esc keeps it); both pages show the tombstone', async () => {
+    const page = alice.page;
+    const mine = page.locator('#messages article.msg.mine', { hasText: 'rapat besok jam 10' });
+    const id = (await mine.getAttribute('data-id')) ?? '';
+    const remove = mine.getByRole('button', { name: /^Hapus pesan Anda: rapat besok jam 10/ });
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Hapus pesan ini untuk semua orang?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('rapat besok jam 10');
+    // Cancel has the focus: a stray Enter keeps the message.
+    expect(await page.evaluate(() => (globalThis as unknown as Focus).document.activeElement.id)).toBe(
+      'confirm-delete-no',
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, '27-confirm-delete');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await page.locator(`#messages article[data-id="${id}"] .text`).textContent()).toBe(
+      'rapat besok jam 10 (diubah)',
+    );
+
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    const tombstone = (p: typeof page) => p.locator(`#messages article[data-id="${id}"] .text.deleted`);
+    await tombstone(page).waitFor();
+    expect(await tombstone(page).textContent()).toBe('Pesan ini telah dihapus');
+    expect(await page.locator(`#messages article[data-id="${id}"] button`).count()).toBe(0);
+    await tombstone(bob.page).waitFor();
+    await shot(page, '28-deleted');
+    await shot(bob.page, '29-deleted-360px');
+    // Stored: a fresh history page shows the tombstone, not the text.
+    const device = await ChatClient.connect(site.wsUrl);
+    expect((await device.request(`AUTH ${bob.name} ${PASSWORD}`)).status).toBe('OK');
+    const history = await device.request(`HISTORY ${alice.name}`);
+    const stored = (history.data as { id: string; deleted?: boolean; message?: string }[]).find(
+      (m) => m.id === id,
+    );
+    expect(stored).toMatchObject({ deleted: true });
+    expect(stored?.message).toBeUndefined();
+    await device.close();
+  });
+
   it('keeps the login over a reload (a token, never the password) with the private conversations listed; logout ends it', async () => {
     const page = alice.page;
     await page.reload();
@@ -349,7 +487,7 @@ describe('the web page', () => {
       }),
     );
     expect(stored).not.toContain(PASSWORD);
-    await shot(page, '22-reloaded-logged-in');
+    await shot(page, '30-reloaded-logged-in');
     // The resumed login speaks both ways.
     await alice.openConversation('user', bob.name);
     await alice.say('setelah reload');
@@ -357,13 +495,33 @@ describe('the web page', () => {
     await bob.message('setelah reload').waitFor();
     await bob.say('diterima');
     await alice.message('diterima').waitFor();
-    // Logging out ends the token: the next reload shows the login form.
+    // Logging out ends the token on the server, not only in this tab: the token the page held is refused after.
+    const token = await page.evaluate(
+      () =>
+        JSON.parse(
+          (
+            globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+          ).sessionStorage.getItem('obrol.session'),
+        ).token as string,
+    );
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await page.click('#logout');
     await page.locator('#login-form').waitFor();
+    const other = await ChatClient.connect(site.wsUrl);
+    // The form shows at once; SESSION_END is on its way (it goes before LOGOUT, queued if the connection is down).
+    // (Every 0.5 s at most: RESUME draws on AUTH's budget, a burst of 30.)
+    await expect
+      .poll(async () => (await other.request(`RESUME ${alice.name} ${token}`)).reason, {
+        timeout: 10_000,
+        interval: 500,
+      })
+      .toBe('invalid_credentials');
+    await other.close();
+    // And the next reload shows the login form.
     await page.reload();
     await page.locator('#status[data-state="online"]').waitFor();
     expect(await page.isVisible('#login-form')).toBe(true);
     expect(await page.isVisible('#chat')).toBe(false);
-    await shot(page, '23-logged-out-after-reload');
+    await shot(page, '31-logged-out-after-reload');
   });
 });

@@ -283,6 +283,139 @@ describe('obrol-chat', () => {
     }
   });
 
+  it('in a terminal: a private group (invite, uninvite, join, kick, owner), /edit and /delete of your own messages, a bell on a DM or a mention', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      registered('alice'),
+      registered('bob'),
+      registered('carol'),
+    ]);
+    const group = uniqueName('rhs');
+    const outsider = await ChatClient.connect(endpoint.url);
+    expect((await outsider.request(`AUTH ${carol} ${PASSWORD}`)).status).toBe('OK');
+    const server = `obrol-test-${randomBytes(4).toString('hex')}`;
+    const bobLog = join(dir, `${server}-bob.log`);
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, ...args], { encoding: 'utf8' });
+    for (const name of ['alice', 'bob'])
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        name,
+        '-x',
+        '150',
+        '-y',
+        '50',
+        '-e',
+        'NO_COLOR=',
+        `${process.execPath} ${BIN} ${endpoint.url}; echo EXIT=$?; sleep 60`,
+      );
+    try {
+      // Everything bob's client writes to the terminal, bells included (a capture of the screen drops BEL).
+      tmux('pipe-pane', '-t', 'bob', '-o', `cat >> ${bobLog}`);
+      const screen = (name: string) => tmux('capture-pane', '-p', '-t', name, '-S', '-300');
+      const waitScreen = (name: string, text: string) =>
+        vi.waitFor(() => expect(screen(name)).toContain(text), { timeout: 15_000, interval: 100 });
+      const typeLine = (name: string, text: string) => {
+        tmux('send-keys', '-t', name, '-l', text);
+        tmux('send-keys', '-t', name, 'Enter');
+      };
+      const bells = () => readFileSync(bobLog, 'latin1').split('\x07').length - 1;
+      for (const [name, user] of [
+        ['alice', alice],
+        ['bob', bob],
+      ] as const) {
+        await waitScreen(name, '/help lists the commands');
+        typeLine(name, `/login ${user} ${PASSWORD}`);
+        await waitScreen(name, `logged in as ${user}`);
+      }
+
+      // Private: an invitation taken back lets nobody in.
+      typeLine('alice', `/create ${group} private`);
+      await waitScreen('alice', `private group #${group} created`);
+      typeLine('alice', `/invite ${group} ${carol}`);
+      await waitScreen('alice', `invited ${carol} to #${group}`);
+      typeLine('alice', `/uninvite ${group} ${carol}`);
+      await waitScreen('alice', `invitation of ${carol} to #${group} taken back`);
+      expect((await outsider.request(`GROUP_JOIN ${group}`)).reason).toBe('not_invited');
+
+      // bob is invited: a sentence with the command to join, never JSON.
+      typeLine('alice', `/invite ${group} ${bob}`);
+      await waitScreen('bob', `${alice} invited you to the private group #${group} — /join ${group}`);
+      expect(screen('bob')).not.toContain('"event"');
+      typeLine('bob', `/join ${group}`);
+      await waitScreen('bob', `joined #${group}`);
+
+      // A bell for a mention and a private message, none for an ordinary group message.
+      const before = bells();
+      typeLine('alice', `/msg #${group} rapat biasa`);
+      await waitScreen('bob', `#${group} ${alice}: rapat biasa`);
+      typeLine('alice', `/msg #${group} @${bob} tolong cek`);
+      await waitScreen('bob', `#${group} ${alice}: @${bob} tolong cek`);
+      await vi.waitFor(() => expect(bells()).toBe(before + 1), { timeout: 5_000 });
+      typeLine('alice', `/msg ${bob} pribadi`);
+      await waitScreen('bob', `${alice} → you: pribadi`);
+      await vi.waitFor(() => expect(bells()).toBe(before + 2), { timeout: 5_000 });
+
+      // bob edits and deletes his own messages, by their number and by `last`; alice sees both.
+      typeLine('bob', `/msg #${group} salah ketik`);
+      await waitScreen('bob', 'you: salah ketik [1]');
+      typeLine('bob', 'kedua');
+      await waitScreen('bob', 'you: kedua [2]');
+      typeLine('bob', '/edit 1 benar ketik');
+      await waitScreen('bob', 'message [1] edited');
+      await waitScreen('alice', 'a message was edited: benar ketik');
+      typeLine('bob', '/delete last');
+      await waitScreen('bob', 'message [2] deleted');
+      await waitScreen('alice', 'a message was deleted');
+      typeLine('bob', '/delete 9');
+      await waitScreen('bob', 'no message [9] of yours on this screen');
+      typeLine('bob', `/history #${group} 10`);
+      await waitScreen('bob', 'you: benar ketik (edited) [1]');
+      await waitScreen('bob', 'you: (message deleted)');
+
+      // Kicked: bob is told who removed him and the prompt leaves the group.
+      typeLine('alice', `/kick ${group} ${bob}`);
+      await waitScreen('alice', `${bob} removed from #${group}`);
+      await waitScreen('bob', `${alice} removed you from #${group}`);
+      await vi.waitFor(
+        () => {
+          const prompt = screen('bob').trimEnd().split('\n').at(-1) ?? '';
+          expect(prompt.startsWith(`${bob}`) && prompt.endsWith('>')).toBe(true);
+          expect(prompt).not.toContain(`#${group}`);
+        },
+        { timeout: 5_000 },
+      );
+
+      // Handed over: invited again, joined, made owner; now bob may kick alice, and alice may no longer invite.
+      typeLine('alice', `/invite ${group} ${bob}`);
+      await vi.waitFor(
+        () => expect(screen('bob').split(`invited you to the private group #${group}`).length - 1).toBe(2),
+        {
+          timeout: 15_000,
+        },
+      );
+      typeLine('bob', `/join ${group}`);
+      await vi.waitFor(() => expect(screen('bob').split(`joined #${group}`).length - 1).toBe(2), {
+        timeout: 15_000,
+      });
+      typeLine('alice', `/owner ${group} ${bob}`);
+      await waitScreen('alice', `${bob} now owns #${group}`);
+      typeLine('alice', `/invite ${group} ${carol}`);
+      await waitScreen('alice', '[not_owner]');
+      typeLine('bob', `/kick ${group} ${alice}`);
+      await waitScreen('bob', `${alice} removed from #${group}`);
+      await waitScreen('alice', `${bob} removed you from #${group}`);
+      typeLine('bob', `/members ${group}`);
+      await waitScreen('bob', `#${group} has 1 member: ${bob}`);
+      for (const name of ['alice', 'bob']) typeLine(name, '/quit');
+      await waitScreen('alice', 'EXIT=0');
+      await waitScreen('bob', 'EXIT=0');
+    } finally {
+      tmux('kill-server');
+      await outsider.close();
+    }
+  });
+
   it('in a terminal, asks passwords with hidden input: the password never appears on the screen or in the output', async () => {
     const name = uniqueName('carol');
     const secret = `Sekret-${randomBytes(6).toString('hex')}`;

@@ -91,6 +91,8 @@ describe('parseCommand: the whole protocol without /raw', () => {
     expect(parseCommand('/deleteaccount')).toEqual({ kind: 'deleteaccount' });
     expect(parseCommand('/edit 3 new  text')).toEqual({ kind: 'edit', index: 3, text: 'new  text' });
     expect(parseCommand('/delete 3')).toEqual({ kind: 'delete', index: 3 });
+    expect(parseCommand('/edit last jam 10')).toEqual({ kind: 'edit', index: 'last', text: 'jam 10' });
+    expect(parseCommand('/delete LAST')).toEqual({ kind: 'delete', index: 'last' });
   });
 
   it('refuses malformed ones with their usage, and never puts a password on the line', () => {
@@ -109,6 +111,8 @@ describe('parseCommand: the whole protocol without /raw', () => {
       '/edit 3',
       '/delete',
       '/delete three',
+      '/edit lastly text',
+      '/delete last 2',
     ])
       expect(parseCommand(line)).toMatchObject({
         kind: 'invalid',

@@ -33,6 +33,7 @@ import {
   type Conversation,
   type Conversations,
   ensure,
+  findItem,
   type Item,
   keyOf,
   placeOf,
@@ -52,6 +53,10 @@ const SESSION_KEY = 'obrol.session';
 const RECENT_KEY = 'obrol.recent';
 const RECENT_MAX = 50;
 const TITLE = 'obrol';
+/** TYPING at most once per 3 s per conversation (the service drops repeats within 3 s anyway). */
+const TYPING_EVERY_MS = 3000;
+/** How long "bob is typing…" stays without a new TYPING (docs/PROTOCOL.md: there is no "stopped" event, ~5 s). */
+const TYPING_SHOW_MS = 5000;
 
 export class App {
   private client: ObrolClient;
@@ -62,7 +67,20 @@ export class App {
   private localIds = 0;
   private linkState: ConnectionState = 'connecting';
   private readonly view: MessageView;
+  /** A logout still being sent (SESSION_END, LOGOUT): a new login waits for it. */
+  private loggingOut: Promise<void> | undefined;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** One of your messages in the composer to edit, and the draft it took the place of. */
+  private editing: { key: string; id: string; draft: string } | undefined;
+  /** The message the delete dialog asks about. */
+  private deleting: { key: string; id: string } | undefined;
+  /** When TYPING was last sent, per conversation. */
+  private readonly typingSent = new Map<string, number>();
+  /** Who is typing where (conversation key → lower-case name → shown name and the timer that clears it). */
+  private readonly typers = new Map<
+    string,
+    Map<string, { name: string; timer: ReturnType<typeof setTimeout> }>
+  >();
 
   constructor(
     private readonly ui: Layout,
@@ -83,6 +101,8 @@ export class App {
         const conv = this.current();
         if (conv) void this.loadOlder(conv);
       },
+      edit: (item) => this.startEdit(item),
+      remove: (item) => this.askDelete(item),
       me: () => this.me,
       loading: () => this.loading,
     });
@@ -165,7 +185,26 @@ export class App {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         void this.sendText();
+      } else if (e.key === 'Escape' && this.editing) {
+        e.preventDefault();
+        this.cancelEdit();
       }
+    });
+    ui.cancelEdit.addEventListener('click', () => this.cancelEdit());
+    ui.confirmNo.addEventListener('click', () => ui.confirmDelete.close());
+    ui.confirmYes.addEventListener('click', () => {
+      const target = this.deleting;
+      ui.confirmDelete.close();
+      if (target) void this.deleteMessage(target);
+    });
+    ui.confirmDelete.addEventListener('close', () => {
+      const target = this.deleting;
+      this.deleting = undefined;
+      // Back to the message's Delete button (or the list, if the message is no longer drawn).
+      const button = target
+        ? ui.messages.querySelector<HTMLElement>(`article[data-id="${CSS.escape(target.id)}"] button.delete`)
+        : null;
+      (button ?? ui.messages).focus();
     });
     ui.fileInput.addEventListener('change', () => {
       const file = ui.fileInput.files?.[0];
@@ -185,7 +224,10 @@ export class App {
     });
     ui.text.addEventListener('input', () => {
       const conv = this.current();
-      if (conv) conv.draft = ui.text.value;
+      // While editing, the composer holds the message: the draft waits in `editing` (and TYPING is not sent).
+      if (!conv || this.editing) return;
+      conv.draft = ui.text.value;
+      this.sendTyping(conv);
     });
     // Back to the tab with a conversation open: what it shows is read now.
     document.addEventListener('visibilitychange', () => {
@@ -202,6 +244,7 @@ export class App {
   private async login(): Promise<void> {
     const user = this.ui.loginUser.value.trim();
     const password = this.ui.loginPass.value;
+    await this.loggingOut;
     // Waiting messages may arrive around the answer: they are placed as soon as the name is known.
     this.me = user;
     const answer = await this.client.login(user, password).catch(() => undefined);
@@ -276,8 +319,10 @@ export class App {
   private async logout(): Promise<void> {
     const saved = savedSession();
     forgetSession();
-    if (saved) await this.ask(`SESSION_END ${saved.token}`);
-    await this.client.logout().catch(() => undefined);
+    this.endEdit();
+    for (const who of this.typers.values()) for (const w of who.values()) clearTimeout(w.timer);
+    this.typers.clear();
+    this.drawTyping();
     this.me = '';
     this.convs = new Map();
     this.openKey = undefined;
@@ -286,6 +331,16 @@ export class App {
     this.ui.invites.hidden = true;
     document.title = TITLE;
     this.showAccount();
+    // The page is logged out at once; the server is told in order: the token ends first (a reload can never
+    // resume it), then LOGOUT. While the connection is down both wait in the protocol client's queue, and a new
+    // login waits for them (pushes of the old login must not land in the new one's conversations).
+    const done = (async () => {
+      if (saved) await this.ask(`SESSION_END ${saved.token}`);
+      await this.client.logout().catch(() => undefined);
+    })();
+    this.loggingOut = done;
+    await done;
+    if (this.loggingOut === done) this.loggingOut = undefined;
   }
 
   private onLoggedOut(answer: Answer): void {
@@ -311,6 +366,7 @@ export class App {
   private open(key: string): void {
     const conv = this.convs.get(key);
     if (!conv) return;
+    this.endEdit();
     this.openKey = key;
     conv.unread = 0;
     this.ui.text.value = conv.draft ?? '';
@@ -318,12 +374,15 @@ export class App {
     this.ui.chat.classList.add('has-open');
     this.draw();
     this.view.open(conv);
+    this.drawTyping();
     if (conv.next === undefined) void this.loadOlder(conv);
     this.ui.text.focus();
   }
 
   private close(): void {
+    this.endEdit();
     this.openKey = undefined;
+    this.drawTyping();
     this.ui.text.value = '';
     this.view.close();
     this.ui.chat.classList.remove('has-open');
@@ -359,6 +418,8 @@ export class App {
   }
 
   private onPush(push: Push): void {
+    // Logged out (or not yet logging in): nothing of an earlier login's pushes is kept for the next one.
+    if (!this.me) return;
     if (push.event === 'FILE_FAILED') {
       this.alert(t().fileFailed);
       return;
@@ -371,6 +432,10 @@ export class App {
     // Private groups and owners (issue 12): an invitation is offered with a Join button; a group one was removed
     // from (or that was deleted) stays listed, marked, with its composer disabled.
     const { group = '', by = '' } = push as { group?: string; by?: string };
+    if (push.event === 'TYPING') {
+      this.onTyping(push);
+      return;
+    }
     if (push.event === 'GROUP_INVITED') {
       this.invited(group, by);
       return;
@@ -395,6 +460,8 @@ export class App {
     const seen = conv.key === this.openKey && document.visibilityState === 'visible';
     const fromOther = place.item.from.toLowerCase() !== this.me.toLowerCase();
     if (added > 0 && !seen && fromOther) conv.unread += added;
+    // Their message is here: they are no longer "typing".
+    if (fromOther) this.stopTyping(conv.key, place.item.from);
     if (added > 0 && fromOther) {
       const text = place.item.text ?? place.item.file?.filename ?? '';
       const label = conv.kind === 'group' ? `# ${conv.name}` : conv.name;
@@ -408,6 +475,7 @@ export class App {
   // ── sending ──────────────────────────────────────────────────────────────
 
   private async sendText(): Promise<void> {
+    if (this.editing) return this.saveEdit();
     const conv = this.current();
     const text = this.ui.text.value.replace(/^\s+|\s+$/g, '');
     if (!conv || conv.gone || text === '') return;
@@ -440,6 +508,130 @@ export class App {
       addItems(conv, [{ ...item, id: answer.id, local: false }]);
       this.view.sync(conv);
     }
+  }
+
+  // ── edit, delete, typing ─────────────────────────────────────────────────
+
+  /** Edit: your message goes into the composer (what was typed there waits), marked as editing. */
+  private startEdit(item: Item): void {
+    const conv = this.current();
+    const now = conv?.items[findItem(conv, item.id)];
+    if (!conv || conv.gone || !now || now.deleted || now.text === undefined) return;
+    this.editing = { key: conv.key, id: now.id, draft: this.editing?.draft ?? this.ui.text.value };
+    this.ui.text.value = now.text;
+    this.showEditing(true);
+    this.ui.text.focus();
+    this.ui.text.setSelectionRange(now.text.length, now.text.length);
+  }
+
+  /** Esc or Cancel: the composer gets back what was typed before the edit. */
+  private cancelEdit(): void {
+    if (!this.editing) return;
+    this.endEdit();
+    this.ui.text.focus();
+  }
+
+  /** Leaves the editing state, putting the waiting draft back in the composer. */
+  private endEdit(): void {
+    const editing = this.editing;
+    if (!editing) return;
+    this.editing = undefined;
+    this.ui.text.value = editing.draft;
+    const conv = this.convs.get(editing.key);
+    if (conv) conv.draft = editing.draft;
+    this.showEditing(false);
+  }
+
+  private showEditing(on: boolean): void {
+    this.ui.editing.hidden = !on;
+    this.ui.composer.classList.toggle('editing', on);
+    this.ui.text.setAttribute('aria-describedby', on ? 'editing-note composer-hint' : 'composer-hint');
+  }
+
+  /** EDIT: on OK the message shows its new text here (the connection that edits gets no MESSAGE_EDITED). */
+  private async saveEdit(): Promise<void> {
+    const editing = this.editing;
+    const text = this.ui.text.value.replace(/^\s+|\s+$/g, '');
+    if (!editing || text === '') return;
+    const answer = await this.ask(`EDIT ${editing.id} ${text}`);
+    // Refused: the composer keeps the text, still editing, so it can be fixed or cancelled.
+    if (answer.status !== 'OK') return this.fail(answer);
+    if (this.editing === editing) this.endEdit();
+    this.changed({
+      event: 'MESSAGE_EDITED',
+      id: editing.id,
+      message: text,
+      editedAt: new Date().toISOString(),
+    });
+  }
+
+  /** Delete asks first, in a modal dialog that shows the message; Cancel and Esc keep it. */
+  private askDelete(item: Item): void {
+    const conv = this.current();
+    if (!conv) return;
+    this.deleting = { key: conv.key, id: item.id };
+    const quote = this.ui.confirmDelete.querySelector('.quote');
+    if (quote) quote.textContent = item.text ?? item.file?.filename ?? '';
+    this.ui.confirmDelete.showModal();
+    this.ui.confirmNo.focus();
+  }
+
+  private async deleteMessage(target: { key: string; id: string }): Promise<void> {
+    const answer = await this.ask(`DELETE ${target.id}`);
+    if (answer.status !== 'OK') return this.fail(answer);
+    if (this.editing?.id === target.id) this.endEdit();
+    this.changed({ event: 'MESSAGE_DELETED', id: target.id });
+  }
+
+  /** Applies an edit or a deletion made from this page, as the push would for another device. */
+  private changed(change: { event: string; id: string; [field: string]: unknown }): void {
+    const conv = applyChange(this.convs, change as Push);
+    const item = conv?.items[findItem(conv, change.id)];
+    if (conv && item) this.view.replace(conv, item);
+  }
+
+  /** Typing in an open conversation: TYPING / TYPING_GROUP, at most once per 3 s, only while connected. */
+  private sendTyping(conv: Conversation): void {
+    if (conv.gone || this.ui.text.value.trim() === '' || this.linkState !== 'online' || !this.me) return;
+    const now = Date.now();
+    if (now - (this.typingSent.get(conv.key) ?? 0) < TYPING_EVERY_MS) return;
+    this.typingSent.set(conv.key, now);
+    const line = conv.kind === 'group' ? `TYPING_GROUP ${conv.name}` : `TYPING ${conv.name}`;
+    // Best effort: a refused or lost TYPING (rate_limited, offline) is not worth an alert.
+    this.client.request(line).catch(() => undefined);
+  }
+
+  /** Their TYPING: "bob is typing…" under the conversation for 5 s, or until bob's message arrives. */
+  private onTyping(push: Push): void {
+    const f = push as { from?: unknown; group?: unknown };
+    if (typeof f.from !== 'string' || f.from.toLowerCase() === this.me.toLowerCase()) return;
+    const key = typeof f.group === 'string' ? keyOf('group', f.group) : keyOf('user', f.from);
+    let who = this.typers.get(key);
+    if (!who) {
+      who = new Map();
+      this.typers.set(key, who);
+    }
+    const id = f.from.toLowerCase();
+    clearTimeout(who.get(id)?.timer);
+    who.set(id, { name: f.from, timer: setTimeout(() => this.stopTyping(key, id), TYPING_SHOW_MS) });
+    this.drawTyping();
+  }
+
+  private stopTyping(key: string, from: string): void {
+    const who = this.typers.get(key);
+    const entry = who?.get(from.toLowerCase());
+    if (!who || !entry) return;
+    clearTimeout(entry.timer);
+    who.delete(from.toLowerCase());
+    if (who.size === 0) this.typers.delete(key);
+    this.drawTyping();
+  }
+
+  private drawTyping(): void {
+    const who = this.openKey ? this.typers.get(this.openKey) : undefined;
+    const names = who ? [...who.values()].map((w) => w.name) : [];
+    const text = names.length > 0 ? t().typing(names) : '';
+    if (this.ui.typing.textContent !== text) this.ui.typing.textContent = text;
   }
 
   private async sendFile(file: File): Promise<void> {
@@ -601,6 +793,7 @@ export class App {
     this.onState(this.linkState);
     this.draw();
     this.view.redraw();
+    this.drawTyping();
   }
 
   private onState(state: ConnectionState): void {

@@ -218,6 +218,46 @@ export function buildLayout(root: HTMLElement) {
     (s) => s.message,
   );
   const fileInput = h('input', { id: 'file-input', type: 'file', class: 'sr-only' });
+  // Someone else typing here (TYPING pushes): a polite status line, empty when nobody is.
+  const typing = h('p', { id: 'typing', class: 'typing', role: 'status', 'aria-live': 'polite' });
+  // Shown while the composer holds one of your messages to edit (Esc or Cancel leaves it).
+  const cancelEdit = h(
+    'button',
+    { id: 'cancel-edit', type: 'button' },
+    tx((s) => s.cancel),
+  );
+  const editing = h(
+    'div',
+    { id: 'editing', class: 'editing-bar', hidden: true },
+    h(
+      'span',
+      { id: 'editing-note' },
+      tx((s) => s.editing),
+    ),
+    cancelEdit,
+  );
+  // Asked before a message is deleted: a modal dialog (Esc and Cancel keep the message).
+  const confirmYes = h(
+    'button',
+    { id: 'confirm-delete-yes', type: 'button', class: 'danger' },
+    tx((s) => s.confirmDeleteYes),
+  );
+  const confirmNo = h(
+    'button',
+    { id: 'confirm-delete-no', type: 'button', autofocus: true },
+    tx((s) => s.cancel),
+  );
+  const confirmDelete = h(
+    'dialog',
+    { id: 'confirm-delete', class: 'confirm', 'aria-labelledby': 'confirm-delete-text' },
+    h(
+      'p',
+      { id: 'confirm-delete-text' },
+      tx((s) => s.confirmDelete),
+    ),
+    h('p', { id: 'confirm-delete-quote', class: 'quote' }),
+    h('div', { class: 'row' }, confirmNo, confirmYes),
+  );
   const composer = h(
     'form',
     { id: 'composer', class: 'composer' },
@@ -241,7 +281,16 @@ export function buildLayout(root: HTMLElement) {
     h(
       'button',
       { id: 'send', type: 'submit' },
-      tx((s) => s.send),
+      h(
+        'span',
+        { class: 'when-sending' },
+        tx((s) => s.send),
+      ),
+      h(
+        'span',
+        { class: 'when-editing' },
+        tx((s) => s.saveEdit),
+      ),
     ),
   );
   const conversation = h(
@@ -252,7 +301,10 @@ export function buildLayout(root: HTMLElement) {
     messages,
     transfers,
     gone,
+    typing,
+    editing,
     composer,
+    confirmDelete,
   );
   const empty = h(
     'p',
@@ -304,5 +356,11 @@ export function buildLayout(root: HTMLElement) {
     composer,
     text,
     fileInput,
+    typing,
+    editing,
+    cancelEdit,
+    confirmDelete,
+    confirmYes,
+    confirmNo,
   };
 }

@@ -40,6 +40,9 @@ export function renderSidebar(
 export interface ItemActions {
   download(item: Item): void;
   refreshPreview(item: Item, img: HTMLImageElement): void;
+  /** Your own stored message: Edit puts it in the composer, Delete asks first. */
+  edit(item: Item): void;
+  remove(item: Item): void;
 }
 
 /** The line above the oldest message shown: the start of the conversation, or a button for older messages. */
@@ -102,6 +105,10 @@ export function renderItem(item: Item, me: string, actions: ItemActions): HTMLEl
       body.push(img);
     }
   }
+  // Only a stored message of your own (it has the server's id) can be changed; a file can be deleted, not edited.
+  const changeable = mine && !item.local && !item.deleted;
+  const what = item.text ?? item.file?.filename ?? '';
+  const snippet = what.length > 40 ? `${what.slice(0, 40)}…` : what;
   return h(
     'article',
     { class: mine ? 'msg mine' : 'msg', 'data-id': item.id },
@@ -114,6 +121,32 @@ export function renderItem(item: Item, me: string, actions: ItemActions): HTMLEl
         { datetime: item.sentAt },
         time.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' }),
       ),
+      changeable &&
+        h(
+          'span',
+          { class: 'msg-actions' },
+          item.text !== undefined &&
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'edit',
+                'aria-label': s.editMessageLabel(snippet),
+                onclick: () => actions.edit(item),
+              },
+              s.editMessage,
+            ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'delete',
+              'aria-label': s.deleteMessageLabel(snippet),
+              onclick: () => actions.remove(item),
+            },
+            s.deleteMessage,
+          ),
+        ),
     ),
     ...body,
   );

@@ -5,7 +5,7 @@
  * that fall out of it leave the DOM (their data stays in the store, so they come back when scrolled to again).
  */
 import { h, t } from './dom.js';
-import { renderDay, renderItem, renderTop } from './render.js';
+import { type ItemActions, renderDay, renderItem, renderTop } from './render.js';
 import { type Conversation, dayKey, findItem, type Item } from './store.js';
 
 /** Messages rendered when a window is drawn, the most kept before it is redrawn, and the step of a scroll. */
@@ -15,9 +15,7 @@ const CHUNK = 60;
 /** Pixels from an edge that count as "at" it. */
 const EDGE = 60;
 
-export interface ViewActions {
-  download(item: Item): void;
-  refreshPreview(item: Item, img: HTMLImageElement): void;
+export interface ViewActions extends ItemActions {
   loadOlder(): void;
   me(): string;
   loading(): boolean;
