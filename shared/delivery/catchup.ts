@@ -22,6 +22,7 @@ import { advanceGroupCursor, advanceProgress, clearProgress, readAccount, startF
 import { idCeil, idTime } from '../ids.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
+import { keyOf } from '../protocol/validation.js';
 import { pushOne } from '../push/deliver.js';
 import { renderEvent } from '../push/render.js';
 import type { CatchUpJob } from '../queue/jobs.js';
@@ -82,11 +83,12 @@ async function fill(source: Source, user: string): Promise<void> {
     source.more = page.more && waiting.length === page.waiting.length;
   } else {
     const page = await groupLogPage(source.group, source.after, source.upTo, PAGE);
-    // A deleted message is passed over (its progress still counts); an edited one goes as it now is.
+    // A deleted message is passed over (its progress still counts); an edited one goes as it now is. So is the
+    // user's own: none of the sender's devices gets a group message live (PROTOCOL.md, SEND_GROUP), nor here.
     source.buffer = page.events.map((event) => ({
       id: event.id,
       source,
-      event: deliverable(event),
+      event: typeof event.from === 'string' && keyOf(event.from) === user ? undefined : deliverable(event),
       group: source.group,
     }));
     source.more = page.more;

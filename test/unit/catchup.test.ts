@@ -126,6 +126,32 @@ describe('catch-up', () => {
     expect(frames.at(-1)?.event).toBe('CAUGHT_UP');
   });
 
+  it("passes over the user's own group messages, as the live fan-out does, and moves past them", async () => {
+    const w = await world();
+    const g = w.gs[0] as string;
+    const base = Date.now() - 5000;
+    const own = newId(base + 1);
+    await messages.storeGroupMessage(
+      g,
+      { event: 'GROUP_MESSAGE', id: own, group: g, from: w.user.toUpperCase() },
+      w.user,
+    );
+    const theirs = newId(base + 2);
+    await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id: theirs, group: g, from: 'V' }, 'v');
+    const ownLast = newId(base + 3);
+    await messages.storeGroupMessage(
+      g,
+      { event: 'GROUP_MESSAGE', id: ownLast, group: g, from: w.user },
+      w.user,
+    );
+    expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
+    const frames = pushed(w.connectionId);
+    expect(frames.slice(0, -1).flatMap(idsOf)).toEqual([theirs]);
+    expect(frames.at(-1)?.event).toBe('CAUGHT_UP');
+    const account = await users.readAccount(w.user, Date.now(), true);
+    expect((account.profile?.groupCursor as string) >= ownLast).toBe(true);
+  });
+
   it('pushes nothing before its AUTH has answered (markAnswered), then goes on; an AUTH that died is not waited for', async () => {
     const w = await world();
     const job = { ...w.job, afterAnswer: true };
