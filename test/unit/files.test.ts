@@ -221,6 +221,33 @@ describe('uploads', () => {
     expect(await fileArrived(exact.fields.key as string, 100, api.endpoint, Date.now())).toBe('delivered');
   });
 
+  it('do not deliver an upload whose recipient blocked the sender after the form was given (issue 22)', async () => {
+    const a = await user();
+    const b = await user();
+    const form = await upload(a, b.name);
+    expect(await b.ask(`BLOCK ${a.name}`)).toEqual({ status: 'OK', data: 'pengguna diblokir' });
+    const key = form.fields.key as string;
+    bucket.set(key, { body: Buffer.from('x'), type: 'application/pdf' });
+    expect(await fileArrived(key, 1, api.endpoint, Date.now())).toBe('ignored');
+    // The sender is told as for a recipient who no longer exists; the recipient gets nothing, and nothing is sealed.
+    expect(a.pushes('FILE_FAILED')).toEqual([
+      { event: 'FILE_FAILED', id: form.id, reason: 'unknown_recipient' },
+    ]);
+    expect(a.pushes('FILE_SENT')).toEqual([]);
+    expect(b.pushes('FILE')).toEqual([]);
+    expect(bucket.has(sealedKeyOf(key))).toBe(false);
+    expect((await getFileRecord(form.id))?.status).not.toBe('ready');
+    expect(await b.ask(`HISTORY ${a.name}`)).toEqual({ status: 'OK', data: [] });
+    // After UNBLOCK a new form delivers again (the refused one stays refused).
+    expect(await b.ask(`UNBLOCK ${a.name}`)).toEqual({ status: 'OK', data: 'blokir dibuka' });
+    expect(await fileArrived(key, 1, api.endpoint, Date.now())).toBe('ignored');
+    expect(b.pushes('FILE')).toEqual([]);
+    const again = await upload(a, b.name);
+    bucket.set(again.fields.key as string, { body: Buffer.from('x'), type: 'application/pdf' });
+    expect(await fileArrived(again.fields.key as string, 1, api.endpoint, Date.now())).toBe('delivered');
+    expect(b.pushes('FILE')).toHaveLength(1);
+  });
+
   it('ignore keys obrol did not make, and records that do not match', async () => {
     expect(await fileArrived('uploads/x/y', 1, api.endpoint, Date.now())).toBe('ignored');
     expect(await fileArrived(`uploads/${newId()}/y`, 1, api.endpoint, Date.now())).toBe('ignored');
