@@ -91,11 +91,6 @@ describe('BLOCK with a fault', () => {
       rules: () => [db('PutItem', 'lie', isBlockPair, once)],
       expect: 'ok',
     },
-    {
-      name: "the blocked user's profile cannot be read",
-      rules: () => [db('GetItem', 'error', (i) => skStarts('#PROFILE')(i), 'every')],
-      expect: 'failed',
-    },
   ];
   for (const row of rows) {
     it(`${row.name}: the answer is honest, and the counter covers the blocks`, async () => {
