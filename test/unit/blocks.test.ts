@@ -149,7 +149,12 @@ describe('BLOCK / UNBLOCK / BLOCKED', () => {
     timeout: SLOW,
   }, async () => {
     expect(MAX_BLOCKS).toBe(1000);
-    const targets = await Promise.all(Array.from({ length: 5 }, () => registered('bt')));
+    // Three registered names and two nobody has: the bound is the same for both.
+    const targets = [
+      ...(await Promise.all(Array.from({ length: 3 }, () => registered('bt')))),
+      t.fresh('nobody'),
+      t.fresh('nobody'),
+    ];
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ block: fc.boolean(), who: fc.integer({ min: 0, max: 4 }) }), {
@@ -252,6 +257,40 @@ describe('a block holds everywhere (issue 22)', () => {
     expect(await victim.ask(`UNBLOCK ${pest.name}`)).toEqual(OK('blokir dibuka'));
     expect(await pest.ask(`EDIT ${first.id} changed`)).toEqual(OK('pesan diubah'));
     expect(victim.pushes('MESSAGE_EDITED')).toMatchObject([{ id: first.id, message: 'changed' }]);
+  });
+
+  it('refuses every EDIT that started after BLOCK’s answer, and answers a racing one honestly, whatever the interleaving', {
+    timeout: SLOW,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 6 }),
+        async (editAfter, blockAfter) => {
+          const victim = await t.user('rv');
+          const pest = await t.user('rp');
+          const sent = await pest.ask(`SEND ${victim.name} before`);
+          const later = (ms: number, frame: string, who: typeof pest) =>
+            new Promise((resolve) => setTimeout(resolve, ms)).then(() => who.ask(frame));
+          const [edit, block] = await Promise.all([
+            later(editAfter, `EDIT ${sent.id} after`, pest),
+            later(blockAfter, `BLOCK ${pest.name}`, victim),
+          ]);
+          expect(block).toEqual(OK('pengguna diblokir'));
+          expect([OK('pesan diubah'), ERR('pesan tidak diubah', 'unknown_recipient')]).toContainEqual(edit);
+          // The answer says what happened: the text changed, and the blocker was told, exactly when it is OK.
+          const history = (await victim.ask(`HISTORY ${pest.name}`)).data as Record<string, unknown>[];
+          const stored = history.find((m) => m.id === sent.id);
+          expect(stored?.message).toBe(edit.status === 'OK' ? 'after' : 'before');
+          expect(victim.pushes('MESSAGE_EDITED').length > 0).toBe(edit.status === 'OK');
+          // After the answer, no interleaving is left: an EDIT now is refused.
+          expect(await pest.ask(`EDIT ${sent.id} again`)).toEqual(
+            ERR('pesan tidak diubah', 'unknown_recipient'),
+          );
+        },
+      ),
+      { numRuns: 20 },
+    );
   });
 
   it('answers BLOCK of a name nobody has exactly as of an existing one, within the same bound', {

@@ -3,6 +3,7 @@
  * @connections stand-in and a faked S3 client (an in-memory bucket behind the SDK's middleware stack, which answers
  * PutObject, CopyObject with If-None-Match and HeadObject; links and forms are still signed by the real SDK).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { answered, fakeQueue, intercept } from '../support/fakes.js';
@@ -246,6 +247,51 @@ describe('uploads', () => {
     bucket.set(again.fields.key as string, { body: Buffer.from('x'), type: 'application/pdf' });
     expect(await fileArrived(again.fields.key as string, 1, api.endpoint, Date.now())).toBe('delivered');
     expect(b.pushes('FILE')).toHaveLength(1);
+  });
+
+  it('deliver an upload racing a BLOCK either wholly or not at all, and never once BLOCK answered (issue 22)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 0, max: 6 }),
+        async (landAfter, blockAfter) => {
+          const a = await user();
+          const b = await user();
+          const form = await upload(a, b.name);
+          const key = form.fields.key as string;
+          bucket.set(key, { body: Buffer.from('x'), type: 'application/pdf' });
+          const later = <T>(ms: number, run: () => Promise<T>) =>
+            new Promise((resolve) => setTimeout(resolve, ms)).then(run);
+          let answered = false;
+          let startedAfterAnswer = false;
+          const [arrival] = await Promise.all([
+            later(landAfter, () => {
+              startedAfterAnswer = answered;
+              return fileArrived(key, 1, api.endpoint, Date.now());
+            }),
+            later(blockAfter, async () => {
+              expect(await b.ask(`BLOCK ${a.name}`)).toEqual({ status: 'OK', data: 'pengguna diblokir' });
+              answered = true;
+            }),
+          ]);
+          // An upload that lands after BLOCK's answer is never delivered.
+          if (startedAfterAnswer) expect(arrival).toBe('ignored');
+          // Delivered: the recipient has it and the sender is told FILE_SENT; refused: neither, and FILE_FAILED.
+          const delivered = arrival === 'delivered';
+          expect(['delivered', 'ignored']).toContain(arrival);
+          expect(b.pushes('FILE')).toHaveLength(delivered ? 1 : 0);
+          expect(a.pushes('FILE_SENT')).toHaveLength(delivered ? 1 : 0);
+          expect(a.pushes('FILE_FAILED')).toEqual(
+            delivered ? [] : [{ event: 'FILE_FAILED', id: form.id, reason: 'unknown_recipient' }],
+          );
+          expect(bucket.has(sealedKeyOf(key))).toBe(delivered);
+          // The same upload landing again after BLOCK's answer delivers nothing more.
+          expect(await fileArrived(key, 1, api.endpoint, Date.now())).toBe('ignored');
+          expect(b.pushes('FILE')).toHaveLength(delivered ? 1 : 0);
+        },
+      ),
+      { numRuns: 15 },
+    );
   });
 
   it('ignore keys obrol did not make, and records that do not match', async () => {
