@@ -15,9 +15,10 @@ export const MAX_BLOCKS = 1000;
 export type BlockOutcome = 'blocked' | 'already' | 'full';
 
 /**
- * Blocks `blocked` for `blocker` (`username`: the name as the caller wrote it; the name need not be registered): a slot is taken on the counter first (a conditional increment below the bound),
- * then the pair is written if absent; a pair that existed already, or a write that failed, gives its slot back. A
- * crash between the two leaves the counter one too high (never too low), so the bound always holds.
+ * Blocks `blocked` for `blocker` (`username`: the name as the caller wrote it; it need not be registered): a slot is
+ * taken on the counter first (a conditional increment below the bound), then the pair is written if absent; a pair
+ * that existed already, or a write that failed, gives its slot back. A crash between the two leaves the counter one
+ * too high (never too low), so the bound always holds.
  */
 export async function addBlock(
   blocker: string,

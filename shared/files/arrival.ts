@@ -6,13 +6,7 @@
  */
 import { config } from '../config.js';
 import { isBlocked } from '../data/blocks.js';
-import {
-  deleteFileRecord,
-  type FileRecord,
-  getFileRecord,
-  markPending,
-  markUploaded,
-} from '../data/files.js';
+import { type FileRecord, forgetUpload, getFileRecord, markPending, markUploaded } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
 import { type Account, readAccount, startFrom } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
@@ -61,7 +55,8 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
     // deleted since the form was given (or deleted and registered again: the file was meant for the name's earlier
     // owner), or one that blocked the sender since (checked as SEND checks it). The sender is told so rather than
     // FILE_SENT, the same for both, and the record goes, so the form posted again (after an UNBLOCK too) delivers
-    // nothing. Told first, forgotten last: a failure in between leaves the record for S3's retry, which tells again.
+    // nothing. Forgotten first, then told, and told only when no concurrent arrival of the same upload delivered it
+    // meanwhile (then its sender heard FILE_SENT, and that stands): the sender never hears both.
     if (record.to !== undefined) {
       const to = record.to;
       const [target, blocked] = await Promise.all([
@@ -69,9 +64,10 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
         to !== record.from && isBlocked(to, record.from),
       ]);
       if (blocked || !target.profile || id < startFrom([target.profile.createdAt])) {
-        const { connections } = await readAccount(record.from, now);
-        await pushToAll(endpoint, connections, { event: 'FILE_FAILED', id, reason: 'unknown_recipient' });
-        await deleteFileRecord(id);
+        if (await forgetUpload(id)) {
+          const { connections } = await readAccount(record.from, now);
+          await pushToAll(endpoint, connections, { event: 'FILE_FAILED', id, reason: 'unknown_recipient' });
+        }
         return 'ignored';
       }
     }

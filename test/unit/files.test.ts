@@ -294,6 +294,36 @@ describe('uploads', () => {
     );
   });
 
+  it('keep the record of an upload another arrival delivered while this one refused it (issue 22)', async () => {
+    const a = await user();
+    const b = await user();
+    const form = await upload(a, b.name);
+    expect(await b.ask(`BLOCK ${a.name}`)).toEqual({ status: 'OK', data: 'pengguna diblokir' });
+    const key = form.fields.key as string;
+    bucket.set(key, { body: Buffer.from('x'), type: 'application/pdf' });
+    // While this arrival reads the block, an earlier arrival of the same upload (before the block) marks it delivered.
+    const { db } = await import('../../shared/data/client.js');
+    const { markUploaded } = await import('../../shared/data/files.js');
+    let raced = false;
+    intercept(db, 'race-a-delivery', (next) => async (args) => {
+      if (!raced && String(args.input.Key?.pk ?? '').startsWith('BLOCKS#')) {
+        raced = true;
+        expect(await markUploaded(form.id, 1, new Date().toISOString())).toBe(true);
+      }
+      return next(args);
+    });
+    try {
+      expect(await fileArrived(key, 1, api.endpoint, Date.now())).toBe('ignored');
+    } finally {
+      db.middlewareStack.remove('race-a-delivery');
+    }
+    expect(raced).toBe(true);
+    // The refusal forgets only an upload still `uploading`: the delivered one keeps its record, and its sender is not
+    // told FILE_FAILED after (or besides) the FILE_SENT of the arrival that delivered it.
+    expect(await getFileRecord(form.id)).toMatchObject({ status: 'ready' });
+    expect(a.pushes('FILE_FAILED')).toEqual([]);
+  });
+
   it('ignore keys obrol did not make, and records that do not match', async () => {
     expect(await fileArrived('uploads/x/y', 1, api.endpoint, Date.now())).toBe('ignored');
     expect(await fileArrived(`uploads/${newId()}/y`, 1, api.endpoint, Date.now())).toBe('ignored');
