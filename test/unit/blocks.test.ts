@@ -1,7 +1,8 @@
 /**
  * BLOCK / UNBLOCK / BLOCKED and GROUP_UNINVITE through the dispatcher, against dynalite: a blocked user's private
- * commands answer exactly what they answer for a name nobody has, presence is hidden both ways (STATUS, WATCH, and
- * running watches at the next change), groups are not blocked, the bound on blocks and on watchers of one user hold
+ * commands answer exactly what they answer for a name nobody has, presence is hidden both ways (STATUS, WATCH, WHO,
+ * and running watches at the next change), EDIT of an earlier message is refused and DELETE not pushed to the blocker
+ * (also when they race a BLOCK), BLOCK of a name nobody has answers as of a registered one, groups are not blocked, the bound on blocks and on watchers of one user hold
  * under concurrent requests (fast-check over interleavings), and the join/leave budget.
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
