@@ -309,7 +309,19 @@ const ROWS: Array<[string, Floor]> = [
   ['GROUP_HISTORY', floor(4, 2, CREDENTIAL, `${LOGGED_IN} ∥ membership ∥ a page of messages (Query)`)],
   ['PING', floor(0, 0, NONE, 'answered by the handler alone')],
   ['unknown request', floor(0, 0, NONE, 'answered by the handler alone')],
-  ['WHO', floor(4, 2, CREDENTIAL, `${LOGGED_IN} ∥ membership ∥ the group's presence (Query)`)],
+  [
+    'WHO',
+    floor(
+      5,
+      3,
+      {
+        requests: 2,
+        rounds: 2,
+        what: '† credential read; † the blocks of the page, either way (BatchGetItem)',
+      },
+      `${LOGGED_IN} ∥ membership ∥ the group's presence (Query); † blocks of the page's names`,
+    ),
+  ],
   [
     'STATUS',
     floor(
@@ -407,10 +419,14 @@ const ROWS: Array<[string, Floor]> = [
   [
     'EDIT, private',
     floor(
-      6,
-      4,
-      CREDENTIAL,
-      `${LOGGED_IN} ∥ the MSGREF pointer; the message updated (conditional); the other side's devices ∥ own, then the pushes`,
+      8,
+      5,
+      {
+        requests: 2,
+        rounds: 2,
+        what: '† credential read; † block read (once the pointer names the recipient)',
+      },
+      `${LOGGED_IN} ∥ the MSGREF pointer; the recipient's account ∥ † block; the message updated (conditional); the other side's devices ∥ own, then the pushes`,
     ),
   ],
   [
@@ -425,11 +441,21 @@ const ROWS: Array<[string, Floor]> = [
   ['EDIT, not yours', floor(3, 2, CREDENTIAL, `${LOGGED_IN} ∥ the MSGREF pointer (not the caller's)`)],
   [
     'DELETE, private',
-    floor(6, 4, CREDENTIAL, 'as EDIT, private: the message becomes a tombstone (conditional)'),
+    floor(
+      8,
+      4,
+      { requests: 2, rounds: 1, what: '† credential read; † block read (beside the tombstone)' },
+      'as EDIT, private, but the recipient and the block are read beside the tombstone (conditional)',
+    ),
   ],
   [
     'DELETE, a 1 KB file',
-    floor(7, 4, CREDENTIAL, 'as DELETE, private, plus the object deleted (DeleteObject) in the write round'),
+    floor(
+      9,
+      4,
+      { requests: 2, rounds: 1, what: '† credential read; † block read (beside the tombstone)' },
+      'as DELETE, private, plus the object deleted (DeleteObject) in the write round',
+    ),
   ],
   [
     'SEND_ID, recipient online',
@@ -467,10 +493,10 @@ const ROWS: Array<[string, Floor]> = [
   [
     'BLOCK',
     floor(
-      5,
+      4,
       3,
       CREDENTIAL,
-      `${LOGGED_IN} ∥ the blocked user's account; the block ∥ the count (conditional, ≤ 1,000)`,
+      `${LOGGED_IN}; the block ∥ the count (conditional, ≤ 1,000); no account read (a name nobody has is blocked alike)`,
     ),
   ],
   ['UNBLOCK', floor(4, 3, CREDENTIAL, `${LOGGED_IN}; delete the block (conditional) ∥ the count`)],

@@ -1,14 +1,14 @@
 /**
  * BLOCK pengguna / UNBLOCK pengguna / BLOCKED — a user the caller blocked reaches them no more in private: to that
- * user's SEND, SEND_ID, SEND_FILE, TYPING, READ and GROUP_INVITE the caller is a user who does not exist
- * (`unknown_recipient`), and their STATUS and WATCH of the caller answer `not_allowed`, as for a name nobody has. The
- * two stop seeing each other's presence (either way; running watches end at the next change). Groups are not
- * blocked: in a group both still see each other's messages, as in the messengers people know. At most MAX_BLOCKS
- * blocks per user (`too_many_blocks`); blocking twice, or unblocking someone not blocked, answers OK and changes
- * nothing.
+ * user's SEND, SEND_ID, SEND_FILE (and an upload landing later), TYPING, READ, GROUP_INVITE and EDIT of an earlier
+ * message the caller is a user who does not exist (`unknown_recipient`), their DELETE is not pushed to the caller, and
+ * their STATUS and WATCH of the caller answer `not_allowed`, as for a name nobody has. The two stop seeing each
+ * other's presence (either way: STATUS, WATCH, PRESENCE and WHO; running watches end at the next change). Groups are
+ * not blocked: in a group both still see each other's messages, as in the messengers people know. Any valid name can
+ * be blocked, registered or not, with one answer for both. At most MAX_BLOCKS blocks per user (`too_many_blocks`);
+ * blocking twice, or unblocking someone not blocked, answers OK and changes nothing.
  */
 import { addBlock, listBlocks, MAX_BLOCKS, removeBlock } from '../data/blocks.js';
-import { readProfile } from '../data/users.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isUsername, keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
@@ -22,10 +22,12 @@ export const block = defineCommand({
   parse: (rest) => parseOneName(rest, isUsername),
   async run({ name }, ctx) {
     const targetKey = keyOf(name);
-    const [caller, profile] = await Promise.all([requireUser(ctx), readProfile(targetKey)]);
+    const caller = await requireUser(ctx);
     if (targetKey === caller.key) throw new CommandError('bad_request');
-    if (!profile) throw new CommandError('unknown_recipient');
-    if ((await addBlock(caller.key, targetKey, profile.username, ctx.now)) === 'full')
+    // No profile is read: a name nobody has is blocked like any other (and stays blocked for whoever registers it),
+    // taking a slot of the same bound, and kept as the caller wrote it, so neither the answer nor BLOCKED tells
+    // whether the name exists.
+    if ((await addBlock(caller.key, targetKey, name, ctx.now)) === 'full')
       throw new CommandError('too_many_blocks');
     return ok('pengguna diblokir');
   },

@@ -4,9 +4,12 @@
  * the message through its pointer (`MSGREF#<id>`, written with the message). Someone else's message, an unknown id
  * and a deleted message all answer `unknown_message`: an id tells nothing about messages that are not yours.
  * The change is pushed to the message's audience online now (shared/delivery/changes.ts); whoever is offline gets
- * the message as it then is (or not at all) from their catch-up, and HISTORY shows the edit or a tombstone.
+ * the message as it then is (or not at all) from their catch-up, and HISTORY shows the edit or a tombstone. A private
+ * message's recipient who blocked the sender since, or no longer exists, is to EDIT a user who does not exist
+ * (`unknown_recipient`, nothing changed); a DELETE is still stored but not pushed to them.
  */
 import { config } from '../config.js';
+import { isBlocked } from '../data/blocks.js';
 import { deleteFileRecord } from '../data/files.js';
 import { readMembership } from '../data/groups.js';
 import { conversationOf } from '../data/keys.js';
@@ -18,18 +21,34 @@ import {
   readMessageRef,
   tombstoneMessage,
 } from '../data/messages.js';
+import { readAccount, readProfile, startFrom } from '../data/users.js';
 import { pushToConversation } from '../delivery/changes.js';
 import { deleteFile } from '../files/s3.js';
 import { idTime } from '../ids.js';
 import { splitParams } from '../protocol/codec.js';
-import { CommandError, ok } from '../protocol/replies.js';
+import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
 import { isMessageId } from '../protocol/validation.js';
+import { pushToAll } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { type CommandContext, requireUser } from './context.js';
 import { parseTarget } from './target.js';
 
 /** Files cannot be edited (send a new one); they can be deleted. */
 const FILE_KINDS = new Set(['FILE', 'GROUP_FILE']);
+
+/**
+ * Whether a private message's recipient no longer exists for its sender, as SEND would find them: the account is gone
+ * (deleted, or its name registered again since the message: then it was the earlier owner's), or it blocked the
+ * sender. False for a group message and for a note to oneself. Both reads at once (the block strongly, as SEND's).
+ */
+async function recipientGone(id: string, ref: MessageRef): Promise<boolean> {
+  const conversation = conversationOf(ref.ref.pk);
+  if ('group' in conversation) return false;
+  const other = conversation.users.find((user) => user !== ref.from);
+  if (other === undefined) return false;
+  const [profile, blocked] = await Promise.all([readProfile(other), isBlocked(other, ref.from)]);
+  return blocked || !profile || id < startFrom([profile.createdAt]);
+}
 
 /** The caller's own message `id`, still inside the window: its pointer, or the failure to answer. */
 async function ownMessage(ctx: CommandContext, id: string): Promise<MessageRef> {
@@ -39,6 +58,16 @@ async function ownMessage(ctx: CommandContext, id: string): Promise<MessageRef> 
   const ref = await readMessageRef(id, ctx.now);
   if (!ref || ref.from !== caller.key) throw new CommandError('unknown_message');
   return ref;
+}
+
+/** `push` to the caller's other devices online now. */
+async function pushToOwnDevices(ctx: CommandContext, userKey: string, push: PushEvent): Promise<void> {
+  const { connections } = await readAccount(userKey, ctx.now);
+  await pushToAll(
+    ctx.endpoint,
+    connections.filter((c) => c.connectionId !== ctx.connectionId),
+    push,
+  );
 }
 
 export const edit = defineCommand({
@@ -55,6 +84,9 @@ export const edit = defineCommand({
     const conversation = conversationOf(ref.ref.pk);
     if ('group' in conversation && !(await readMembership(ref.from, conversation.group)))
       throw new CommandError('not_a_member');
+    // A recipient who blocked the sender (or no longer exists) is, to EDIT as to SEND, a user who does not exist:
+    // the text stays as it was, in their HISTORY and in what still waits for them.
+    if (await recipientGone(id, ref)) throw new CommandError('unknown_recipient');
     const editedAt = new Date(ctx.now).toISOString();
     const edited = await editStoredMessage(ref.ref, message, editedAt);
     if (!edited) throw new CommandError('unknown_message');
@@ -74,17 +106,25 @@ export const deleteMessage = defineCommand({
     const ref = await ownMessage(ctx, id);
     // A message already a tombstone whose pointer is still here: an earlier DELETE stopped before its end (the pointer
     // goes last); this one finishes it. The tombstone keeps the file's object key for that.
-    const stored =
-      (await tombstoneMessage(ref.ref, new Date(ctx.now).toISOString())) ?? (await readMessage(ref.ref));
+    const [tombstone, gone] = await Promise.all([
+      tombstoneMessage(ref.ref, new Date(ctx.now).toISOString()),
+      recipientGone(id, ref),
+    ]);
+    const stored = tombstone ?? (await readMessage(ref.ref));
     if (!stored) throw new CommandError('unknown_message');
     // A file's object and record go (links already handed out stop working, FILE_URL answers unknown_file), then
     // the pointer: a later EDIT or DELETE of this id is unknown_message.
     const objectKey = typeof stored.objectKey === 'string' ? stored.objectKey : undefined;
     if (objectKey) await Promise.all([deleteFile(objectKey), deleteFileRecord(id)]);
+    // The deletion is stored whoever the recipient is (what waited for them is not delivered, their HISTORY shows the
+    // tombstone), but a recipient who blocked the sender (or no longer exists) is not pushed to: only the sender's
+    // other devices are told.
     const push = { event: 'MESSAGE_DELETED', id };
     await Promise.all([
       deleteMessageRef(id),
-      pushToConversation(ctx.endpoint, ref.ref.pk, push, ctx.connectionId, ctx.now),
+      gone
+        ? pushToOwnDevices(ctx, ref.from, push)
+        : pushToConversation(ctx.endpoint, ref.ref.pk, push, ctx.connectionId, ctx.now),
     ]);
     return ok('pesan dihapus');
   },

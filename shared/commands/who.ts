@@ -2,7 +2,10 @@
  * WHO grup [setelah] — a page of the group's members who are online now (a member is online while one of their
  * connections is bound), in order of their keys; `next` names where the following page starts. Only members may
  * ask. Each page reads at most WHO_PAGE of the group's presence items (its live connections), never its members.
+ * A member between whom and the caller a block stands (either way) is left out, as STATUS hides them: one
+ * BatchGetItem of both blocks per 50 names of the page, read strongly.
  */
+import { blockedAmong } from '../data/blocks.js';
 import { onlineMembersPage } from '../data/presence.js';
 import { ok, prefixThatFits } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -18,15 +21,22 @@ export const who = defineCommand({
   // The same parameters as GROUP_MEMBERS: a group, then optionally the name to continue after.
   parse: (rest) => groupMembers.parse(rest),
   async run({ name, after }, ctx) {
-    const { groupKey } = await requireMember(ctx, name);
+    const { caller, groupKey } = await requireMember(ctx, name);
     const page = await onlineMembersPage(
       groupKey,
       after === undefined ? undefined : keyOf(after),
       WHO_PAGE,
       ctx.now,
     );
-    const shown = prefixThatFits(page.names);
-    const cut = shown.length < page.names.length;
+    // A block either way hides presence here too: the pair do not see each other online, whoever made it.
+    const hidden = await blockedAmong(
+      caller.key,
+      page.names.map((member) => keyOf(member)),
+      true,
+    );
+    const names = page.names.filter((member) => !hidden.has(keyOf(member)));
+    const shown = prefixThatFits(names);
+    const cut = shown.length < names.length;
     const next = cut ? keyOf(shown.at(-1) ?? '') : page.next;
     return next === undefined || next === '' ? ok(shown) : ok(shown, { next });
   },

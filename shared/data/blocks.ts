@@ -15,9 +15,10 @@ export const MAX_BLOCKS = 1000;
 export type BlockOutcome = 'blocked' | 'already' | 'full';
 
 /**
- * Blocks `blocked` for `blocker`: a slot is taken on the counter first (a conditional increment below the bound),
- * then the pair is written if absent; a pair that existed already, or a write that failed, gives its slot back. A
- * crash between the two leaves the counter one too high (never too low), so the bound always holds.
+ * Blocks `blocked` for `blocker` (`username`: the name as the caller wrote it; it need not be registered): a slot is
+ * taken on the counter first (a conditional increment below the bound), then the pair is written if absent; a pair
+ * that existed already, or a write that failed, gives its slot back. A crash between the two leaves the counter one
+ * too high (never too low), so the bound always holds.
  */
 export async function addBlock(
   blocker: string,
@@ -78,13 +79,19 @@ export async function eitherBlocked(a: string, b: string): Promise<boolean> {
 }
 
 /**
- * Of the users `others`, those between whom and `user` a block stands (either way): one BatchGetItem per 50 users.
+ * Of the users `others`, those between whom and `user` a block stands (either way): one BatchGetItem per 50 users
+ * (read strongly with `consistent`, as a request answering right after a BLOCK must).
  */
-export async function blockedAmong(user: string, others: readonly string[]): Promise<Set<string>> {
+export async function blockedAmong(
+  user: string,
+  others: readonly string[],
+  consistent = false,
+): Promise<Set<string>> {
   const distinct = [...new Set(others)].filter((other) => other !== user);
   if (distinct.length === 0) return new Set();
   const found = await batchGet(
     distinct.flatMap((other) => [keys.block(user, other), keys.block(other, user)]),
+    consistent,
   );
   const out = new Set<string>();
   for (const item of found) {
@@ -94,7 +101,10 @@ export async function blockedAmong(user: string, others: readonly string[]): Pro
   return out;
 }
 
-/** The names `blocker` blocked, as spelled when blocked, in key order: one Query of at most MAX_BLOCKS small items. */
+/**
+ * The names `blocker` blocked, as the BLOCK that made each wrote it (not as registered: that would tell whether the
+ * name exists), in key order: one Query of at most MAX_BLOCKS small items.
+ */
 export async function listBlocks(blocker: string): Promise<string[]> {
   const items = await queryAll(keys.block(blocker, '').pk, { beginsWith: prefixes.blocked });
   return items.map((item) => String(item.username));

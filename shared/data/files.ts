@@ -128,6 +128,33 @@ export async function markPending(id: string): Promise<number> {
   return Number(Attributes?.failures ?? 1);
 }
 
+/**
+ * An upload refused on arrival (its recipient is gone or blocked the sender) is forgotten, only while it is still
+ * `uploading`. True when no record is left (this call forgot it, or an earlier refusal did: a retried delete whose
+ * first attempt applied), false when a concurrent arrival of the same upload delivered it meanwhile: that one keeps
+ * its record (and its links), and its sender was told FILE_SENT.
+ */
+export async function forgetUpload(id: string): Promise<boolean> {
+  try {
+    await db.send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: keys.file(id),
+        ConditionExpression: '#status = :uploading',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':uploading': 'uploading' },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const { Item } = await db.send(
+      new GetCommand({ TableName: TABLE, Key: keys.file(id), ConsistentRead: true }),
+    );
+    return Item === undefined;
+  }
+}
+
 /** A deleted file message's record goes with it: FILE_URL then answers `unknown_file`. */
 export async function deleteFileRecord(id: string): Promise<void> {
   await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.file(id) }));

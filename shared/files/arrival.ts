@@ -1,10 +1,12 @@
 /**
- * An upload landed in the bucket: deliver it exactly once. The file record says who sent it to whom; the object's
- * size is checked against the limit again (an engine that ignores the form's policy cannot smuggle a larger file);
- * the recipients get FILE / GROUP_FILE with a fresh link, and the sender's devices get FILE_SENT.
+ * An upload landed in the bucket: deliver it exactly once. The file record says who sent it to whom; the recipient is
+ * checked again as SEND checks it (still there, and no block against the sender since the form was given); the
+ * object's size is checked against the limit again (an engine that ignores the form's policy cannot smuggle a larger
+ * file); the recipients get FILE / GROUP_FILE with a fresh link, and the sender's devices get FILE_SENT.
  */
 import { config } from '../config.js';
-import { type FileRecord, getFileRecord, markPending, markUploaded } from '../data/files.js';
+import { isBlocked } from '../data/blocks.js';
+import { type FileRecord, forgetUpload, getFileRecord, markPending, markUploaded } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
 import { type Account, readAccount, startFrom } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
@@ -49,6 +51,26 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
   let sender: Account | undefined;
   let file: FileRecord;
   try {
+    // A private upload whose recipient no longer exists for the sender is not delivered, nor even sealed: an account
+    // deleted since the form was given (or deleted and registered again: the file was meant for the name's earlier
+    // owner), or one that blocked the sender since (checked as SEND checks it). The sender is told so rather than
+    // FILE_SENT, the same for both, and the record goes, so the form posted again (after an UNBLOCK too) delivers
+    // nothing. Forgotten first, then told, and told only when no concurrent arrival of the same upload delivered it
+    // meanwhile (then its sender heard FILE_SENT, and that stands): the sender never hears both.
+    if (record.to !== undefined) {
+      const to = record.to;
+      const [target, blocked] = await Promise.all([
+        readAccount(to, now, false, true),
+        to !== record.from && isBlocked(to, record.from),
+      ]);
+      if (blocked || !target.profile || id < startFrom([target.profile.createdAt])) {
+        if (await forgetUpload(id)) {
+          const { connections } = await readAccount(record.from, now);
+          await pushToAll(endpoint, connections, { event: 'FILE_FAILED', id, reason: 'unknown_recipient' });
+        }
+        return 'ignored';
+      }
+    }
     // What is delivered is the sealed copy and its real size, whatever the event said (./seal.ts).
     const { size } = await sealUpload(key);
     if (size > config.maxUploadBytes) {
@@ -64,16 +86,6 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
         readGroupMeta(record.group),
       ]);
       if (!membership || !meta) return 'ignored';
-    }
-    // A private upload for an account deleted since the form was given (or deleted and registered again: the file
-    // was meant for the name's earlier owner) is not delivered, and the sender is told so rather than FILE_SENT.
-    if (record.to !== undefined) {
-      const target = await readAccount(record.to, now, false, true);
-      if (!target.profile || id < startFrom([target.profile.createdAt])) {
-        const { connections } = await readAccount(record.from, now);
-        await pushToAll(endpoint, connections, { event: 'FILE_FAILED', id, reason: 'unknown_recipient' });
-        return 'ignored';
-      }
     }
     const sentAt = new Date(now).toISOString();
     // Marking the upload and reading who gets it are independent: one round, not three.

@@ -1,5 +1,6 @@
 /**
- * Faults in every AWS call of BLOCK, UNBLOCK, BLOCKED, GROUP_UNINVITE, and of WATCH's watcher counter (issue 22). Each
+ * Faults in every AWS call of BLOCK, UNBLOCK, BLOCKED, GROUP_UNINVITE, of WATCH's watcher counter, and in the block
+ * reads of EDIT, DELETE and WHO (issue 22). Each
  * row arms one fault and checks: the answer is honest (OK, or the command's failure with `internal_error`), and the
  * table holds no state that breaks a bound — a counter is never below the items it counts (so the bound holds), a
  * block exists exactly when BLOCK answered OK (when it answered), and a blocked sender never reaches the blocker.
@@ -91,11 +92,6 @@ describe('BLOCK with a fault', () => {
       rules: () => [db('PutItem', 'lie', isBlockPair, once)],
       expect: 'ok',
     },
-    {
-      name: "the blocked user's profile cannot be read",
-      rules: () => [db('GetItem', 'error', (i) => skStarts('#PROFILE')(i), 'every')],
-      expect: 'failed',
-    },
   ];
   for (const row of rows) {
     it(`${row.name}: the answer is honest, and the counter covers the blocks`, async () => {
@@ -180,6 +176,62 @@ describe('a blocked SEND with a fault', () => {
     const later = await bob.client.request(`SEND ${blocker.name} after`);
     await blocker.client.nextPush((p) => p.event === 'MESSAGE' && p.id === later.id);
     expect(blocker.client.pushes.filter((p) => p.from === pest.name)).toEqual([]);
+  });
+});
+
+describe('EDIT, DELETE and WHO of a blocked pair with a fault', () => {
+  it('EDIT cannot read the block: it fails and changes nothing; once readable it is refused', async () => {
+    const blocker = await local.user('blocker');
+    const pest = await local.user('pest');
+    const sent = await pest.client.request(`SEND ${blocker.name} earlier`);
+    await blocker.client.nextPush((p) => p.event === 'MESSAGE' && p.id === sent.id);
+    expect(await blocker.client.request(`BLOCK ${pest.name}`)).toMatchObject({ status: 'OK' });
+    const armed = arm(faults, [db('GetItem', 'error', isBlockPair, 'every')]);
+    const answer = await pest.client.request(`EDIT ${sent.id} changed`);
+    armed.done();
+    expectHonest(answer, 'pesan tidak diubah');
+    expect(answer.status).toBe('ERROR');
+    expect(await pest.client.request(`EDIT ${sent.id} changed`)).toMatchObject({
+      reason: 'unknown_recipient',
+    });
+    const history = await blocker.client.request(`HISTORY ${pest.name}`);
+    expect((history.data as Record<string, unknown>[]).find((m) => m.id === sent.id)).toMatchObject({
+      message: 'earlier',
+    });
+  });
+
+  it('DELETE cannot read the block: it fails, and the DELETE again finishes it without a push to the blocker', async () => {
+    const blocker = await local.user('blocker');
+    const pest = await local.user('pest');
+    const sent = await pest.client.request(`SEND ${blocker.name} doomed`);
+    await blocker.client.nextPush((p) => p.event === 'MESSAGE' && p.id === sent.id);
+    expect(await blocker.client.request(`BLOCK ${pest.name}`)).toMatchObject({ status: 'OK' });
+    const armed = arm(faults, [db('GetItem', 'error', isBlockPair, 'every')]);
+    const answer = await pest.client.request(`DELETE ${sent.id}`);
+    armed.done();
+    expectHonest(answer, 'pesan tidak dihapus');
+    expect(answer.status).toBe('ERROR');
+    expect(await pest.client.request(`DELETE ${sent.id}`)).toEqual({ status: 'OK', data: 'pesan dihapus' });
+    const later = await bob.client.request(`SEND ${blocker.name} after`);
+    await blocker.client.nextPush((p) => p.event === 'MESSAGE' && p.id === later.id);
+    expect(blocker.client.pushes.filter((p) => p.event === 'MESSAGE_DELETED')).toEqual([]);
+  });
+
+  it('WHO cannot read the blocks: it fails rather than show the blocked pair to each other', async () => {
+    const blocker = await local.user('blocker');
+    const pest = await local.user('pest');
+    const g = uniqueName('who');
+    expect(await blocker.client.request(`GROUP_CREATE ${g}`)).toMatchObject({ status: 'OK' });
+    expect(await pest.client.request(`GROUP_JOIN ${g}`)).toMatchObject({ status: 'OK' });
+    expect(await blocker.client.request(`BLOCK ${pest.name}`)).toMatchObject({ status: 'OK' });
+    const armed = arm(faults, [
+      db('BatchGetItem', 'error', (i) => JSON.stringify(i).includes('BLOCKS#'), 'every'),
+    ]);
+    const answer = await pest.client.request(`WHO ${g}`);
+    armed.done();
+    expectHonest(answer, 'daftar pengguna online gagal');
+    expect(answer.status).toBe('ERROR');
+    expect(await pest.client.request(`WHO ${g}`)).toEqual({ status: 'OK', data: [pest.name] });
   });
 });
 

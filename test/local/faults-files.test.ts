@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../support/client.js';
 import { type User, uniqueName } from '../support/endpoint.js';
 import { arm, deliveries, expectHonest, pairInGroup } from '../support/fault-checks.js';
-import { db, type Faults, type Input, once, pkStarts, type Rule, rule } from '../support/faults.js';
+import { db, type Faults, type Input, once, pkStarts, type Rule, rule, skStarts } from '../support/faults.js';
 import { download, randomFile, sha256, type UploadForm, upload } from '../support/files.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
@@ -24,6 +24,8 @@ beforeAll(async () => {
 });
 
 const isFileRecord = (input: Input) => pkStarts('FILE#')(input);
+/** The block (recipient, sender) the arrival of a private upload reads (issue 22). */
+const isBlockPair = (input: Input) => pkStarts('BLOCKS#')(input) && skStarts('USER#')(input);
 const isUpload = (input: Input) =>
   String(input?.Key).startsWith('files/') || String(input?.CopySource).includes('uploads/');
 
@@ -134,6 +136,10 @@ describe('an upload with a fault on its arrival', () => {
       rules: [rule('s3', 'HeadObject', 'error', undefined, { first: 3 })],
     },
     {
+      name: 'the block cannot be read on the first invocation',
+      rules: [db('GetItem', 'error', isBlockPair, { first: 3 })],
+    },
+    {
       name: 'the upload is marked arrived, its answer lost',
       rules: [db('UpdateItem', 'lie', isFileRecord, once)],
     },
@@ -161,6 +167,8 @@ describe('an upload with a fault on its arrival', () => {
     { name: 'the seal copy always fails', rules: [rule('s3', 'CopyObject', 'error', isUpload)] },
     { name: "the sealed object's size can never be read", rules: [rule('s3', 'HeadObject', 'error')] },
     { name: 'the message can never be stored', rules: [db('PutItem', 'error', pkStarts('DM#'))] },
+    // Not knowing whether the recipient blocked the sender, the arrival delivers nothing (S3 retries, then gives up).
+    { name: 'the block can never be read', rules: [db('GetItem', 'error', isBlockPair)] },
     {
       name: 'the group message can never be stored',
       rules: [db('PutItem', 'error', pkStarts('GMSG#'))],

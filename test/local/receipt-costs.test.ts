@@ -72,8 +72,11 @@ describe('requests per command', () => {
       'Query',
       'Query',
     ]);
-    // EDIT: GetItem CONN; GetItem MSGREF; UpdateItem message; Query each side's devices.
+    // EDIT: GetItem CONN; GetItem MSGREF; GetItem the recipient's profile ∥ GetItem the block (bob, alice) (issue 22:
+    // a recipient who blocked the sender, or is gone, is a missing user); UpdateItem message; Query each side's devices.
     expect(await count(() => ok(alice.client, `EDIT ${id} satu!`))).toEqual([
+      'GetItem',
+      'GetItem',
       'GetItem',
       'GetItem',
       'GetItem',
@@ -81,9 +84,11 @@ describe('requests per command', () => {
       'Query',
       'UpdateItem',
     ]);
-    // DELETE: as EDIT, and DeleteItem MSGREF.
+    // DELETE: as EDIT (the profile and the block read beside the tombstone), and DeleteItem MSGREF.
     expect(await count(() => ok(alice.client, `DELETE ${id}`))).toEqual([
       'DeleteItem',
+      'GetItem',
+      'GetItem',
       'GetItem',
       'GetItem',
       'GetItem',

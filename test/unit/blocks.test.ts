@@ -1,7 +1,8 @@
 /**
  * BLOCK / UNBLOCK / BLOCKED and GROUP_UNINVITE through the dispatcher, against dynalite: a blocked user's private
- * commands answer exactly what they answer for a name nobody has, presence is hidden both ways (STATUS, WATCH, and
- * running watches at the next change), groups are not blocked, the bound on blocks and on watchers of one user hold
+ * commands answer exactly what they answer for a name nobody has, presence is hidden both ways (STATUS, WATCH, WHO,
+ * and running watches at the next change), EDIT of an earlier message is refused and DELETE not pushed to the blocker
+ * (also when they race a BLOCK), BLOCK of a name nobody has answers as of a registered one, groups are not blocked, the bound on blocks and on watchers of one user hold
  * under concurrent requests (fast-check over interleavings), and the join/leave budget.
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -39,7 +40,7 @@ const counter = async (key: { pk: string; sk: string }, attribute: string) => {
 };
 
 describe('BLOCK / UNBLOCK / BLOCKED', () => {
-  it('needs a login and one valid name; lists the blocked as spelled; is idempotent', {
+  it('needs a login and one valid name; lists the blocked as written; is idempotent', {
     timeout: SLOW,
   }, async () => {
     const d = await t.device();
@@ -52,11 +53,11 @@ describe('BLOCK / UNBLOCK / BLOCKED', () => {
       expect(await a.ask(bad), bad).toEqual(ERR('blokir gagal', 'bad_request'));
     expect(await a.ask('BLOCKED x')).toEqual(ERR('daftar blokir gagal', 'bad_request'));
     expect(await a.ask(`BLOCK ${a.name}`)).toEqual(ERR('blokir gagal', 'bad_request'));
-    expect(await a.ask(`BLOCK nosuchuser${a.name}`)).toEqual(ERR('blokir gagal', 'unknown_recipient'));
     expect(await a.ask('BLOCKED')).toEqual(OK([]));
     expect(await a.ask(`BLOCK ${mixed.toLowerCase()}`)).toEqual(OK('pengguna diblokir'));
     expect(await a.ask(`BLOCK ${mixed.toUpperCase()}`)).toEqual(OK('pengguna diblokir'));
-    expect(await a.ask('BLOCKED')).toEqual(OK([mixed]));
+    // As the BLOCK that made it wrote the name (not as registered: that would tell whether the name exists).
+    expect(await a.ask('BLOCKED')).toEqual(OK([mixed.toLowerCase()]));
     expect(await counter(keys.blockCount(a.name), 'blocks')).toBe(1);
     expect(await a.ask(`UNBLOCK ${mixed}`)).toEqual(OK('blokir dibuka'));
     expect(await a.ask(`UNBLOCK ${mixed}`)).toEqual(OK('blokir dibuka'));
@@ -149,7 +150,12 @@ describe('BLOCK / UNBLOCK / BLOCKED', () => {
     timeout: SLOW,
   }, async () => {
     expect(MAX_BLOCKS).toBe(1000);
-    const targets = await Promise.all(Array.from({ length: 5 }, () => registered('bt')));
+    // Three registered names and two nobody has: the bound is the same for both.
+    const targets = [
+      ...(await Promise.all(Array.from({ length: 3 }, () => registered('bt')))),
+      t.fresh('nobody'),
+      t.fresh('nobody'),
+    ];
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ block: fc.boolean(), who: fc.integer({ min: 0, max: 4 }) }), {
@@ -183,6 +189,143 @@ describe('BLOCK / UNBLOCK / BLOCKED', () => {
       ),
       { numRuns: 15 },
     );
+  });
+});
+
+describe('a block holds everywhere (issue 22)', () => {
+  it('hides the pair from each other in WHO of a group they share', { timeout: SLOW }, async () => {
+    const g = await t.group('hv', 'hp', 'hf');
+    const [victim, pest, friend] = g.users;
+    if (!victim || !pest || !friend) throw new Error('group');
+    const all = [victim.name, pest.name, friend.name].sort();
+    expect(await victim.ask(`WHO ${g.name}`)).toEqual(OK(all));
+    expect(await victim.ask(`BLOCK ${pest.name}`)).toEqual(OK('pengguna diblokir'));
+    // Neither sees the other, whoever made the block; everyone else still sees both.
+    expect(await victim.ask(`WHO ${g.name}`)).toEqual(OK([victim.name, friend.name].sort()));
+    expect(await pest.ask(`WHO ${g.name}`)).toEqual(OK([pest.name, friend.name].sort()));
+    expect(await friend.ask(`WHO ${g.name}`)).toEqual(OK(all));
+    // Membership is not presence: GROUP_MEMBERS still lists both (groups are not blocked).
+    expect((await pest.ask(`GROUP_MEMBERS ${g.name}`)).data).toContain(victim.name);
+    expect(await victim.ask(`UNBLOCK ${pest.name}`)).toEqual(OK('blokir dibuka'));
+    expect(await pest.ask(`WHO ${g.name}`)).toEqual(OK(all));
+  });
+
+  it('pages WHO past members hidden by a block', { timeout: SLOW }, async () => {
+    const g = await t.group('pv', 'pp', 'pf');
+    const [victim, pest, friend] = g.users;
+    if (!victim || !pest || !friend) throw new Error('group');
+    expect(await pest.ask(`BLOCK ${victim.name}`)).toEqual(OK('pengguna diblokir'));
+    // A page that starts after the first name: the hidden one is skipped wherever it falls.
+    // (The names are lower case: key order is their order.)
+    for (const after of [victim.name, pest.name, friend.name]) {
+      const visible = [pest.name, friend.name].filter((n) => n > after).sort();
+      expect(await pest.ask(`WHO ${g.name} ${after}`), after).toEqual(OK(visible));
+    }
+  });
+
+  it('refuses EDIT of an earlier message to the blocker as to a missing user, and pushes no DELETE to them', {
+    timeout: SLOW,
+  }, async () => {
+    const victim = await t.user('ev');
+    const pest = await t.user('ep');
+    const gone = await t.user('eg');
+    const pestPhone = await login(pest.name);
+    const first = await pest.ask(`SEND ${victim.name} first`);
+    const second = await pest.ask(`SEND ${victim.name} second`);
+    const toGone = await pest.ask(`SEND ${gone.name} bye`);
+    expect(await gone.ask(`DELETE_ACCOUNT ${PASSWORD}`)).toEqual(OK('hapus akun berhasil'));
+    expect(await victim.ask(`BLOCK ${pest.name}`)).toEqual(OK('pengguna diblokir'));
+    await t.runJobs();
+
+    // EDIT: the same answer as for a message whose recipient no longer exists; nothing stored, nothing pushed.
+    const missing = await pest.ask(`EDIT ${toGone.id} changed`);
+    expect(missing).toEqual(ERR('pesan tidak diubah', 'unknown_recipient'));
+    expect(await pest.ask(`EDIT ${first.id} changed`)).toEqual(missing);
+    // DELETE: stored (the blocker's HISTORY shows the tombstone), pushed to the sender's other devices only.
+    expect(await pest.ask(`DELETE ${second.id}`)).toEqual(OK('pesan dihapus'));
+    await t.runJobs();
+    expect(victim.pushes('MESSAGE_EDITED')).toEqual([]);
+    expect(victim.pushes('MESSAGE_DELETED')).toEqual([]);
+    expect(pestPhone.pushes('MESSAGE_DELETED')).toEqual([{ event: 'MESSAGE_DELETED', id: second.id }]);
+    const history = (await victim.ask(`HISTORY ${pest.name}`)).data as Record<string, unknown>[];
+    expect(history.find((m) => m.id === first.id)).toMatchObject({ message: 'first' });
+    expect(history.find((m) => m.id === first.id)).not.toHaveProperty('editedAt');
+    expect(history.find((m) => m.id === second.id)).toMatchObject({ deleted: true });
+
+    // The blocker's own edits go on, and after UNBLOCK the sender's do too.
+    const mine = await victim.ask(`SEND ${pest.name} mine`);
+    expect(await victim.ask(`EDIT ${mine.id} still mine`)).toEqual(OK('pesan diubah'));
+    expect(await victim.ask(`UNBLOCK ${pest.name}`)).toEqual(OK('blokir dibuka'));
+    expect(await pest.ask(`EDIT ${first.id} changed`)).toEqual(OK('pesan diubah'));
+    expect(victim.pushes('MESSAGE_EDITED')).toMatchObject([{ id: first.id, message: 'changed' }]);
+  });
+
+  it('refuses every EDIT that started after BLOCK’s answer, and answers a racing one honestly, whatever the interleaving', {
+    timeout: SLOW,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 6 }),
+        async (editAfter, blockAfter) => {
+          const victim = await t.user('rv');
+          const pest = await t.user('rp');
+          const sent = await pest.ask(`SEND ${victim.name} before`);
+          const later = (ms: number, frame: string, who: typeof pest) =>
+            new Promise((resolve) => setTimeout(resolve, ms)).then(() => who.ask(frame));
+          const [edit, block] = await Promise.all([
+            later(editAfter, `EDIT ${sent.id} after`, pest),
+            later(blockAfter, `BLOCK ${pest.name}`, victim),
+          ]);
+          expect(block).toEqual(OK('pengguna diblokir'));
+          expect([OK('pesan diubah'), ERR('pesan tidak diubah', 'unknown_recipient')]).toContainEqual(edit);
+          // The answer says what happened: the text changed, and the blocker was told, exactly when it is OK.
+          const history = (await victim.ask(`HISTORY ${pest.name}`)).data as Record<string, unknown>[];
+          const stored = history.find((m) => m.id === sent.id);
+          expect(stored?.message).toBe(edit.status === 'OK' ? 'after' : 'before');
+          expect(victim.pushes('MESSAGE_EDITED').length > 0).toBe(edit.status === 'OK');
+          // After the answer, no interleaving is left: an EDIT now is refused.
+          expect(await pest.ask(`EDIT ${sent.id} again`)).toEqual(
+            ERR('pesan tidak diubah', 'unknown_recipient'),
+          );
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it('answers BLOCK of a name nobody has exactly as of an existing one, within the same bound', {
+    timeout: SLOW,
+  }, async () => {
+    const me = await t.user('bn');
+    const real = await registered('br');
+    const ghost = `ghost${me.name}`;
+    const blocked = await me.ask(`BLOCK ${real}`);
+    expect(await me.ask(`BLOCK ${ghost}`)).toEqual(blocked);
+    expect(await me.ask(`BLOCK ${ghost}`)).toEqual(blocked);
+    // BLOCKED lists each as the caller wrote it, so it tells nothing either.
+    expect(await me.ask(`BLOCK ${real.toUpperCase()}`)).toEqual(blocked);
+    expect(await me.ask('BLOCKED')).toEqual(OK([ghost, real].sort()));
+    expect(await counter(keys.blockCount(me.name), 'blocks')).toBe(2);
+    expect(await me.ask(`UNBLOCK ${ghost}`)).toEqual(await me.ask(`UNBLOCK ${real}`));
+    expect(await me.ask('BLOCKED')).toEqual(OK([]));
+    // Names nobody has take a slot like any other: the bound on items holds for them too.
+    await db.send(
+      new PutCommand({ TableName: TABLE, Item: { ...keys.blockCount(me.name), blocks: MAX_BLOCKS } }),
+    );
+    const full = ERR('blokir gagal', 'too_many_blocks');
+    expect(await me.ask(`BLOCK ${ghost}x`)).toEqual(full);
+    expect(await me.ask(`BLOCK ${real}`)).toEqual(full);
+  });
+
+  it('blocks a name nobody has yet for whoever registers it', { timeout: SLOW }, async () => {
+    const me = await t.user('bf');
+    const later = `later${me.name}`;
+    expect(await me.ask(`BLOCK ${later}`)).toEqual(OK('pengguna diblokir'));
+    const d = await t.device();
+    expect(await d.ask(`REGISTER ${later} ${PASSWORD} ID ${later} Full`)).toEqual(OK('registrasi berhasil'));
+    expect(await d.ask(`AUTH ${later} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
+    expect(await d.ask(`SEND ${me.name} hi`)).toEqual(ERR('pesan tidak terkirim', 'unknown_recipient'));
   });
 });
 

@@ -3,6 +3,7 @@
  * @connections stand-in and a faked S3 client (an in-memory bucket behind the SDK's middleware stack, which answers
  * PutObject, CopyObject with If-None-Match and HeadObject; links and forms are still signed by the real SDK).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { answered, fakeQueue, intercept } from '../support/fakes.js';
@@ -219,6 +220,108 @@ describe('uploads', () => {
     const exact = await upload(a, b.name);
     bucket.set(exact.fields.key as string, { body: Buffer.alloc(100), type: 'application/pdf' });
     expect(await fileArrived(exact.fields.key as string, 100, api.endpoint, Date.now())).toBe('delivered');
+  });
+
+  it('do not deliver an upload whose recipient blocked the sender after the form was given (issue 22)', async () => {
+    const a = await user();
+    const b = await user();
+    const form = await upload(a, b.name);
+    expect(await b.ask(`BLOCK ${a.name}`)).toEqual({ status: 'OK', data: 'pengguna diblokir' });
+    const key = form.fields.key as string;
+    bucket.set(key, { body: Buffer.from('x'), type: 'application/pdf' });
+    expect(await fileArrived(key, 1, api.endpoint, Date.now())).toBe('ignored');
+    // The sender is told as for a recipient who no longer exists; the recipient gets nothing, and nothing is sealed.
+    expect(a.pushes('FILE_FAILED')).toEqual([
+      { event: 'FILE_FAILED', id: form.id, reason: 'unknown_recipient' },
+    ]);
+    expect(a.pushes('FILE_SENT')).toEqual([]);
+    expect(b.pushes('FILE')).toEqual([]);
+    expect(bucket.has(sealedKeyOf(key))).toBe(false);
+    expect((await getFileRecord(form.id))?.status).not.toBe('ready');
+    expect(await b.ask(`HISTORY ${a.name}`)).toEqual({ status: 'OK', data: [] });
+    // After UNBLOCK a new form delivers again (the refused one stays refused).
+    expect(await b.ask(`UNBLOCK ${a.name}`)).toEqual({ status: 'OK', data: 'blokir dibuka' });
+    expect(await fileArrived(key, 1, api.endpoint, Date.now())).toBe('ignored');
+    expect(b.pushes('FILE')).toEqual([]);
+    const again = await upload(a, b.name);
+    bucket.set(again.fields.key as string, { body: Buffer.from('x'), type: 'application/pdf' });
+    expect(await fileArrived(again.fields.key as string, 1, api.endpoint, Date.now())).toBe('delivered');
+    expect(b.pushes('FILE')).toHaveLength(1);
+  });
+
+  it('deliver an upload racing a BLOCK either wholly or not at all, and never once BLOCK answered (issue 22)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 0, max: 6 }),
+        async (landAfter, blockAfter) => {
+          const a = await user();
+          const b = await user();
+          const form = await upload(a, b.name);
+          const key = form.fields.key as string;
+          bucket.set(key, { body: Buffer.from('x'), type: 'application/pdf' });
+          const later = <T>(ms: number, run: () => Promise<T>) =>
+            new Promise((resolve) => setTimeout(resolve, ms)).then(run);
+          let answered = false;
+          let startedAfterAnswer = false;
+          const [arrival] = await Promise.all([
+            later(landAfter, () => {
+              startedAfterAnswer = answered;
+              return fileArrived(key, 1, api.endpoint, Date.now());
+            }),
+            later(blockAfter, async () => {
+              expect(await b.ask(`BLOCK ${a.name}`)).toEqual({ status: 'OK', data: 'pengguna diblokir' });
+              answered = true;
+            }),
+          ]);
+          // An upload that lands after BLOCK's answer is never delivered.
+          if (startedAfterAnswer) expect(arrival).toBe('ignored');
+          // Delivered: the recipient has it and the sender is told FILE_SENT; refused: neither, and FILE_FAILED.
+          const delivered = arrival === 'delivered';
+          expect(['delivered', 'ignored']).toContain(arrival);
+          expect(b.pushes('FILE')).toHaveLength(delivered ? 1 : 0);
+          expect(a.pushes('FILE_SENT')).toHaveLength(delivered ? 1 : 0);
+          expect(a.pushes('FILE_FAILED')).toEqual(
+            delivered ? [] : [{ event: 'FILE_FAILED', id: form.id, reason: 'unknown_recipient' }],
+          );
+          expect(bucket.has(sealedKeyOf(key))).toBe(delivered);
+          // The same upload landing again after BLOCK's answer delivers nothing more.
+          expect(await fileArrived(key, 1, api.endpoint, Date.now())).toBe('ignored');
+          expect(b.pushes('FILE')).toHaveLength(delivered ? 1 : 0);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it('keep the record of an upload another arrival delivered while this one refused it (issue 22)', async () => {
+    const a = await user();
+    const b = await user();
+    const form = await upload(a, b.name);
+    expect(await b.ask(`BLOCK ${a.name}`)).toEqual({ status: 'OK', data: 'pengguna diblokir' });
+    const key = form.fields.key as string;
+    bucket.set(key, { body: Buffer.from('x'), type: 'application/pdf' });
+    // While this arrival reads the block, an earlier arrival of the same upload (before the block) marks it delivered.
+    const { db } = await import('../../shared/data/client.js');
+    const { markUploaded } = await import('../../shared/data/files.js');
+    let raced = false;
+    intercept(db, 'race-a-delivery', (next) => async (args) => {
+      if (!raced && String(args.input.Key?.pk ?? '').startsWith('BLOCKS#')) {
+        raced = true;
+        expect(await markUploaded(form.id, 1, new Date().toISOString())).toBe(true);
+      }
+      return next(args);
+    });
+    try {
+      expect(await fileArrived(key, 1, api.endpoint, Date.now())).toBe('ignored');
+    } finally {
+      db.middlewareStack.remove('race-a-delivery');
+    }
+    expect(raced).toBe(true);
+    // The refusal forgets only an upload still `uploading`: the delivered one keeps its record, and its sender is not
+    // told FILE_FAILED after (or besides) the FILE_SENT of the arrival that delivered it.
+    expect(await getFileRecord(form.id)).toMatchObject({ status: 'ready' });
+    expect(a.pushes('FILE_FAILED')).toEqual([]);
   });
 
   it('ignore keys obrol did not make, and records that do not match', async () => {
