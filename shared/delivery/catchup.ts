@@ -31,6 +31,13 @@ import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './
 /** How long after its boundary a login's catch-up waits for its AUTH's answer (markAnswered) at most. */
 export const ANSWER_WAIT_MS = 10_000;
 
+/**
+ * A run that finds its AUTH not yet answered reads the mark again this often, this many times (2 s), before it hands
+ * the job back for a second: the answer usually comes within milliseconds, and a catch-up put off a whole second
+ * pushes again what was pushed live in that second (the boundary lies a second ahead, CLOCK_SKEW_MS).
+ */
+export const ANSWER_POLL = { everyMs: 50, times: 40 };
+
 /** Items read per page of one source. */
 const PAGE = 100;
 
@@ -139,16 +146,28 @@ export async function catchUp(
 ): Promise<CatchUpOutcome> {
   const { user, connectionId, boundary } = job;
   const login = { user, boundary };
-  const start = await readConnection(connectionId, now, true);
-  if (start.user !== user || start.boundary !== boundary || start.caughtUp) {
-    // The AUTH that enqueued this job (before its switch) has not decided yet: back in a second.
-    if (start.lock !== undefined && start.lockUser === user) throw new LeaseHeld(1);
-    return 'stopped';
-  }
+  let start = await readConnection(connectionId, now, true);
+  // The AUTH that enqueued this job (before its switch) has not decided yet.
+  const deciding = () =>
+    (start.user !== user || start.boundary !== boundary) &&
+    start.lock !== undefined &&
+    start.lockUser === user;
   // The AUTH has switched but not answered yet (its last checks run after the lock): its answer comes first. An AUTH
   // that died before marking is not waited for past ANSWER_WAIT_MS after its boundary.
-  if (job.afterAnswer && !start.answered && Date.now() < idTime(boundary) + ANSWER_WAIT_MS)
-    throw new LeaseHeld(1);
+  const unanswered = () =>
+    job.afterAnswer === true &&
+    start.user === user &&
+    start.boundary === boundary &&
+    !start.caughtUp &&
+    !start.answered &&
+    Date.now() < idTime(boundary) + ANSWER_WAIT_MS;
+  for (let poll = 0; poll < ANSWER_POLL.times && (deciding() || unanswered()); poll++) {
+    await new Promise((resolve) => setTimeout(resolve, ANSWER_POLL.everyMs));
+    start = await readConnection(connectionId, Date.now(), true);
+  }
+  // Still deciding, or still unanswered, after the polls: back in a second.
+  if (deciding() || unanswered()) throw new LeaseHeld(1);
+  if (start.user !== user || start.boundary !== boundary || start.caughtUp) return 'stopped';
   // Another run of this job (SQS delivers at least once) holds it: this copy comes back later.
   const run = randomUUID();
   const leaseUntil = deadline + LEASE_SLACK_MS;

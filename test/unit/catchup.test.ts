@@ -152,6 +152,24 @@ describe('catch-up', () => {
     expect((account.profile?.groupCursor as string) >= ownLast).toBe(true);
   });
 
+  it('goes on in the same run when its AUTH answers within the polls, rather than a second later', async () => {
+    const w = await world();
+    const job = { ...w.job, afterAnswer: true };
+    let reads = 0;
+    intercept(dynamo, `count-reads-${w.connectionId}`, (next, context) => async (args) => {
+      if (context.commandName === 'GetItemCommand' && JSON.stringify(args.input).includes(w.connectionId))
+        reads++;
+      return next(args);
+    });
+    const running = catchUp(api.endpoint, job, FAR(), Date.now());
+    // It has read the connection again, found no mark, and is still waiting.
+    await vi.waitFor(() => expect(reads).toBeGreaterThan(2));
+    expect(pushed(w.connectionId)).toEqual([]);
+    await c.markAnswered(w.connectionId, { user: w.user, boundary: w.boundary });
+    expect(await running).toBe('done');
+    expect(pushed(w.connectionId)).toEqual([{ event: 'CAUGHT_UP', id: w.boundary }]);
+  });
+
   it('pushes nothing before its AUTH has answered (markAnswered), then goes on; an AUTH that died is not waited for', async () => {
     const w = await world();
     const job = { ...w.job, afterAnswer: true };
