@@ -6,8 +6,8 @@
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { moveCounter } from './counters.js';
-import { keys, prefixes } from './keys.js';
-import { batchGet, conditionally, putFirst, queryAll } from './table.js';
+import { keys, prefixEnd, prefixes } from './keys.js';
+import { batchGet, batchWrite, conditionally, putFirst, queryAll, queryRange } from './table.js';
 
 /** Users one user may block. */
 export const MAX_BLOCKS = 1000;
@@ -108,4 +108,26 @@ export async function blockedAmong(
 export async function listBlocks(blocker: string): Promise<string[]> {
   const items = await queryAll(keys.block(blocker, '').pk, { beginsWith: prefixes.blocked });
   return items.map((item) => String(item.username));
+}
+
+/**
+ * Deletes one page of `blocker`'s blocks (DELETE_ACCOUNT's clean-up: the name's next owner starts with none), and the
+ * counter once no pair is left, so the bound holds while pages go. True while more remain.
+ */
+export async function forgetBlocksPage(blocker: string, limit: number): Promise<boolean> {
+  const first = keys.block(blocker, '');
+  const page = await queryRange(
+    first.pk,
+    { after: first.sk, upTo: prefixEnd(first.sk) },
+    { limit, consistent: true },
+  );
+  if (page.items.length > 0) {
+    await batchWrite(
+      [],
+      page.items.map(({ pk, sk }) => ({ pk, sk })),
+    );
+    return true;
+  }
+  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.blockCount(blocker) }));
+  return false;
 }

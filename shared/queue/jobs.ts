@@ -8,7 +8,7 @@
  *    devices of one user: a TYPING, pushed off the request path);
  *  - `groupdelete`: take a deleted group apart page by page (tell its online members, drop every membership, its
  *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
- *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files), page by page, resumable.
+ *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files, blocks), page by page, resumable.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
@@ -71,7 +71,7 @@ export interface GroupDeleteJob {
 export interface AccountCleanupJob {
   kind: 'account-cleanup';
   user: string;
-  stage: 'groups' | 'inbox' | 'files';
+  stage: 'groups' | 'inbox' | 'files' | 'blocks';
 }
 
 export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob | AccountCleanupJob;
@@ -144,7 +144,7 @@ export function parseJob(body: string): Job | undefined {
   if (
     job.kind === 'account-cleanup' &&
     text('user') &&
-    ['groups', 'inbox', 'files'].includes(String(job.stage))
+    ['groups', 'inbox', 'files', 'blocks'].includes(String(job.stage))
   )
     return job as unknown as AccountCleanupJob;
   return undefined;
