@@ -23,9 +23,9 @@ import { idCeil, idTime } from '../ids.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { pushOne } from '../push/deliver.js';
-import { renderEvent } from '../push/render.js';
 import type { CatchUpJob } from '../queue/jobs.js';
 import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './frames.js';
+import { renderEvent } from './render.js';
 
 /** How long after its boundary a login's catch-up waits for its AUTH's answer (markAnswered) at most. */
 export const ANSWER_WAIT_MS = 10_000;

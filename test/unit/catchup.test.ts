@@ -17,6 +17,7 @@ const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
 const messages = await import('../../shared/data/messages.js');
 const c = await import('../../shared/data/connections.js');
+const login = await import('../../shared/login/index.js');
 const { ANSWER_WAIT_MS, catchUp, LeaseHeld } = await import('../../shared/delivery/catchup.js');
 const { BATCH_FRAME_BYTES } = await import('../../shared/delivery/frames.js');
 const { newId, idCeil } = await import('../../shared/ids.js');
@@ -48,7 +49,7 @@ async function world() {
   await c.openConnection(connectionId, now, undefined);
   const connection = { user, connectionId, expiresAt: Math.floor((now + c.CONNECTION_LIFETIME_MS) / 1000) };
   const previous = await c.readConnection(connectionId, now, true);
-  const boundary = await c.bindConnection(connection, 'U', gs, previous, now);
+  const boundary = await login.bindConnection(connection, 'U', gs, previous, now);
   if (boundary === undefined) throw new Error('bindConnection lost a race nobody ran');
   const job = { kind: 'catchup' as const, user, connectionId, boundary };
   return { user, connectionId, gs, now, boundary, job, connection };
@@ -205,7 +206,7 @@ describe('catch-up', () => {
     const w = await world();
     await direct('x', w.user, Date.now() - 1000);
     expect(
-      await c.unbindConnection(
+      await login.unbindConnection(
         w.connectionId,
         w.user,
         await c.readConnection(w.connectionId, Date.now(), true),
@@ -273,7 +274,7 @@ describe('catch-up across logins and pages', () => {
   /** Ends the connection's login as a LOGOUT would. */
   const logOut = async (w: Awaited<ReturnType<typeof world>>) =>
     expect(
-      await c.unbindConnection(
+      await login.unbindConnection(
         w.connectionId,
         w.user,
         await c.readConnection(w.connectionId, Date.now(), true),

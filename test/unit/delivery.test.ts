@@ -15,6 +15,7 @@ const { keys } = await import('../../shared/data/keys.js');
 const groups = await import('../../shared/data/groups.js');
 const messages = await import('../../shared/data/messages.js');
 const c = await import('../../shared/data/connections.js');
+const login = await import('../../shared/login/index.js');
 const { deliverDirect } = await import('../../shared/delivery/direct.js');
 const { sendToGroup, fanOutPage, INLINE_CONNECTIONS, PAGE_CONNECTIONS } = await import(
   '../../shared/delivery/group.js'
@@ -42,7 +43,7 @@ async function online(user: string, gs: string[] = []) {
   await c.openConnection(connection.connectionId, Date.now(), undefined);
   const now = Date.now();
   const previous = await c.readConnection(connection.connectionId, now, true);
-  expect(await c.bindConnection(connection, user, gs, previous, now)).toBeDefined();
+  expect(await login.bindConnection(connection, user, gs, previous, now)).toBeDefined();
   return connection;
 }
 
