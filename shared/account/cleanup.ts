@@ -6,13 +6,13 @@
  * request runs a few steps itself; the rest is the `account-cleanup` job on the worker (lambdas/fan-out.ts).
  */
 
+import { deleteFile } from '../bucket/s3.js';
 import { mapLimit } from '../concurrency.js';
 import { forgetFiles, userFilesPage } from '../data/files.js';
 import { keys, prefixEnd, prefixes } from '../data/keys.js';
 import { deleteInbox } from '../data/messages.js';
 import { queryRange } from '../data/table.js';
 import { clearProgress } from '../data/users.js';
-import { deleteFile } from '../files/s3.js';
 import { leaveGroup } from '../groups/leave.js';
 import { log } from '../log.js';
 import type { AccountCleanupJob } from '../queue/jobs.js';

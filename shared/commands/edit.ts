@@ -6,6 +6,7 @@
  * The change is pushed to the message's audience online now (shared/delivery/changes.ts); whoever is offline gets
  * the message as it then is (or not at all) from their catch-up, and HISTORY shows the edit or a tombstone.
  */
+import { deleteFile } from '../bucket/s3.js';
 import { config } from '../config.js';
 import { deleteFileRecord } from '../data/files.js';
 import { readMembership } from '../data/groups.js';
@@ -19,7 +20,6 @@ import {
   tombstoneMessage,
 } from '../data/messages.js';
 import { pushToConversation } from '../delivery/changes.js';
-import { deleteFile } from '../files/s3.js';
 import { idTime } from '../ids.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';

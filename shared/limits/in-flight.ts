@@ -4,7 +4,7 @@
  * bounds how many of the shared handlers' concurrency (on AWS, the `$default` function's) it holds at one moment.
  * It does not decide who goes first inside one process: there scrypt runs first come, first served, so the local
  * runtime measured a bystander's AUTH 16.9x slower while one address held its 16 slots (docs/PERFORMANCE.md).
- * `hashInTurn` does that: every hash waits in the process's fair queue (../auth/hash-queue.ts), served by address
+ * `hashInTurn` does that: every hash waits in the process's fair queue (./hash-queue.ts), served by address
  * in turns, at most `hashConcurrency` at once.
  *
  * One counter item per address (an IPv6 /64, as addresses.ts counts them): a hash takes a slot with a single
@@ -18,7 +18,6 @@
  * leaked is refused for at most one lease. Unknown addresses (see addresses.ts) are not counted.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FairQueue, QueueFull } from '../auth/hash-queue.js';
 import { config } from '../config.js';
 import { db, TABLE } from '../data/client.js';
 import { keys } from '../data/keys.js';
@@ -27,6 +26,7 @@ import { epochSeconds, isConditionFailure } from '../data/table.js';
 import { log } from '../log.js';
 import { CommandError } from '../protocol/replies.js';
 import { addressKey } from './addresses.js';
+import { FairQueue, QueueFull } from './hash-queue.js';
 
 /** A slot held: give it back with releaseHashSlot. Undefined when the address is unknown (nothing was counted). */
 export type HashSlot = { address: string; generation: number } | undefined;

@@ -1,4 +1,4 @@
-/** A connection that is gone ($disconnect, or a 410 from @connections): its item goes, and every login it held departs. */
+/** A connection that is gone ($disconnect, or a 410 from @connections): its item goes and its logins depart. */
 import { deleteConnection, readConnection } from '../data/connections.js';
 import { depart } from './depart.js';
 

@@ -14,7 +14,7 @@ const { keys } = await import('../../shared/data/keys.js');
 const { batchWrite, queryAll } = await import('../../shared/data/table.js');
 const { advanceProgress, readAccount } = await import('../../shared/data/users.js');
 const { createGroup, addMember, readGroupMeta } = await import('../../shared/data/groups.js');
-const { s3 } = await import('../../shared/files/s3.js');
+const { s3 } = await import('../../shared/bucket/s3.js');
 const faults = await attachFaults();
 
 /** Object keys S3 was asked to delete. */
