@@ -24,7 +24,7 @@ export const PAGE = { groups: 100, inbox: 1000, files: 200 } as const;
 
 /**
  * Leaves one page of the user's groups; true while more remain. The one place account deletion leaves groups, so
- * leaving (ownership passing, last member deleting the group) is whatever GROUP_LEAVE's data function does.
+ * leaving (ownership passing, last member deleting the group) is whatever GROUP_LEAVE does (shared/groups/leave.ts).
  */
 export async function leaveAllGroups(userKey: string, limit: number = PAGE.groups): Promise<boolean> {
   const page = await queryRange(

@@ -1,4 +1,8 @@
-/** Accounts: create one (exactly once per name), and read one together with its live devices. */
+/**
+ * Accounts, as stored: the profile (created exactly once per name; its password and credential epoch changed, or
+ * replaced by a tombstone, by conditional writes), the user's side of each membership, the group cursor and an
+ * unfinished catch-up's progress; and an account read in one Query together with its live devices.
+ */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../concurrency.js';

@@ -15,6 +15,7 @@ const { db, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const messages = await import('../../shared/data/messages.js');
 const c = await import('../../shared/data/connections.js');
 const login = await import('../../shared/login/index.js');
@@ -43,7 +44,7 @@ async function world() {
   });
   for (const g of gs) {
     await groups.createGroup(g, g, 'owner', 0);
-    await groups.addMember(g, g, user, 'U', [], 0);
+    await addMember(g, g, user, 'U', [], 0);
   }
   const now = Date.now();
   await c.openConnection(connectionId, now, undefined);
@@ -117,7 +118,7 @@ describe('catch-up', () => {
     const g2 = fresh('g');
     await groups.createGroup(g2, g2, 'owner', 0);
     const before = await inGroup(g2, Date.now() - 5000);
-    await groups.addMember(g2, g2, w.user, 'U', [], Date.now() - 1000);
+    await addMember(g2, g2, w.user, 'U', [], Date.now() - 1000);
     const id = await direct('x', w.user, Date.now() - 500);
     expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
     const frames = pushed(w.connectionId);

@@ -14,6 +14,7 @@ const messages = await import('../../shared/data/messages.js');
 const files = await import('../../shared/data/files.js');
 const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const { idCeil, idFloor, newId } = await import('../../shared/ids.js');
 
 const get = async (key: { pk: string; sk: string }) =>
@@ -299,13 +300,13 @@ describe('groups', () => {
     });
     expect(await groups.readGroupMeta(fresh('none'))).toBeUndefined();
     const live = { user: 'u1', connectionId: 'c1', expiresAt: now / 1000 + 600 };
-    expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('added');
-    expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('already');
-    expect(await groups.addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe('added');
-    expect(await groups.addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe('added');
+    expect(await addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('added');
+    expect(await addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('already');
+    expect(await addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe('added');
+    expect(await addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe('added');
     // A join to a group that is gone is taken back whole: no membership, no member item, no presence.
     const none = fresh('none');
-    expect(await groups.addMember(none, 'None', 'u1', 'U1', [live], now)).toBe('gone');
+    expect(await addMember(none, 'None', 'u1', 'U1', [live], now)).toBe('gone');
     expect(await groups.readMembership('u1', none)).toBeUndefined();
     expect((await groups.membersPage(none, undefined, 10)).names).toEqual([]);
     expect((await groups.presencePage(none, undefined, 10, now)).connections).toEqual([]);
@@ -338,7 +339,7 @@ describe('groups', () => {
     const u = fresh('u');
     for (const g of [fresh('g'), fresh('g')]) {
       await groups.createGroup(g, g, u, 0);
-      await groups.addMember(g, g, u, u, [], 0);
+      await addMember(g, g, u, u, [], 0);
     }
     expect(await groups.countUserGroups(u)).toBe(2);
     expect(await groups.countUserGroups(fresh('u'))).toBe(0);

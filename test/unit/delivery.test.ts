@@ -13,6 +13,7 @@ process.env.QUEUE_URL = 'http://127.0.0.1:9/queue/unit';
 const api = await useConnectionsApi();
 const { keys } = await import('../../shared/data/keys.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const messages = await import('../../shared/data/messages.js');
 const c = await import('../../shared/data/connections.js');
 const login = await import('../../shared/login/index.js');
@@ -143,7 +144,7 @@ describe('a group message', () => {
     const g = fresh('g');
     await groups.createGroup(g, g, 'owner', 0);
     const users = Array.from({ length: members }, (_, i) => `${g}m${String(i).padStart(3, '0')}`);
-    for (const u of users) await groups.addMember(g, g, u, u, [], 0);
+    for (const u of users) await addMember(g, g, u, u, [], 0);
     return { g, users };
   }
 

@@ -15,6 +15,7 @@ const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const c = await import('../../shared/data/connections.js');
 const login = await import('../../shared/login/index.js');
 const { logOutOtherDevices } = await import('../../shared/account/sessions.js');
@@ -96,7 +97,7 @@ async function setup() {
   await users.createUser(user, profile);
   for (const g of gs) {
     await groups.createGroup(g, g, user, 0);
-    await groups.addMember(g, g, user, user, [], 0);
+    await addMember(g, g, user, user, [], 0);
   }
   const now = Date.now();
   await c.openConnection(connectionId, now, '10.0.0.1');
