@@ -6,7 +6,7 @@
 import { signDownload } from '../bucket/s3.js';
 import { getFileRecord } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
-import { conversationStart } from '../data/users.js';
+import { conversationStart } from '../delivery/name-reuse.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { defineCommand } from './command.js';

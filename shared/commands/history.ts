@@ -5,7 +5,8 @@
  */
 import { directPk } from '../data/keys.js';
 import { directHistory, fromStart, groupHistory, type HistoryPage, readCursorOf } from '../data/messages.js';
-import { conversationStart, readAccount } from '../data/users.js';
+import { readAccount } from '../data/users.js';
+import { conversationStart } from '../delivery/name-reuse.js';
 import { renderEvent } from '../delivery/render.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, type Json, ok, prefixThatFits, type Reply } from '../protocol/replies.js';

@@ -5,7 +5,7 @@
  */
 import { memberOf } from '../data/groups.js';
 import { inboxPage } from '../data/messages.js';
-import { conversationStart } from '../data/users.js';
+import { conversationStart } from '../delivery/name-reuse.js';
 import { renderEvent } from '../delivery/render.js';
 import { ok, prefixThatFits } from '../protocol/replies.js';
 import { defineCommand } from './command.js';

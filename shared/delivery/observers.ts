@@ -7,8 +7,8 @@ import { mapLimit } from '../concurrency.js';
 import { blockedAmong, eitherBlocked } from '../data/blocks.js';
 import { prefixes } from '../data/keys.js';
 import { groupKeysOf, newestMessages } from '../data/presence.js';
-import { conversationStart } from '../data/users.js';
 import { keyOf } from '../protocol/validation.js';
+import { conversationStart } from './name-reuse.js';
 
 /** How many of a conversation's newest messages decide whether it counts for presence (haveConversation). */
 export const CONVERSATION_LOOKBACK = 20;

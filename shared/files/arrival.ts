@@ -6,9 +6,10 @@
 import { config } from '../config.js';
 import { type FileRecord, getFileRecord, markPending, markUploaded } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
-import { type Account, readAccount, startFrom } from '../data/users.js';
+import { type Account, readAccount } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
 import { sendToGroup } from '../delivery/group.js';
+import { startFrom } from '../delivery/name-reuse.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
 import type { PushEvent } from '../protocol/replies.js';

@@ -13,6 +13,7 @@ const table = await import('../../shared/data/table.js');
 const messages = await import('../../shared/data/messages.js');
 const files = await import('../../shared/data/files.js');
 const users = await import('../../shared/data/users.js');
+const nameReuse = await import('../../shared/delivery/name-reuse.js');
 const groups = await import('../../shared/data/groups.js');
 const { addMember } = await import('../../shared/groups/join.js');
 const { idCeil, idFloor, newId } = await import('../../shared/ids.js');
@@ -276,13 +277,13 @@ describe('accounts', () => {
     const [a, b] = [fresh('u'), fresh('u')];
     await users.createUser(a, { ...profile, createdAt: new Date(older).toISOString() });
     await users.createUser(b, { ...profile, createdAt: new Date(newer).toISOString() });
-    expect(await users.conversationStart(a, b)).toBe(idFloor(newer - hour));
-    expect(await users.conversationStart(b, a)).toBe(idFloor(newer - hour));
-    expect(await users.conversationStart(a, a)).toBe(idFloor(older - hour));
-    expect(await users.conversationStart(a, fresh('nobody'))).toBe(idFloor(older - hour));
+    expect(await nameReuse.conversationStart(a, b)).toBe(idFloor(newer - hour));
+    expect(await nameReuse.conversationStart(b, a)).toBe(idFloor(newer - hour));
+    expect(await nameReuse.conversationStart(a, a)).toBe(idFloor(older - hour));
+    expect(await nameReuse.conversationStart(a, fresh('nobody'))).toBe(idFloor(older - hour));
     // Unreadable times are ignored, and with none the conversation starts at the beginning.
-    expect(users.startFrom(['not a date', 7, new Date(older).toISOString()])).toBe(idFloor(older - hour));
-    expect(users.startFrom([])).toBe(idFloor(0));
+    expect(nameReuse.startFrom(['not a date', 7, new Date(older).toISOString()])).toBe(idFloor(older - hour));
+    expect(nameReuse.startFrom([])).toBe(idFloor(0));
   });
 });
 
