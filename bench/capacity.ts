@@ -303,7 +303,7 @@ async function main(): Promise<void> {
   line('## One user with 50 devices; one user in 500 groups');
   line();
   const toFifty = { ...(MEASURED.sendOnline as CommandCost), pushes: 50 };
-  // AUTH writes a pending and then a live presence copy into every group (shared/data/connections.ts): 25 items per
+  // AUTH writes a pending and then a live presence copy into every group (shared/login/bind.ts): 25 items per
   // BatchWriteItem, all chunks at once (two rounds whatever G is); the catch-up on the worker then reads each group's
   // log from the user's cursor, 32 groups at a time (shared/delivery/catchup.ts).
   const groups = 500;

@@ -123,7 +123,7 @@ async function main() {
   const recorder = new Recorder();
   const [{ dynamo }, { s3 }, { onManagementClient }, { sqs }] = await Promise.all([
     import('../shared/data/client.js'),
-    import('../shared/files/s3.js'),
+    import('../shared/bucket/s3.js'),
     import('../shared/push/client.js'),
     import('../shared/queue/jobs.js'),
   ]);

@@ -5,6 +5,8 @@
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { createContext } from '../shared/commands/context.js';
 import { dispatch } from '../shared/commands/index.js';
+// A 410 met by a push runs the departure (shared/login/): this entry pushes, so it loads the login room's wiring.
+import '../shared/login/index.js';
 import { log } from '../shared/log.js';
 import { flushMetrics, metrics } from '../shared/metrics.js';
 import { frameText, splitTag } from '../shared/protocol/codec.js';

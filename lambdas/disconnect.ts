@@ -1,7 +1,7 @@
 /** $disconnect — forgets the connection. Best-effort on AWS: stale items also expire by TTL and are never trusted. */
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
-import { forgetConnection } from '../shared/data/connections.js';
 import { log } from '../shared/log.js';
+import { forgetConnection } from '../shared/login/index.js';
 import { flushMetrics, metrics } from '../shared/metrics.js';
 
 export async function handler(

@@ -12,6 +12,8 @@ import { catchUp, LeaseHeld } from '../shared/delivery/catchup.js';
 import { fanOutPage, PAGE_CONNECTIONS } from '../shared/delivery/group.js';
 import { signalPage } from '../shared/delivery/signals.js';
 import { continueGroupDeletion } from '../shared/groups/delete.js';
+// A 410 met by a push runs the departure (shared/login/): this entry pushes, so it loads the login room's wiring.
+import '../shared/login/index.js';
 import { log } from '../shared/log.js';
 import { flushMetrics, metrics } from '../shared/metrics.js';
 import { callbackUrl } from '../shared/push/client.js';

@@ -1,6 +1,8 @@
 /** S3 ObjectCreated on `uploads/` — delivers each uploaded file to its recipients (see shared/files/arrival.ts). */
 import type { Context, S3Event } from 'aws-lambda';
 import { fileArrived } from '../shared/files/arrival.js';
+// A 410 met by a push runs the departure (shared/login/): this entry pushes, so it loads the login room's wiring.
+import '../shared/login/index.js';
 import { log } from '../shared/log.js';
 import { flushMetrics } from '../shared/metrics.js';
 import { callbackUrl } from '../shared/push/client.js';

@@ -42,7 +42,7 @@ export interface Config {
   readonly hashLeaseSeconds: number;
   /**
    * Password hashes one process runs at once; the others wait, served by source address in turns
-   * (shared/auth/hash-queue.ts), at most `hashesInFlightPerIp` waiting per address.
+   * (shared/limits/hash-queue.ts), at most `hashesInFlightPerIp` waiting per address.
    */
   readonly hashConcurrency: number;
   /** How long after sending a message its sender may EDIT or DELETE it, in seconds (counted from its id's time). */

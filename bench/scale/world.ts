@@ -33,7 +33,7 @@ export async function startWorld(
   // The app's singletons read their configuration on import: only after the runtime has set it.
   const [{ dynamo }, { s3 }, { onManagementClient }, { sqs }, { hashPassword }] = await Promise.all([
     import('../../shared/data/client.js'),
-    import('../../shared/files/s3.js'),
+    import('../../shared/bucket/s3.js'),
     import('../../shared/push/client.js'),
     import('../../shared/queue/jobs.js'),
     import('../../shared/auth/password.js'),

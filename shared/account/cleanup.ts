@@ -6,6 +6,7 @@
  * request runs a few steps itself; the rest is the `account-cleanup` job on the worker (lambdas/fan-out.ts).
  */
 
+import { deleteFile } from '../bucket/s3.js';
 import { mapLimit } from '../concurrency.js';
 import { forgetBlocksPage } from '../data/blocks.js';
 import { forgetFiles, userFilesPage } from '../data/files.js';
@@ -13,7 +14,6 @@ import { keys, prefixEnd, prefixes } from '../data/keys.js';
 import { deleteInbox } from '../data/messages.js';
 import { queryRange } from '../data/table.js';
 import { clearProgress } from '../data/users.js';
-import { deleteFile } from '../files/s3.js';
 import { leaveGroup } from '../groups/leave.js';
 import { log } from '../log.js';
 import type { AccountCleanupJob } from '../queue/jobs.js';
@@ -25,7 +25,7 @@ export const PAGE = { groups: 100, inbox: 1000, files: 200, blocks: 1000 } as co
 
 /**
  * Leaves one page of the user's groups; true while more remain. The one place account deletion leaves groups, so
- * leaving (ownership passing, last member deleting the group) is whatever GROUP_LEAVE's data function does.
+ * leaving (ownership passing, last member deleting the group) is whatever GROUP_LEAVE does (shared/groups/leave.ts).
  */
 export async function leaveAllGroups(userKey: string, limit: number = PAGE.groups): Promise<boolean> {
   const page = await queryRange(

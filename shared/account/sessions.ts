@@ -1,11 +1,12 @@
 /**
  * Logging a user out of their devices from elsewhere (PASSWORD, DELETE_ACCOUNT): each device still bound to the
- * user is unbound the way LOGOUT unbinds (shared/data/connections.ts), then told why with a LOGGED_OUT push. The
+ * user is unbound the way LOGOUT unbinds (shared/login/unbind.ts), then told why with a LOGGED_OUT push. The
  * push follows the unbinding, so a device that reads the event and sends a request is answered not_authenticated.
  */
 import { mapLimit } from '../concurrency.js';
-import { readConnection, readUserConnections, unbindConnection } from '../data/connections.js';
+import { readConnection, readUserConnections } from '../data/connections.js';
 import { newId } from '../ids.js';
+import { unbindConnection } from '../login/index.js';
 import { encodePush } from '../protocol/replies.js';
 import { pushOne } from '../push/deliver.js';
 

@@ -22,12 +22,10 @@
  * another, and when one counter is full the slots already taken are given back. Meanwhile a concurrent check may
  * find a counter one higher than it will be; the error is only ever towards refusing, never towards checking more.
  */
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { db, TABLE } from '../data/client.js';
 import { keys } from '../data/keys.js';
-import { TABLE_SCHEMA } from '../data/schema.js';
-import { epochSeconds, isConditionFailure } from '../data/table.js';
+import { clearSlots, giveBackSlot, takeSlot } from '../data/slots.js';
+import { epochSeconds } from '../data/table.js';
 import { windowOf } from '../limits/addresses.js';
 
 export type Scope = 'user' | 'ip' | 'pair' | 'device' | 'session';
@@ -72,48 +70,14 @@ export interface Reservation {
   window: number;
 }
 
-const NAMES = { '#count': 'count' };
-
-async function take(counter: Counter, window: { index: number; end: number }): Promise<boolean> {
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.authFailures(counter.scope, counter.subject, window.index),
-        UpdateExpression: 'ADD #count :one SET #ttl = :expiresAt',
-        ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-        ExpressionAttributeNames: { ...NAMES, '#ttl': TABLE_SCHEMA.ttlAttribute },
-        // Kept an hour past its window, then removed by the table's TTL.
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':limit': counter.limit,
-          ':expiresAt': epochSeconds(window.end) + 3600,
-        },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+function take(counter: Counter, window: { index: number; end: number }): Promise<boolean> {
+  // Kept an hour past its window, then removed by the table's TTL.
+  const expiresAt = epochSeconds(window.end) + 3600;
+  return takeSlot(keys.authFailures(counter.scope, counter.subject, window.index), counter.limit, expiresAt);
 }
 
-async function giveBack(counter: Counter, window: number): Promise<void> {
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.authFailures(counter.scope, counter.subject, window),
-        UpdateExpression: 'ADD #count :minusOne',
-        ConditionExpression: '#count > :zero',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
-      }),
-    );
-  } catch (error) {
-    // Stryker disable next-line ConditionalExpression: only a cleared count (a success meanwhile) refuses this.
-    if (!isConditionFailure(error)) throw error;
-  }
+function giveBack(counter: Counter, window: number): Promise<void> {
+  return giveBackSlot(keys.authFailures(counter.scope, counter.subject, window));
 }
 
 /**
@@ -155,13 +119,7 @@ export async function cancelCheck(reservation: Reservation): Promise<void> {
 export async function checkSucceeded(reservation: Reservation): Promise<void> {
   const [own, ...others] = reservation.counters;
   await Promise.all([
-    own &&
-      db.send(
-        new DeleteCommand({
-          TableName: TABLE,
-          Key: keys.authFailures(own.scope, own.subject, reservation.window),
-        }),
-      ),
+    own && clearSlots(keys.authFailures(own.scope, own.subject, reservation.window)),
     ...others.map((counter) => giveBack(counter, reservation.window)),
   ]);
 }

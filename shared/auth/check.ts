@@ -3,7 +3,7 @@
  * (../limits/in-flight.ts). In order: the account and what it knows of this source are read; a hash slot is taken
  * (`rate_limited` when the address has too many running); a slot is taken on each failure counter that applies
  * (`too_many_attempts`, unchecked, when one is full); only then is the password compared, in the address's turn in
- * the process's fair queue (../auth/hash-queue.ts). A wrong password stays
+ * the process's fair queue (../limits/hash-queue.ts). A wrong password stays
  * counted; a right one gives the slots back and, for AUTH, is remembered with its address (and device, when the
  * client asked for one). AUTH, PASSWORD and DELETE_ACCOUNT all check passwords this way; PASSWORD and DELETE_ACCOUNT
  * count per logged-in connection only, so strangers' failures never refuse them, and a stolen session cannot

@@ -11,10 +11,8 @@
  * again and adds its own entries (a few tries; a login that still loses is not remembered, and nothing else fails).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { db, TABLE } from '../data/client.js';
-import { keys } from '../data/keys.js';
-import { epochSeconds, isConditionFailure } from '../data/table.js';
+import { type KnownLogins, readKnownLogins, writeKnownLogins } from '../data/known-logins.js';
+import { epochSeconds } from '../data/table.js';
 
 /** A login is remembered this long: as long as a deleted account's name stays reserved, so its next owner inherits nothing. */
 export const REMEMBER_MS = 30 * 24 * 3600 * 1000;
@@ -42,22 +40,10 @@ export function deviceDigest(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-export interface Known {
-  addresses: Record<string, number>;
-  devices: Record<string, number>;
-  /** 0 when there is no item. */
-  version: number;
-}
+export type Known = KnownLogins;
 
-export async function readKnown(userKey: string, consistent = false): Promise<Known> {
-  const { Item } = await db.send(
-    new GetCommand({ TableName: TABLE, Key: keys.authKnown(userKey), ConsistentRead: consistent }),
-  );
-  return {
-    addresses: (Item?.addresses as Record<string, number> | undefined) ?? {},
-    devices: (Item?.devices as Record<string, number> | undefined) ?? {},
-    version: Number(Item?.version ?? 0),
-  };
+export function readKnown(userKey: string, consistent = false): Promise<Known> {
+  return readKnownLogins(userKey, consistent);
 }
 
 const recent = (map: Record<string, number>, key: string | undefined, now: number): boolean =>
@@ -99,25 +85,8 @@ export async function rememberLogin(
     if (fresh(current.addresses, address, now) && fresh(current.devices, device, now)) return;
     const addresses = address === undefined ? current.addresses : withEntry(current.addresses, address, now);
     const devices = device === undefined ? current.devices : withEntry(current.devices, device, now);
-    try {
-      await db.send(
-        new PutCommand({
-          TableName: TABLE,
-          Item: {
-            ...keys.authKnown(userKey),
-            addresses,
-            devices,
-            version: current.version + 1,
-            expiresAt: epochSeconds(now + REMEMBER_MS),
-          },
-          ConditionExpression: current.version === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
-          ExpressionAttributeValues: current.version === 0 ? undefined : { ':version': current.version },
-        }),
-      );
-      return;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    const expiresAt = epochSeconds(now + REMEMBER_MS);
+    if (await writeKnownLogins(userKey, current.version, { addresses, devices }, expiresAt)) return;
     current = await readKnown(userKey, true);
   }
 }

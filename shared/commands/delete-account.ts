@@ -8,8 +8,8 @@
  */
 import { cleanUpAccount } from '../account/cleanup.js';
 import { logOutOtherDevices } from '../account/sessions.js';
-import { unbindConnection } from '../data/connections.js';
 import { tombstoneUser } from '../data/users.js';
+import { unbindConnection } from '../login/index.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { enqueue } from '../queue/jobs.js';

@@ -8,6 +8,7 @@
  * message's recipient who blocked the sender since, or no longer exists, is to EDIT a user who does not exist
  * (`unknown_recipient`, nothing changed); a DELETE is still stored but not pushed to them.
  */
+import { deleteFile } from '../bucket/s3.js';
 import { config } from '../config.js';
 import { isBlocked } from '../data/blocks.js';
 import { deleteFileRecord } from '../data/files.js';
@@ -21,9 +22,9 @@ import {
   readMessageRef,
   tombstoneMessage,
 } from '../data/messages.js';
-import { readAccount, readProfile, startFrom } from '../data/users.js';
+import { readAccount, readProfile } from '../data/users.js';
 import { pushToConversation } from '../delivery/changes.js';
-import { deleteFile } from '../files/s3.js';
+import { startFrom } from '../delivery/name-reuse.js';
 import { idTime } from '../ids.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';

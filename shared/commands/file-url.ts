@@ -3,10 +3,10 @@
  * file needs membership now, not when it was sent: a member who left or was kicked gets no more links, even to files
  * they sent there; a deleted group's files are gone.
  */
+import { signDownload } from '../bucket/s3.js';
 import { getFileRecord } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
-import { conversationStart } from '../data/users.js';
-import { signDownload } from '../files/s3.js';
+import { conversationStart } from '../delivery/name-reuse.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { defineCommand } from './command.js';

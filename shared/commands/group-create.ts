@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
-import { abandonGroup, addMember, createGroup } from '../data/groups.js';
+import { abandonGroup, createGroup } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { resumeStaleDeletion } from '../groups/delete.js';
+import { addMember } from '../groups/join.js';
 import { requireAddressBudget } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';

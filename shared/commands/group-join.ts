@@ -4,15 +4,9 @@
  * GROUP_UNINVITE racing the join wins or loses as a whole).
  */
 import { config } from '../config.js';
-import {
-  addMember,
-  hasInvite,
-  readGroupMeta,
-  readMembership,
-  restoreInvite,
-  takeInvite,
-} from '../data/groups.js';
+import { hasInvite, readGroupMeta, readMembership, restoreInvite, takeInvite } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
+import { addMember } from '../groups/join.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';

@@ -5,11 +5,12 @@
  */
 import { directPk } from '../data/keys.js';
 import { directHistory, fromStart, groupHistory, type HistoryPage, readCursorOf } from '../data/messages.js';
-import { conversationStart, readAccount } from '../data/users.js';
+import { readAccount } from '../data/users.js';
+import { conversationStart } from '../delivery/name-reuse.js';
+import { renderEvent } from '../delivery/render.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, type Json, ok, prefixThatFits, type Reply } from '../protocol/replies.js';
 import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
-import { renderEvent } from '../push/render.js';
 import { defineCommand } from './command.js';
 import { type CommandContext, requireUser } from './context.js';
 import { requireMember } from './membership.js';

@@ -5,9 +5,9 @@
  */
 import { memberOf } from '../data/groups.js';
 import { inboxPage } from '../data/messages.js';
-import { conversationStart } from '../data/users.js';
+import { conversationStart } from '../delivery/name-reuse.js';
+import { renderEvent } from '../delivery/render.js';
 import { ok, prefixThatFits } from '../protocol/replies.js';
-import { renderEvent } from '../push/render.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 

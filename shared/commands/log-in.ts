@@ -4,11 +4,12 @@
  * a racing PASSWORD or DELETE_ACCOUNT exact (docs/SECURITY.md, "Credential changes are exact"). AUTH and RESUME share
  * it, so a login by token is held to every rule a login by password is.
  */
-import { bindConnection, markAnswered, readConnection, unbindConnection } from '../data/connections.js';
+import { markAnswered, readConnection } from '../data/connections.js';
 import { memberOf } from '../data/groups.js';
 import { credentialOf, type Profile, readCredential } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
 import { log } from '../log.js';
+import { bindConnection, unbindConnection } from '../login/index.js';
 import { CommandError } from '../protocol/replies.js';
 import { enqueue } from '../queue/jobs.js';
 import type { CommandContext } from './context.js';

@@ -2,7 +2,8 @@
  * LOGOUT — unbinds this connection from its user; the connection stays open. Only the login it read (strongly) is
  * ended: if an AUTH on the same connection changed it meanwhile, nothing is changed and it answers `login_conflict`.
  */
-import { readConnection, unbindConnection } from '../data/connections.js';
+import { readConnection } from '../data/connections.js';
+import { unbindConnection } from '../login/index.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { defineCommand } from './command.js';
 

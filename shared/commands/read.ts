@@ -8,7 +8,8 @@
 import { type Connection, readUserConnections } from '../data/connections.js';
 import { directPk, keys } from '../data/keys.js';
 import { advanceReadCursor, readGroupMessage, readMessage } from '../data/messages.js';
-import { conversationStart, readAccount } from '../data/users.js';
+import { readAccount } from '../data/users.js';
+import { conversationStart } from '../delivery/name-reuse.js';
 import { newId } from '../ids.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';

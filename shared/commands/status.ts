@@ -3,8 +3,9 @@
  * themselves). Anyone else, including a name nobody has, is `not_allowed`: presence is not a public directory, and
  * the answer does not tell whether the account exists.
  */
-import { mayObserve, viewerGroupsOf } from '../data/presence.js';
+
 import { readAccount } from '../data/users.js';
+import { mayObserve, viewerGroupsOf } from '../delivery/observers.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isUsername, keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';

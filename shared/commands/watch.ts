@@ -9,7 +9,8 @@
  */
 import { mapLimit } from '../concurrency.js';
 import { readConnection } from '../data/connections.js';
-import { addWatches, listWatches, mayObserve, removeWatches, viewerGroupsOf } from '../data/presence.js';
+import { addWatches, listWatches, removeWatches } from '../data/presence.js';
+import { mayObserve, viewerGroupsOf } from '../delivery/observers.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isUsername, keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';

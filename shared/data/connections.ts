@@ -1,23 +1,15 @@
 /**
- * Connections: a WebSocket connection item, its binding to a user after AUTH, and the copies of that binding
- * (under the user and under each of the user's groups) that let a send find every online device without reading
- * anyone who is offline. $disconnect is best-effort on AWS, so every copy carries `expiresAt` and readers drop
- * expired ones.
+ * Connections, as stored: a WebSocket connection item (its binding to a user after AUTH, with its `version`, `lock`,
+ * catch-up `boundary`, `caughtUp` and lease) and the copies of that binding (under the user and under each of the
+ * user's groups) that let a send find every online device without reading anyone who is offline. $disconnect is
+ * best-effort on AWS, so every copy carries `expiresAt` and readers drop expired ones.
  *
- * A binding carries its `boundary`: the id up to which the login's catch-up delivers what waited (everything
- * later reaches the connection live), and `caughtUp` once that catch-up is done. A departure of a caught-up
- * connection moves the user's group cursor forward and leaves a departure mark in each group; see
- * docs/DATA_MODEL.md, "Why nothing is missed".
- *
- * Every change of the binding (AUTH, LOGOUT) is one conditional write on the `version` it read, made while the
- * change holds the connection's `lock`; copies that may not (or no longer) belong to the binding are `pending`:
- * pushed to, but never counted as reaching their user. See docs/DATA_MODEL.md, "The login state machine".
+ * Only the items, their keys and the conditional writes on them live here; the rules that use them (the login state
+ * machine: binding, logging out, the departure) are shared/login/. A copy that may not (or no longer) belong to the
+ * binding is `pending`: pushed to, but never counted as reaching its user. See docs/DATA_MODEL.md, "The login state
+ * machine" and "Why nothing is missed".
  */
-import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { departed } from '../delivery/presence.js';
-import { idCeil } from '../ids.js';
-import { log } from '../log.js';
 import { db, TABLE } from './client.js';
 import { keys, prefixes } from './keys.js';
 import {
@@ -29,16 +21,12 @@ import {
   type Key,
   queryAll,
 } from './table.js';
-import { advanceGroupCursor } from './users.js';
 
 /** API Gateway closes every connection after two hours; a little slack covers clock skew. */
 export const CONNECTION_LIFETIME_MS = (2 * 60 + 5) * 60 * 1000;
 
 /** How far clocks of two Lambda containers may disagree (Amazon Time Sync keeps them far closer). */
 export const CLOCK_SKEW_MS = 1000;
-
-/** Departure marks outlive every fan-out job that could still need them (queue retention + DLQ redrive). */
-export const DEPARTURE_TTL_MS = 15 * 24 * 3600 * 1000;
 
 export interface Connection {
   /** The user's key (lower case). */
@@ -163,6 +151,11 @@ export async function readConnection(
   return stateOf(Item, now);
 }
 
+/** Deletes the connection item itself (the copies are the departure's: shared/login/depart.ts). */
+export async function deleteConnection(connectionId: string): Promise<void> {
+  await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.connection(connectionId) }));
+}
+
 /** A user's live devices, read strongly: used to look once more before a message is left waiting. */
 export async function readUserConnections(userKey: string, now: number): Promise<Connection[]> {
   const items = await queryAll(keys.user(userKey).pk, {
@@ -187,7 +180,7 @@ function groupPresenceItem(group: string, { user, connectionId, expiresAt, pendi
 }
 
 /** The connection's copies under the user and each of the groups, pending or not. */
-function copyItems(connection: Connection, groups: readonly string[]): Item[] {
+export function copyItems(connection: Connection, groups: readonly string[]): Item[] {
   const { user, connectionId, expiresAt, pending } = connection;
   return [
     { ...keys.userConnection(user, connectionId), expiresAt, ...(pending ? { pending } : {}) },
@@ -195,7 +188,8 @@ function copyItems(connection: Connection, groups: readonly string[]): Item[] {
   ];
 }
 
-function presenceKeys(user: string, connectionId: string, groups: readonly string[]): Key[] {
+/** The keys of the connection's copies under the user and each of the groups. */
+export function presenceKeys(user: string, connectionId: string, groups: readonly string[]): Key[] {
   return [
     keys.userConnection(user, connectionId),
     ...groups.map((group) => keys.groupConnection(group, user, connectionId)),
@@ -210,7 +204,7 @@ export const LOCK_MS = 30_000;
  * strongly) and no other change holds it. `lockUser` is the user whose copies the change may write (AUTH), so a
  * $disconnect meanwhile can remove them too. False when the binding changed or another change is under way.
  */
-async function lockConnection(
+export async function lockConnection(
   connectionId: string,
   seen: ConnectionState,
   token: string,
@@ -242,7 +236,7 @@ async function lockConnection(
  * The change's one decisive write: the new binding (or none) and the next version, only while this change still
  * holds the connection (a $disconnect meanwhile deleted the item: the condition fails). The lock stays held.
  */
-async function commitBinding(
+export async function commitBinding(
   connectionId: string,
   token: string,
   version: number,
@@ -298,7 +292,8 @@ export async function markAnswered(
     });
 }
 
-async function releaseLock(connectionId: string, token: string) {
+/** Ends this change's hold on the connection (its lock), if it still holds it. */
+export async function releaseLock(connectionId: string, token: string) {
   await db
     .send(
       new UpdateCommand({
@@ -317,154 +312,9 @@ async function releaseLock(connectionId: string, token: string) {
 }
 
 /** The group keys of a user's memberships: where their connections' copies are. */
-async function groupsOf(user: string): Promise<string[]> {
+export async function groupsOf(user: string): Promise<string[]> {
   const items = await queryAll(keys.user(user).pk, { beginsWith: prefixes.group });
   return items.map((item) => item.sk.slice(prefixes.group.length));
-}
-
-/** The binding a change found, with where its copies are. */
-interface Previous {
-  state: ConnectionState;
-  user: string;
-  groups: readonly string[];
-}
-
-async function previousOf(state: ConnectionState, known?: readonly string[]): Promise<Previous | undefined> {
-  if (state.user === undefined) return undefined;
-  return { state, user: state.user, groups: known ?? (await groupsOf(state.user)) };
-}
-
-function copiesOf(connectionId: string, previous: Previous, pending: boolean): Item[] {
-  const { user, state } = previous;
-  return copyItems({ user, connectionId, expiresAt: state.expiresAt, pending }, previous.groups);
-}
-
-/**
- * Runs one change of a connection's binding (docs/DATA_MODEL.md, "The login state machine"): lock on the version
- * read; `before` writes what must exist before the decision (the previous login's copies turn pending, the new
- * login's are written pending); `commit`; then `after` (the previous login departs, the new copies become real) and
- * the lock goes. Anything failing up to the commit is undone (copies back as they were) and rethrown: the connection
- * is as it was. After the commit, the change is made: `after` is tried twice, and what a failure there leaves is
- * pending copies (pushed to, never counted as delivered) until the connection's expiry, and a lock that ends by
- * itself after LOCK_MS.
- */
-async function changeBinding(
-  connectionId: string,
-  seen: ConnectionState,
-  lockUser: string | undefined,
-  now: number,
-  steps: {
-    before: (token: string) => Promise<void>;
-    undo: () => Promise<unknown>;
-    commit: (token: string) => Promise<void>;
-    after: () => Promise<unknown>;
-  },
-): Promise<boolean> {
-  const token = randomUUID();
-  if (!(await lockConnection(connectionId, seen, token, lockUser, now))) return false;
-  try {
-    await steps.before(token);
-    await steps.commit(token);
-  } catch (error) {
-    await Promise.resolve()
-      .then(steps.undo)
-      .then(() => releaseLock(connectionId, token))
-      .catch((e: unknown) => log.warn('could not undo a failed change of login', { connectionId, error: e }));
-    throw error;
-  }
-  // Every step after the commit is idempotent: tried twice (on top of the SDK's own retries).
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    try {
-      await steps.after();
-      await releaseLock(connectionId, token);
-      break;
-    } catch (error) {
-      log.error('a change of login was made, but not tidied up', { connectionId, attempt, error });
-    }
-  }
-  return true;
-}
-
-/**
- * Binds the connection to `connection.user` in place of whatever `previous` (read strongly) found. The new copies
- * are written pending before the boundary is taken (from then on every send finds them), `prepare(boundary)` runs
- * (AUTH enqueues the catch-up: a run that comes before the commit waits for it), then the binding is committed on
- * `previous.version`. Returns the boundary (everything with a later id reaches this connection live), or undefined
- * when the binding changed since `previous` was read, or another change holds it: then nothing was changed.
- */
-export async function bindConnection(
-  connection: Connection,
-  username: string,
-  groups: readonly string[],
-  previous: ConnectionState,
-  now: number,
-  prepare: (boundary: string) => Promise<void> = async () => undefined,
-  credential?: string,
-  settle: () => Promise<Settled> = async () => ({ valid: true, left: [] }),
-): Promise<string | undefined> {
-  const { user, connectionId } = connection;
-  const same = previous.user === user;
-  const fresh = { ...connection, pending: true };
-  let before: Previous | undefined;
-  let boundary = '';
-  let token = '';
-  const made = await changeBinding(connectionId, previous, user, now, {
-    before: async (held) => {
-      token = held;
-      before = await previousOf(previous, same ? groups : undefined);
-      await batchWrite([
-        ...copyItems(fresh, groups),
-        ...(before && !same ? copiesOf(connectionId, before, true) : []),
-      ]);
-      boundary = idCeil(Date.now() + CLOCK_SKEW_MS);
-      await prepare(boundary);
-    },
-    undo: () =>
-      Promise.all([
-        same ? undefined : batchWrite([], presenceKeys(user, connectionId, groups)),
-        before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
-      ]),
-    commit: (token) =>
-      commitBinding(connectionId, token, previous.version, { user, username, boundary, credential }),
-    after: async () => {
-      // Still under the lock (a catch-up of this login waits for it, and so does a PASSWORD logging devices out).
-      const { valid, left } = await settle();
-      if (!valid) {
-        // Taken back: the connection ends unbound, and both logins depart (this one never caught up).
-        await commitBinding(connectionId, token, previous.version + 1, undefined);
-        await Promise.all([
-          before && !same
-            ? depart(connectionId, before.user, previous, now, { groups: before.groups })
-            : undefined,
-          depart(connectionId, user, same ? previous : { ...previous, user, caughtUp: false }, now, {
-            groups,
-          }),
-        ]);
-        return;
-      }
-      const kept = groups.filter((group) => !left.includes(group));
-      await Promise.all([
-        before
-          ? depart(connectionId, before.user, previous, now, { groups: before.groups, keep: same })
-          : undefined,
-        batchWrite(
-          copyItems({ ...connection, pending: false }, kept),
-          left.map((group) => keys.groupConnection(group, user, connectionId)),
-        ),
-      ]);
-    },
-  });
-  return made ? boundary : undefined;
-}
-
-/**
- * What a login learns right after its commit, still holding the connection (AUTH, issue 22): whether the
- * credentials it was checked against are still the account's (else it is taken back at once), and which of its
- * groups the user has left since their groups were read (their copies go instead of turning live).
- */
-export interface Settled {
-  valid: boolean;
-  left: readonly string[];
 }
 
 /** Runs an update that holds only while the connection is bound to this very login; false when it is not. */
@@ -554,83 +404,4 @@ export async function withdrawPresence(
     [],
     [...extra, ...connectionIds.map((connectionId) => keys.groupConnection(group, user, connectionId))],
   );
-}
-
-/**
- * A connection stops speaking for `user` (LOGOUT, AUTH as someone else or as the same user again, $disconnect, a
- * 410). Its copies go from the user and every group (unless `keep`: the same user's new login owns them now). If its
- * login had caught up, everything up to now reached it (live, or waiting in the inbox), so the user's group cursor
- * moves to now — after a departure mark is left in each group, so a fan-out that runs late still hands the user what
- * was sent before this moment (see docs/DATA_MODEL.md).
- */
-async function depart(
-  connectionId: string,
-  user: string,
-  state: ConnectionState,
-  now: number,
-  { groups, keep = false }: { groups?: readonly string[]; keep?: boolean } = {},
-) {
-  const known = groups ?? (await groupsOf(user));
-  const drop = () => (keep ? undefined : batchWrite([], presenceKeys(user, connectionId, known)));
-  if (state.caughtUp && state.user === user) {
-    const cursor = idCeil(now);
-    const expiresAt = epochSeconds(now + DEPARTURE_TTL_MS);
-    await batchWrite(
-      known.map((group) => ({ ...keys.groupDeparture(group, cursor, user), user, expiresAt })),
-    );
-    await Promise.all([drop(), advanceGroupCursor(user, cursor)]);
-  } else {
-    await drop();
-  }
-  // Watchers (WATCH) are told once the user's last connection is gone; the same user's new login is no departure.
-  if (!keep) await departed(connectionId, user, now);
-}
-
-/**
- * LOGOUT: the connection stays open but no longer speaks for the login `seen` (read strongly). Its copies turn
- * pending, the binding goes (a conditional write on `seen.version`), then the login departs. False when the binding
- * changed since `seen` was read, or another change holds it: then nothing was changed.
- */
-export async function unbindConnection(
-  connectionId: string,
-  user: string,
-  seen: ConnectionState,
-  now: number,
-): Promise<boolean> {
-  if (seen.user !== user) return false;
-  let before: Previous | undefined;
-  return changeBinding(connectionId, seen, undefined, now, {
-    before: async () => {
-      before = await previousOf(seen);
-      if (before) await batchWrite(copiesOf(connectionId, before, true));
-    },
-    undo: async () => (before ? batchWrite(copiesOf(connectionId, before, false)) : undefined),
-    commit: (token) => commitBinding(connectionId, token, seen.version, undefined),
-    after: async () =>
-      before ? depart(connectionId, user, seen, now, { groups: before.groups }) : undefined,
-  });
-}
-
-/**
- * Forgets a connection that is gone ($disconnect, or a 410 from @connections): exactly that connection id, under
- * the connection, the user it is bound to, the user a push found it for, and the user an AUTH under way may have
- * written pending copies for. It takes no lock: a change still under way finds the item gone and undoes itself, and
- * whatever copy of this id it leaves is answered 410 and forgotten again.
- */
-export async function forgetConnection(
-  connectionId: string,
-  knownUser?: string,
-  now: number = Date.now(),
-): Promise<void> {
-  const state = await readConnection(connectionId, now, true);
-  // An expired or vanished item still leaves copies to remove, under the user a push found it for.
-  const user = state.user ?? knownUser;
-  const others = [...new Set([knownUser, state.lockUser])].filter(
-    (other): other is string => other !== undefined && other !== user,
-  );
-  await Promise.all([
-    db.send(new DeleteCommand({ TableName: TABLE, Key: keys.connection(connectionId) })),
-    user === undefined ? undefined : depart(connectionId, user, state, now),
-    ...others.map((other) => depart(connectionId, other, state, now)),
-  ]);
 }

@@ -4,15 +4,8 @@
  * Nothing here reads a whole group: every read is one item or one bounded page.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { idCeil } from '../ids.js';
 import { db, TABLE } from './client.js';
-import {
-  type Connection,
-  connectionOf,
-  liveConnections,
-  publishPresence,
-  withdrawPresence,
-} from './connections.js';
+import { type Connection, connectionOf, liveConnections, withdrawPresence } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
 import {
   batchGet,
@@ -119,51 +112,31 @@ export async function countUserGroups(userKey: string): Promise<number> {
   return result.Count ?? 0;
 }
 
-export type AddOutcome = 'added' | 'already' | 'gone';
-
-/**
- * Adds a member: the user's membership first (conditional, so a repeated join counts once), then the group's
- * count, the group-side member items (by name and by join time) and the user's live connections. Messages sent
- * before `now` are not theirs. `already` when the user was a member; `gone` when the group was deleted meanwhile
- * (what was written is taken back). A join that fails half-way is undone (the membership first) before the error
- * goes up: a membership whose connections are not in the group's presence would miss live messages that a later
- * departure then skips for good.
- */
-export async function addMember(
-  groupKey: string,
-  groupName: string,
-  userKey: string,
-  username: string,
-  connections: readonly Connection[],
-  now: number,
-): Promise<AddOutcome> {
-  const joinedAt = new Date(now).toISOString();
-  const membership = { ...keys.userGroup(userKey, groupKey), group: groupName, joinedAt, from: idCeil(now) };
-  if (!(await putOnce(membership))) return 'already';
-  const memberItems = [
+/** The group's side of a membership: the member item (by name) and the join-order item. */
+export function memberItems(groupKey: string, userKey: string, username: string, joinedAt: string): Item[] {
+  return [
     { ...keys.groupMember(groupKey, userKey), username, joinedAt },
     { ...keys.groupJoined(groupKey, joinedAt, userKey), user: userKey, username },
   ];
-  const [counted, published] = await Promise.allSettled([
-    changeCount(groupKey, 1),
-    publishPresence(groupKey, connections, memberItems),
-  ]);
-  const added = counted.status === 'fulfilled' && counted.value !== undefined;
-  if (added && published.status === 'fulfilled') return 'added';
-  // Taken back: the group was deleted meanwhile (nothing counted), or a write failed.
+}
+
+/**
+ * Writes the user's side of a membership (`USER#u` / `GROUP#g`) if absent: false when the user is a member already
+ * (putOnce: a put the SDK retried after it succeeded still counts as this call's own).
+ */
+export function putMembership(
+  groupKey: string,
+  groupName: string,
+  userKey: string,
+  joinedAt: string,
+  from: string,
+): Promise<boolean> {
+  return putOnce({ ...keys.userGroup(userKey, groupKey), group: groupName, joinedAt, from });
+}
+
+/** Deletes the user's side of a membership (one DeleteItem). */
+export async function deleteMembership(groupKey: string, userKey: string): Promise<void> {
   await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey) }));
-  await Promise.all([
-    added ? changeCount(groupKey, -1) : undefined,
-    withdrawPresence(
-      groupKey,
-      userKey,
-      connections.map((c) => c.connectionId),
-      memberItems.map(({ pk, sk }) => ({ pk, sk })),
-    ),
-  ]);
-  if (counted.status === 'rejected') throw counted.reason;
-  if (published.status === 'rejected') throw published.reason;
-  return 'gone';
 }
 
 export interface Removal {
@@ -264,7 +237,7 @@ export async function memberOf(userKey: string, groups: readonly string[]): Prom
 }
 
 /** Moves the member count; the count after, or undefined when the group is gone or being deleted. */
-async function changeCount(groupKey: string, by: number): Promise<number | undefined> {
+export async function changeCount(groupKey: string, by: number): Promise<number | undefined> {
   try {
     const { Attributes } = await db.send(
       new UpdateCommand({

@@ -1,13 +1,11 @@
 /**
- * Presence: whether a user is online (has a bound connection), when they were last seen, who may see it, and who
- * watches it. Online-ness itself is always read from the user's live connection copies (`#CONN#`); the profile's
+ * Presence, as stored: whether a user is online (has a bound connection), when they were last seen, and who watches
+ * it (who may see it is shared/delivery/observers.ts's rule). Online-ness itself is always read from the user's live connection copies (`#CONN#`); the profile's
  * `onlineUntil` is only the flag that turns "first connection bound" and "last connection gone" into exactly one
  * event each (conditional writes on one item; see docs/DATA_MODEL.md, "Presence").
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../concurrency.js';
-import { keyOf } from '../protocol/validation.js';
-import { blockedAmong, eitherBlocked } from './blocks.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
 import { moveCounter } from './counters.js';
@@ -22,7 +20,6 @@ import {
   queryAll,
   queryRange,
 } from './table.js';
-import { conversationStart } from './users.js';
 
 /**
  * Records that the user has a bound connection until `expiresAt` (epoch seconds). True when this call turned the
@@ -86,100 +83,36 @@ export async function markOffline(userKey: string, now: number): Promise<string 
 }
 
 /** The groups a user belongs to (keys): one Query of at most the per-user cap of small items. */
-async function groupKeysOf(userKey: string): Promise<string[]> {
+export async function groupKeysOf(userKey: string): Promise<string[]> {
   const items = await queryAll(keys.user(userKey).pk, { beginsWith: prefixes.group });
   return items.map((item) => item.sk.slice(prefixes.group.length));
 }
 
-/** How many of a conversation's newest messages decide whether it counts for presence (haveConversation). */
-export const CONVERSATION_LOOKBACK = 20;
-
 /**
- * Whether `viewer` and `target` have a private conversation that lets the viewer see the target's presence: among
- * its CONVERSATION_LOOKBACK newest messages since both accounts exist (conversationStart, so a reused name does not
- * inherit its earlier owner's conversations), one the target sent, or one that was not deleted (the target received
- * it, or will at their next login). A message deleted by its sender counts for nobody but its sender's side: a
- * stranger who sends one and deletes it before it arrives gains nothing. One Query (Limit CONVERSATION_LOOKBACK,
- * newest first) beside one BatchGetItem of the two profiles.
+ * The newest `limit` messages of the private conversation of `a` and `b`, newest first: their sort keys, senders and
+ * deleted marks only. One Query.
  */
-async function haveConversation(viewer: string, target: string): Promise<boolean> {
-  const [{ Items }, start] = await Promise.all([
-    db.send(
-      new QueryCommand({
-        TableName: TABLE,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeNames: { '#from': 'from' },
-        ExpressionAttributeValues: {
-          ':pk': directPk(viewer, target),
-          ':from': prefixes.message,
-          ':to': prefixEnd(prefixes.message),
-        },
-        ScanIndexForward: false,
-        Limit: CONVERSATION_LOOKBACK,
-        ProjectionExpression: 'sk, #from, deleted',
-      }),
-    ),
-    conversationStart(viewer, target),
-  ]);
-  const floor = `${prefixes.message}${start}`;
-  return (Items ?? []).some(
-    (item) =>
-      typeof item.sk === 'string' &&
-      item.sk >= floor &&
-      (item.deleted !== true || (typeof item.from === 'string' && keyOf(item.from) === target)),
+export async function newestMessages(
+  a: string,
+  b: string,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
+  const { Items } = await db.send(
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#from': 'from' },
+      ExpressionAttributeValues: {
+        ':pk': directPk(a, b),
+        ':from': prefixes.message,
+        ':to': prefixEnd(prefixes.message),
+      },
+      ScanIndexForward: false,
+      Limit: limit,
+      ProjectionExpression: 'sk, #from, deleted',
+    }),
   );
-}
-
-/**
- * Who may see whose presence: a user may see themselves, and anyone they share a group or a conversation with —
- * unless either of the two blocked the other. `viewerGroups` (the viewer's group keys, read once per request) and
- * `targetGroups` (when already read) spare their Queries; the conversation is read only when no group is shared.
- */
-export async function mayObserve(
-  viewer: string,
-  target: string,
-  viewerGroups: ReadonlySet<string>,
-  targetGroups?: readonly string[],
-): Promise<boolean> {
-  if (viewer === target) return true;
-  const [blocked, theirs] = await Promise.all([
-    eitherBlocked(viewer, target),
-    targetGroups ?? groupKeysOf(target),
-  ]);
-  return !blocked && shareOrConverse(viewer, target, viewerGroups, theirs);
-}
-
-async function shareOrConverse(
-  viewer: string,
-  target: string,
-  viewerGroups: ReadonlySet<string>,
-  targetGroups: readonly string[],
-): Promise<boolean> {
-  return targetGroups.some((group) => viewerGroups.has(group)) || haveConversation(viewer, target);
-}
-
-export async function viewerGroupsOf(userKey: string): Promise<Set<string>> {
-  return new Set(await groupKeysOf(userKey));
-}
-
-/**
- * Of the users watching `target`, those who may still see its presence (the right can end after a WATCH: a kick, a
- * leave, a block). Read when a PRESENCE event is sent, once per distinct watcher of the page: the target's groups
- * once, the blocks of the whole page in one BatchGetItem, then each watcher's groups (and, without a shared group,
- * the conversation).
- */
-export async function observersAmong(target: string, watchers: readonly string[]): Promise<Set<string>> {
-  const distinct = [...new Set(watchers)];
-  if (distinct.length === 0) return new Set();
-  const [theirs, blocked] = await Promise.all([groupKeysOf(target), blockedAmong(target, distinct)]);
-  const candidates = distinct.filter((watcher) => !blocked.has(watcher));
-  const allowed = await mapLimit(
-    candidates,
-    16,
-    async (watcher) =>
-      watcher === target || shareOrConverse(watcher, target, await viewerGroupsOf(watcher), theirs),
-  );
-  return new Set(candidates.filter((_, i) => allowed[i]));
+  return Items ?? [];
 }
 
 /** The users this connection watches (at most the per-connection bound: one Query). */

@@ -1,8 +1,11 @@
-/** Accounts: create one (exactly once per name), and read one together with its live devices. */
+/**
+ * Accounts, as stored: the profile (created exactly once per name; its password and credential epoch changed, or
+ * replaced by a tombstone, by conditional writes), the user's side of each membership, the group cursor and an
+ * unfinished catch-up's progress; and an account read in one Query together with its live devices.
+ */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../concurrency.js';
-import { idFloor } from '../ids.js';
 import { db, TABLE } from './client.js';
 import { type Connection, connectionOf, liveConnections } from './connections.js';
 import { keys, prefixes } from './keys.js';
@@ -66,28 +69,12 @@ export async function createUser(
 export const NAME_RESERVED_MS = 30 * 24 * 3600 * 1000;
 
 /**
- * Slack below an account's creation for clocks of different Lambda containers: a message sent right after REGISTER
- * may carry an id a little older than `createdAt`. Far below NAME_RESERVED_MS, so an earlier owner's messages (all
- * sent before their deletion, at least 30 days before the name could be registered again) stay out.
+ * When each of the accounts was created (`createdAt` as stored; a tombstone keeps its own), in no order; nothing for
+ * a name that was never registered. One BatchGetItem.
  */
-const CLOCK_SLACK_MS = 3600 * 1000;
-
-/**
- * Where the private conversation of two users begins: the smallest message id it shows. Conversations are keyed by
- * names (`DM#a#b`), and a deleted account's name is free again after NAME_RESERVED_MS; bounding the conversation by
- * both accounts' creation keeps a name's earlier owner's messages (and read cursor) from the new owner and from the
- * other side's view of the new account. One BatchGetItem of the two profiles (a tombstone keeps its `createdAt`).
- */
-export async function conversationStart(a: string, b: string): Promise<string> {
-  const profiles = await batchGet(a === b ? [keys.user(a)] : [keys.user(a), keys.user(b)]);
-  return startFrom(profiles.map((profile) => profile.createdAt));
-}
-
-/** The id floor of the latest of the creation times (ISO strings; anything else is ignored), less the clock slack. */
-export function startFrom(createdAts: readonly unknown[]): string {
-  const times = createdAts.filter((at) => typeof at === 'string').map((at) => Date.parse(at));
-  const latest = Math.max(0, ...times.filter((ms) => Number.isFinite(ms)));
-  return idFloor(latest - CLOCK_SLACK_MS);
+export async function creationTimes(userKeys: readonly string[]): Promise<unknown[]> {
+  const profiles = await batchGet(userKeys.map((userKey) => keys.user(userKey)));
+  return profiles.map((profile) => profile.createdAt);
 }
 
 /**

@@ -18,15 +18,16 @@ import {
 } from '../data/connections.js';
 import { memberOf } from '../data/groups.js';
 import { deleteInbox, deliverable, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
-import { advanceGroupCursor, advanceProgress, clearProgress, readAccount, startFrom } from '../data/users.js';
+import { advanceGroupCursor, advanceProgress, clearProgress, readAccount } from '../data/users.js';
 import { idCeil, idTime } from '../ids.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { pushOne } from '../push/deliver.js';
-import { renderEvent } from '../push/render.js';
 import type { CatchUpJob } from '../queue/jobs.js';
 import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './frames.js';
+import { startFrom } from './name-reuse.js';
+import { renderEvent } from './render.js';
 
 /** How long after its boundary a login's catch-up waits for its AUTH's answer (markAnswered) at most. */
 export const ANSWER_WAIT_MS = 10_000;

@@ -6,7 +6,7 @@ import type { Connection } from '../data/connections.js';
 import { type StoredEvent, storeDirectMessage } from '../data/messages.js';
 import { metrics } from '../metrics.js';
 import { pushToAll } from '../push/deliver.js';
-import { renderEvent } from '../push/render.js';
+import { renderEvent } from './render.js';
 import { leaveWaiting } from './waiting.js';
 
 export async function deliverDirect(

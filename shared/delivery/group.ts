@@ -12,8 +12,8 @@ import { deliverable, readGroupMessage, type StoredEvent, storeGroupMessage } fr
 import { batchGet } from '../data/table.js';
 import { metrics } from '../metrics.js';
 import { pushToAll } from '../push/deliver.js';
-import { renderEvent } from '../push/render.js';
 import { enqueue, type FanOutJob } from '../queue/jobs.js';
+import { renderEvent } from './render.js';
 import { leaveWaiting } from './waiting.js';
 
 /** Online connections pushed inside the sending request; more go to the worker. */

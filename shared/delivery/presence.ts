@@ -1,7 +1,7 @@
 /**
  * Presence changes, pushed only to the connections that WATCH the user: `{"event":"PRESENCE","user","online","at"}`.
  * Two hooks: a login calls `cameOnline` after binding its connection; every departure (LOGOUT, AUTH as someone
- * else, $disconnect, a 410) calls `departed` from shared/data/connections.ts after the connection's copies are gone.
+ * else, $disconnect, a 410) calls `departed` from shared/login/depart.ts after the connection's copies are gone.
  *
  * Exactly one event per change, without a lost one: the profile's `onlineUntil` flag is set only by the login that
  * finds it clear (a conditional write), and cleared by the departure that found no live connection left. A login

@@ -9,10 +9,11 @@
 
 import { type Connection, readUserConnections } from '../data/connections.js';
 import { membersOnly, presencePage } from '../data/groups.js';
-import { observersAmong, removeWatches, watchersPage } from '../data/presence.js';
+import { removeWatches, watchersPage } from '../data/presence.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type SignalJob } from '../queue/jobs.js';
 import { INLINE_CONNECTIONS } from './group.js';
+import { observersAmong } from './observers.js';
 
 async function pageOf(job: SignalJob, limit: number, now: number) {
   const after = job.after || undefined;

@@ -5,8 +5,8 @@
  * size of the bytes sealed, never the size an event claimed.
  */
 import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { bucket, s3 } from '../bucket/s3.js';
 import { FILES_PREFIX, UPLOADS_PREFIX } from './prefixes.js';
-import { bucket, s3 } from './s3.js';
 
 export interface SealedUpload {
   /** The immutable object key links are signed for. */

@@ -3,13 +3,13 @@
  * upload (the answer carries a signed POST form for `uploads/<id>/…`; on arrival the upload handler seals it to
  * `files/<id>/…` and delivers that).
  */
+import { putFile, signUpload } from '../bucket/s3.js';
 import type { FileRecord } from '../data/files.js';
 import { putFileRecord } from '../data/files.js';
 import type { StoredEvent } from '../data/messages.js';
 import { newId } from '../ids.js';
 import { ok, type Reply } from '../protocol/replies.js';
 import { contentTypeOf, type ObjectArea, objectKey } from './names.js';
-import { putFile, signUpload } from './s3.js';
 
 export type Audience = Pick<FileRecord, 'to' | 'toName'> | Pick<FileRecord, 'group' | 'groupName'>;
 type Sender = { key: string; name: string };

@@ -8,12 +8,12 @@
  * anywhere continues where it stopped.
  */
 
+import { deleteFile } from '../bucket/s3.js';
 import { mapLimit } from '../concurrency.js';
 import { config } from '../config.js';
 import { deleteGroupMeta, markDeleting, partitionPage, presencePage, readDeletion } from '../data/groups.js';
 import { keys, prefixes } from '../data/keys.js';
 import { batchWrite, type Key } from '../data/table.js';
-import { deleteFile } from '../files/s3.js';
 import { newId } from '../ids.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type GroupDeleteJob } from '../queue/jobs.js';

@@ -16,12 +16,10 @@
  * nothing is counted: the per-connection budgets and the stage's throttles still apply.
  */
 import { isIP } from 'node:net';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { db, TABLE } from '../data/client.js';
 import { keys } from '../data/keys.js';
-import { TABLE_SCHEMA } from '../data/schema.js';
-import { epochSeconds, isConditionFailure } from '../data/table.js';
+import { takeSlot } from '../data/slots.js';
+import { epochSeconds } from '../data/table.js';
 import { CommandError } from '../protocol/replies.js';
 
 export type AddressKind = 'register' | 'create' | 'auth';
@@ -88,27 +86,10 @@ export async function spendAddress(
   const address = addressKey(sourceIp);
   if (address === undefined) return undefined;
   const window = windowOf(now, config.addressBudgets.windowSeconds);
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.addressBudget(address, kind, window.index),
-        UpdateExpression: 'ADD #count :one SET #ttl = :expiresAt',
-        ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-        ExpressionAttributeNames: { '#count': 'count', '#ttl': TABLE_SCHEMA.ttlAttribute },
-        // Kept an hour past its window, then removed by the table's TTL.
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':limit': limitOf(kind),
-          ':expiresAt': epochSeconds(window.end) + 3600,
-        },
-      }),
-    );
-    return undefined;
-  } catch (error) {
-    if (isConditionFailure(error)) return window.retryAfter;
-    throw error;
-  }
+  // Kept an hour past its window, then removed by the table's TTL.
+  const expiresAt = epochSeconds(window.end) + 3600;
+  const taken = await takeSlot(keys.addressBudget(address, kind, window.index), limitOf(kind), expiresAt);
+  return taken ? undefined : window.retryAfter;
 }
 
 /** spendAddress for a command: a `rate_limited` failure with `retryAfter` when the budget is spent. */

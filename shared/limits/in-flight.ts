@@ -4,7 +4,7 @@
  * bounds how many of the shared handlers' concurrency (on AWS, the `$default` function's) it holds at one moment.
  * It does not decide who goes first inside one process: there scrypt runs first come, first served, so the local
  * runtime measured a bystander's AUTH 16.9x slower while one address held its 16 slots (docs/PERFORMANCE.md).
- * `hashInTurn` does that: every hash waits in the process's fair queue (../auth/hash-queue.ts), served by address
+ * `hashInTurn` does that: every hash waits in the process's fair queue (./hash-queue.ts), served by address
  * in turns, at most `hashConcurrency` at once.
  *
  * One counter item per address (an IPv6 /64, as addresses.ts counts them): a hash takes a slot with a single
@@ -17,21 +17,17 @@
  * at 1 in a new `generation`, and releases from the old generation change nothing. An address whose slots all
  * leaked is refused for at most one lease. Unknown addresses (see addresses.ts) are not counted.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { FairQueue, QueueFull } from '../auth/hash-queue.js';
 import { config } from '../config.js';
-import { db, TABLE } from '../data/client.js';
 import { keys } from '../data/keys.js';
-import { TABLE_SCHEMA } from '../data/schema.js';
-import { epochSeconds, isConditionFailure } from '../data/table.js';
+import { giveBackLeasedSlot, restartLeasedSlots, takeLeasedSlot } from '../data/slots.js';
+import { epochSeconds } from '../data/table.js';
 import { log } from '../log.js';
 import { CommandError } from '../protocol/replies.js';
 import { addressKey } from './addresses.js';
+import { FairQueue, QueueFull } from './hash-queue.js';
 
 /** A slot held: give it back with releaseHashSlot. Undefined when the address is unknown (nothing was counted). */
 export type HashSlot = { address: string; generation: number } | undefined;
-
-const NAMES = { '#count': 'count', '#ttl': TABLE_SCHEMA.ttlAttribute };
 
 /** Takes a slot for `sourceIp`: the slot, or the seconds to wait when the address has `cap` hashes running. */
 export async function takeHashSlot(
@@ -40,48 +36,15 @@ export async function takeHashSlot(
 ): Promise<{ slot: HashSlot } | { retryAfter: number }> {
   const address = addressKey(sourceIp);
   if (address === undefined) return { slot: undefined };
-  const leaseUntil = now + config.hashLeaseSeconds * 1000;
-  const values = {
-    ':one': 1,
-    ':zero': 0,
-    ':until': leaseUntil,
-    // Kept a lease past its last use, then removed by the table's TTL.
-    ':expiresAt': epochSeconds(leaseUntil) + config.hashLeaseSeconds,
-  };
-  const take = (update: string, condition: string, extra: Record<string, number>) =>
-    db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.hashSlots(address),
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: { ...values, ...extra },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-  try {
-    const { Attributes } = await take(
-      'ADD #count :one SET leaseUntil = :until, generation = if_not_exists(generation, :zero), #ttl = :expiresAt',
-      'attribute_not_exists(#count) OR #count < :cap',
-      { ':cap': config.hashesInFlightPerIp },
-    );
-    return { slot: { address, generation: Number(Attributes?.generation ?? 0) } };
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
-  try {
+  const key = keys.hashSlots(address);
+  const until = now + config.hashLeaseSeconds * 1000;
+  // Kept a lease past its last use, then removed by the table's TTL.
+  const lease = { until, expiresAt: epochSeconds(until) + config.hashLeaseSeconds };
+  const generation =
+    (await takeLeasedSlot(key, config.hashesInFlightPerIp, lease)) ??
     // Full, but no slot was taken for a whole lease: whoever holds them has ended. A new generation starts at 1.
-    const { Attributes } = await take(
-      'SET #count = :one, leaseUntil = :until, generation = if_not_exists(generation, :zero) + :one, #ttl = :expiresAt',
-      'leaseUntil < :now',
-      { ':now': now },
-    );
-    return { slot: { address, generation: Number(Attributes?.generation ?? 0) } };
-  } catch (error) {
-    if (isConditionFailure(error)) return { retryAfter: 1 };
-    throw error;
-  }
+    (await restartLeasedSlots(key, now, lease));
+  return generation === undefined ? { retryAfter: 1 } : { slot: { address, generation } };
 }
 
 /**
@@ -91,19 +54,10 @@ export async function takeHashSlot(
 export async function releaseHashSlot(slot: HashSlot): Promise<void> {
   if (slot === undefined) return;
   try {
-    await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.hashSlots(slot.address),
-        UpdateExpression: 'ADD #count :minusOne',
-        ConditionExpression: 'generation = :generation AND #count > :zero',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':minusOne': -1, ':generation': slot.generation, ':zero': 0 },
-      }),
-    );
+    await giveBackLeasedSlot(keys.hashSlots(slot.address), slot.generation);
   } catch (error) {
     // Not the command's failure: the hash ran. A slot not given back is taken again once a lease passes unused.
-    if (!isConditionFailure(error)) log.warn('in-flight: could not give back a hash slot', { error });
+    log.warn('in-flight: could not give back a hash slot', { error });
   }
 }
 

@@ -1,11 +1,11 @@
 /**
- * Pushing frames to connections. A 410 Gone means that exact connection is dead: it is forgotten, and the
- * caller learns which users got nothing so their message can wait for them. Fan-out runs with bounded concurrency.
+ * Pushing frames to connections. A 410 Gone means that exact connection is dead: it is handed to the gone handler
+ * (the login room's departure, set by shared/login/index.ts), and the caller learns which users got nothing so their
+ * message can wait for them. Fan-out runs with bounded concurrency. The push knows nothing of logins.
  */
 import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mapLimit } from '../concurrency.js';
 import type { Connection } from '../data/connections.js';
-import { forgetConnection } from '../data/connections.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
@@ -19,6 +19,16 @@ const PUSH_METRIC: Record<PushOutcome, string> = {
   gone: 'PushesGone',
   failed: 'PushesFailed',
 };
+
+/** Told of a connection a push found gone (410), with the user the push found it for; awaited before the push answers. */
+export type GoneHandler = (connection: Pick<Connection, 'connectionId' | 'user'>) => Promise<void>;
+
+let goneHandler: GoneHandler | undefined;
+
+/** Sets who is told of gone connections: shared/login/index.ts (forgetConnection), loaded by every entry that pushes. */
+export function whenGone(handler: GoneHandler): void {
+  goneHandler = handler;
+}
 
 export async function pushOne(
   endpoint: string,
@@ -48,7 +58,9 @@ async function post(
       error instanceof GoneException ||
       (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
     ) {
-      await forgetConnection(connection.connectionId, connection.user).catch((e: unknown) =>
+      if (!goneHandler)
+        log.error('no departure wired for a gone connection', { connectionId: connection.connectionId });
+      await goneHandler?.(connection).catch((e: unknown) =>
         log.warn('could not forget a gone connection', { connectionId: connection.connectionId, error: e }),
       );
       return 'gone';

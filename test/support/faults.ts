@@ -1,6 +1,6 @@
 /**
  * Recording and fault-injecting AWS SDK middleware for the handlers' own clients in an in-process runtime: the
- * DynamoDB client (shared/data/client.ts), the S3 client (shared/files/s3.ts), every @connections client
+ * DynamoDB client (shared/data/client.ts), the S3 client (shared/bucket/s3.ts), every @connections client
  * (shared/push/client.ts) and the job queue's SQS client (shared/queue/jobs.ts).
  *
  * Two middlewares per client:
@@ -205,7 +205,7 @@ export class Faults {
 export async function attachFaults(): Promise<Faults> {
   const [{ dynamo }, { s3 }, { sqs }, { onManagementClient }] = await Promise.all([
     import('../../shared/data/client.js'),
-    import('../../shared/files/s3.js'),
+    import('../../shared/bucket/s3.js'),
     import('../../shared/queue/jobs.js'),
     import('../../shared/push/client.js'),
   ]);

@@ -13,8 +13,9 @@ const { cleanUpAccount, leaveAllGroups, PAGE } = await import('../../shared/acco
 const { keys } = await import('../../shared/data/keys.js');
 const { batchWrite, queryAll } = await import('../../shared/data/table.js');
 const { advanceProgress, readAccount } = await import('../../shared/data/users.js');
-const { createGroup, addMember, readGroupMeta } = await import('../../shared/data/groups.js');
-const { s3 } = await import('../../shared/files/s3.js');
+const { createGroup, readGroupMeta } = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
+const { s3 } = await import('../../shared/bucket/s3.js');
 const { addBlock } = await import('../../shared/data/blocks.js');
 const faults = await attachFaults();
 

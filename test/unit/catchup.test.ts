@@ -15,8 +15,10 @@ const { db, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const messages = await import('../../shared/data/messages.js');
 const c = await import('../../shared/data/connections.js');
+const login = await import('../../shared/login/index.js');
 const { ANSWER_WAIT_MS, catchUp, LeaseHeld } = await import('../../shared/delivery/catchup.js');
 const { BATCH_FRAME_BYTES } = await import('../../shared/delivery/frames.js');
 const { newId, idCeil } = await import('../../shared/ids.js');
@@ -42,13 +44,13 @@ async function world() {
   });
   for (const g of gs) {
     await groups.createGroup(g, g, 'owner', 0);
-    await groups.addMember(g, g, user, 'U', [], 0);
+    await addMember(g, g, user, 'U', [], 0);
   }
   const now = Date.now();
   await c.openConnection(connectionId, now, undefined);
   const connection = { user, connectionId, expiresAt: Math.floor((now + c.CONNECTION_LIFETIME_MS) / 1000) };
   const previous = await c.readConnection(connectionId, now, true);
-  const boundary = await c.bindConnection(connection, 'U', gs, previous, now);
+  const boundary = await login.bindConnection(connection, 'U', gs, previous, now);
   if (boundary === undefined) throw new Error('bindConnection lost a race nobody ran');
   const job = { kind: 'catchup' as const, user, connectionId, boundary };
   return { user, connectionId, gs, now, boundary, job, connection };
@@ -116,7 +118,7 @@ describe('catch-up', () => {
     const g2 = fresh('g');
     await groups.createGroup(g2, g2, 'owner', 0);
     const before = await inGroup(g2, Date.now() - 5000);
-    await groups.addMember(g2, g2, w.user, 'U', [], Date.now() - 1000);
+    await addMember(g2, g2, w.user, 'U', [], Date.now() - 1000);
     const id = await direct('x', w.user, Date.now() - 500);
     expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
     const frames = pushed(w.connectionId);
@@ -249,7 +251,7 @@ describe('catch-up', () => {
     const w = await world();
     await direct('x', w.user, Date.now() - 1000);
     expect(
-      await c.unbindConnection(
+      await login.unbindConnection(
         w.connectionId,
         w.user,
         await c.readConnection(w.connectionId, Date.now(), true),
@@ -317,7 +319,7 @@ describe('catch-up across logins and pages', () => {
   /** Ends the connection's login as a LOGOUT would. */
   const logOut = async (w: Awaited<ReturnType<typeof world>>) =>
     expect(
-      await c.unbindConnection(
+      await login.unbindConnection(
         w.connectionId,
         w.user,
         await c.readConnection(w.connectionId, Date.now(), true),

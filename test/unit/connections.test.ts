@@ -1,6 +1,6 @@
 /**
- * shared/data/connections.ts against dynalite: opening, binding, the catch-up lease, unbinding and forgetting a
- * connection, with every copy of it (under the user and each group) and the departure marks.
+ * shared/data/connections.ts and shared/login/ against dynalite: opening, binding, the catch-up lease, unbinding and
+ * forgetting a connection, with every copy of it (under the user and each group) and the departure marks.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,9 @@ const { keys } = await import('../../shared/data/keys.js');
 const { queryAll } = await import('../../shared/data/table.js');
 const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const c = await import('../../shared/data/connections.js');
+const login = await import('../../shared/login/index.js');
 const { idCeil } = await import('../../shared/ids.js');
 
 const get = async (key: { pk: string; sk: string }) =>
@@ -47,7 +49,7 @@ async function setup() {
   await users.createUser(user, profile);
   for (const g of gs) {
     await groups.createGroup(g, g, user, 0);
-    await groups.addMember(g, g, user, user, [], 0);
+    await addMember(g, g, user, user, [], 0);
   }
   const now = Date.now();
   await c.openConnection(connectionId, now, '10.0.0.1');
@@ -59,7 +61,7 @@ async function setup() {
 async function bind(connection: { user: string; connectionId: string; expiresAt: number }, gs: string[]) {
   const now = Date.now();
   const previous = await c.readConnection(connection.connectionId, now, true);
-  const boundary = await c.bindConnection(connection, 'U', gs, previous, now);
+  const boundary = await login.bindConnection(connection, 'U', gs, previous, now);
   if (boundary === undefined) throw new Error('bindConnection lost a race nobody ran');
   return boundary;
 }
@@ -141,14 +143,14 @@ describe('a connection', () => {
     const stale = await c.readConnection(connectionId, now, true);
     const boundary = await bind(connection, gs);
     const other = fresh('u');
-    const lost = await c.bindConnection({ ...connection, user: other }, 'O', [], stale, now);
+    const lost = await login.bindConnection({ ...connection, user: other }, 'O', [], stale, now);
     expect(lost).toBeUndefined();
     const state = await c.readConnection(connectionId, now, true);
     expect(state).toMatchObject({ user, boundary, version: 1, lock: undefined, lockUser: undefined });
     expect(await c.readUserConnections(other, now)).toEqual([]);
     expect(await c.readUserConnections(user, now)).toEqual([connection]);
     // The same again on the fresh state: the binding moves to the other user, and this one's copies go.
-    const taken = await c.bindConnection({ ...connection, user: other }, 'O', [], state, now);
+    const taken = await login.bindConnection({ ...connection, user: other }, 'O', [], state, now);
     expect(typeof taken).toBe('string');
     expect(await c.readConnection(connectionId, now, true)).toMatchObject({ user: other, version: 2 });
     expect(await c.readUserConnections(other, now)).toEqual([{ ...connection, user: other }]);
@@ -162,7 +164,7 @@ describe('a connection', () => {
     const other = fresh('u');
     const failCommit = once((input) => String(input.UpdateExpression).includes('boundary = :boundary'));
     const state = await c.readConnection(connectionId, now, true);
-    await expect(c.bindConnection({ ...connection, user: other }, 'O', gs, state, now)).rejects.toThrow(
+    await expect(login.bindConnection({ ...connection, user: other }, 'O', gs, state, now)).rejects.toThrow(
       'injected',
     );
     expect(failCommit.hits).toBe(1);
@@ -176,7 +178,7 @@ describe('a connection', () => {
     for (const g of gs)
       expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([connection]);
     // Nothing is held: the same change goes through now.
-    expect(typeof (await c.bindConnection({ ...connection, user: other }, 'O', [], state, now))).toBe(
+    expect(typeof (await login.bindConnection({ ...connection, user: other }, 'O', [], state, now))).toBe(
       'string',
     );
     expect(await c.readConnection(connectionId, now, true)).toMatchObject({ user: other, version: 2 });
@@ -224,7 +226,7 @@ describe('a connection', () => {
     const { connectionId, connection, gs, now, user } = await setup();
     await bind(connection, gs);
     const state = await c.readConnection(connectionId, now, true);
-    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(true);
+    expect(await login.unbindConnection(connectionId, user, state, now)).toBe(true);
     const after = await c.readConnection(connectionId, now, true);
     expect(after.user).toBeUndefined();
     expect(after.expiresAt).toBe(connection.expiresAt);
@@ -241,21 +243,21 @@ describe('a connection', () => {
     const boundary = await bind(connection, gs);
     await c.markCaughtUp(connectionId, user, boundary);
     const state = await c.readConnection(connectionId, now, true);
-    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(true);
+    expect(await login.unbindConnection(connectionId, user, state, now)).toBe(true);
     expect((await c.readConnection(connectionId, now, true)).version).toBe(2);
     const cursor = idCeil(now);
     expect((await get(keys.user(user)))?.groupCursor).toBe(cursor);
     for (const g of gs) {
       const mark = await get(keys.groupDeparture(g, cursor, user));
       expect(mark).toMatchObject({ user });
-      expect(mark?.expiresAt).toBe(Math.floor((now + c.DEPARTURE_TTL_MS) / 1000));
+      expect(mark?.expiresAt).toBe(Math.floor((now + login.DEPARTURE_TTL_MS) / 1000));
       expect([...(await groups.departuresAfter(g, idCeil(now - 1)))]).toEqual([user]);
     }
-    expect(c.DEPARTURE_TTL_MS).toBe(15 * 24 * 3600 * 1000);
+    expect(login.DEPARTURE_TTL_MS).toBe(15 * 24 * 3600 * 1000);
     // A second unbind on the same (now stale) state changes nothing; nor once the item is gone.
-    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(false);
-    await c.forgetConnection(connectionId, undefined, now);
-    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(false);
+    expect(await login.unbindConnection(connectionId, user, state, now)).toBe(false);
+    await login.forgetConnection(connectionId, undefined, now);
+    expect(await login.unbindConnection(connectionId, user, state, now)).toBe(false);
     expect(await get(keys.connection(connectionId))).toBeUndefined();
   });
 
@@ -264,7 +266,7 @@ describe('a connection', () => {
     const boundary = await bind(connection, gs);
     await c.markCaughtUp(connectionId, user, boundary);
     const state = { ...(await c.readConnection(connectionId, now, true)), user: 'someone' };
-    expect(await c.unbindConnection(connectionId, user, state, now)).toBe(false);
+    expect(await login.unbindConnection(connectionId, user, state, now)).toBe(false);
     expect((await get(keys.user(user)))?.groupCursor).toBeUndefined();
     expect(await c.readUserConnections(user, now)).toEqual([connection]);
     expect((await c.readConnection(connectionId, now, true)).user).toBe(user);
@@ -276,13 +278,13 @@ describe('a connection', () => {
     const other = { ...connection, connectionId: fresh('c') };
     await c.openConnection(other.connectionId, now, undefined);
     await bind(other, gs);
-    await c.forgetConnection(connectionId, undefined, now);
+    await login.forgetConnection(connectionId, undefined, now);
     expect(await get(keys.connection(connectionId))).toBeUndefined();
     expect(await c.readUserConnections(user, now)).toEqual([other]);
     for (const g of gs)
       expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([other]);
     // Expired: the item tells no user any more, the caller's does.
-    await c.forgetConnection(other.connectionId, user, (other.expiresAt + 1) * 1000);
+    await login.forgetConnection(other.connectionId, user, (other.expiresAt + 1) * 1000);
     expect(await queryAll(keys.user(user).pk, { beginsWith: '#CONN#' })).toEqual([]);
     expect(await get(keys.connection(other.connectionId))).toBeUndefined();
   });

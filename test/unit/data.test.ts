@@ -13,7 +13,9 @@ const table = await import('../../shared/data/table.js');
 const messages = await import('../../shared/data/messages.js');
 const files = await import('../../shared/data/files.js');
 const users = await import('../../shared/data/users.js');
+const nameReuse = await import('../../shared/delivery/name-reuse.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const { idCeil, idFloor, newId } = await import('../../shared/ids.js');
 
 const get = async (key: { pk: string; sk: string }) =>
@@ -275,13 +277,13 @@ describe('accounts', () => {
     const [a, b] = [fresh('u'), fresh('u')];
     await users.createUser(a, { ...profile, createdAt: new Date(older).toISOString() });
     await users.createUser(b, { ...profile, createdAt: new Date(newer).toISOString() });
-    expect(await users.conversationStart(a, b)).toBe(idFloor(newer - hour));
-    expect(await users.conversationStart(b, a)).toBe(idFloor(newer - hour));
-    expect(await users.conversationStart(a, a)).toBe(idFloor(older - hour));
-    expect(await users.conversationStart(a, fresh('nobody'))).toBe(idFloor(older - hour));
+    expect(await nameReuse.conversationStart(a, b)).toBe(idFloor(newer - hour));
+    expect(await nameReuse.conversationStart(b, a)).toBe(idFloor(newer - hour));
+    expect(await nameReuse.conversationStart(a, a)).toBe(idFloor(older - hour));
+    expect(await nameReuse.conversationStart(a, fresh('nobody'))).toBe(idFloor(older - hour));
     // Unreadable times are ignored, and with none the conversation starts at the beginning.
-    expect(users.startFrom(['not a date', 7, new Date(older).toISOString()])).toBe(idFloor(older - hour));
-    expect(users.startFrom([])).toBe(idFloor(0));
+    expect(nameReuse.startFrom(['not a date', 7, new Date(older).toISOString()])).toBe(idFloor(older - hour));
+    expect(nameReuse.startFrom([])).toBe(idFloor(0));
   });
 });
 
@@ -299,13 +301,13 @@ describe('groups', () => {
     });
     expect(await groups.readGroupMeta(fresh('none'))).toBeUndefined();
     const live = { user: 'u1', connectionId: 'c1', expiresAt: now / 1000 + 600 };
-    expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('added');
-    expect(await groups.addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('already');
-    expect(await groups.addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe('added');
-    expect(await groups.addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe('added');
+    expect(await addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('added');
+    expect(await addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('already');
+    expect(await addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe('added');
+    expect(await addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe('added');
     // A join to a group that is gone is taken back whole: no membership, no member item, no presence.
     const none = fresh('none');
-    expect(await groups.addMember(none, 'None', 'u1', 'U1', [live], now)).toBe('gone');
+    expect(await addMember(none, 'None', 'u1', 'U1', [live], now)).toBe('gone');
     expect(await groups.readMembership('u1', none)).toBeUndefined();
     expect((await groups.membersPage(none, undefined, 10)).names).toEqual([]);
     expect((await groups.presencePage(none, undefined, 10, now)).connections).toEqual([]);
@@ -338,7 +340,7 @@ describe('groups', () => {
     const u = fresh('u');
     for (const g of [fresh('g'), fresh('g')]) {
       await groups.createGroup(g, g, u, 0);
-      await groups.addMember(g, g, u, u, [], 0);
+      await addMember(g, g, u, u, [], 0);
     }
     expect(await groups.countUserGroups(u)).toBe(2);
     expect(await groups.countUserGroups(fresh('u'))).toBe(0);

@@ -13,8 +13,10 @@ process.env.QUEUE_URL = 'http://127.0.0.1:9/queue/unit';
 const api = await useConnectionsApi();
 const { keys } = await import('../../shared/data/keys.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const messages = await import('../../shared/data/messages.js');
 const c = await import('../../shared/data/connections.js');
+const login = await import('../../shared/login/index.js');
 const { deliverDirect } = await import('../../shared/delivery/direct.js');
 const { sendToGroup, fanOutPage, INLINE_CONNECTIONS, PAGE_CONNECTIONS } = await import(
   '../../shared/delivery/group.js'
@@ -42,7 +44,7 @@ async function online(user: string, gs: string[] = []) {
   await c.openConnection(connection.connectionId, Date.now(), undefined);
   const now = Date.now();
   const previous = await c.readConnection(connection.connectionId, now, true);
-  expect(await c.bindConnection(connection, user, gs, previous, now)).toBeDefined();
+  expect(await login.bindConnection(connection, user, gs, previous, now)).toBeDefined();
   return connection;
 }
 
@@ -142,7 +144,7 @@ describe('a group message', () => {
     const g = fresh('g');
     await groups.createGroup(g, g, 'owner', 0);
     const users = Array.from({ length: members }, (_, i) => `${g}m${String(i).padStart(3, '0')}`);
-    for (const u of users) await groups.addMember(g, g, u, u, [], 0);
+    for (const u of users) await addMember(g, g, u, u, [], 0);
     return { g, users };
   }
 

@@ -9,7 +9,7 @@ import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { answered, intercept } from '../support/fakes.js';
 
 const t = await useDispatcher({ AUTH_MAX_FAILURES: '3' });
-const { s3 } = await import('../../shared/files/s3.js');
+const { s3 } = await import('../../shared/bucket/s3.js');
 const { readGroupMeta } = await import('../../shared/data/groups.js');
 const { INVITE_TTL_MS } = await import('../../shared/commands/group-invite.js');
 const { windowOf } = await import('../../shared/limits/addresses.js');

@@ -13,6 +13,7 @@ const t = await useDispatcher();
 const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const { ensureOwner } = await import('../../shared/groups/owner.js');
 const { intercept } = await import('../support/fakes.js');
 const faults = await attachFaults();
@@ -65,10 +66,10 @@ describe('a join taken back', () => {
   it('when its presence could not be written: no membership, and the count is as before', async () => {
     const g = t.fresh('gjoin');
     expect(await groups.createGroup(g, g, 'owner', NOW)).toBe(true);
-    expect(await groups.addMember(g, g, 'owner', 'Owner', [], NOW)).toBe('added');
+    expect(await addMember(g, g, 'owner', 'Owner', [], NOW)).toBe('added');
     const live = { user: 'u1', connectionId: 'c1', expiresAt: NOW / 1000 + 600 };
     faults.inject(onDb('BatchWriteItem', 'error'));
-    await expect(groups.addMember(g, g, 'u1', 'U1', [live], NOW)).rejects.toThrow();
+    await expect(addMember(g, g, 'u1', 'U1', [live], NOW)).rejects.toThrow();
     faults.reset();
     expect((await groups.readGroupMeta(g, true))?.members).toBe(1);
     expect(await groups.readMembership('u1', g, true)).toBeUndefined();
@@ -103,7 +104,7 @@ describe('the owner repair', () => {
   it('stops after its rounds when every hand-over loses its race, with a warning', async () => {
     const g = t.fresh('grace');
     expect(await groups.createGroup(g, g, 'gone', NOW)).toBe(true);
-    expect(await groups.addMember(g, g, 'heir', 'Heir', [], NOW)).toBe('added');
+    expect(await addMember(g, g, 'heir', 'Heir', [], NOW)).toBe('added');
     const lost = { count: 0 };
     intercept(dynamo, 'owner-race-lost', (next, context) => async (args) => {
       const input = JSON.stringify(args.input);

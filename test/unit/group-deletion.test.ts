@@ -10,6 +10,7 @@ import { seeder } from '../support/seed.js';
 const t = await useDispatcher();
 const { keys } = await import('../../shared/data/keys.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const { queryAll } = await import('../../shared/data/table.js');
 const { DELETE_PAGE, STALE_DELETION_MS, deleteGroup, deletionStep, resumeStaleDeletion } = await import(
   '../../shared/groups/delete.js'
@@ -22,7 +23,7 @@ const NOW = Date.parse('2026-06-01T00:00:00Z');
 async function ownedGroup(prefix: string) {
   const g = t.fresh(prefix);
   expect(await groups.createGroup(g, g, 'owner', NOW)).toBe(true);
-  expect(await groups.addMember(g, g, 'owner', 'owner', [], NOW)).toBe('added');
+  expect(await addMember(g, g, 'owner', 'owner', [], NOW)).toBe('added');
   return g;
 }
 

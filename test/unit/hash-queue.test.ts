@@ -1,12 +1,12 @@
 /**
- * The fair hash queue (shared/auth/hash-queue.ts), with fake hashes the test finishes itself: which hash starts when,
+ * The fair hash queue (shared/limits/hash-queue.ts), with fake hashes the test finishes itself: which hash starts when,
  * never how long anything takes. Then a property over any interleaving of arrivals from several addresses and
  * finishes: at most `limit` run, a slot is never idle while a hash waits, no address has more than `perKey` waiting,
  * and while an address waits no other address gets a second turn.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FairQueue, QueueFull } from '../../shared/auth/hash-queue.js';
+import { FairQueue, QueueFull } from '../../shared/limits/hash-queue.js';
 
 /** Lets the queue's `finally` callbacks run (they start the next hashes). */
 const settle = async () => {

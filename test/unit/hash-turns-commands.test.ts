@@ -1,5 +1,5 @@
 /**
- * The commands that hash a password wait in the process's fair queue (shared/auth/hash-queue.ts), through the
+ * The commands that hash a password wait in the process's fair queue (shared/limits/hash-queue.ts), through the
  * dispatcher on dynalite: AUTH and REGISTER from an address whose queue is full are refused with `rate_limited` and
  * `retryAfter` 1, and another address's AUTH runs ahead of that queue. The queue's slot and the address's waiting
  * hashes are fake hashes the test holds and finishes itself; nothing is timed.

@@ -15,12 +15,14 @@ const connect = await import('../../lambdas/connect.js');
 const disconnect = await import('../../lambdas/disconnect.js');
 const fallback = await import('../../lambdas/default.js');
 const fanOut = await import('../../lambdas/fan-out.js');
-const { readConnection, bindConnection, takeCatchUpLease } = await import('../../shared/data/connections.js');
+const { readConnection, takeCatchUpLease } = await import('../../shared/data/connections.js');
+const { bindConnection } = await import('../../shared/login/index.js');
 const { dynamo } = await import('../../shared/data/client.js');
 const { sqs } = await import('../../shared/queue/jobs.js');
 const { newId } = await import('../../shared/ids.js');
 const messages = await import('../../shared/data/messages.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 
 const { sent, retries } = fakeQueue(sqs);
 let dynamoDown = false;
@@ -145,7 +147,7 @@ describe('the fan-out worker', () => {
     await groups.createGroup(g, g, 'o', 0);
     const user = fresh('u');
     const connection = { user, connectionId: fresh('c'), expiresAt: Math.floor(Date.now() / 1000) + 600 };
-    await groups.addMember(g, g, user, user, [connection], 0);
+    await addMember(g, g, user, user, [connection], 0);
     const message = { event: 'GROUP_MESSAGE', id: newId(), group: g };
     await messages.storeGroupMessage(g, message, 'x');
     const good = record({ kind: 'fanout', group: g, id: message.id, sender: 'x', after: '' });

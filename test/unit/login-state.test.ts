@@ -1,5 +1,5 @@
 /**
- * The login state machine on dynalite (shared/data/connections.ts, shared/account/sessions.ts): how a connection
+ * The login state machine on dynalite (shared/login/, shared/data/connections.ts, shared/account/sessions.ts): how a connection
  * item's lock, lease and boundary read back, the requests a change of login makes (its lock, its strong reads, only
  * its own keys), what a change leaves when its commit, its undo or its tidy-up fails, and logging a user's other
  * devices out: how many, strongly read, skipping those bound elsewhere, waiting out a change under way.
@@ -15,7 +15,9 @@ const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const users = await import('../../shared/data/users.js');
 const groups = await import('../../shared/data/groups.js');
+const { addMember } = await import('../../shared/groups/join.js');
 const c = await import('../../shared/data/connections.js');
+const login = await import('../../shared/login/index.js');
 const { logOutOtherDevices } = await import('../../shared/account/sessions.js');
 const { attachFaults } = await import('../support/faults.js');
 const faults = await attachFaults();
@@ -95,7 +97,7 @@ async function setup() {
   await users.createUser(user, profile);
   for (const g of gs) {
     await groups.createGroup(g, g, user, 0);
-    await groups.addMember(g, g, user, user, [], 0);
+    await addMember(g, g, user, user, [], 0);
   }
   const now = Date.now();
   await c.openConnection(connectionId, now, '10.0.0.1');
@@ -106,7 +108,7 @@ async function setup() {
 async function bind(connection: { user: string; connectionId: string; expiresAt: number }, gs: string[]) {
   const now = Date.now();
   const previous = await c.readConnection(connection.connectionId, now, true);
-  const boundary = await c.bindConnection(connection, 'U', gs, previous, now);
+  const boundary = await login.bindConnection(connection, 'U', gs, previous, now);
   if (boundary === undefined) throw new Error('bindConnection lost a race nobody ran');
   return boundary;
 }
@@ -201,7 +203,7 @@ describe('a change of login', () => {
     const now = Date.now();
     const previous = await c.readConnection(connectionId, now, true);
     faults.reset();
-    expect(typeof (await c.bindConnection(connection, 'U', gs, previous, now))).toBe('string');
+    expect(typeof (await login.bindConnection(connection, 'U', gs, previous, now))).toBe('string');
     const [auth] = faults.callsOf('dynamodb', 'UpdateItem').filter(isLock);
     expect(auth.UpdateExpression).toBe(
       'SET #lock = :token, lockUntil = :until, expiresAt = if_not_exists(expiresAt, :expiresAt), lockUser = :lockUser',
@@ -217,7 +219,7 @@ describe('a change of login', () => {
 
     const seen = await c.readConnection(connectionId, now, true);
     faults.reset();
-    expect(await c.unbindConnection(connectionId, user, seen, now)).toBe(true);
+    expect(await login.unbindConnection(connectionId, user, seen, now)).toBe(true);
     const [logout] = faults.callsOf('dynamodb', 'UpdateItem').filter(isLock);
     expect(logout.UpdateExpression).toBe(
       'SET #lock = :token, lockUntil = :until, expiresAt = if_not_exists(expiresAt, :expiresAt) REMOVE lockUser',
@@ -238,9 +240,9 @@ describe('a change of login', () => {
     const previous = await c.readConnection(connectionId, now, true);
     let during: Awaited<ReturnType<typeof c.readConnection>> | undefined;
     let rival: string | undefined = 'not tried';
-    const boundary = await c.bindConnection(connection, 'U', gs, previous, now, async () => {
+    const boundary = await login.bindConnection(connection, 'U', gs, previous, now, async () => {
       during = await c.readConnection(connectionId, now + c.LOCK_MS - 1, true);
-      rival = await c.bindConnection(
+      rival = await login.bindConnection(
         { ...connection, user: 'rival' },
         'R',
         [],
@@ -268,7 +270,7 @@ describe('a change of login', () => {
     await bind(connection, gs);
     const seen = await c.readConnection(connectionId, now, true);
     faults.reset();
-    expect(await c.unbindConnection(connectionId, user, seen, now)).toBe(true);
+    expect(await login.unbindConnection(connectionId, user, seen, now)).toBe(true);
     const memberships = faults
       .callsOf('dynamodb', 'Query')
       .filter((input) => input.ExpressionAttributeValues[':prefix'] === 'GROUP#');
@@ -289,7 +291,7 @@ describe('a change of login', () => {
     onLine = () => {
       if (logged('a change of login was made, but not tidied up').length === 2) drop.disarm();
     };
-    expect(await c.unbindConnection(connectionId, user, seen, now)).toBe(true);
+    expect(await login.unbindConnection(connectionId, user, seen, now)).toBe(true);
     drop.disarm();
     expect(drop.hits).toBeGreaterThanOrEqual(2);
     const failed = logged('a change of login was made, but not tidied up');
@@ -315,7 +317,7 @@ describe('a change of login', () => {
     const later = now + c.LOCK_MS + 1;
     const state = await c.readConnection(connectionId, later, true);
     expect(state.lock).toBeUndefined();
-    expect(typeof (await c.bindConnection(connection, 'U', gs, state, later))).toBe('string');
+    expect(typeof (await login.bindConnection(connection, 'U', gs, state, later))).toBe('string');
     expect(await c.readUserConnections(user, later)).toEqual([connection]);
   });
 
@@ -330,7 +332,7 @@ describe('a change of login', () => {
     onLine = () => {
       if (logged('a change of login was made, but not tidied up').length === 2) real.disarm();
     };
-    expect(typeof (await c.bindConnection(connection, 'U', gs, previous, now))).toBe('string');
+    expect(typeof (await login.bindConnection(connection, 'U', gs, previous, now))).toBe('string');
     expect(logged('a change of login was made, but not tidied up').map((line) => line.attempt)).toEqual([
       1, 2,
     ]);
@@ -349,7 +351,7 @@ describe('a change of login', () => {
     await bind(connection, gs);
     const seen = await c.readConnection(connectionId, now, true);
     const commit = faults.inject(dbRule('UpdateItem', 'error', isUnbindCommit));
-    await expect(c.unbindConnection(connectionId, user, seen, now)).rejects.toThrow(
+    await expect(login.unbindConnection(connectionId, user, seen, now)).rejects.toThrow(
       'injected error (dynamodb)',
     );
     commit.disarm();
@@ -374,7 +376,7 @@ describe('a change of login', () => {
         writes(input).some((w) => w.PutRequest && w.PutRequest.Item.pending === undefined),
       ),
     );
-    await expect(c.unbindConnection(connectionId, user, seen, now)).rejects.toThrow(
+    await expect(login.unbindConnection(connectionId, user, seen, now)).rejects.toThrow(
       'injected error (dynamodb)',
     );
     faults.reset();
@@ -399,8 +401,8 @@ describe('a change of login', () => {
   it('AUTH meeting a disconnect before its commit fails, undoes itself and finds no lock to release', async () => {
     const { connectionId, connection, gs, user, now } = await setup();
     const previous = await c.readConnection(connectionId, now, true);
-    const made = c.bindConnection(connection, 'U', gs, previous, now, () =>
-      c.forgetConnection(connectionId, undefined, now),
+    const made = login.bindConnection(connection, 'U', gs, previous, now, () =>
+      login.forgetConnection(connectionId, undefined, now),
     );
     await expect(made).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     expect(await get(keys.connection(connectionId))).toBeUndefined();

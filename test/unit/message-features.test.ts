@@ -10,7 +10,7 @@ import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { answered, intercept } from '../support/fakes.js';
 
 const t = await useDispatcher();
-const { s3 } = await import('../../shared/files/s3.js');
+const { s3 } = await import('../../shared/bucket/s3.js');
 const { db, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const { tombstoneMessage } = await import('../../shared/data/messages.js');

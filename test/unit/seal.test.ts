@@ -13,7 +13,7 @@ Object.assign(process.env, {
   TABLE_NAME: process.env.TABLE_NAME ?? 'seal-unit',
   BUCKET_NAME: 'seal-bucket',
 });
-const { s3 } = await import('../../shared/files/s3.js');
+const { s3 } = await import('../../shared/bucket/s3.js');
 const { sealUpload, SEAL_COPY_ATTEMPTS } = await import('../../shared/files/seal.js');
 const { FILES_PREFIX, UPLOADS_PREFIX } = await import('../../shared/files/prefixes.js');
 

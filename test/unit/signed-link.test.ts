@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.TABLE_NAME ??= 'unit';
 
-let linkExpiry: typeof import('../../shared/files/s3.js').linkExpiry;
+let linkExpiry: typeof import('../../shared/bucket/s3.js').linkExpiry;
 beforeAll(async () => {
-  ({ linkExpiry } = await import('../../shared/files/s3.js'));
+  ({ linkExpiry } = await import('../../shared/bucket/s3.js'));
 });
 
 const url = (date: string, expires: string) =>

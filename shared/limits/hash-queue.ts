@@ -14,7 +14,7 @@
  *
  * Each address may have at most `perKey` hashes waiting; more are refused (QueueFull) without running. In one AWS
  * Lambda execution environment only one request runs at a time, so there this only counts; the per-address
- * in-flight cap (../limits/in-flight.ts) is what bounds one address's share of the shared concurrency.
+ * in-flight cap (./in-flight.ts) is what bounds one address's share of the shared concurrency.
  */
 
 export class QueueFull extends Error {

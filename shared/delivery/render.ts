@@ -2,8 +2,8 @@
  * Turns a stored event into the push a client receives, at the moment it is sent. A file event is stored with its
  * object key and sent with a freshly signed link instead, so a push delivered late never carries a stale link.
  */
+import { signDownload } from '../bucket/s3.js';
 import type { StoredEvent } from '../data/messages.js';
-import { signDownload } from '../files/s3.js';
 import type { PushEvent } from '../protocol/replies.js';
 
 export async function renderEvent(event: StoredEvent, now: number): Promise<PushEvent> {

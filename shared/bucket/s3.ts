@@ -2,7 +2,9 @@
  * The S3 client, created once per container, and the ways obrol touches the bucket: write an inline file,
  * sign a download link, sign an upload form, delete a deleted message's file. The bucket is private: signed links are the only way to read a file.
  * Checksums only when required: otherwise the SDK streams uploads as aws-chunked with CRC trailers, which some
- * S3-compatible engines store verbatim, corrupting the file.
+ * S3-compatible engines store verbatim, corrupting the file. This is the bucket's storage floor, beside
+ * shared/data/: it knows no rules, so every room above may use it (delivery signs links; files/, groups/, account/
+ * write and delete).
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';

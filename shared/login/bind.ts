@@ -1,0 +1,96 @@
+/** AUTH's change of binding: the connection speaks for a user from its boundary on. */
+import {
+  CLOCK_SKEW_MS,
+  type Connection,
+  type ConnectionState,
+  commitBinding,
+  copyItems,
+  presenceKeys,
+} from '../data/connections.js';
+import { keys } from '../data/keys.js';
+import { batchWrite } from '../data/table.js';
+import { idCeil } from '../ids.js';
+import { changeBinding, copiesOf, type Previous, previousOf } from './change.js';
+import { depart } from './depart.js';
+
+/**
+ * Binds the connection to `connection.user` in place of whatever `previous` (read strongly) found. The new copies
+ * are written pending before the boundary is taken (from then on every send finds them), `prepare(boundary)` runs
+ * (AUTH enqueues the catch-up: a run that comes before the commit waits for it), then the binding is committed on
+ * `previous.version`. Returns the boundary (everything with a later id reaches this connection live), or undefined
+ * when the binding changed since `previous` was read, or another change holds it: then nothing was changed.
+ */
+export async function bindConnection(
+  connection: Connection,
+  username: string,
+  groups: readonly string[],
+  previous: ConnectionState,
+  now: number,
+  prepare: (boundary: string) => Promise<void> = async () => undefined,
+  credential?: string,
+  settle: () => Promise<Settled> = async () => ({ valid: true, left: [] }),
+): Promise<string | undefined> {
+  const { user, connectionId } = connection;
+  const same = previous.user === user;
+  const fresh = { ...connection, pending: true };
+  let before: Previous | undefined;
+  let boundary = '';
+  let token = '';
+  const made = await changeBinding(connectionId, previous, user, now, {
+    before: async (held) => {
+      token = held;
+      before = await previousOf(previous, same ? groups : undefined);
+      await batchWrite([
+        ...copyItems(fresh, groups),
+        ...(before && !same ? copiesOf(connectionId, before, true) : []),
+      ]);
+      boundary = idCeil(Date.now() + CLOCK_SKEW_MS);
+      await prepare(boundary);
+    },
+    undo: () =>
+      Promise.all([
+        same ? undefined : batchWrite([], presenceKeys(user, connectionId, groups)),
+        before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
+      ]),
+    commit: (token) =>
+      commitBinding(connectionId, token, previous.version, { user, username, boundary, credential }),
+    after: async () => {
+      // Still under the lock (a catch-up of this login waits for it, and so does a PASSWORD logging devices out).
+      const { valid, left } = await settle();
+      if (!valid) {
+        // Taken back: the connection ends unbound, and both logins depart (this one never caught up).
+        await commitBinding(connectionId, token, previous.version + 1, undefined);
+        await Promise.all([
+          before && !same
+            ? depart(connectionId, before.user, previous, now, { groups: before.groups })
+            : undefined,
+          depart(connectionId, user, same ? previous : { ...previous, user, caughtUp: false }, now, {
+            groups,
+          }),
+        ]);
+        return;
+      }
+      const kept = groups.filter((group) => !left.includes(group));
+      await Promise.all([
+        before
+          ? depart(connectionId, before.user, previous, now, { groups: before.groups, keep: same })
+          : undefined,
+        batchWrite(
+          copyItems({ ...connection, pending: false }, kept),
+          left.map((group) => keys.groupConnection(group, user, connectionId)),
+        ),
+      ]);
+    },
+  });
+  return made ? boundary : undefined;
+}
+
+/**
+ * What a login learns right after its commit, still holding the connection (AUTH, issue 22): whether the
+ * credentials it was checked against are still the account's (else it is taken back at once), and which of its
+ * groups the user has left since their groups were read (their copies go instead of turning live).
+ */
+export interface Settled {
+  valid: boolean;
+  left: readonly string[];
+}
