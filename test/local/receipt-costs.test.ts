@@ -130,6 +130,9 @@ describe('requests per command', () => {
 
   it('finishes a DELETE of a file that failed before its end', async () => {
     const { alice, bob } = await local.pair();
+    // The logins' catch-ups end with requests of their own (a DeleteItem among them): let them finish first, so the
+    // armed failure meets the DELETE's request and nothing else.
+    await Promise.all([alice.client.caughtUp(), bob.client.caughtUp()]);
     await ok(alice.client, `SEND_FILE ${bob.name} x.txt ${Buffer.from('isi').toString('base64')}`);
     const file = await bob.client.nextPush((p) => p.event === 'FILE');
     const id = String(file.id);
