@@ -1,10 +1,37 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * `npm test` runs every project; `npx vitest run --project unit` (`npm run test:fast`: unit) one of them
+ * (docs/TESTING.md "The suites").
+ * - unit: shared/ and the clients, on an in-process dynalite where storage is involved (test/support/table.ts);
+ * - local: tests that reach into an in-process runtime, the terminal client, the fuzz slice;
+ * - integration: the black-box files over real WebSockets, all against one local runtime started for the run
+ *   (test/support/shared-runtime.ts), or against WS_URL when it is set;
+ * - infra: the CDK template.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'local',
+          include: ['test/local/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/shared-runtime.ts'],
+        },
+      },
+      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
+    ],
   },
 });
