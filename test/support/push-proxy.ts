@@ -80,15 +80,15 @@ export async function startPushProxy(target: () => string): Promise<PushProxy> {
 
 /**
  * A local runtime in this process whose pushes go through a push proxy (scale, TYPING's side channel): the proxy
- * first, then the runtime told to push to it. `stop()` stops both, the runtime first.
+ * first, then the runtime told to push to it. `stop()` stops both, the runtime first. `env`: settings the handlers
+ * read once, set before the runtime loads them (nothing of shared/ may have read its config before).
  */
-export async function startProxiedRuntime(): Promise<{
-  runtime: Runtime;
-  proxy: PushProxy;
-  stop(): Promise<void>;
-}> {
+export async function startProxiedRuntime(
+  env: Record<string, string> = {},
+): Promise<{ runtime: Runtime; proxy: PushProxy; stop(): Promise<void> }> {
   delete process.env.WS_URL;
   process.env.OBROL_LOG ??= 'silent';
+  Object.assign(process.env, env);
   let gateway = '';
   const proxy = await startPushProxy(() => gateway);
   const { startRuntime } = await import('../../local/runtime.js');
