@@ -14,12 +14,18 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one worker on this 2-core machine, every file in a row.
+    // Unit, integration and infra files run two at a time; the local files one at a time, after them (vitest puts
+    // a project with one worker in a sequential group of its own): each starts a runtime in its own process that
+    // hashes passwords for real, and two of them side by side left AUTHs unanswered for 10 s (removal-race).
+    maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
         extends: true,
         test: {
           name: 'local',
+          maxWorkers: 1,
           include: ['test/local/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
         },
       },
