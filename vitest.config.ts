@@ -37,7 +37,13 @@ export default defineConfig({
           globalSetup: ['test/support/shared-runtime.ts'],
         },
       },
-      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
+      {
+        extends: true,
+        // The template tests share their worker's module cache (isolate: false): each file imported aws-cdk-lib
+        // and the stack afresh, most of the project's time. They build a new App per build() and read no
+        // setting from the environment (names.test.ts sets AWS_REGION and TABLE_NAME only for shared/config).
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], isolate: false },
+      },
     ],
   },
 });
