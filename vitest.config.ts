@@ -1,10 +1,49 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * `npm test` runs every project; `npx vitest run --project unit` (`npm run test:fast`: unit) one of them
+ * (docs/TESTING.md "The suites").
+ * - unit: shared/ and the clients, on an in-process dynalite where storage is involved (test/support/table.ts);
+ * - local: tests that reach into an in-process runtime, the terminal client, the fuzz slice;
+ * - integration: the black-box files over real WebSockets, all against one local runtime started for the run
+ *   (test/support/shared-runtime.ts), or against WS_URL when it is set;
+ * - infra: the CDK template.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one worker on this 2-core machine, every file in a row.
+    // Unit, integration and infra files run two at a time; the local files one at a time, after them (vitest puts
+    // a project with one worker in a sequential group of its own): each starts a runtime in its own process that
+    // hashes passwords for real, and two of them side by side left AUTHs unanswered for 10 s (removal-race).
+    maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'local',
+          maxWorkers: 1,
+          include: ['test/local/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/shared-runtime.ts'],
+        },
+      },
+      {
+        extends: true,
+        // The template tests share their worker's module cache (isolate: false): each file imported aws-cdk-lib
+        // and the stack afresh, most of the project's time. They build a new App per build() and read no
+        // setting from the environment (names.test.ts sets AWS_REGION and TABLE_NAME only for shared/config).
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], isolate: false },
+      },
+    ],
   },
 });

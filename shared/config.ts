@@ -47,6 +47,11 @@ export interface Config {
   readonly hashConcurrency: number;
   /** How long after sending a message its sender may EDIT or DELETE it, in seconds (counted from its id's time). */
   readonly editWindowSeconds: number;
+  /**
+   * How long a push to @connections may wait for its answer before it is given up (shared/push/client.ts
+   * PUSH_LIMITS). 2 s; tests whose subject is not the timeout itself lower it so a hung push costs them milliseconds.
+   */
+  readonly pushTimeoutMs: number;
   /** Per-connection budgets (token buckets: per second, and the burst), shared/limits/budgets.ts. */
   readonly budgets: {
     readonly send: { rate: number; burst: number };
@@ -115,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     // runs the table): more at once only share the cores (and libuv's 4 threads) first come, first served.
     hashConcurrency: positiveInt(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1)),
     editWindowSeconds: positiveInt(env, 'EDIT_WINDOW_SECONDS', 24 * 3600),
+    pushTimeoutMs: positiveInt(env, 'PUSH_TIMEOUT_MS', 2000),
     budgets: {
       // A person types far below 10 messages a second; a burst of 100 covers a client replaying its outbox.
       send: {

@@ -12,9 +12,14 @@ export const PUSH_CONCURRENCY = 64;
 /**
  * Every push is bounded: a socket must connect within 1 s and the post must be answered within 2 s, and a
  * failed post is tried once more. A hung push costs at most about 6 s, well inside every handler's timeout; a push
- * that was retried after it had in fact arrived shows up twice, which clients drop by `id`.
+ * that was retried after it had in fact arrived shows up twice, which clients drop by `id`. (PUSH_TIMEOUT_MS
+ * changes the 2 s, for tests only: config.pushTimeoutMs.)
  */
-export const PUSH_LIMITS = { connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 } as const;
+export const PUSH_LIMITS = {
+  connectionTimeoutMs: 1000,
+  requestTimeoutMs: config.pushTimeoutMs,
+  maxAttempts: 2,
+} as const;
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 const observers: Array<(client: ApiGatewayManagementApiClient) => void> = [];

@@ -8,31 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import type { ChatClient } from '../support/client.js';
 import { loggedIn } from '../support/endpoint.js';
-import { type PushProxy, startPushProxy } from '../support/push-proxy.js';
+import { type PushProxy, startProxiedRuntime } from '../support/push-proxy.js';
 
 describe.skipIf(Boolean(process.env.WS_URL))('TYPING', () => {
   let runtime: Runtime;
   let proxy: PushProxy;
+  let stopRuntime: (() => Promise<void>) | undefined;
   const clients: ChatClient[] = [];
 
   beforeAll(async () => {
-    process.env.OBROL_LOG ??= 'silent';
-    let gateway = '';
-    proxy = await startPushProxy(() => gateway);
-    const { startRuntime } = await import('../../local/runtime.js');
-    runtime = await startRuntime({
-      port: 0,
-      pushEndpoint: async (callbackUrl) => {
-        gateway = callbackUrl;
-        return `${proxy.url}${new URL(callbackUrl).pathname}`;
-      },
-    });
+    ({ runtime, proxy, stop: stopRuntime } = await startProxiedRuntime());
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await runtime?.stop();
-    await proxy?.close();
+    await stopRuntime?.();
   });
 
   it('answers before the push to an online recipient is done: the answer does not wait on it', async () => {

@@ -1,9 +1,10 @@
 /**
- * Where the black-box suite talks to: WS_URL when given (a deployed stack, LocalStack), otherwise a local runtime
+ * Where the black-box suite talks to: WS_URL when given (a deployed stack, LocalStack), otherwise the run's shared
+ * local runtime (the integration project's globalSetup, test/support/shared-runtime.ts), otherwise a local runtime
  * started on a free port for this test file.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { ClientOptions } from 'ws';
 import { ChatClient } from './client.js';
 
@@ -15,6 +16,8 @@ export interface Endpoint {
 export async function startEndpoint(): Promise<Endpoint> {
   const url = process.env.WS_URL;
   if (url) return { url, stop: async () => undefined };
+  const shared = inject('obrolRuntimeUrl');
+  if (shared) return { url: shared, stop: async () => undefined };
   process.env.OBROL_LOG ??= 'silent';
   const { startRuntime } = await import('../../local/runtime.js');
   const runtime = await startRuntime({ port: 0 });

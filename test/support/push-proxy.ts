@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Runtime } from '../../local/runtime.js';
 
 export interface PushProxy {
   /** The URL to give the runtime as its push endpoint. */
@@ -75,4 +76,35 @@ export async function startPushProxy(target: () => string): Promise<PushProxy> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   });
+}
+
+/**
+ * A local runtime in this process whose pushes go through a push proxy (scale, TYPING's side channel): the proxy
+ * first, then the runtime told to push to it. `stop()` stops both, the runtime first. `env`: settings the handlers
+ * read once, set before the runtime loads them (nothing of shared/ may have read its config before).
+ */
+export async function startProxiedRuntime(
+  env: Record<string, string> = {},
+): Promise<{ runtime: Runtime; proxy: PushProxy; stop(): Promise<void> }> {
+  delete process.env.WS_URL;
+  process.env.OBROL_LOG ??= 'silent';
+  Object.assign(process.env, env);
+  let gateway = '';
+  const proxy = await startPushProxy(() => gateway);
+  const { startRuntime } = await import('../../local/runtime.js');
+  const runtime = await startRuntime({
+    port: 0,
+    pushEndpoint: async (callbackUrl) => {
+      gateway = callbackUrl;
+      return `${proxy.url}${new URL(callbackUrl).pathname}`;
+    },
+  });
+  return {
+    runtime,
+    proxy,
+    stop: async () => {
+      await runtime.stop();
+      await proxy.close();
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { useDispatcher } from '../support/dispatcher.js';
 import { answered, intercept } from '../support/fakes.js';
 import { attachFaults } from '../support/faults.js';
+import { captureLogs } from '../support/logs.js';
 
 const t = await useDispatcher();
 const { cleanUpAccount, leaveAllGroups, PAGE } = await import('../../shared/account/cleanup.js');
@@ -142,12 +143,7 @@ describe('account clean-up', () => {
 
   it('reads every page strongly (what it just removed must not come back) and logs the end', async () => {
     const a = await account({ groups: 1, inbox: 1, files: 0 });
-    const lines: unknown[] = [];
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      lines.push(JSON.parse(String(line)));
-    });
-    vi.stubEnv('OBROL_LOG', '');
-    vi.stubEnv('LOG_LEVEL', 'info');
+    const lines: unknown[] = captureLogs('info', ['log']);
     faults.reset();
     try {
       const job = { kind: 'account-cleanup' as const, user: a.user, stage: 'groups' as const };

@@ -126,6 +126,13 @@ describe('loadConfig', () => {
     ).toEqual({ windowSeconds: 60, register: 1, create: 2, auth: 3 });
     expect(() => loadConfig({ ...base, IP_BUDGET_AUTH: '0' })).toThrow(/IP_BUDGET_AUTH must be a positive/);
   });
+
+  it("waits 2 s for a push's answer unless PUSH_TIMEOUT_MS (tests) says otherwise", () => {
+    const base = { AWS_REGION: 'r', TABLE_NAME: 't' };
+    expect(loadConfig(base).pushTimeoutMs).toBe(2000);
+    expect(loadConfig({ ...base, PUSH_TIMEOUT_MS: '150' }).pushTimeoutMs).toBe(150);
+    expect(() => loadConfig({ ...base, PUSH_TIMEOUT_MS: '0' })).toThrow(/PUSH_TIMEOUT_MS must be a positive/);
+  });
 });
 
 describe('queueUrl', () => {

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { attachFaults, db } from '../support/faults.js';
+import { captureLogs, type LogLine } from '../support/logs.js';
 
 const t = await useDispatcher({ BUDGET_WATCH_BURST: '3', BUDGET_WATCH_PER_SECOND: '1' });
 const { pendingMetrics } = await import('../../shared/metrics.js');
@@ -15,16 +16,10 @@ const { keys } = await import('../../shared/data/keys.js');
 const faults = await attachFaults();
 
 /** Log lines written while a test runs, parsed. */
-let lines: Record<string, unknown>[];
+let lines: LogLine[];
 
 beforeEach(() => {
-  lines = [];
-  for (const stream of ['log', 'error'] as const)
-    vi.spyOn(console, stream).mockImplementation((line: unknown) => {
-      lines.push(JSON.parse(String(line)) as Record<string, unknown>);
-    });
-  vi.stubEnv('OBROL_LOG', '');
-  vi.stubEnv('LOG_LEVEL', 'info');
+  lines = captureLogs('info');
   flushMetrics();
   faults.reset();
 });

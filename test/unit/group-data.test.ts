@@ -8,6 +8,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useDispatcher } from '../support/dispatcher.js';
 import { attachFaults, db as onDb } from '../support/faults.js';
+import { captureLogs } from '../support/logs.js';
 
 const t = await useDispatcher();
 const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
@@ -114,12 +115,7 @@ describe('the owner repair', () => {
       }
       return next(args);
     });
-    const warnings: Record<string, unknown>[] = [];
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-      warnings.push(JSON.parse(String(line)) as Record<string, unknown>);
-    });
-    vi.stubEnv('OBROL_LOG', '');
-    vi.stubEnv('LOG_LEVEL', 'warn');
+    const warnings = captureLogs('warn', ['error']);
     try {
       await ensureOwner(g);
     } finally {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useDispatcher } from '../support/dispatcher.js';
 import { intercept } from '../support/fakes.js';
 import { db as dbRule } from '../support/faults.js';
+import { captureLogs, type LogLine } from '../support/logs.js';
 
 const t = await useDispatcher();
 const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
@@ -61,29 +62,19 @@ const isLock = (input: Input) => String(input.UpdateExpression).startsWith('SET 
 const isUnbindCommit = (input: Input) =>
   String(input.UpdateExpression).startsWith('SET #version = :next REMOVE');
 
-/** Log lines written while `fn` runs, parsed (warn and error go to stderr, the rest to stdout). */
-const saved = { OBROL_LOG: process.env.OBROL_LOG, LOG_LEVEL: process.env.LOG_LEVEL };
-let lines: Record<string, unknown>[] = [];
+/** Log lines written while a test runs, parsed (warn and error go to stderr, the rest to stdout). */
+let lines: LogLine[] = [];
 /** Called with each line as it is written. */
-let onLine: ((line: Record<string, unknown>) => void) | undefined;
+let onLine: ((line: LogLine) => void) | undefined;
 beforeEach(() => {
-  lines = [];
   onLine = undefined;
   faults.reset();
-  for (const stream of ['log', 'error'] as const)
-    vi.spyOn(console, stream).mockImplementation((line: unknown) => {
-      const parsed = JSON.parse(String(line)) as Record<string, unknown>;
-      lines.push(parsed);
-      onLine?.(parsed);
-    });
-  process.env.OBROL_LOG = '';
-  process.env.LOG_LEVEL = 'debug';
+  lines = captureLogs('debug', ['log', 'error'], (line) => onLine?.(line));
 });
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
   faults.reset();
-  process.env.OBROL_LOG = saved.OBROL_LOG;
-  process.env.LOG_LEVEL = saved.LOG_LEVEL;
 });
 const logged = (message: string) => lines.filter((line) => line.message === message);
 

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { attachFaults, db } from '../support/faults.js';
+import { captureLogs, type LogLine } from '../support/logs.js';
 
 const t = await useDispatcher();
 const { db: table, TABLE } = await import('../../shared/data/client.js');
@@ -16,15 +17,10 @@ const { intercept } = await import('../support/fakes.js');
 const { dynamo } = await import('../../shared/data/client.js');
 const faults = await attachFaults();
 
-let warnings: Record<string, unknown>[];
+let warnings: LogLine[];
 
 beforeEach(() => {
-  warnings = [];
-  vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-    warnings.push(JSON.parse(String(line)) as Record<string, unknown>);
-  });
-  vi.stubEnv('OBROL_LOG', '');
-  vi.stubEnv('LOG_LEVEL', 'warn');
+  warnings = captureLogs('warn', ['error']);
   faults.reset();
 });
 
