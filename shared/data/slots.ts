@@ -34,19 +34,27 @@ export async function takeSlot(key: Key, limit: number, expiresAt: number): Prom
 
 /** Gives one slot back (`ADD count -1`) while the count is above zero; a count cleared meanwhile stays as it is. */
 export async function giveBackSlot(key: Key): Promise<void> {
+  await giveBack(key, '#count > :zero', {});
+}
+
+/**
+ * `ADD count -1` under `condition`; a refused condition (the count cleared, or started again, meanwhile) leaves the
+ * count as it is.
+ */
+async function giveBack(key: Key, condition: string, values: Record<string, unknown>): Promise<void> {
   try {
     await db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: key,
         UpdateExpression: 'ADD #count :minusOne',
-        ConditionExpression: '#count > :zero',
+        ConditionExpression: condition,
         ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0, ...values },
       }),
     );
   } catch (error) {
-    // Stryker disable next-line ConditionalExpression: only a cleared count (a success meanwhile) refuses this.
+    // Stryker disable next-line ConditionalExpression: only a count cleared or started again refuses this.
     if (!isConditionFailure(error)) throw error;
   }
 }
@@ -125,18 +133,5 @@ export function restartLeasedSlots(key: Key, now: number, lease: Lease): Promise
 
 /** Gives back one slot of `generation`; a count started again meanwhile (or already at zero) stays as it is. */
 export async function giveBackLeasedSlot(key: Key, generation: number): Promise<void> {
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: key,
-        UpdateExpression: 'ADD #count :minusOne',
-        ConditionExpression: 'generation = :generation AND #count > :zero',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':minusOne': -1, ':generation': generation, ':zero': 0 },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await giveBack(key, 'generation = :generation AND #count > :zero', { ':generation': generation });
 }
