@@ -84,27 +84,32 @@ const MESSAGES: Record<Kind, string> = {
   expired: 'Signature expired: the request time is more than 15 minutes away from the current time.',
 };
 
+/** The error type DynamoDB and API Gateway name for each refusal (SQS has codes of its own, below). */
+const ERROR_TYPES: Record<EngineRefusal['kind'], string> = {
+  missing: 'MissingAuthenticationTokenException',
+  'unknown-key': 'UnrecognizedClientException',
+  signature: 'InvalidSignatureException',
+  expired: 'InvalidSignatureException',
+};
+
+const SQS_CODES: Record<EngineRefusal['kind'], string> = {
+  missing: 'MissingAuthenticationToken',
+  'unknown-key': 'InvalidClientTokenId',
+  signature: 'SignatureDoesNotMatch',
+  expired: 'SignatureDoesNotMatch',
+};
+
 /** The refusal as the service writes it: DynamoDB's and SQS's JSON error documents, API Gateway's message. */
 export function writeEngineRefusal(res: ServerResponse, service: EngineService, error: EngineRefusal): void {
   const message = MESSAGES[error.kind];
+  const type = ERROR_TYPES[error.kind];
   if (service === 'dynamodb') {
-    const type = {
-      missing: 'MissingAuthenticationTokenException',
-      'unknown-key': 'UnrecognizedClientException',
-      signature: 'InvalidSignatureException',
-      expired: 'InvalidSignatureException',
-    }[error.kind];
     res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type });
     res.end(JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
     return;
   }
   if (service === 'sqs') {
-    const code = {
-      missing: 'MissingAuthenticationToken',
-      'unknown-key': 'InvalidClientTokenId',
-      signature: 'SignatureDoesNotMatch',
-      expired: 'SignatureDoesNotMatch',
-    }[error.kind];
+    const code = SQS_CODES[error.kind];
     res.writeHead(403, {
       'content-type': 'application/x-amz-json-1.0',
       'x-amzn-query-error': `${code};Sender`,
@@ -112,12 +117,6 @@ export function writeEngineRefusal(res: ServerResponse, service: EngineService, 
     res.end(JSON.stringify({ __type: `com.amazonaws.sqs#${code}`, message }));
     return;
   }
-  const type = {
-    missing: 'MissingAuthenticationTokenException',
-    'unknown-key': 'UnrecognizedClientException',
-    signature: 'InvalidSignatureException',
-    expired: 'InvalidSignatureException',
-  }[error.kind];
   res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': type });
   res.end(JSON.stringify({ message: error.kind === 'missing' ? 'Missing Authentication Token' : message }));
 }
