@@ -5,9 +5,10 @@
  * and then forwarded unchanged to the engine that serves it (DynamoDB, S3's front door, SQS, the gateway's
  * @connections API). The request's Host header is kept, so S3 signatures still verify behind it.
  */
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseForm } from './post-policy.js';
+import { relay } from './relay.js';
 import { FAKE_ACCOUNT } from './template.js';
 
 export interface AwsCall {
@@ -234,26 +235,12 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     const upstream = new URL(base);
     const headers = { ...req.headers };
     if (body) headers['content-length'] = String(body.length);
-    const out = request(
-      {
-        protocol: upstream.protocol,
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path,
-        headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
+    relay(
+      req,
+      res,
+      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, path, headers },
+      body,
     );
-    out.on('error', () => {
-      if (!res.headersSent) res.writeHead(502).end();
-      else res.destroy();
-    });
-    if (body) out.end(body);
-    else req.pipe(out);
   };
 
   const connectionsBase = new URL(options.upstreams.connections);

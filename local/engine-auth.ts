@@ -14,10 +14,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { relay } from './relay.js';
 import { S3Refusal } from './s3-refusal.js';
 import { type Credentials, verifyHeaderSignature } from './sigv4.js';
 
@@ -169,18 +170,7 @@ export async function startSignedFront(options: {
       if (error instanceof EngineRefusal) return writeEngineRefusal(res, options.service, error);
       throw error;
     }
-    const out = request(
-      { socketPath: options.socketPath, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    out.on('error', () => {
-      if (!res.headersSent) res.writeHead(502).end();
-      else res.destroy();
-    });
-    out.end(body);
+    relay(req, res, { socketPath: options.socketPath, path: req.url, headers: req.headers }, body);
   };
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {

@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import type { S3Event } from 'aws-lambda';
 import { checkPostPolicy, parseForm, rewriteForm } from './post-policy.js';
+import { relay } from './relay.js';
 import { S3Refusal, writeRefusal } from './s3-refusal.js';
 import { verifySignedRequest } from './sigv4.js';
 
@@ -122,24 +123,7 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
       delete headers['transfer-encoding'];
     }
     if (contentType) headers['content-type'] = contentType;
-    const out = request(
-      {
-        ...where,
-        method: req.method,
-        path: req.url,
-        headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-        answer.on('end', () => onDone(answer.statusCode ?? 502));
-      },
-    );
-    out.on('error', () => {
-      if (!res.headersSent) res.writeHead(502).end();
-    });
-    if (body) out.end(body);
-    else req.pipe(out);
+    relay(req, res, { ...where, path: req.url, headers }, body, onDone);
   };
 
   /** Whether the object exists, for a conditional write (`If-None-Match: *`): 412 when it does. */
