@@ -11,6 +11,7 @@
 import { deleteFile } from '../bucket/s3.js';
 import { config } from '../config.js';
 import { isBlocked } from '../data/blocks.js';
+import { readUserConnections } from '../data/connections.js';
 import { deleteFileRecord } from '../data/files.js';
 import { readMembership } from '../data/groups.js';
 import { conversationOf } from '../data/keys.js';
@@ -22,7 +23,7 @@ import {
   readMessageRef,
   tombstoneMessage,
 } from '../data/messages.js';
-import { readAccount, readProfile } from '../data/users.js';
+import { readProfile } from '../data/users.js';
 import { pushToConversation } from '../delivery/changes.js';
 import { startFrom } from '../delivery/name-reuse.js';
 import { idTime } from '../ids.js';
@@ -63,7 +64,7 @@ async function ownMessage(ctx: CommandContext, id: string): Promise<MessageRef> 
 
 /** `push` to the caller's other devices online now. */
 async function pushToOwnDevices(ctx: CommandContext, userKey: string, push: PushEvent): Promise<void> {
-  const { connections } = await readAccount(userKey, ctx.now);
+  const connections = await readUserConnections(userKey, ctx.now);
   await pushToAll(
     ctx.endpoint,
     connections.filter((c) => c.connectionId !== ctx.connectionId),
