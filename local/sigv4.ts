@@ -37,8 +37,19 @@ export function hmac(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
+/** Derived keys by secret, day, region and service: four HMACs that every request of a day would repeat. */
+const derivedKeys = new Map<string, Buffer>();
+const DERIVED_KEYS_KEPT = 64;
+
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+  const id = `${secret}\n${date}\n${region}\n${service}`;
+  let key = derivedKeys.get(id);
+  if (key === undefined) {
+    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+    if (derivedKeys.size >= DERIVED_KEYS_KEPT) derivedKeys.clear();
+    derivedKeys.set(id, key);
+  }
+  return key;
 }
 
 /** Constant-time comparison of two hex signatures. */
