@@ -339,6 +339,31 @@ describe('the web page', () => {
     await shot(alice.page, '21-busy-conversation-scrolled-back');
   });
 
+  it('puts messages that overtook each other in their place: 40 sent at once are on the screen in id order', async () => {
+    await bob.startChat(carol.name);
+    // One device of carol's with 40 tagged SENDs in flight: their pushes reach the page in any order.
+    const device = await ChatClient.connect(site.wsUrl);
+    expect((await device.request(`AUTH ${carol.name} ${PASSWORD}`)).status).toBe('OK');
+    const answers = await device.burst(Array.from({ length: 40 }, (_, i) => `#o${i} SEND ${bob.name} o${i}`));
+    await device.close();
+    expect(answers.map((a) => a.status)).toEqual(Array(40).fill('OK'));
+    const ids = answers.map((a) => String(a.id)).sort();
+    const shown = () =>
+      bob.page
+        .locator('#messages article[data-id]')
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-id') ?? ''));
+    await expect
+      .poll(async () => {
+        const all = await shown();
+        return ids.every((id) => all.includes(id));
+      })
+      .toBe(true);
+    const all = await shown();
+    expect(all.filter((id) => ids.includes(id))).toEqual(ids);
+    expect(all).toEqual([...all].sort());
+    await shot(bob.page, '22-overtaken-messages-in-order');
+  });
+
   it('shows who is typing, both ways, until their message arrives', async () => {
     await alice.openConversation('user', bob.name);
     await bob.openConversation('user', alice.name);

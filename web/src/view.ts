@@ -58,9 +58,10 @@ export class MessageView {
   }
 
   /**
-   * The store changed under `conv`. New messages after the window are appended if the reader follows the end;
-   * anything else (a message inserted inside the window, a local copy replaced) redraws the window, which is
-   * bounded, so no change costs more with a longer conversation.
+   * The store changed under `conv`. New messages after the window are appended if the reader follows the end; a
+   * message that arrived out of order (pushes of messages sent at once can overtake each other) is put in its place
+   * in the window, one node; anything else (a local copy replaced, a new day inside the window) redraws the window,
+   * which is bounded, so no change costs more with a longer conversation.
    */
   sync(conv: Conversation): void {
     if (conv !== this.conv) return;
@@ -68,7 +69,12 @@ export class MessageView {
     const len = items.length;
     const s = this.count ? findItem(conv, this.firstId) : 0;
     const e = this.count ? findItem(conv, this.lastId) : -1;
-    if (s < 0 || (this.count && (e < 0 || e - s + 1 !== this.count))) {
+    const gap = this.count > 0 && s >= 0 && e - s + 1 > this.count;
+    // A reader scrolled up keeps the message at the top of the screen where it was.
+    const kept = gap && !this.following ? this.anchor() : undefined;
+    const inserted = gap && this.insertInside(items, s, e);
+    if (inserted && kept) this.restore(kept);
+    if (!inserted && (s < 0 || (this.count && (e < 0 || e - s + 1 !== this.count)))) {
       const anchor = this.anchor();
       const end = this.following ? len : Math.min(len, Math.max(0, s) + WINDOW);
       this.render(Math.max(0, end - WINDOW), end);
@@ -77,6 +83,7 @@ export class MessageView {
     }
     if (e >= len - 1) {
       this.updateTop(s);
+      if (inserted && this.following) this.toEnd();
       return;
     }
     if (!this.following) return;
@@ -195,6 +202,35 @@ export class MessageView {
     this.lastId = item.id;
     if (!this.count) this.firstId = item.id;
     this.count++;
+  }
+
+  /**
+   * Puts the messages of items[s..e] that have no node yet after the node of the message before them, when each is
+   * of the same day as that message (no day line to add) and the window stays within MAX_NODES. False when the
+   * window's nodes are not the other items of s..e in order: then the caller redraws it (which also undoes any
+   * node put in before that was found).
+   */
+  private insertInside(items: readonly Item[], s: number, e: number): boolean {
+    if (e - s + 1 > MAX_NODES) return false;
+    const nodes = this.box.querySelectorAll<HTMLElement>('article[data-id]');
+    let k = 0;
+    let before: HTMLElement | undefined;
+    for (let i = s; i <= e; i++) {
+      const item = items[i] as Item;
+      const node = nodes[k];
+      if (node?.dataset.id === item.id) {
+        before = node;
+        k++;
+        continue;
+      }
+      const previous = items[i - 1];
+      if (!before || !previous || dayKey(previous.sentAt) !== dayKey(item.sentAt)) return false;
+      const fresh = renderItem(item, this.actions.me(), this.actions);
+      before.after(fresh);
+      before = fresh;
+      this.count++;
+    }
+    return k === nodes.length;
   }
 
   private updateTop(start: number): void {
