@@ -275,8 +275,6 @@ export const BENCH_ROWS = {
   PING: { dynamoRequests: 0, rru: 0, wru: 0, pushes: 0, sqs: 0, chain: 0 },
 } as const satisfies Record<string, BenchRow>;
 
-export type BenchRowName = keyof typeof BENCH_ROWS;
-
 /**
  * Not in the run of 2026-12-07 (PERFORMANCE.md, "Changed since this run, not re-measured"): AUTH and RESUME end with
  * a conditional UpdateItem that marks the login answered (1 WRU), one more round on AUTH's critical path. Added to

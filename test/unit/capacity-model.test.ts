@@ -115,6 +115,18 @@ describe('capacity model', () => {
     expect(ten.dynamoRequests).toBe(row.dynamoRequests);
     expect(ten.pushes).toBe(row.pushes);
     expect(ten.rru - 4 * PRESENCE_RRU_PER_DEVICE - 5 * 0.05).toBeCloseTo(row.rru, 9);
+
+    // The 100-member row (49 online) checks the per-member figure: the same 9 requests, and 54.5 RRU against the
+    // model's 3.5 + 50 memberships + 49 presence items (measured as one 2-RRU Query where the 10-member row read 1, modelled at 0.036 each).
+    const hundred = groupMessageCost(100, 0.5, 1000);
+    const measured = BENCH_ROWS['SEND_GROUP, 100 members (50 online)'];
+    expect(hundred.dynamoRequests).toBe(measured.dynamoRequests);
+    expect(hundred.rru - 50 * 0.05 - 49 * PRESENCE_RRU_PER_DEVICE).toBeCloseTo(measured.rru - 1, 9);
+    // AUTH per group (G=1 − G=0), as bench/capacity.ts scales it to 500 groups: +2 RRU (membership and group item
+    // read back), +2 WRU (pending and live copies).
+    const one = BENCH_ROWS['AUTH (G=1, nothing waiting)'];
+    const none = BENCH_ROWS['AUTH (G=0, nothing waiting)'];
+    expect([one.rru - none.rru, one.wru - none.wru]).toEqual([2 * MEMBERSHIP_RRU, 2]);
   });
 
   it("issue 22's membership reads: META and one membership per online user, 100 keys a request, per page", () => {
