@@ -28,10 +28,11 @@ export const deleteAccount = defineCommand({
   },
   async run({ password }, ctx) {
     const { caller, profile } = await requirePassword(ctx, password);
-    if (!(await tombstoneUser(caller.key, profile.passwordHash, ctx.now)))
-      throw new CommandError('invalid_credentials');
+    // The write names every login that registered before it: each is waited for and logged out if it stands.
+    const racing = await tombstoneUser(caller.key, profile.passwordHash, ctx.now);
+    if (racing === undefined) throw new CommandError('invalid_credentials');
     await Promise.all([
-      logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'account_deleted', ctx.now),
+      logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'account_deleted', ctx.now, { racing }),
       ctx.session().then((state) => unbindConnection(ctx.connectionId, caller.key, state, ctx.now)),
     ]);
     const job = { kind: 'account-cleanup', user: caller.key, stage: 'groups' } as const;
