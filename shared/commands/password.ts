@@ -12,6 +12,7 @@ import { withHashSlot } from '../limits/in-flight.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isPassword } from '../protocol/validation.js';
+import { fenceFrom } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { type CommandContext, requireUser } from './context.js';
 
@@ -58,6 +59,8 @@ export const password = defineCommand({
       racing,
       current: credential,
     });
+    // Their copies are gone: a group push decided before is started before the answer, or never (the fence).
+    await fenceFrom(performance.now());
     return ok('ubah kata sandi berhasil');
   },
 });
