@@ -43,12 +43,18 @@ export async function logOutOtherDevices(
 
 /** How often a device whose binding is being changed meanwhile (a LOGOUT, another user's AUTH) is tried again. */
 const UNBIND_ATTEMPTS = 5;
+/**
+ * How long an AUTH under way on a device is waited for: in practice a few ms. Past it (its lock outlived a double
+ * failure, and lapses only after 30 s, beyond the request handler's 10 s) the change answers internal_error; it
+ * stands, and the per-command check refuses that login.
+ */
+export const LOGIN_WAIT_MS = 5000;
 
 /**
  * Unbinds the connection while it is bound to `userKey` with another credential than `current`: false when it is not
  * (gone, logged in as someone else, or with the new credential). An AUTH of this user under way on it is waited for
- * (its lock gone: committed and settled, or undone), polling its item strongly, at most until the lock would lapse by
- * itself (30 s; in practice a few ms). Another change under way (login_conflict) is waited out and tried again, so no
+ * (its lock gone: committed and settled, or undone), polling its item strongly, at most LOGIN_WAIT_MS (in practice a
+ * few ms). Another change under way (login_conflict) is waited out and tried again, so no
  * device keeps the old login.
  */
 async function unbindWhileBound(
@@ -57,11 +63,13 @@ async function unbindWhileBound(
   now: number,
   current: string | undefined,
 ): Promise<boolean> {
+  const giveUp = performance.now() + LOGIN_WAIT_MS;
   for (let attempt = 1, poll = 5; ; ) {
     // Read strongly: a device that meanwhile logged in as someone else is not touched.
     const state = await readConnection(connectionId, Date.now(), true);
     if (state.lock !== undefined && state.lockUser === userKey) {
       // An AUTH of this user holds it: it has registered (or will find the credential changed and refuse itself).
+      if (performance.now() > giveUp) throw new Error('a login under way did not settle');
       await sleep(poll);
       poll = Math.min(poll * 2, 100);
       continue;
