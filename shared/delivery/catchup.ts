@@ -24,7 +24,7 @@ import { idCeil, idTime } from '../ids.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
-import { pushOne } from '../push/deliver.js';
+import { FENCE_TRIES, pushOne } from '../push/deliver.js';
 import type { CatchUpJob } from '../queue/jobs.js';
 import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './frames.js';
 import { startFrom } from './name-reuse.js';
@@ -235,19 +235,23 @@ async function deliver(
     // A frame with group messages is fenced from that read on (shared/push/deliver.ts): not started in time, it is
     // decided again on fresh reads.
     const groups = [...new Set(frameGroups.filter((g): g is string => g !== undefined))];
-    for (;;) {
+    for (let tries = 1; ; tries++) {
       const readAt = performance.now();
-      const still = await memberOf(user, groups);
+      // Pushed only to the login it is for: an AUTH as someone else on this connection stops the catch-up.
+      const [still, bound] = await Promise.all([memberOf(user, groups), stillBound()]);
       const pushes = framePushes.filter((_, i) => {
         const group = frameGroups[i];
         return group === undefined || still.has(group);
       });
       if (pushes.length === 0) break;
-      // Pushed only to the login it is for: an AUTH as someone else on this connection stops the catch-up.
-      if (!(await stillBound())) return false;
+      if (!bound) return false;
       const until = groups.length > 0 ? readAt + config.fenceMs : undefined;
       const outcome = await pushOne(endpoint, { connectionId, user }, frameOf(pushes), until);
-      if (outcome === 'late') continue;
+      if (outcome === 'late') {
+        // The reads outlasted the fence again and again (an overloaded table): the job comes back later.
+        if (tries >= FENCE_TRIES) throw new Error('a catch-up frame missed its fence');
+        continue;
+      }
       if (outcome === 'gone') return false;
       if (outcome === 'failed') throw new Error('push failed during catch-up');
       // A switch of login decided while the frame was under way may have let it reach the next login: then it counts

@@ -83,7 +83,9 @@ export async function fanOutPage(
   const candidates = [...new Set([...unreached, ...late])];
   if (candidates.length === 0) return;
 
-  // Only those still members wait for it (a member who left the group meanwhile does not).
+  // Only those still members wait for it (a member who left the group meanwhile does not); a push to a device of
+  // theirs that appeared meanwhile is fenced from this read.
+  const checkedAt = performance.now();
   const memberships = await batchGet(
     candidates.map((user) => keys.userGroup(user, job.group)),
     true,
@@ -92,7 +94,10 @@ export async function fanOutPage(
   const message = keys.groupMessage(job.group, event.id);
   metrics.count('MessagesQueued', members.length);
   const tried = new Set(targets.map((c) => c.connectionId));
-  await mapLimit(members, 16, (user) => leaveWaiting(endpoint, user, message, event, push, now, tried));
+  const fence: Fence = { readAt: checkedAt, recheck: (left) => membersOnly(job.group, left) };
+  await mapLimit(members, 16, (user) =>
+    leaveWaiting(endpoint, user, message, event, push, now, tried, fence),
+  );
 }
 
 /** The fence of a push to a group's members: past it, those left are pushed to only if still members, still there. */

@@ -80,6 +80,13 @@ export interface Fence {
 }
 
 /**
+ * How many times pushes are decided on fresh reads when they miss their fence; past that (reads slower than the
+ * fence, again and again) what is left counts as not reached: a message waits for its members, a catch-up frame's
+ * job comes back later. Never a push after its fence.
+ */
+export const FENCE_TRIES = 3;
+
+/**
  * Waits until FENCE_MS have passed since `since` (performance.now(), taken once a removal's copies were gone): a
  * group push decided before that is started by then, or not at all (see Fence).
  */
@@ -121,8 +128,8 @@ async function post(
 /**
  * Pushes one event to many connections; returns the users none of whose connections took it. A pending copy (its
  * connection's binding is changing) is pushed to but never counts: the message waits for its user as well. With a
- * `fence` (group pushes), the pushes not started in time are decided again on fresh reads (Fence); one the recheck
- * drops counts as not reached.
+ * `fence` (group pushes), the pushes not started in time are decided again on fresh reads (Fence), up to FENCE_TRIES
+ * times; one the recheck drops, or still late after that, counts as not reached.
  */
 export async function pushToAll(
   endpoint: string,
@@ -134,7 +141,7 @@ export async function pushToAll(
   const outcomes = new Map<Connection, PushOutcome>();
   let left = [...connections];
   let readAt = fence?.readAt;
-  while (left.length > 0) {
+  for (let tries = 1; left.length > 0; tries++) {
     const until = readAt === undefined ? undefined : readAt + config.fenceMs;
     const tried = await mapLimit(left, PUSH_CONCURRENCY, (connection) =>
       pushOne(endpoint, connection, frame, until),
@@ -144,7 +151,7 @@ export async function pushToAll(
       const outcome = tried[i];
       if (outcome !== 'late' && outcome !== undefined) outcomes.set(connection, outcome);
     });
-    if (late.length === 0 || !fence) break;
+    if (late.length === 0 || !fence || tries >= FENCE_TRIES) break;
     readAt = performance.now();
     left = await fence.recheck(late);
   }
