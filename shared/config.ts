@@ -52,6 +52,13 @@ export interface Config {
    * PUSH_LIMITS). 2 s; tests whose subject is not the timeout itself lower it so a hung push costs them milliseconds.
    */
   readonly pushTimeoutMs: number;
+  /**
+   * The group push fence (issue 22, docs/DATA_MODEL.md "Removal and credential changes are exact"): a group push is
+   * never started (nor retried) later than this after the reads it was decided by began — past it the memberships
+   * are read again — and a removal answers only once this long has passed since it took its member's copies away.
+   * 250 ms; tests lower it.
+   */
+  readonly fenceMs: number;
   /** Per-connection budgets (token buckets: per second, and the burst), shared/limits/budgets.ts. */
   readonly budgets: {
     readonly send: { rate: number; burst: number };
@@ -121,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     hashConcurrency: positiveInt(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1)),
     editWindowSeconds: positiveInt(env, 'EDIT_WINDOW_SECONDS', 24 * 3600),
     pushTimeoutMs: positiveInt(env, 'PUSH_TIMEOUT_MS', 2000),
+    fenceMs: positiveInt(env, 'FENCE_MS', 250),
     budgets: {
       // A person types far below 10 messages a second; a burst of 100 covers a client replaying its outbox.
       send: {

@@ -12,40 +12,74 @@ import { pushOne } from '../push/deliver.js';
 
 export type LogoutReason = 'password_changed' | 'account_deleted';
 
-/** Logs every device of `userKey` out except `keep` (the one that asked); returns how many were logged out. */
+/**
+ * Logs every device of `userKey` out except `keep` (the one that asked); returns how many were logged out. `racing`:
+ * the connections whose logins registered on the account before the change (registerLogin in data/users.ts), found
+ * by the change's own write: each is waited for until its login has settled, and logged out if it stands. A device
+ * already bound with `current` (the account's credential after the change) keeps its login.
+ */
 export async function logOutOtherDevices(
   endpoint: string,
   userKey: string,
   keep: string,
   reason: LogoutReason,
   now: number,
+  { racing = [], current }: { racing?: readonly string[]; current?: string } = {},
 ): Promise<number> {
-  const devices = (await readUserConnections(userKey, now)).filter((c) => c.connectionId !== keep);
-  const done = await mapLimit(devices, 8, async (device) => {
-    if (!(await unbindWhileBound(device.connectionId, userKey, now))) return false;
-    await pushOne(endpoint, device, encodePush({ event: 'LOGGED_OUT', id: newId(now), reason }));
+  const found = await readUserConnections(userKey, now);
+  const ids = new Set([...found.map((c) => c.connectionId), ...racing]);
+  ids.delete(keep);
+  const done = await mapLimit([...ids], 8, async (connectionId) => {
+    if (!(await unbindWhileBound(connectionId, userKey, now, current))) return false;
+    await pushOne(
+      endpoint,
+      { connectionId, user: userKey },
+      encodePush({ event: 'LOGGED_OUT', id: newId(now), reason }),
+    );
     return true;
   });
   return done.filter(Boolean).length;
 }
 
-/** How often a device whose binding is being changed meanwhile (an AUTH or LOGOUT under way) is tried again. */
+/** How often a device whose binding is being changed meanwhile (a LOGOUT, another user's AUTH) is tried again. */
 const UNBIND_ATTEMPTS = 5;
+/**
+ * How long an AUTH under way on a device is waited for: in practice a few ms. Past it (its lock outlived a double
+ * failure, and lapses only after 30 s, beyond the request handler's 10 s) the change answers internal_error; it
+ * stands, and the per-command check refuses that login.
+ */
+export const LOGIN_WAIT_MS = 5000;
 
 /**
- * Unbinds the connection while it is bound to `userKey`: false when it is not (gone, or logged in as someone else).
- * A change under way on it (login_conflict) is waited out and tried again, so no device keeps the old login.
+ * Unbinds the connection while it is bound to `userKey` with another credential than `current`: false when it is not
+ * (gone, logged in as someone else, or with the new credential). An AUTH of this user under way on it is waited for
+ * (its lock gone: committed and settled, or undone), polling its item strongly, at most LOGIN_WAIT_MS (in practice a
+ * few ms). Another change under way (login_conflict) is waited out and tried again, so no
+ * device keeps the old login.
  */
-async function unbindWhileBound(connectionId: string, userKey: string, now: number): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
+async function unbindWhileBound(
+  connectionId: string,
+  userKey: string,
+  now: number,
+  current: string | undefined,
+): Promise<boolean> {
+  const giveUp = performance.now() + LOGIN_WAIT_MS;
+  for (let attempt = 1, poll = 5; ; ) {
     // Read strongly: a device that meanwhile logged in as someone else is not touched.
-    const state = await readConnection(connectionId, now, true);
+    const state = await readConnection(connectionId, Date.now(), true);
+    if (state.lock !== undefined && state.lockUser === userKey) {
+      // An AUTH of this user holds it: it has registered (or will find the credential changed and refuse itself).
+      if (performance.now() > giveUp) throw new Error('a login under way did not settle');
+      await sleep(poll);
+      poll = Math.min(poll * 2, 100);
+      continue;
+    }
     if (state.user !== userKey) return false;
-    // An AUTH of this user holds it: it reads the account's credential again once its lock is gone (so after this
-    // change) and takes itself back (commands/auth.ts); waiting it out would only delay the answer.
-    if (state.lock !== undefined && state.lockUser === userKey) return false;
+    if (current !== undefined && state.credential === current) return false;
     if (await unbindConnection(connectionId, userKey, state, now)) return true;
     if (attempt >= UNBIND_ATTEMPTS) throw new Error('a device stayed busy with another login change');
-    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    await sleep(200 * attempt++);
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,6 +12,7 @@ import { tombstoneUser } from '../data/users.js';
 import { unbindConnection } from '../login/index.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
+import { fenceFrom } from '../push/deliver.js';
 import { enqueue } from '../queue/jobs.js';
 import { defineCommand } from './command.js';
 import { requirePassword } from './password.js';
@@ -28,12 +29,15 @@ export const deleteAccount = defineCommand({
   },
   async run({ password }, ctx) {
     const { caller, profile } = await requirePassword(ctx, password);
-    if (!(await tombstoneUser(caller.key, profile.passwordHash, ctx.now)))
-      throw new CommandError('invalid_credentials');
+    // The write names every login that registered before it: each is waited for and logged out if it stands.
+    const racing = await tombstoneUser(caller.key, profile.passwordHash, ctx.now);
+    if (racing === undefined) throw new CommandError('invalid_credentials');
     await Promise.all([
-      logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'account_deleted', ctx.now),
+      logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'account_deleted', ctx.now, { racing }),
       ctx.session().then((state) => unbindConnection(ctx.connectionId, caller.key, state, ctx.now)),
     ]);
+    // Every device's copies are gone: a group push decided before is started before the answer, or never (the fence).
+    const gone = performance.now();
     const job = { kind: 'account-cleanup', user: caller.key, stage: 'groups' } as const;
     const rest = await cleanUpAccount(job, {
       steps: INLINE_CLEANUP_STEPS,
@@ -42,6 +46,7 @@ export const deleteAccount = defineCommand({
       stopAt: 'files',
     });
     if (rest) await enqueue(rest);
+    await fenceFrom(gone);
     return ok('hapus akun berhasil');
   },
 });

@@ -5,6 +5,7 @@
  */
 import { deleteGroup } from '../groups/delete.js';
 import { CommandError, ok } from '../protocol/replies.js';
+import { fenceFrom } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { parseGroupName } from './group-name.js';
 import { requireOwner } from './membership.js';
@@ -16,6 +17,8 @@ export const groupDelete = defineCommand({
     const { groupKey, meta } = await requireOwner(ctx, name);
     // Conditional on the owner read above: a hand-over (or another deletion) in between wins.
     if (!(await deleteGroup(groupKey, meta.owner, ctx.now))) throw new CommandError('not_owner');
+    // Every push of the group checks the mark; one decided before it is started before the answer, or never (the fence).
+    await fenceFrom(performance.now());
     return ok('grup berhasil dihapus');
   },
 });

@@ -8,7 +8,7 @@ import { leaveGroup } from '../groups/leave.js';
 import { newId } from '../ids.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
-import { pushToAll } from '../push/deliver.js';
+import { fenceFrom, pushToAll } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { parseGroupUser } from './group-name.js';
 import { requireOwner } from './membership.js';
@@ -24,12 +24,17 @@ export const groupKick = defineCommand({
     const devices = kicked.connections.map((c) => c.connectionId);
     if ((await leaveGroup(groupKey, userKey, devices, ctx.now)) === 'not_member')
       throw new CommandError('not_a_member');
-    await pushToAll(ctx.endpoint, kicked.connections, {
-      event: 'GROUP_KICKED',
-      id: newId(ctx.now),
-      group: meta.name,
-      by: caller.name,
-    });
+    // Their copies are gone: the answer waits out the fence, so no push of the group decided before is started after.
+    const gone = performance.now();
+    await Promise.all([
+      pushToAll(ctx.endpoint, kicked.connections, {
+        event: 'GROUP_KICKED',
+        id: newId(ctx.now),
+        group: meta.name,
+        by: caller.name,
+      }),
+      fenceFrom(gone),
+    ]);
     return ok('anggota berhasil dikeluarkan');
   },
 });

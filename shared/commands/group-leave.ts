@@ -7,6 +7,7 @@ import { readAccount } from '../data/users.js';
 import { leaveGroup } from '../groups/leave.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
+import { fenceFrom } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseGroupName } from './group-name.js';
@@ -26,6 +27,8 @@ export const groupLeave = defineCommand({
     const devices = account.connections.map((c) => c.connectionId);
     if (membership) {
       await leaveGroup(groupKey, caller.key, devices, ctx.now);
+      // No push of the group decided before the copies went is started after the answer (the fence).
+      await fenceFrom(performance.now());
       return ok('berhasil keluar dari grup');
     }
     const meta = await readGroupMeta(groupKey);

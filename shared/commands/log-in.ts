@@ -4,12 +4,12 @@
  * a racing PASSWORD or DELETE_ACCOUNT exact (docs/SECURITY.md, "Credential changes are exact"). AUTH and RESUME share
  * it, so a login by token is held to every rule a login by password is.
  */
-import { markAnswered, readConnection } from '../data/connections.js';
+import { LOCK_MS, markAnswered, readConnection } from '../data/connections.js';
 import { memberOf } from '../data/groups.js';
-import { credentialOf, type Profile, readCredential } from '../data/users.js';
+import { credentialOf, type Profile, readCredential, registerLogin } from '../data/users.js';
 import { cameOnline } from '../delivery/presence.js';
 import { log } from '../log.js';
-import { bindConnection, unbindConnection } from '../login/index.js';
+import { bindConnection, LoginRefused, unbindConnection } from '../login/index.js';
 import { CommandError } from '../protocol/replies.js';
 import { enqueue } from '../queue/jobs.js';
 import type { CommandContext } from './context.js';
@@ -57,7 +57,14 @@ export async function logIn(
       refused = now !== credential;
       return { valid: !refused, left: account.groups.filter((group) => !still.has(group)) };
     },
-  );
+    // Before any copy is written, under the lock: the login registers on the account while the hash it was checked
+    // against is still the account's. A PASSWORD or DELETE_ACCOUNT after this write learns of it from its own
+    // write and waits for this login to end or settle (shared/account/sessions.ts); one before it refuses it here.
+    () => registerLogin(userKey, account.profile, ctx.connectionId, ctx.now + LOCK_MS, ctx.now),
+  ).catch((error: unknown) => {
+    if (error instanceof LoginRefused) throw new CommandError('invalid_credentials');
+    throw error;
+  });
   if (boundary === undefined) throw new CommandError('login_conflict');
   if (refused) throw new CommandError('invalid_credentials');
   // Watchers are told best-effort: cameOnline logs its own failure, and the login stands (STATUS reads the copies).

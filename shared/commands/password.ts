@@ -12,6 +12,7 @@ import { withHashSlot } from '../limits/in-flight.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { isPassword } from '../protocol/validation.js';
+import { fenceFrom } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { type CommandContext, requireUser } from './context.js';
 
@@ -41,21 +42,25 @@ export const password = defineCommand({
   },
   async run({ current, next }, ctx) {
     const { caller, profile } = await requirePassword(ctx, current);
-    // Only over the hash just checked: of two changes at once, the second finds the password changed.
-    if (
-      !(await changePasswordHash(
-        caller.key,
-        profile.passwordHash,
-        await withHashSlot(ctx.sourceIp, ctx.now, () => hashPassword(next)),
-      ))
-    )
-      throw new CommandError('invalid_credentials');
-    // This connection moves to the new credential (the other devices are logged out below, and any login with the
-    // old password still under way refuses itself: commands/auth.ts).
+    // Only over the hash just checked: of two changes at once, the second finds the password changed. The write
+    // also names every login with the old password that registered before it (commands/log-in.ts).
+    const racing = await changePasswordHash(
+      caller.key,
+      profile.passwordHash,
+      await withHashSlot(ctx.sourceIp, ctx.now, () => hashPassword(next)),
+    );
+    if (racing === undefined) throw new CommandError('invalid_credentials');
+    // This connection moves to the new credential; every other device bound with the old one is logged out, and
+    // each login still under way is waited for (it settles, or refuses itself) before the answer.
     const [state, credential] = await Promise.all([ctx.session(), readCredential(caller.key)]);
     if (state.boundary !== undefined && credential !== undefined)
       await refreshCredential(ctx.connectionId, { user: caller.key, boundary: state.boundary }, credential);
-    await logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'password_changed', ctx.now);
+    await logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'password_changed', ctx.now, {
+      racing,
+      current: credential,
+    });
+    // Their copies are gone: a group push decided before is started before the answer, or never (the fence).
+    await fenceFrom(performance.now());
     return ok('ubah kata sandi berhasil');
   },
 });

@@ -193,16 +193,23 @@ export async function withdrawAllPresence(groupKey: string, userKey: string): Pr
  * the push. A copy that outlived its membership (an AUTH that read the groups before a removal wrote it afterwards)
  * or its group (deleted, or deleted and created again) is passed over, so a removal is exact from its answer on.
  */
-export async function membersOnly<T extends { user: string }>(
+export async function membersOnly<T extends { user: string; connectionId?: string }>(
   groupKey: string,
   connections: readonly T[],
+  { copies = false }: { copies?: boolean } = {},
 ): Promise<T[]> {
   if (connections.length === 0) return [];
   const users = [...new Set(connections.map((c) => c.user))];
+  // With `copies` (a fenced push deciding again: shared/push/deliver.ts), each connection's presence copy in the
+  // group is read in the same request: a device logged out or removed since is passed over too.
+  const present = copies
+    ? connections.map((c) => keys.groupConnection(groupKey, c.user, String(c.connectionId)))
+    : [];
   const found = await batchGet(
-    [keys.group(groupKey), ...users.map((user) => keys.userGroup(user, groupKey))],
+    [keys.group(groupKey), ...users.map((user) => keys.userGroup(user, groupKey)), ...present],
     true,
   );
+  const still = new Set(found.filter((item) => item.sk.startsWith(prefixes.presence)).map((item) => item.sk));
   const meta = found.find((item) => item.pk === keys.group(groupKey).pk);
   if (!meta || meta.deleting !== undefined) return [];
   const members = new Set(
@@ -210,7 +217,11 @@ export async function membersOnly<T extends { user: string }>(
       .filter((item) => item.sk === `${prefixes.group}${groupKey}`)
       .map((item) => item.pk.slice(keys.user('').pk.length)),
   );
-  return connections.filter((c) => members.has(c.user));
+  return connections.filter(
+    (c) =>
+      members.has(c.user) &&
+      (!copies || still.has(keys.groupConnection(groupKey, c.user, String(c.connectionId)).sk)),
+  );
 }
 
 /**

@@ -78,22 +78,92 @@ export async function creationTimes(userKeys: readonly string[]): Promise<unknow
 }
 
 /**
- * Changes the password hash, only if it is still `oldHash` (of two racing changes, one wins). False otherwise.
+ * A login under way registers itself on the account item (issue 22): one attribute per connection, `login:<id>`,
+ * holding until when (epoch ms) the registration counts — the connection lock's 30 s, after which no change of
+ * binding can still be under way. A change of credentials learns every login that registered before it from the
+ * same conditional write that makes the change (ReturnValues ALL_OLD), and waits for each to finish.
+ */
+const LOGIN_ATTRIBUTE = 'login:';
+
+/** The connections whose logins were registered on this account item and still count at `now`. */
+export function loginsOf(item: Record<string, unknown> | undefined, now: number): string[] {
+  return Object.entries(item ?? {})
+    .filter(([name, until]) => name.startsWith(LOGIN_ATTRIBUTE) && Number(until) > now)
+    .map(([name]) => name.slice(LOGIN_ATTRIBUTE.length));
+}
+
+/** At most this many lapsed registrations are swept by one registration (the item never keeps many). */
+const SWEEP = 20;
+
+/**
+ * Registers a login of `connectionId` under way, only while the account's password hash is still the one it was
+ * checked against (`profile`, as read for the check): false once a PASSWORD or DELETE_ACCOUNT changed it. The same
+ * write removes registrations `profile` showed lapsed, each only if it is still the value seen (another login of that
+ * connection may have renewed it); if one was renewed, the registration is written again without the sweep.
+ */
+export async function registerLogin(
+  userKey: string,
+  profile: Profile,
+  connectionId: string,
+  until: number,
+  now: number,
+): Promise<boolean> {
+  const seen = profile as unknown as Record<string, unknown>;
+  const lapsed = Object.keys(seen)
+    .filter((name) => name.startsWith(LOGIN_ATTRIBUTE) && Number(seen[name]) <= now)
+    .filter((name) => name !== `${LOGIN_ATTRIBUTE}${connectionId}`)
+    .slice(0, SWEEP);
+  const write = async (sweep: readonly string[]) => {
+    const names: Record<string, string> = { '#me': `${LOGIN_ATTRIBUTE}${connectionId}` };
+    const values: Record<string, unknown> = { ':hash': profile.passwordHash, ':until': until };
+    const still = sweep.map((name, i) => {
+      names[`#s${i}`] = name;
+      values[`:s${i}`] = seen[name];
+      return ` AND #s${i} = :s${i}`;
+    });
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: TABLE,
+          Key: keys.user(userKey),
+          UpdateExpression: `SET #me = :until${sweep.length > 0 ? ` REMOVE ${sweep.map((_, i) => `#s${i}`).join(', ')}` : ''}`,
+          ConditionExpression: `passwordHash = :hash${still.join('')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  };
+  return (await write(lapsed)) || (lapsed.length > 0 && (await write([])));
+}
+
+/**
+ * Changes the password hash, only if it is still `oldHash` (of two racing changes, one wins). Undefined otherwise;
+ * else the connections whose logins registered before the change (see registerLogin).
  */
 export async function changePasswordHash(
   userKey: string,
   oldHash: string,
   newHash: string,
-): Promise<boolean> {
+): Promise<string[] | undefined> {
   return updateProfileIf(userKey, oldHash, { set: 'passwordHash = :new', values: { ':new': newHash } });
 }
 
 /**
  * Replaces the profile by a tombstone (DELETE_ACCOUNT), only if the password hash is still `oldHash`: no password,
  * no name or country, only the name as spelled and until when it stays reserved. AUTH then fails as for an unknown
- * user, SEND answers unknown_recipient, and HISTORY with the name still shows the conversation.
+ * user, SEND answers unknown_recipient, and HISTORY with the name still shows the conversation. Returns what
+ * changePasswordHash returns.
  */
-export async function tombstoneUser(userKey: string, oldHash: string, now: number): Promise<boolean> {
+export async function tombstoneUser(
+  userKey: string,
+  oldHash: string,
+  now: number,
+): Promise<string[] | undefined> {
   return updateProfileIf(userKey, oldHash, {
     set: 'deleted = :yes, deletedAt = :at, reservedUntil = :until',
     remove: 'passwordHash, country, #name, groupCursor',
@@ -110,16 +180,17 @@ export async function tombstoneUser(userKey: string, oldHash: string, now: numbe
  * The profile change, only while the password hash is `oldHash`. The change carries a token of its own: when the
  * SDK retried it after it had in fact been made (the answer was lost), the retry's condition fails on our own
  * change, and the token, read back strongly, shows that it was made — so PASSWORD and DELETE_ACCOUNT answer what
- * happened (as putOnce does for REGISTER and GROUP_CREATE).
+ * happened (as putOnce does for REGISTER and GROUP_CREATE). Made: the logins registered before it (from the item
+ * as it was, or as read back: none registers after the change, and only lapsed ones are swept); else undefined.
  */
 async function updateProfileIf(
   userKey: string,
   oldHash: string,
   update: { set: string; remove?: string; names?: Record<string, string>; values: Record<string, unknown> },
-): Promise<boolean> {
+): Promise<string[] | undefined> {
   const token = randomUUID();
   try {
-    await db.send(
+    const { Attributes } = await db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
@@ -134,15 +205,16 @@ async function updateProfileIf(
           ':zero': 0,
           ':one': 1,
         },
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return true;
+    return loginsOf(Attributes, Date.now());
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const { Item } = await db.send(
       new GetCommand({ TableName: TABLE, Key: keys.user(userKey), ConsistentRead: true }),
     );
-    return Item?.writeToken === token;
+    return Item?.writeToken === token ? loginsOf(Item, Date.now()) : undefined;
   }
 }
 

@@ -9,6 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { mapLimit } from '../concurrency.js';
+import { config } from '../config.js';
 import {
   CLOCK_SKEW_MS,
   markCaughtUp,
@@ -23,7 +24,7 @@ import { idCeil, idTime } from '../ids.js';
 import { metrics } from '../metrics.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
-import { pushOne } from '../push/deliver.js';
+import { FENCE_TRIES, pushOne } from '../push/deliver.js';
 import type { CatchUpJob } from '../queue/jobs.js';
 import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './frames.js';
 import { startFrom } from './name-reuse.js';
@@ -231,22 +232,33 @@ async function deliver(
     if (frameItems.length === 0) return true;
     // A group's messages go only while the user is still a member of the live group, checked just before the push:
     // a removal answered before this point leaves nothing of the group to push (what is passed over counts as done).
+    // A frame with group messages is fenced from that read on (shared/push/deliver.ts): not started in time, it is
+    // decided again on fresh reads.
     const groups = [...new Set(frameGroups.filter((g): g is string => g !== undefined))];
-    const still = await memberOf(user, groups);
-    const pushes = framePushes.filter((_, i) => {
-      const group = frameGroups[i];
-      return group === undefined || still.has(group);
-    });
-    if (pushes.length > 0) {
+    for (let tries = 1; ; tries++) {
+      const readAt = performance.now();
       // Pushed only to the login it is for: an AUTH as someone else on this connection stops the catch-up.
-      if (!(await stillBound())) return false;
-      const outcome = await pushOne(endpoint, { connectionId, user }, frameOf(pushes));
+      const [still, bound] = await Promise.all([memberOf(user, groups), stillBound()]);
+      const pushes = framePushes.filter((_, i) => {
+        const group = frameGroups[i];
+        return group === undefined || still.has(group);
+      });
+      if (pushes.length === 0) break;
+      if (!bound) return false;
+      const until = groups.length > 0 ? readAt + config.fenceMs : undefined;
+      const outcome = await pushOne(endpoint, { connectionId, user }, frameOf(pushes), until);
+      if (outcome === 'late') {
+        // The reads outlasted the fence again and again (an overloaded table): the job comes back later.
+        if (tries >= FENCE_TRIES) throw new Error('a catch-up frame missed its fence');
+        continue;
+      }
       if (outcome === 'gone') return false;
       if (outcome === 'failed') throw new Error('push failed during catch-up');
       // A switch of login decided while the frame was under way may have let it reach the next login: then it counts
       // for nothing (no mark; this login never caught up, so no cursor moves) and waits for this user's next login.
       if (!(await stillBound())) return false;
       metrics.count('OfflineDelivered', pushes.length);
+      break;
     }
     for (const item of frameItems) if (item.source.group !== undefined) newest = maxId(newest, item.id);
     await mark(user, frameItems);

@@ -11,7 +11,7 @@ import { keys, prefixes } from '../data/keys.js';
 import { deliverable, readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
 import { batchGet } from '../data/table.js';
 import { metrics } from '../metrics.js';
-import { pushToAll } from '../push/deliver.js';
+import { type Fence, pushToAll } from '../push/deliver.js';
 import { enqueue, type FanOutJob } from '../queue/jobs.js';
 import { renderEvent } from './render.js';
 import { leaveWaiting } from './waiting.js';
@@ -46,7 +46,7 @@ function inPage(user: string, after: string, next: string | undefined): boolean 
   return (low === undefined || user > low) && (high === undefined || user <= high);
 }
 
-/** Pushes one page of a stored group message. Enqueues the next page first when there is one. */
+/** Pushes one page of a stored group message. Enqueues the next page (when there is one) before pushing. */
 export async function fanOutPage(
   endpoint: string,
   job: FanOutJob,
@@ -56,8 +56,9 @@ export async function fanOutPage(
 ): Promise<void> {
   const event = deliverable(known ?? (await readGroupMessage(job.group, job.id)));
   if (!event) return; // never stored (the sender was told it failed), or deleted since
+  // The fence starts before the page is read: no push of this page starts FENCE_MS after it (shared/push/deliver.ts).
+  const readAt = performance.now();
   const page = await presencePage(job.group, job.after || undefined, limit, now);
-  if (page.next !== undefined) await enqueue({ ...job, after: page.next });
 
   // Only members' devices, checked now: a page queued (or a copy written) before a removal reaches no one removed.
   const [push, targets] = await Promise.all([
@@ -66,11 +67,12 @@ export async function fanOutPage(
       job.group,
       page.connections.filter((c) => c.user !== job.sender),
     ),
+    page.next === undefined ? undefined : enqueue({ ...job, after: page.next }),
   ]);
   // The departure marks are read after the page: whoever is missing from the page and left after the message was
   // made has a mark by now (it is written before a device's copies are removed).
   const [unreached, departed] = await Promise.all([
-    pushToAll(endpoint, targets, push),
+    pushToAll(endpoint, targets, push, fenced(job.group, readAt)),
     departuresAfter(job.group, job.id),
   ]);
   const online = new Set(page.connections.map((c) => c.user));
@@ -81,7 +83,9 @@ export async function fanOutPage(
   const candidates = [...new Set([...unreached, ...late])];
   if (candidates.length === 0) return;
 
-  // Only those still members wait for it (a member who left the group meanwhile does not).
+  // Only those still members wait for it (a member who left the group meanwhile does not); a push to a device of
+  // theirs that appeared meanwhile is fenced from this read.
+  const checkedAt = performance.now();
   const memberships = await batchGet(
     candidates.map((user) => keys.userGroup(user, job.group)),
     true,
@@ -90,5 +94,13 @@ export async function fanOutPage(
   const message = keys.groupMessage(job.group, event.id);
   metrics.count('MessagesQueued', members.length);
   const tried = new Set(targets.map((c) => c.connectionId));
-  await mapLimit(members, 16, (user) => leaveWaiting(endpoint, user, message, event, push, now, tried));
+  const fence: Fence = { readAt: checkedAt, recheck: (left) => membersOnly(job.group, left) };
+  await mapLimit(members, 16, (user) =>
+    leaveWaiting(endpoint, user, message, event, push, now, tried, fence),
+  );
+}
+
+/** The fence of a push to a group's members: past it, those left are pushed to only if still members, still there. */
+export function fenced(groupKey: string, readAt: number): Fence {
+  return { readAt, recheck: (left) => membersOnly(groupKey, left, { copies: true }) };
 }

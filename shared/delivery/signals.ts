@@ -12,7 +12,7 @@ import { membersOnly, presencePage } from '../data/groups.js';
 import { removeWatches, watchersPage } from '../data/presence.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type SignalJob } from '../queue/jobs.js';
-import { INLINE_CONNECTIONS } from './group.js';
+import { fenced, INLINE_CONNECTIONS } from './group.js';
 import { observersAmong } from './observers.js';
 
 async function pageOf(job: SignalJob, limit: number, now: number) {
@@ -30,6 +30,8 @@ export async function signalPage(
   limit: number,
   now: number,
 ): Promise<void> {
+  // A group's signal is fenced like a group message (fanOutPage): from before its page is read.
+  const readAt = performance.now();
   const page = await pageOf(job, limit, now);
   if (page.next !== undefined) await enqueue({ ...job, after: page.next });
   const found = page.connections.filter((c) => c.user !== job.skip && c.connectionId !== job.except);
@@ -40,7 +42,8 @@ export async function signalPage(
       : job.to === 'group'
         ? await membersOnly(job.key, found)
         : found;
-  if (allowed.length > 0) await pushToAll(endpoint, allowed, job.event);
+  if (allowed.length > 0)
+    await pushToAll(endpoint, allowed, job.event, job.to === 'group' ? fenced(job.key, readAt) : undefined);
 }
 
 /**

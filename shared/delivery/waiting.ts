@@ -7,7 +7,7 @@ import { readUserConnections } from '../data/connections.js';
 import { deleteInbox, putInbox, type StoredEvent } from '../data/messages.js';
 import type { Key } from '../data/table.js';
 import type { PushEvent } from '../protocol/replies.js';
-import { pushToAll } from '../push/deliver.js';
+import { type Fence, pushToAll } from '../push/deliver.js';
 
 export async function leaveWaiting(
   endpoint: string,
@@ -17,11 +17,13 @@ export async function leaveWaiting(
   push: PushEvent,
   now: number,
   tried: ReadonlySet<string> = new Set(),
+  fence?: Fence,
 ): Promise<void> {
   await putInbox(userKey, message, event.id);
   // Devices already tried for this message are not tried again (a hung one would only hang again).
   const connections = (await readUserConnections(userKey, now)).filter((c) => !tried.has(c.connectionId));
   if (connections.length === 0) return;
-  const unreached = await pushToAll(endpoint, connections, push);
+  // A group message's push is fenced from the membership read that let it wait (shared/delivery/group.ts).
+  const unreached = await pushToAll(endpoint, connections, push, fence);
   if (!unreached.has(userKey)) await deleteInbox(userKey, [event.id]);
 }

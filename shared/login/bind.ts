@@ -19,6 +19,8 @@ import { depart } from './depart.js';
  * (AUTH enqueues the catch-up: a run that comes before the commit waits for it), then the binding is committed on
  * `previous.version`. Returns the boundary (everything with a later id reaches this connection live), or undefined
  * when the binding changed since `previous` was read, or another change holds it: then nothing was changed.
+ * `gate` runs first under the lock, before anything is written (AUTH registers the login on the account): false
+ * throws LoginRefused, and the connection is left as it was.
  */
 export async function bindConnection(
   connection: Connection,
@@ -29,6 +31,7 @@ export async function bindConnection(
   prepare: (boundary: string) => Promise<void> = async () => undefined,
   credential?: string,
   settle: () => Promise<Settled> = async () => ({ valid: true, left: [] }),
+  gate: () => Promise<boolean> = async () => true,
 ): Promise<string | undefined> {
   const { user, connectionId } = connection;
   const same = previous.user === user;
@@ -36,9 +39,12 @@ export async function bindConnection(
   let before: Previous | undefined;
   let boundary = '';
   let token = '';
+  let passed = false;
   const made = await changeBinding(connectionId, previous, user, now, {
     before: async (held) => {
       token = held;
+      if (!(await gate())) throw new LoginRefused();
+      passed = true;
       before = await previousOf(previous, same ? groups : undefined);
       await batchWrite([
         ...copyItems(fresh, groups),
@@ -47,7 +53,8 @@ export async function bindConnection(
       boundary = idCeil(Date.now() + CLOCK_SKEW_MS);
       await prepare(boundary);
     },
-    undo: () =>
+    undo: async () =>
+      passed &&
       Promise.all([
         same ? undefined : batchWrite([], presenceKeys(user, connectionId, groups)),
         before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
@@ -93,4 +100,12 @@ export async function bindConnection(
 export interface Settled {
   valid: boolean;
   left: readonly string[];
+}
+
+/** The login's gate refused it (its credentials changed since they were checked): nothing was written. */
+export class LoginRefused extends Error {
+  constructor() {
+    super('the login was refused at its gate');
+    this.name = 'LoginRefused';
+  }
 }

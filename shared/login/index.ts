@@ -12,7 +12,7 @@ import { forgetConnection } from './forget.js';
 
 whenGone((connection) => forgetConnection(connection.connectionId, connection.user));
 
-export { bindConnection, type Settled } from './bind.js';
+export { bindConnection, LoginRefused, type Settled } from './bind.js';
 export { DEPARTURE_TTL_MS } from './depart.js';
 export { forgetConnection } from './forget.js';
 export { unbindConnection } from './unbind.js';

@@ -40,14 +40,22 @@ export function callbackUrl(domainName: string | undefined, stage: string | unde
   return `https://${domainName}/${stage}`;
 }
 
-export function managementClient(endpoint: string): ApiGatewayManagementApiClient {
-  let client = clients.get(endpoint);
+/**
+ * The client for `endpoint`. `attempts`: PUSH_LIMITS.maxAttempts (the SDK retries), or 1 for a fenced push, whose
+ * caller makes the second attempt itself only while its fence allows (shared/push/deliver.ts).
+ */
+export function managementClient(
+  endpoint: string,
+  attempts: number = PUSH_LIMITS.maxAttempts,
+): ApiGatewayManagementApiClient {
+  const key = `${attempts} ${endpoint}`;
+  let client = clients.get(key);
   if (!client) {
     const agent = { keepAlive: true, maxSockets: PUSH_CONCURRENCY };
     client = new ApiGatewayManagementApiClient({
       region: config.region,
       endpoint,
-      maxAttempts: PUSH_LIMITS.maxAttempts,
+      maxAttempts: attempts,
       requestHandler: {
         connectionTimeout: PUSH_LIMITS.connectionTimeoutMs,
         requestTimeout: PUSH_LIMITS.requestTimeoutMs,
@@ -57,7 +65,7 @@ export function managementClient(endpoint: string): ApiGatewayManagementApiClien
         httpsAgent: agent,
       },
     });
-    clients.set(endpoint, client);
+    clients.set(key, client);
     for (const observe of observers) observe(client);
   }
   return client;

@@ -9,16 +9,21 @@
  *   the removed member, GROUPS on them does not list it, and a new login's catch-up brings nothing of it;
  * - after PASSWORD: every device that logged in with the old password is logged out (not_authenticated), and a
  *   message sent to the user afterwards reaches none of them; the device that changed it stays logged in;
- * - after DELETE_ACCOUNT: no device of the account can do anything, and nothing reaches them.
+ * - after DELETE_ACCOUNT: no device of the account can do anything, and nothing reaches them;
+ * - whatever the removal: no push carrying the group's messages (live, or in a catch-up frame) to a device of the
+ *   removed member (for PASSWORD: to a device logged in with the old password) was *started* after the answer — the
+ *   group push fence. The first attempts of those pushes hang a random while (a timeout, as API Gateway sometimes
+ *   does), so their retries straddle the answer; every attempt is recorded with its start (test/support/push-attempts.ts).
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import { GENEROUS_LIMITS } from '../support/logins.js';
+import { recordPushAttempts } from '../support/push-attempts.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
-const local = useLocalRuntime({ env: GENEROUS_LIMITS });
+const local = useLocalRuntime({ env: { ...GENEROUS_LIMITS, FENCE_MS: '60' } });
 const NEW_PASSWORD = 'battery-staple-7';
 
 type Removal = 'kick' | 'leave' | 'groupDelete' | 'password' | 'deleteAccount';
@@ -35,6 +40,8 @@ interface Run {
   devices: Device[];
   /** Delays of group messages the owner sends during the race. */
   fanOuts: number[];
+  /** How long every attempt of a group push to one of bob's devices hangs during the race (0: none). */
+  hangMs: number;
 }
 
 const delay = fc.integer({ min: 0, max: 80 });
@@ -47,7 +54,8 @@ const runs: fc.Arbitrary<Run> = fc.record({
   removal: fc.constantFrom<Removal>('kick', 'leave', 'groupDelete', 'password', 'deleteAccount'),
   removalDelay: delay,
   devices: fc.array(device, { minLength: 2, maxLength: 4 }),
-  fanOuts: fc.array(delay, { minLength: 0, maxLength: 2 }),
+  fanOuts: fc.array(delay, { minLength: 1, maxLength: 2 }),
+  hangMs: fc.constantFrom(0, 300, 800),
 });
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -91,10 +99,21 @@ function groupPushes(clients: ChatClient[], group: string, texts: Set<string>): 
   );
 }
 
+/** The connection ids of a user's devices now. */
+async function devicesOf(user: User): Promise<string[]> {
+  const { readUserConnections } = await import('../../shared/data/connections.js');
+  return (await readUserConnections(user.name.toLowerCase(), Date.now())).map((c) => c.connectionId);
+}
+
 async function runOnce(run: Run) {
+  const attempts = await recordPushAttempts();
   const alice = await local.user('alice');
   const carol = await local.user('carol');
   const bob: User = await local.user('bob');
+  const [bystanders, [bobMain]] = [
+    new Set([...(await devicesOf(alice)), ...(await devicesOf(carol))]),
+    await devicesOf(bob),
+  ];
   const group = uniqueName('grp');
   await ok(alice.client, `GROUP_CREATE ${group} private`);
   for (const member of [carol, bob]) {
@@ -113,13 +132,39 @@ async function runOnce(run: Run) {
     deleteAccount: [bob.client, `DELETE_ACCOUNT ${PASSWORD}`],
   } as const;
   const [remover, text] = removal[run.removal];
+  // A push of the group's content to a device of bob's (his main one stays a member and logged in after PASSWORD).
+  const groupField = `"group":"${group.toLowerCase()}"`;
+  const toBob = (connectionId: string, data: string) =>
+    !bystanders.has(connectionId) &&
+    !(run.removal === 'password' && connectionId === bobMain) &&
+    data.toLowerCase().includes(groupField) &&
+    !/"event":"GROUP_(KICKED|DELETED)"/.test(data);
+  const hang =
+    run.hangMs === 0
+      ? undefined
+      : (await local.faults()).inject({
+          service: 'push',
+          command: 'PostToConnection',
+          match: (input) =>
+            toBob(String(input?.ConnectionId), Buffer.from(input?.Data ?? []).toString('utf8')),
+          fault: 'timeout',
+          delayMs: run.hangMs,
+          when: 'every',
+        });
+  let answeredAt = Number.POSITIVE_INFINITY;
   const [answer, open] = await Promise.all([
-    wait(run.removalDelay).then(() => remover.request(text)),
+    wait(run.removalDelay)
+      .then(() => remover.request(text))
+      .then((frame) => {
+        answeredAt = performance.now();
+        return frame;
+      }),
     Promise.all(run.devices.map((d, i) => play(clients[i] as ChatClient, d, bob.name))),
     ...run.fanOuts.map((ms, k) =>
       wait(ms).then(() => alice.client.request(`SEND_GROUP ${group} during-${k}`)),
     ),
   ]);
+  hang?.disarm();
   expect(answer, text).toMatchObject({ status: 'OK' });
   const live = clients.filter((_, i) => open[i]);
   const bobs = run.removal === 'deleteAccount' ? [...live, bob.client] : live;
@@ -160,6 +205,11 @@ async function runOnce(run: Run) {
     }
     if (run.removal === 'password') await ok(bob.client, 'GROUPS');
   }
+  // Checked last: a retry the fence failed to stop would have started by now (the hang is at most 800 ms).
+  expect(
+    attempts.filter((a) => a.at > answeredAt && toBob(a.connectionId, a.data)),
+    'group pushes to bob started after the answer',
+  ).toEqual([]);
   await Promise.all([...live, alice.client, carol.client, bob.client].map((c) => c.close()));
 }
 

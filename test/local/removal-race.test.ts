@@ -31,13 +31,17 @@ function devices(count = DEVICES): Promise<ChatClient[]> {
   return Promise.all(Array.from({ length: count }, () => local.connect()));
 }
 
-/** Fires an AUTH on every device without waiting, and `removal` after `offset` ms; resolves when all answered. */
+/**
+ * Fires an AUTH on every device without waiting, and `removal` after `offset` ms; `atAnswer` runs as soon as the
+ * removal is answered, while the AUTHs may still be under way; resolves when all answered.
+ */
 async function race(
   clients: ChatClient[],
   auth: string,
   offset: number,
   removal: () => Promise<Frame>,
-): Promise<{ auths: Frame[]; removed: Frame }> {
+  atAnswer: () => Promise<unknown> = async () => undefined,
+): Promise<{ auths: Frame[]; removed: Frame; seen: unknown }> {
   // Spread over a few hundred ms, so some AUTHs check the password before the removal and bind after it.
   const auths = Promise.all(
     clients.map(async (client, i) => {
@@ -47,7 +51,8 @@ async function race(
   );
   await settle(offset);
   const removed = await removal();
-  return { auths: await auths, removed };
+  const seen = await atAnswer();
+  return { auths: await auths, removed, seen };
 }
 
 /** A private group of `owner` with `members` in it. */
@@ -133,14 +138,28 @@ async function noOldLogins(racing: ChatClient[], name: string | undefined) {
   }
 }
 
+/** The connections the user's `#CONN#` copies name now (live and pending), read strongly. */
+async function copiesOf(name: string): Promise<string[]> {
+  const { readUserConnections } = await import('../../shared/data/connections.js');
+  return (await readUserConnections(name.toLowerCase(), Date.now())).map((c) => c.connectionId);
+}
+
 describe('credential changes are exact while devices AUTH (items 4 and 5)', () => {
   it.each([40, 120])('no AUTH with the old password survives PASSWORD (%i ms in)', async (offset) => {
     const alice = await local.user('alice');
+    const own = await copiesOf(alice.name);
     const racing = await devices();
-    const { removed } = await race(racing, `AUTH ${alice.name} ${PASSWORD}`, offset, () =>
-      alice.client.request(`PASSWORD ${PASSWORD} ${NEW_PASSWORD}`),
+    const { removed, seen } = await race(
+      racing,
+      `AUTH ${alice.name} ${PASSWORD}`,
+      offset,
+      () => alice.client.request(`PASSWORD ${PASSWORD} ${NEW_PASSWORD}`),
+      () => copiesOf(alice.name),
     );
     expect(removed).toMatchObject({ status: 'OK' });
+    // Issue 22's gate: when PASSWORD answers, no login with the old password is left, not even one still settling
+    // (its pending copies would be pushed to).
+    expect(seen, 'copies at the answer').toEqual(own);
     await noOldLogins(racing, alice.name);
     // The device that changed it stays logged in, and the new password works.
     await ok(alice.client, 'INBOX');
@@ -150,10 +169,15 @@ describe('credential changes are exact while devices AUTH (items 4 and 5)', () =
   it.each([40, 120])('no session of a deleted account survives DELETE_ACCOUNT (%i ms in)', async (offset) => {
     const alice = await local.user('alice');
     const racing = await devices();
-    const { removed } = await race(racing, `AUTH ${alice.name} ${PASSWORD}`, offset, () =>
-      alice.client.request(`DELETE_ACCOUNT ${PASSWORD}`),
+    const { removed, seen } = await race(
+      racing,
+      `AUTH ${alice.name} ${PASSWORD}`,
+      offset,
+      () => alice.client.request(`DELETE_ACCOUNT ${PASSWORD}`),
+      () => copiesOf(alice.name),
     );
     expect(removed).toMatchObject({ status: 'OK' });
+    expect(seen, 'copies at the answer').toEqual([]);
     await noOldLogins([...racing, alice.client], undefined);
   });
 });

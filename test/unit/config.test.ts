@@ -133,6 +133,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, PUSH_TIMEOUT_MS: '150' }).pushTimeoutMs).toBe(150);
     expect(() => loadConfig({ ...base, PUSH_TIMEOUT_MS: '0' })).toThrow(/PUSH_TIMEOUT_MS must be a positive/);
   });
+
+  it('fences group pushes at 250 ms unless FENCE_MS (tests) says otherwise', () => {
+    const base = { AWS_REGION: 'r', TABLE_NAME: 't' };
+    expect(loadConfig(base).fenceMs).toBe(250);
+    expect(loadConfig({ ...base, FENCE_MS: '40' }).fenceMs).toBe(40);
+    expect(() => loadConfig({ ...base, FENCE_MS: '0' })).toThrow(/FENCE_MS must be a positive/);
+  });
 });
 
 describe('queueUrl', () => {

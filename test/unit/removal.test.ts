@@ -14,6 +14,7 @@ const { newId } = await import('../../shared/ids.js');
 const { db, TABLE } = await import('../../shared/data/client.js');
 const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
 const { readGroupMeta, readMembership } = await import('../../shared/data/groups.js');
+const { readCredential } = await import('../../shared/data/users.js');
 
 /** Runs `run` once, just before the next DynamoDB request whose input `match` accepts, then disarms. */
 let hook: { match: (input: Record<string, unknown>) => boolean; run: () => Promise<unknown> } | undefined;
@@ -130,15 +131,21 @@ describe('credentials', () => {
   it('an AUTH whose password changed between its check and its commit is taken back and refused', async () => {
     const bob = await t.user('bob');
     const phone = await t.device();
+    const before = await readCredential(bob.name);
+    let changed: Promise<unknown> | undefined;
+    // PASSWORD lands just before the AUTH's commit; it waits for that AUTH, so it is not awaited here.
     hook = {
       match: bindingCommit,
-      run: async () =>
-        expect(await bob.ask(`PASSWORD ${PASSWORD} newpassword2`)).toEqual(OK('ubah kata sandi berhasil')),
+      run: async () => {
+        changed = bob.ask(`PASSWORD ${PASSWORD} newpassword2`);
+        while ((await readCredential(bob.name)) === before) await new Promise((r) => setTimeout(r, 5));
+      },
     };
     expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(
       ERR('autentikasi gagal', 'invalid_credentials'),
     );
     expect(hook).toBeUndefined();
+    expect(await changed).toEqual(OK('ubah kata sandi berhasil'));
     expect(await phone.ask('GROUPS')).toEqual(ERR('daftar grup gagal', 'not_authenticated'));
     const { readConnection } = await import('../../shared/data/connections.js');
     expect((await readConnection(phone.id, Date.now(), true)).user).toBeUndefined();

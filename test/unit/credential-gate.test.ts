@@ -1,0 +1,128 @@
+/**
+ * The credential gate (issue 22): an AUTH registers on the account before it writes any copy, and PASSWORD and
+ * DELETE_ACCOUNT learn every registered login from their own write and wait for each before answering. Each race
+ * is frozen at its worst moment through the dispatcher: the change lands while an AUTH with the old password is
+ * between its gate and its settling, or just before its gate.
+ */
+import { describe, expect, it } from 'vitest';
+import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
+import { intercept } from '../support/fakes.js';
+
+const t = await useDispatcher();
+const { keys } = await import('../../shared/data/keys.js');
+const { db } = await import('../../shared/data/client.js');
+const { readCredential } = await import('../../shared/data/users.js');
+const { readConnection, readUserConnections } = await import('../../shared/data/connections.js');
+
+type Input = Record<string, unknown>;
+/** Called before each DynamoDB request of the handlers (above the SDK's retries); may hold it. */
+let before: ((input: Input) => Promise<void>) | undefined;
+/** Every DynamoDB request the handlers made, in order. */
+const requests: Input[] = [];
+intercept(db, 'credential-gate', (next) => async (args) => {
+  requests.push(args.input ?? {});
+  await before?.(args.input ?? {});
+  return next(args);
+});
+
+const pk = (input: Input) => String((input.Key as { pk?: string } | undefined)?.pk);
+/** AUTH's registration on the account (the gate). */
+const isGate = (input: Input) => String(input.UpdateExpression).startsWith('SET #me = :until');
+/** AUTH's commit of the phone's binding (the one write that carries the credential). */
+const commits = (id: string) => (input: Input) =>
+  pk(input) === keys.connection(id).pk && String(input.UpdateExpression).includes('credential = :credential');
+/** A strong read of the connection item (PASSWORD's look at a device). */
+const readsConnection = (id: string) => (input: Input) =>
+  pk(input) === keys.connection(id).pk && input.ConsistentRead === true;
+/** A write of the connection's copy under the user (`#CONN#`). */
+const writesCopyOf = (id: string) => (input: Input) => JSON.stringify(input.RequestItems ?? {}).includes(id);
+
+const changes = {
+  PASSWORD: { text: `PASSWORD ${PASSWORD} newpassword2`, answer: OK('ubah kata sandi berhasil') },
+  DELETE_ACCOUNT: { text: `DELETE_ACCOUNT ${PASSWORD}`, answer: OK('hapus akun berhasil') },
+} as const;
+
+const waitFor = async (done: () => Promise<boolean> | boolean) => {
+  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 2));
+};
+
+describe('the credential gate', () => {
+  it.each(Object.keys(changes) as (keyof typeof changes)[])(
+    '%s answers only after an AUTH with the old password that passed the gate is taken back',
+    async (change) => {
+      const bob = await t.user('bob');
+      const phone = await t.device();
+      const old = await readCredential(bob.name);
+      let answer: Promise<unknown> | undefined;
+      /** The phone as it was when the change answered: bound to whom, and its copy under the user (if any). */
+      let atAnswer: { user: string | undefined; copies: string[] } | undefined;
+      let looks = 0;
+      before = async (input) => {
+        // The AUTH (past its gate) writes its copies: the change lands now, and is not awaited here.
+        if (answer === undefined && writesCopyOf(phone.id)(input)) {
+          answer = bob.ask(changes[change].text).then(async (a) => {
+            const [state, copies] = await Promise.all([
+              readConnection(phone.id, Date.now(), true),
+              readUserConnections(bob.name, Date.now()),
+            ]);
+            atAnswer = {
+              user: state.user,
+              copies: copies.map((c) => c.connectionId).filter((id) => id === phone.id),
+            };
+            return a;
+          });
+          await waitFor(async () => (await readCredential(bob.name)) !== old);
+        }
+        if (answer !== undefined && readsConnection(phone.id)(input)) looks++;
+        // The AUTH commits only once the change has looked at the phone twice (it waits for the AUTH), or has
+        // answered (it did not wait: the old code).
+        if (answer !== undefined && commits(phone.id)(input))
+          await waitFor(() => looks >= 2 || atAnswer !== undefined);
+      };
+      expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(
+        ERR('autentikasi gagal', 'invalid_credentials'),
+      );
+      expect(await answer).toEqual(changes[change].answer);
+      before = undefined;
+      expect(atAnswer).toEqual({ user: undefined, copies: [] });
+      expect(await phone.ask('GROUPS')).toEqual(ERR('daftar grup gagal', 'not_authenticated'));
+      await t.runJobs();
+      expect(phone.pushes().filter((p) => p.event !== 'LOGGED_OUT')).toEqual([]);
+    },
+  );
+
+  it('an AUTH whose gate comes after PASSWORD writes nothing and is refused', async () => {
+    const bob = await t.user('bob');
+    const phone = await t.device();
+    before = async (input) => {
+      if (!isGate(input)) return;
+      before = undefined;
+      expect(await bob.ask(changes.PASSWORD.text)).toEqual(changes.PASSWORD.answer);
+    };
+    requests.length = 0;
+    expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(
+      ERR('autentikasi gagal', 'invalid_credentials'),
+    );
+    expect(requests.filter(writesCopyOf(phone.id))).toEqual([]);
+    expect((await readConnection(phone.id, Date.now(), true)).user).toBeUndefined();
+    expect((await bob.ask('GROUPS')).status).toBe('OK');
+  });
+
+  it('registrations lapse and are swept by a later login, never one still under way', async () => {
+    const bob = await t.user('bob');
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { TABLE } = await import('../../shared/data/client.js');
+    const logins = async () => {
+      const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.user(bob.name) }));
+      return Object.keys(Item ?? {}).filter((name) => name.startsWith('login:'));
+    };
+    const phones = [await t.device(), await t.device()];
+    for (const phone of phones)
+      expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
+    expect(await logins()).toHaveLength(3);
+    // 31 s later (past the lock's 30 s) the earlier registrations have lapsed: the next login sweeps them.
+    const later = await t.device('10.0.0.1', Date.now() + 31_000);
+    expect(await later.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
+    expect(await logins()).toEqual([`login:${later.id}`]);
+  });
+});
