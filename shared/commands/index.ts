@@ -31,6 +31,7 @@ import { groupLeave } from './group-leave.js';
 import { groupMembers } from './group-members.js';
 import { groupOwner } from './group-owner.js';
 import { groupUninvite } from './group-uninvite.js';
+import { conversations } from './conversations.js';
 import { groups } from './groups.js';
 import { help } from './help.js';
 import { groupHistoryCommand, history } from './history.js';
@@ -67,6 +68,7 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   GROUP_LEAVE: groupLeave,
   GROUP_MEMBERS: groupMembers,
   GROUPS: groups,
+  CONVERSATIONS: conversations,
   INBOX: inbox,
   FILE_URL: fileUrl,
   HISTORY: history,
