@@ -150,3 +150,13 @@ export type Push = PushMap[keyof PushMap] | { event: string; id: string; [field:
 
 /** A conversation: a user, or a group. */
 export type Conversation = { user: string } | { group: string };
+
+/** One entry of CONVERSATIONS: the other user (as registered) and the conversation's newest message. */
+export interface ConversationSummary {
+  with: string;
+  id: string;
+  from: string;
+  sentAt: string;
+  /** The newest message is a deleted one (a tombstone). */
+  deleted?: boolean;
+}

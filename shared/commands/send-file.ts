@@ -28,7 +28,15 @@ export const sendFile = defineCommand({
     if (!bytes) return startUpload(caller, audience, filename, ctx.now);
 
     const file = await storeInline(caller, audience, filename, bytes, ctx.now);
-    await deliverDirect(ctx.endpoint, caller.key, toKey, recipient.connections, fileEvent(file), ctx.now, heads);
+    await deliverDirect(
+      ctx.endpoint,
+      caller.key,
+      toKey,
+      recipient.connections,
+      fileEvent(file),
+      ctx.now,
+      heads,
+    );
     return ok('file terkirim', { id: file.id });
   },
 });

@@ -36,7 +36,8 @@ export async function readPair(from: string, to: string): Promise<PairState> {
 
 /** The heads of the pair alone (a delivery that read no pair state: an upload's arrival). */
 export async function readHeads(from: string, to: string): Promise<ReadonlyMap<string, string>> {
-  const wanted = to === from ? [keys.conversation(from, to)] : [keys.conversation(from, to), keys.conversation(to, from)];
+  const wanted =
+    to === from ? [keys.conversation(from, to)] : [keys.conversation(from, to), keys.conversation(to, from)];
   return headsOf(await batchGet(wanted, true));
 }
 
@@ -166,5 +167,10 @@ export async function newestDirect(
   );
   const item = page.Items?.[0];
   if (!item) return;
-  return { id: String(item.id), from: String(item.from), sentAt: String(item.sentAt), deleted: item.deleted === true };
+  return {
+    id: String(item.id),
+    from: String(item.from),
+    sentAt: String(item.sentAt),
+    deleted: item.deleted === true,
+  };
 }

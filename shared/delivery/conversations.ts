@@ -4,8 +4,8 @@
  * message in a conversation already moved this hour costs no request at all.
  */
 import { bucketOf, type Move, moveConversation, readHeads } from '../data/conversations.js';
-import { log } from '../log.js';
 import { idTime } from '../ids.js';
+import { log } from '../log.js';
 
 /** The moves a message from `from` to `to` (names as spelled in the event) needs, given the heads read. */
 export function movesFor(
@@ -15,7 +15,8 @@ export function movesFor(
 ): Move[] {
   const bucket = bucketOf(idTime(id));
   const sides: Move[] = [{ user: pair.fromKey, other: pair.toKey, username: pair.to, bucket }];
-  if (pair.toKey !== pair.fromKey) sides.push({ user: pair.toKey, other: pair.fromKey, username: pair.from, bucket });
+  if (pair.toKey !== pair.fromKey)
+    sides.push({ user: pair.toKey, other: pair.fromKey, username: pair.from, bucket });
   return sides.filter((side) => (heads.get(side.user) ?? '') < bucket);
 }
 

@@ -21,7 +21,10 @@ export async function deliverDirect(
   heads?: ReadonlyMap<string, string>,
 ): Promise<void> {
   const pair = { fromKey, toKey, from: String(event.from), to: String(event.to) };
-  await Promise.all([storeAndPush(endpoint, fromKey, toKey, connections, event, now), noteActivity(pair, event.id, heads)]);
+  await Promise.all([
+    storeAndPush(endpoint, fromKey, toKey, connections, event, now),
+    noteActivity(pair, event.id, heads),
+  ]);
 }
 
 async function storeAndPush(
