@@ -472,7 +472,7 @@ describe('the web page', () => {
     await device.close();
   });
 
-  it('keeps the login over a reload (a token, never the password) with the private conversations listed; logout ends it', async () => {
+  it('keeps the login over a reload (a token, never the password) with the private conversations listed, which a fresh login elsewhere lists too; logout ends it', async () => {
     const page = alice.page;
     await page.reload();
     await page.locator('#chat:not([hidden])').waitFor();
@@ -488,6 +488,15 @@ describe('the web page', () => {
     );
     expect(stored).not.toContain(PASSWORD);
     await shot(page, '30-reloaded-logged-in');
+    // A fresh login on a second page (another browser context: nothing of this tab's storage) lists the private
+    // conversations from the server (CONVERSATIONS), not only what this tab remembered.
+    const second = await Person.open(await browser.newContext(), site.webUrl, alice.name);
+    await second.login();
+    await second.conversation('user', bob.name).waitFor();
+    await second.conversation('user', carol.name).waitFor();
+    await second.conversation('group', group).waitFor();
+    await shot(second.page, '30b-second-page-lists-conversations');
+    await second.context.close();
     // The resumed login speaks both ways.
     await alice.openConversation('user', bob.name);
     await alice.say('setelah reload');

@@ -124,6 +124,8 @@ describe('parseCommand: the whole protocol without /raw', () => {
     expect(parseCommand('/block bob')).toEqual({ kind: 'block', user: 'bob' });
     expect(parseCommand('/unblock bob')).toEqual({ kind: 'unblock', user: 'bob' });
     expect(parseCommand('/blocked')).toEqual({ kind: 'blocked' });
+    expect(parseCommand('/conversations')).toEqual({ kind: 'conversations' });
+    expect(parseCommand('/conversations x')).toMatchObject({ kind: 'invalid' });
     expect(parseCommand('/uninvite #rahasia carol')).toEqual({
       kind: 'uninvite',
       group: 'rahasia',

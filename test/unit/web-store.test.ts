@@ -10,8 +10,10 @@ import {
   findItem,
   type Item,
   keyOf,
+  noteActivity,
   placeOf,
   removeItem,
+  sorted,
   ulidTime,
 } from '../../web/src/store.js';
 
@@ -225,5 +227,20 @@ describe('web page store, indexed (a new message costs the same at 20 or 20,000 
     expect(addItems(c, [stored(20_000, 0, 'new')])).toBe(1);
     expect(reads).toBeLessThan(400);
     expect(c.items.at(-1)?.text).toBe('new');
+  });
+});
+
+describe('the sidebar order with the server listing (CONVERSATIONS)', () => {
+  it('puts a listed conversation by its newest message until messages are loaded, then by the later of both', () => {
+    const convs = new Map<string, Conversation>();
+    const bob = ensure(convs, 'user', 'bob');
+    const carol = ensure(convs, 'user', 'carol');
+    ensure(convs, 'group', 'kantor');
+    noteActivity(bob, '2026-12-07T10:00:00.000Z');
+    noteActivity(carol, '2026-12-07T11:00:00.000Z');
+    noteActivity(carol, '2026-12-07T09:00:00.000Z'); // an older listing never moves it back
+    expect(sorted(convs).map((c) => c.name)).toEqual(['carol', 'bob', 'kantor']);
+    addItems(bob, [{ id: 'b1', from: 'bob', sentAt: '2026-12-07T12:00:00.000Z', text: 'hi' } as Item]);
+    expect(sorted(convs).map((c) => c.name)).toEqual(['bob', 'carol', 'kantor']);
   });
 });

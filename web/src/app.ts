@@ -14,6 +14,7 @@ import {
   ObrolClient,
   type Push,
   type RequestOptions,
+  recentConversations,
   safeFileName,
   sendsInline,
   sentMessageVerifier,
@@ -36,6 +37,7 @@ import {
   findItem,
   type Item,
   keyOf,
+  noteActivity,
   placeOf,
   removeItem,
   sorted,
@@ -256,7 +258,7 @@ export class App {
     }
     this.ui.loginPass.value = '';
     this.showChat();
-    await this.loadGroups();
+    await this.loadLists();
     // A token the server can revoke, so that a reload logs in again without the password.
     const session = await this.ask('SESSION');
     const token = (session.data as { token?: unknown } | undefined)?.token;
@@ -281,10 +283,13 @@ export class App {
     }
     if (!first) return;
     this.showChat();
-    await this.loadGroups();
+    await this.loadLists();
   }
 
-  /** The private conversations of this login, listed again after a reload (names only, newest first). */
+  /**
+   * The private conversations of this tab, shown at once after a reload (names only, newest first) while the server's
+   * listing (CONVERSATIONS, in loadLists) is on its way; it also keeps a conversation opened but never written to.
+   */
   private restoreRecent(): void {
     try {
       const names = JSON.parse(sessionStorage.getItem(RECENT_KEY) ?? '[]') as unknown;
@@ -352,11 +357,27 @@ export class App {
 
   // ── conversations ────────────────────────────────────────────────────────
 
+  /** The groups (GROUPS) and the most recent private conversations (CONVERSATIONS), both from the server. */
+  private async loadLists(): Promise<void> {
+    await Promise.all([this.loadGroups(), this.loadConversations()]);
+  }
+
   private async loadGroups(): Promise<void> {
     const answer = await this.ask('GROUPS');
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.fail(answer);
     for (const name of answer.data) if (typeof name === 'string') ensure(this.convs, 'group', name);
     this.draw();
+  }
+
+  private async loadConversations(): Promise<void> {
+    try {
+      const listed = await recentConversations((line) => this.ask(line), RECENT_MAX);
+      for (const item of listed) noteActivity(ensure(this.convs, 'user', item.with), item.sentAt);
+      this.draw();
+      this.saveRecent();
+    } catch (error) {
+      if (error instanceof ListingError) this.fail(error.answer);
+    }
   }
 
   private current(): Conversation | undefined {

@@ -37,6 +37,8 @@ export interface Conversation {
   draft?: string;
   /** A group this user was removed from, or that was deleted: shown, but nothing can be sent. */
   gone?: boolean;
+  /** When its newest message was sent, as the server listed it (CONVERSATIONS) before any is loaded here. */
+  lastAt?: string;
 }
 
 export type Conversations = Map<string, Conversation>;
@@ -242,8 +244,13 @@ export function humanSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Sidebar order: most recent activity first, then by name. */
+/** Records activity the server listed (CONVERSATIONS): the later of it and what is known already. */
+export function noteActivity(conv: Conversation, sentAt: string): void {
+  if (sentAt > (conv.lastAt ?? '')) conv.lastAt = sentAt;
+}
+
+/** Sidebar order: most recent activity first (loaded messages, or the server's listing), then by name. */
 export function sorted(convs: Conversations): Conversation[] {
-  const last = (c: Conversation) => c.items.at(-1)?.sentAt ?? '';
+  const last = (c: Conversation) => [c.items.at(-1)?.sentAt ?? '', c.lastAt ?? ''].sort().at(-1) ?? '';
   return [...convs.values()].sort((a, b) => last(b).localeCompare(last(a)) || a.name.localeCompare(b.name));
 }
