@@ -294,7 +294,8 @@ export class ChatSession {
         .catch(() => undefined);
     }
     const outcome = this.show(answer, `logged in as ${user}`);
-    if (outcome === 'ok') await this.conversations().catch(() => undefined);
+    // Your private conversations, from the server (a login on a new device lists them too); the prompt does not wait.
+    if (outcome === 'ok') void this.conversations().catch(() => undefined);
     return outcome;
   }
 
