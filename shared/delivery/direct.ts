@@ -19,14 +19,16 @@ export async function deliverDirect(
   event: StoredEvent,
   now: number,
   heads?: ReadonlyMap<string, string>,
-): Promise<void> {
+): Promise<boolean> {
   const pair = { fromKey, toKey, from: String(event.from), to: String(event.to) };
-  await Promise.all([
+  const [delivered] = await Promise.all([
     storeAndPush(endpoint, fromKey, toKey, connections, event, now),
     noteActivity(pair, event.id, heads),
   ]);
+  return delivered;
 }
 
+/** Stores, then pushes: true when a device of the recipient took it (delivered), false when it waits for them. */
 async function storeAndPush(
   endpoint: string,
   fromKey: string,
@@ -34,12 +36,13 @@ async function storeAndPush(
   connections: readonly Connection[],
   event: StoredEvent,
   now: number,
-): Promise<void> {
+): Promise<boolean> {
   const message = await storeDirectMessage(fromKey, toKey, event);
   const push = await renderEvent(event, now);
   metrics.sample('FanOutSize', 1);
-  if (connections.length > 0 && !(await pushToAll(endpoint, connections, push)).has(toKey)) return;
+  // pushToAll answers the users it did not reach.
+  if (connections.length > 0 && !(await pushToAll(endpoint, connections, push)).has(toKey)) return true;
   metrics.count('MessagesQueued');
   const tried = new Set(connections.map((c) => c.connectionId));
-  await leaveWaiting(endpoint, toKey, message, event, push, now, tried);
+  return leaveWaiting(endpoint, toKey, message, event, push, now, tried);
 }
