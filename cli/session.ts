@@ -326,7 +326,9 @@ export class ChatSession {
     this.term.setPrompt(this.promptText());
     const index = typeof answer.id === 'string' ? this.remember(answer.id) : undefined;
     if (typeof answer.id === 'string') this.lastOwn = answer.id;
-    const mark = index === undefined ? '' : ` ${this.term.style.dim(`[${index}]`)}`;
+    // ✓: a device of the recipient has it (SEND_ID's delivered); later a DELIVERED or READ line says more.
+    const tick = answer.delivered === true ? ' ✓' : '';
+    const mark = index === undefined ? tick : ` ${this.term.style.dim(`[${index}]`)}${tick}`;
     const shown = visible(text);
     const echo =
       'group' in target

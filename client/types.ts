@@ -22,6 +22,8 @@ export interface Answer {
   upload?: UploadForm;
   /** The stored message's id, once the server sends it (issue 12). */
   id?: string;
+  /** SEND_ID to a user: a device of the recipient took the message before the answer (issue 23). */
+  delivered?: true;
   /** Set by the client (never by the server) when the answer was lost with the connection and `verify` found the request had taken effect. */
   recovered?: true;
 }

@@ -97,6 +97,19 @@ describe('the terminal session', () => {
     expect(await local('/delete 2')).toBe('failed');
   });
 
+  it('marks your private message ✓ when SEND_ID says a device of the recipient has it, and prints DELIVERED', async () => {
+    const { socket, run, push, lines } = await session();
+    expect(
+      await run('/msg alice hai', () => socket.answer('OK', 'pesan terkirim', { id: 'M2', delivered: true })),
+    ).toBe('ok');
+    expect(lines.at(-1)).toMatch(/ you → alice: hai \[1\] ✓$/);
+    expect(await run('/msg carol hai', () => socket.answer('OK', 'pesan terkirim', { id: 'M3' }))).toBe('ok');
+    expect(lines.at(-1)).toMatch(/ you → carol: hai \[2\]$/);
+    push({ event: 'DELIVERED', id: 'D1', by: 'carol', upTo: 'M3' });
+    await settle();
+    expect(lines.at(-1)).toMatch(/ carol received up to your message \[2\] ✓$/);
+  });
+
   it('marks a message in the open conversation read, counts the others unread, rings for a DM', async () => {
     const { socket, local, push, prompt, bells } = await session();
     expect(await local('/query alice')).toBe('ok');
