@@ -24,6 +24,8 @@ export interface Answer {
   id?: string;
   /** SEND_ID to a user: a device of the recipient took the message before the answer (issue 23). */
   delivered?: true;
+  /** HISTORY of a private conversation: the other user has read it up to this id (READ). */
+  readUpTo?: string;
   /** Set by the client (never by the server) when the answer was lost with the connection and `verify` found the request had taken effect. */
   recovered?: true;
 }

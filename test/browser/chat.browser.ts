@@ -502,6 +502,18 @@ describe('the web page', () => {
     await alice.say('setelah reload');
     await bob.openConversation('user', alice.name);
     await bob.message('setelah reload').waitFor();
+    // Sent → delivered → read (issue 23): bob's page took the push before the answer, so alice's message shows
+    // delivered; a READ from another of bob's devices turns it read.
+    const own = page.locator('article.msg.mine', {
+      has: page.locator('.text', { hasText: 'setelah reload' }),
+    });
+    await own.locator('[data-receipt="delivered"]').waitFor();
+    const ownId = await own.getAttribute('data-id');
+    const bobsPhone = await ChatClient.connect(site.wsUrl);
+    expect((await bobsPhone.request(`AUTH ${bob.name} ${PASSWORD}`)).status).toBe('OK');
+    expect((await bobsPhone.request(`READ ${alice.name} ${ownId}`)).status).toBe('OK');
+    await own.locator('[data-receipt="read"]').waitFor();
+    await bobsPhone.close();
     await bob.say('diterima');
     await alice.message('diterima').waitFor();
     // Logging out ends the token on the server, not only in this tab: the token the page held is refused after.

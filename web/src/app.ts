@@ -31,6 +31,7 @@ import { renderSidebar } from './render.js';
 import {
   addItems,
   applyChange,
+  applyReceipts,
   type Conversation,
   type Conversations,
   ensure,
@@ -432,6 +433,8 @@ export class App {
       .filter((i) => i !== undefined);
     const first = conv.next === undefined;
     addItems(conv, items);
+    const readUpTo = typeof answer.readUpTo === 'string' ? answer.readUpTo : undefined;
+    applyReceipts(conv, this.me, readUpTo ? { kind: 'readUpTo', upTo: readUpTo } : undefined);
     conv.next = answer.next ?? null;
     this.drawSidebar();
     if (first) this.view.open(conv);
@@ -466,6 +469,15 @@ export class App {
       if (conv) conv.gone = true;
       this.info(push.event === 'GROUP_KICKED' ? t().groupKicked(group, by) : t().groupDeleted(group));
       this.draw();
+      return;
+    }
+    // Sent → delivered → read on your own private messages (issue 23).
+    if ((push.event === 'READ' && !group) || push.event === 'DELIVERED') {
+      const conv = this.convs.get(keyOf('user', by));
+      const upTo = String((push as { upTo?: unknown }).upTo ?? '');
+      const kind = push.event === 'READ' ? 'readUpTo' : 'deliveredUpTo';
+      if (conv)
+        for (const item of applyReceipts(conv, this.me, { kind, upTo })) this.view.replace(conv, item);
       return;
     }
     const changed = applyChange(this.convs, push);
@@ -512,9 +524,13 @@ export class App {
     addItems(conv, [item]);
     this.drawSidebar();
     this.view.follow(conv);
-    const word = conv.kind === 'user' ? 'SEND' : 'SEND_GROUP';
-    // If the connection drops before the answer, the client asks the newest history page whether it landed.
-    const answer = await this.ask(`${word} ${conv.name} ${text}`, {
+    // A private message goes as SEND_ID (safe to resend, and its answer tells whether it was delivered); a group
+    // message as SEND_GROUP: if the connection drops before its answer, the newest history page tells if it landed.
+    const line =
+      conv.kind === 'user'
+        ? `SEND_ID ${crypto.randomUUID()} ${conv.name} ${text}`
+        : `SEND_GROUP ${conv.name} ${text}`;
+    const answer = await this.ask(line, {
       verify: sentMessageVerifier(this.me, target(conv), text, Date.parse(item.sentAt)),
     });
     if (answer.status !== 'OK') {
@@ -526,7 +542,8 @@ export class App {
     } else if (typeof answer.id === 'string') {
       // The answer names the stored message: the local copy becomes it (history will not show it twice).
       removeItem(conv, item);
-      addItems(conv, [{ ...item, id: answer.id, local: false }]);
+      addItems(conv, [{ ...item, id: answer.id, local: false, delivered: answer.delivered === true }]);
+      applyReceipts(conv, this.me);
       this.view.sync(conv);
     }
   }

@@ -23,6 +23,10 @@ export interface Item {
   /** Changed by its sender (EDIT) / deleted (DELETE): the text is the current one / there is none. */
   edited?: boolean;
   deleted?: boolean;
+  /** Your own private message (issue 23): stored, reached a device of the recipient, or read by them. */
+  receipt?: 'sent' | 'delivered' | 'read';
+  /** SEND_ID answered `delivered` for it. */
+  delivered?: boolean;
 }
 
 export interface Conversation {
@@ -39,6 +43,9 @@ export interface Conversation {
   gone?: boolean;
   /** When its newest message was sent, as the server listed it (CONVERSATIONS) before any is loaded here. */
   lastAt?: string;
+  /** A private conversation: the other user read (READ, HISTORY's readUpTo) / received (DELIVERED) up to these ids. */
+  readUpTo?: string;
+  deliveredUpTo?: string;
 }
 
 export type Conversations = Map<string, Conversation>;
@@ -242,6 +249,35 @@ export function humanSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * Moves a private conversation's read or delivered mark forward (`upTo`, an id) and sets the receipt of each of your
+ * own stored messages in it: read up to readUpTo, delivered up to deliveredUpTo (or when SEND_ID said so), else sent.
+ * Answers the items whose receipt changed.
+ */
+export function applyReceipts(
+  conv: Conversation,
+  me: string,
+  mark?: { kind: 'readUpTo' | 'deliveredUpTo'; upTo: string },
+): Item[] {
+  if (conv.kind !== 'user') return [];
+  if (mark && mark.upTo > (conv[mark.kind] ?? '')) conv[mark.kind] = mark.upTo;
+  const changed: Item[] = [];
+  for (const item of conv.items) {
+    if (item.local || !same(item.from, me)) continue;
+    const receipt =
+      item.id <= (conv.readUpTo ?? '')
+        ? 'read'
+        : item.delivered || item.id <= (conv.deliveredUpTo ?? '')
+          ? 'delivered'
+          : 'sent';
+    if (item.receipt !== receipt) {
+      item.receipt = receipt;
+      changed.push(item);
+    }
+  }
+  return changed;
 }
 
 /** Records activity the server listed (CONVERSATIONS): the later of it and what is known already. */
