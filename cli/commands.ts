@@ -36,6 +36,7 @@ export type Command =
   | { kind: 'edit'; index: MessageRef; text: string }
   | { kind: 'delete'; index: MessageRef }
   | { kind: 'groups' }
+  | { kind: 'conversations' }
   | { kind: 'file'; target: Target; path: string }
   | { kind: 'history'; target: Target | undefined; count: number }
   | { kind: 'raw'; line: string }
@@ -56,6 +57,7 @@ export const HELP = `commands:
   /query <user-or-#group>               switch to a conversation without sending anything
   /edit <n|last> <text…>, /delete <n|last>   edit or delete your message [n], or the last one you sent
   /create <group> [private], /join <group>, /leave <group>, /members <group>, /groups
+  /conversations                        your private conversations, most recent first (also listed at login)
   /invite <group> <user>, /kick <group> <user>, /owner <group> <user>, /deletegroup <group>   (owner only)
   /who <group>                          who of the group is online now
   /whois <user>                         online or when last seen
@@ -145,6 +147,7 @@ export function registrationProblem(user: string, country: string, name: string)
 export const COMMAND_WORDS = [
   'block',
   'blocked',
+  'conversations',
   'create',
   'delete',
   'deleteaccount',
@@ -304,6 +307,8 @@ export function parseCommand(line: string): Command | undefined {
     }
     case 'groups':
       return { kind: 'groups' };
+    case 'conversations':
+      return rest.trim() ? usage('/conversations') : { kind: 'conversations' };
     case 'file': {
       const [target, path] = words(rest, 1);
       return target && path

@@ -125,6 +125,10 @@ export function pushLine(
       return `${style.dim(clock(p.editedAt))} ${ref(p.id)} was edited: ${body(p.message)}`;
     case 'MESSAGE_DELETED':
       return `${now} ${ref(p.id)} was deleted`;
+    case 'DELIVERED': {
+      const upTo = indexOf(p.upTo);
+      return `${now} ${who(p.by, me, style)} received ${upTo === undefined ? 'your messages' : `up to your message [${upTo}]`} ✓`;
+    }
     case 'READ': {
       const where = p.group !== undefined ? ` in ${group}` : '';
       const upTo = indexOf(p.upTo);

@@ -13,6 +13,7 @@ import {
   lastMessages,
   type ObrolClient,
   type Push,
+  recentConversations,
   safeFileName,
   sendsInline,
   toBase64,
@@ -22,10 +23,13 @@ import {
 import type { Command, MessageRef, Target } from './commands.js';
 import { HELP, passwordProblem } from './commands.js';
 import { download, SizeMismatchError } from './downloads.js';
-import { clock, failureLine, formatSize, progressBar, pushLine, statusLine } from './format.js';
+import { clock, dated, failureLine, formatSize, progressBar, pushLine, statusLine } from './format.js';
 import type { Terminal } from './terminal.js';
 import { nodeTransport } from './upload.js';
 import { visible } from './visible.js';
+
+/** How many conversations /conversations (and a login) shows. */
+const CONVERSATIONS_SHOWN = 20;
 
 export type Outcome = 'ok' | 'failed' | 'quit';
 
@@ -212,6 +216,8 @@ export class ChatSession {
         return this.members(c.group);
       case 'groups':
         return this.groups();
+      case 'conversations':
+        return this.conversations();
       case 'file':
         return this.sendFile(c.target, c.path);
       case 'history':
@@ -287,7 +293,10 @@ export class ChatSession {
         })
         .catch(() => undefined);
     }
-    return this.show(answer, `logged in as ${user}`);
+    const outcome = this.show(answer, `logged in as ${user}`);
+    // Your private conversations, from the server (a login on a new device lists them too); the prompt does not wait.
+    if (outcome === 'ok') void this.conversations().catch(() => undefined);
+    return outcome;
   }
 
   /**
@@ -317,7 +326,9 @@ export class ChatSession {
     this.term.setPrompt(this.promptText());
     const index = typeof answer.id === 'string' ? this.remember(answer.id) : undefined;
     if (typeof answer.id === 'string') this.lastOwn = answer.id;
-    const mark = index === undefined ? '' : ` ${this.term.style.dim(`[${index}]`)}`;
+    // ✓: a device of the recipient has it (SEND_ID's delivered); later a DELIVERED or READ line says more.
+    const tick = answer.delivered === true ? ' ✓' : '';
+    const mark = index === undefined ? tick : ` ${this.term.style.dim(`[${index}]`)}${tick}`;
     const shown = visible(text);
     const echo =
       'group' in target
@@ -420,6 +431,29 @@ export class ChatSession {
       this.term.print(
         `#${group} has ${names.length} member${names.length === 1 ? '' : 's'}: ${names.map(visible).join(', ')}`,
       );
+      return 'ok';
+    } catch (error) {
+      if (error instanceof ListingError) return this.show(error.answer, '');
+      throw error;
+    }
+  }
+
+  /** CONVERSATIONS: the most recent private conversations, one line each (also printed at login). */
+  private async conversations(): Promise<Outcome> {
+    try {
+      const listed = await recentConversations((l) => this.client.request(l), CONVERSATIONS_SHOWN);
+      for (const item of listed) this.names.add(item.with);
+      if (listed.length === 0) this.term.print('no private conversations yet');
+      else {
+        this.term.print('your conversations, most recent first:');
+        for (const item of listed) {
+          const who =
+            item.from.toLowerCase() === this.client.user?.toLowerCase() ? 'you' : visible(item.from);
+          this.term.print(
+            `  ${dated(item.sentAt)} ${visible(item.with)} (last: ${who}${item.deleted ? ', deleted' : ''})`,
+          );
+        }
+      }
       return 'ok';
     } catch (error) {
       if (error instanceof ListingError) return this.show(error.answer, '');

@@ -1,5 +1,8 @@
-/** Paged listings: HISTORY / GROUP_HISTORY (newest first, `next` for older) and GROUP_MEMBERS (`next` for more). */
-import type { Answer, Conversation, Push } from './types.js';
+/**
+ * Paged listings: HISTORY / GROUP_HISTORY (newest first, `next` for older), GROUP_MEMBERS and CONVERSATIONS (`next`
+ * for more).
+ */
+import type { Answer, Conversation, ConversationSummary, Push } from './types.js';
 
 /** Anything that sends a protocol line and resolves with its answer (an ObrolClient, or a verify's FirstRequest). */
 export type Requester = (line: string) => Promise<Answer>;
@@ -46,6 +49,26 @@ export async function allMembers(request: Requester, group: string): Promise<str
     if (!answer.next || answer.next === after || answer.data.length === 0) return members;
     after = answer.next;
   }
+}
+
+/**
+ * The caller's most recent private conversations (CONVERSATIONS), newest first, up to `count`, following `next`
+ * page by page. A pair listed twice across pages (a move under way) is kept once, at its newest.
+ */
+export async function recentConversations(request: Requester, count: number): Promise<ConversationSummary[]> {
+  const byName = new Map<string, ConversationSummary>();
+  let after: string | undefined;
+  while (byName.size < count) {
+    const answer = await request(after ? `CONVERSATIONS ${after}` : 'CONVERSATIONS');
+    if (answer.status !== 'OK' || !Array.isArray(answer.data)) throw new ListingError(answer);
+    for (const item of answer.data as ConversationSummary[]) {
+      const known = byName.get(item.with.toLowerCase());
+      if (!known || known.id < item.id) byName.set(item.with.toLowerCase(), item);
+    }
+    if (!answer.next || answer.next === after) break;
+    after = answer.next;
+  }
+  return [...byName.values()].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, count);
 }
 
 /** How far the server's clock may be behind this one, for sentMessageVerifier. */

@@ -40,7 +40,7 @@
  *   24,000 without it). A client never sends a frame over 32 KB: API Gateway closes the connection (1009).
  *
  * Helpers: toBase64, sendsInline(target, name, size, limits)/inlineFrameBytes/limitsOf, safeFileName, fileCommand, upload + UploadTransport +
- * xhrTransport, uploadFormOf (files.ts); lastMessages, allMembers, historyCommand, sentMessageVerifier
+ * xhrTransport, uploadFormOf (files.ts); lastMessages, allMembers, recentConversations, historyCommand, sentMessageVerifier
  * (history.ts); explainReason (reasons.ts); FrameSplitter, decodeFrame, SeenIds, pushIdentity (frames.ts); backoffMs.
  */
 
@@ -84,6 +84,7 @@ export {
   ListingError,
   lastMessages,
   type Requester,
+  recentConversations,
   sentMessageVerifier,
 } from './history.js';
 export { EXPLAINED_REASONS, explainReason } from './reasons.js';

@@ -22,6 +22,10 @@ export interface Answer {
   upload?: UploadForm;
   /** The stored message's id, once the server sends it (issue 12). */
   id?: string;
+  /** SEND_ID to a user: a device of the recipient took the message before the answer (issue 23). */
+  delivered?: true;
+  /** HISTORY of a private conversation: the other user has read it up to this id (READ). */
+  readUpTo?: string;
   /** Set by the client (never by the server) when the answer was lost with the connection and `verify` found the request had taken effect. */
   recovered?: true;
 }
@@ -150,3 +154,13 @@ export type Push = PushMap[keyof PushMap] | { event: string; id: string; [field:
 
 /** A conversation: a user, or a group. */
 export type Conversation = { user: string } | { group: string };
+
+/** One entry of CONVERSATIONS: the other user (as registered) and the conversation's newest message. */
+export interface ConversationSummary {
+  with: string;
+  id: string;
+  from: string;
+  sentAt: string;
+  /** The newest message is a deleted one (a tombstone). */
+  deleted?: boolean;
+}

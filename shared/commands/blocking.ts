@@ -5,6 +5,7 @@
  * session is read, beside the command's own read of the recipient.
  */
 import { isBlocked } from '../data/blocks.js';
+import { readPair } from '../data/conversations.js';
 import { CommandError } from '../protocol/replies.js';
 import type { Caller } from './context.js';
 
@@ -13,4 +14,18 @@ export async function refuseIfBlocked(caller: Promise<Caller>, recipientKey: str
   const { key } = await caller;
   if (key !== recipientKey && (await isBlocked(recipientKey, key)))
     throw new CommandError('unknown_recipient');
+}
+
+/**
+ * The same check for a private message, reading in the same BatchGetItem both users' conversation heads
+ * (shared/data/conversations.ts), which the delivery needs to know whether the conversation lists move.
+ */
+export async function refuseIfBlockedReadHeads(
+  caller: Promise<Caller>,
+  recipientKey: string,
+): Promise<ReadonlyMap<string, string>> {
+  const { key } = await caller;
+  const pair = await readPair(key, recipientKey);
+  if (pair.blocked) throw new CommandError('unknown_recipient');
+  return pair.heads;
 }

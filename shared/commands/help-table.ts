@@ -42,6 +42,11 @@ export const HELP: readonly HelpEntry[] = [
   },
   { command: 'GROUP_DELETE', params: 'grup', about: 'hapus grup beserta pesan dan filenya (pemilik)' },
   { command: 'GROUPS', params: '', about: 'daftar grup Anda' },
+  {
+    command: 'CONVERSATIONS',
+    params: '[setelah]',
+    about: 'percakapan pribadi Anda, terbaru dulu, per halaman',
+  },
   { command: 'INBOX', params: '', about: 'pesan yang masih menunggu Anda' },
   { command: 'FILE_URL', params: 'id', about: 'tautan baru untuk sebuah file' },
   { command: 'HISTORY', params: 'pengguna [sebelum-id]', about: 'riwayat percakapan pribadi, terbaru dulu' },

@@ -19,6 +19,7 @@ import { auth } from './auth.js';
 import { block, blocked, unblock } from './block.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
+import { conversations } from './conversations.js';
 import { deleteAccount } from './delete-account.js';
 import { deleteMessage, edit } from './edit.js';
 import { fileUrl } from './file-url.js';
@@ -67,6 +68,7 @@ export const COMMANDS: Readonly<Record<string, AnyCommand>> = Object.freeze({
   GROUP_LEAVE: groupLeave,
   GROUP_MEMBERS: groupMembers,
   GROUPS: groups,
+  CONVERSATIONS: conversations,
   INBOX: inbox,
   FILE_URL: fileUrl,
   HISTORY: history,

@@ -22,8 +22,11 @@ export interface Outgoing {
   /** `user:<key>` or `group:<key>`: whom the message is for. */
   audience: string;
   message: string;
-  /** Stores and pushes the message under `id`, sent at `at` (epoch ms). Doing it twice stores one message. */
-  deliver(id: string, at: number): Promise<void>;
+  /**
+   * Stores and pushes the message under `id`, sent at `at` (epoch ms). Doing it twice stores one message. A private
+   * message resolves true when a device of the recipient took it before the answer (SEND_ID's `delivered`).
+   */
+  deliver(id: string, at: number): Promise<unknown>;
 }
 
 export const SENT = 'pesan terkirim';
@@ -52,11 +55,14 @@ export async function sendOnce(ctx: CommandContext, clientId: string, outgoing: 
   else if (claim.fingerprint !== fingerprint) throw new CommandError('client_id_reused');
   else claim = await settled(user, clientId, claim, ctx.now);
 
+  let delivered = false;
   if (!claim.done) {
-    await outgoing.deliver(claim.id, claim.at);
+    delivered = (await outgoing.deliver(claim.id, claim.at)) === true;
     await markClaimDone(user, clientId, claim.id);
   }
-  return ok(SENT, { id: claim.id });
+  // SEND_ID (an extension: SEND's seed-form answer never changes) tells when the message already reached a device of
+  // its recipient; a retry of a finished send does not know, and says nothing.
+  return ok(SENT, delivered ? { id: claim.id, delivered: true } : { id: claim.id });
 }
 
 /** Past this age an unfinished claim's attempt has certainly ended (the request handler's timeout is 10 s). */

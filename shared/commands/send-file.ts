@@ -7,7 +7,7 @@ import { deliverDirect } from '../delivery/direct.js';
 import { fileEvent, startUpload, storeInline } from '../files/transfer.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
-import { refuseIfBlocked } from './blocking.js';
+import { refuseIfBlockedReadHeads } from './blocking.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { FILE_FAILURE, parseFileParams } from './file-params.js';
@@ -18,17 +18,25 @@ export const sendFile = defineCommand({
   async run({ target, filename, bytes }, ctx) {
     const toKey = keyOf(target);
     const user = requireUser(ctx);
-    const [caller, recipient] = await Promise.all([
+    const [caller, recipient, heads] = await Promise.all([
       user,
       readAccount(toKey, ctx.now),
-      refuseIfBlocked(user, toKey),
+      refuseIfBlockedReadHeads(user, toKey),
     ]);
     if (!recipient.profile) throw new CommandError('unknown_recipient');
     const audience = { to: toKey, toName: recipient.profile.username };
     if (!bytes) return startUpload(caller, audience, filename, ctx.now);
 
     const file = await storeInline(caller, audience, filename, bytes, ctx.now);
-    await deliverDirect(ctx.endpoint, caller.key, toKey, recipient.connections, fileEvent(file), ctx.now);
+    await deliverDirect(
+      ctx.endpoint,
+      caller.key,
+      toKey,
+      recipient.connections,
+      fileEvent(file),
+      ctx.now,
+      heads,
+    );
     return ok('file terkirim', { id: file.id });
   },
 });

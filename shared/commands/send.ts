@@ -6,7 +6,7 @@ import { readAccount } from '../data/users.js';
 import { deliverDirect } from '../delivery/direct.js';
 import { CommandError } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
-import { refuseIfBlocked } from './blocking.js';
+import { refuseIfBlockedReadHeads } from './blocking.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { requireUser } from './context.js';
@@ -22,10 +22,10 @@ export async function prepareDirect(
 ): Promise<Outgoing> {
   const toKey = keyOf(target);
   const user = requireUser(ctx);
-  const [caller, recipient] = await Promise.all([
+  const [caller, recipient, heads] = await Promise.all([
     user,
     readAccount(toKey, ctx.now),
-    refuseIfBlocked(user, toKey),
+    refuseIfBlockedReadHeads(user, toKey),
   ]);
   if (!recipient.profile) throw new CommandError('unknown_recipient');
   const to = recipient.profile.username;
@@ -41,6 +41,7 @@ export async function prepareDirect(
         recipient.connections,
         { event: 'MESSAGE', id, from: caller.name, to, message, sentAt: new Date(at).toISOString() },
         ctx.now,
+        heads,
       ),
   };
 }

@@ -120,6 +120,16 @@ export const keys = {
   blockCount: (blocker: string) => ({ pk: `BLOCKS#${blocker}`, sk: '#COUNT' }),
   /** How many connections watch `watched`: a counter kept by conditional writes (the bound on watchers). */
   watcherCount: (watched: string) => ({ pk: `WATCHERS#${watched}`, sk: '#COUNT' }),
+  /**
+   * `user`'s conversation with `other`, by name: the hour (`bucket`) of its last move, which SEND reads beside the
+   * block to know whether the listing must move. A partition of the user's own, so AUTH never reads it.
+   */
+  conversation: (user: string, other: string) => ({ pk: `CONVS#${user}`, sk: `WITH#${other}` }),
+  /** The same conversation's listing entry, sorted by its hour of last activity (CONVERSATIONS pages these). */
+  conversationEntry: (user: string, bucket: string, other: string) => ({
+    pk: `CONVS#${user}`,
+    sk: `AT#${bucket}#${other}`,
+  }),
 };
 
 export const prefixes = {
@@ -136,6 +146,7 @@ export const prefixes = {
   joined: 'JOINED#',
   invite: 'INVITE#',
   blocked: 'USER#',
+  conversationEntry: 'AT#',
 } as const;
 
 /** One conversation per pair of users, whoever writes first. */

@@ -77,6 +77,19 @@ export async function creationTimes(userKeys: readonly string[]): Promise<unknow
   return profiles.map((profile) => profile.createdAt);
 }
 
+/** The accounts of `userKeys` (a tombstone too), by key: `username` as spelled and `createdAt`. One BatchGetItem per 100. */
+export async function accountsByKey(
+  userKeys: readonly string[],
+): Promise<Map<string, { username: string; createdAt: unknown }>> {
+  const profiles = await batchGet([...new Set(userKeys)].map((userKey) => keys.user(userKey)));
+  return new Map(
+    profiles.map((profile) => [
+      profile.pk.slice('USER#'.length),
+      { username: String(profile.username), createdAt: profile.createdAt },
+    ]),
+  );
+}
+
 /**
  * A login under way registers itself on the account item (issue 22): one attribute per connection, `login:<id>`,
  * holding until when (epoch ms) the registration counts — the connection lock's 30 s, after which no change of

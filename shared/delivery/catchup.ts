@@ -26,6 +26,7 @@ import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { FENCE_TRIES, pushOne } from '../push/deliver.js';
 import type { CatchUpJob } from '../queue/jobs.js';
+import { newestBySender, tellDelivered } from './delivered.js';
 import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './frames.js';
 import { startFrom } from './name-reuse.js';
 import { renderEvent } from './render.js';
@@ -199,6 +200,7 @@ async function deliver(
     return state.user === user && state.boundary === boundary && state.lease === run;
   };
   const account = await readAccount(user, now, true);
+  const recipientName = account.profile?.username ?? user;
   const cursor = account.profile?.groupCursor ?? '';
   const sources: Source[] = [
     {
@@ -262,6 +264,12 @@ async function deliver(
     }
     for (const item of frameItems) if (item.source.group !== undefined) newest = maxId(newest, item.id);
     await mark(user, frameItems);
+    // The senders of the frame's private messages learn that they reached a device (DELIVERED).
+    const senders = newestBySender(
+      user,
+      frameItems.filter((item) => item.source.group === undefined).map((item) => item.event),
+    );
+    await tellDelivered(endpoint, { key: user, name: recipientName }, senders, Date.now());
     frameItems = [];
     framePushes = [];
     frameGroups = [];

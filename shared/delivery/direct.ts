@@ -1,11 +1,13 @@
 /**
  * A private message or file: stored first (a failed store is never pushed), then pushed to every live device of the
- * recipient; if none took it, it waits in their inbox for the next login.
+ * recipient; if none took it, it waits in their inbox for the next login. Beside it, both users' conversation lists
+ * move when the message is the conversation's first of its hour (./conversations.ts).
  */
 import type { Connection } from '../data/connections.js';
 import { type StoredEvent, storeDirectMessage } from '../data/messages.js';
 import { metrics } from '../metrics.js';
 import { pushToAll } from '../push/deliver.js';
+import { noteActivity } from './conversations.js';
 import { renderEvent } from './render.js';
 import { leaveWaiting } from './waiting.js';
 
@@ -16,12 +18,31 @@ export async function deliverDirect(
   connections: readonly Connection[],
   event: StoredEvent,
   now: number,
-): Promise<void> {
+  heads?: ReadonlyMap<string, string>,
+): Promise<boolean> {
+  const pair = { fromKey, toKey, from: String(event.from), to: String(event.to) };
+  const [delivered] = await Promise.all([
+    storeAndPush(endpoint, fromKey, toKey, connections, event, now),
+    noteActivity(pair, event.id, heads),
+  ]);
+  return delivered;
+}
+
+/** Stores, then pushes: true when a device of the recipient took it (delivered), false when it waits for them. */
+async function storeAndPush(
+  endpoint: string,
+  fromKey: string,
+  toKey: string,
+  connections: readonly Connection[],
+  event: StoredEvent,
+  now: number,
+): Promise<boolean> {
   const message = await storeDirectMessage(fromKey, toKey, event);
   const push = await renderEvent(event, now);
   metrics.sample('FanOutSize', 1);
-  if (connections.length > 0 && !(await pushToAll(endpoint, connections, push)).has(toKey)) return;
+  // pushToAll answers the users it did not reach.
+  if (connections.length > 0 && !(await pushToAll(endpoint, connections, push)).has(toKey)) return true;
   metrics.count('MessagesQueued');
   const tried = new Set(connections.map((c) => c.connectionId));
-  await leaveWaiting(endpoint, toKey, message, event, push, now, tried);
+  return leaveWaiting(endpoint, toKey, message, event, push, now, tried);
 }

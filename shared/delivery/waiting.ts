@@ -2,6 +2,7 @@
  * A message no device of the recipient took waits in their inbox. The inbox item is written first and the
  * recipient's devices are looked up again afterwards: a login that began meanwhile either finds the item when its
  * catch-up reads the inbox, or is found here and pushed to (then the item goes). Nothing falls between the two.
+ * True when a device took it after all (it is delivered), false when it waits.
  */
 import { readUserConnections } from '../data/connections.js';
 import { deleteInbox, putInbox, type StoredEvent } from '../data/messages.js';
@@ -18,12 +19,14 @@ export async function leaveWaiting(
   now: number,
   tried: ReadonlySet<string> = new Set(),
   fence?: Fence,
-): Promise<void> {
+): Promise<boolean> {
   await putInbox(userKey, message, event.id);
   // Devices already tried for this message are not tried again (a hung one would only hang again).
   const connections = (await readUserConnections(userKey, now)).filter((c) => !tried.has(c.connectionId));
-  if (connections.length === 0) return;
+  if (connections.length === 0) return false;
   // A group message's push is fenced from the membership read that let it wait (shared/delivery/group.ts).
   const unreached = await pushToAll(endpoint, connections, push, fence);
-  if (!unreached.has(userKey)) await deleteInbox(userKey, [event.id]);
+  if (unreached.has(userKey)) return false;
+  await deleteInbox(userKey, [event.id]);
+  return true;
 }

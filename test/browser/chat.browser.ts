@@ -497,7 +497,7 @@ describe('the web page', () => {
     await device.close();
   });
 
-  it('keeps the login over a reload (a token, never the password) with the private conversations listed; logout ends it', async () => {
+  it('keeps the login over a reload (a token, never the password) with the private conversations listed, which a fresh login elsewhere lists too; logout ends it', async () => {
     const page = alice.page;
     await page.reload();
     await page.locator('#chat:not([hidden])').waitFor();
@@ -513,11 +513,32 @@ describe('the web page', () => {
     );
     expect(stored).not.toContain(PASSWORD);
     await shot(page, '30-reloaded-logged-in');
+    // A fresh login on a second page (another browser context: nothing of this tab's storage) lists the private
+    // conversations from the server (CONVERSATIONS), not only what this tab remembered.
+    const second = await Person.open(await browser.newContext(), site.webUrl, alice.name);
+    await second.login();
+    await second.conversation('user', bob.name).waitFor();
+    await second.conversation('user', carol.name).waitFor();
+    await second.conversation('group', group).waitFor();
+    await shot(second.page, '30b-second-page-lists-conversations');
+    await second.context.close();
     // The resumed login speaks both ways.
     await alice.openConversation('user', bob.name);
     await alice.say('setelah reload');
     await bob.openConversation('user', alice.name);
     await bob.message('setelah reload').waitFor();
+    // Sent → delivered → read (issue 23): bob's page took the push before the answer, so alice's message shows
+    // delivered; a READ from another of bob's devices turns it read.
+    const own = page.locator('article.msg.mine', {
+      has: page.locator('.text', { hasText: 'setelah reload' }),
+    });
+    await own.locator('[data-receipt="delivered"]').waitFor();
+    const ownId = await own.getAttribute('data-id');
+    const bobsPhone = await ChatClient.connect(site.wsUrl);
+    expect((await bobsPhone.request(`AUTH ${bob.name} ${PASSWORD}`)).status).toBe('OK');
+    expect((await bobsPhone.request(`READ ${alice.name} ${ownId}`)).status).toBe('OK');
+    await own.locator('[data-receipt="read"]').waitFor();
+    await bobsPhone.close();
     await bob.say('diterima');
     await alice.message('diterima').waitFor();
     // Logging out ends the token on the server, not only in this tab: the token the page held is refused after.

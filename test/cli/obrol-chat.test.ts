@@ -414,7 +414,7 @@ describe('obrol-chat', () => {
       tmux('kill-server');
       await outsider.close();
     }
-  });
+  }, 60_000); // two tmux terminals through some forty steps: about 30 s on a loaded machine
 
   it('in a terminal, asks passwords with hidden input: the password never appears on the screen or in the output', async () => {
     const name = uniqueName('carol');

@@ -21,7 +21,8 @@ describe('SESSION and RESUME', () => {
     const token = (answer.data as { token: string }).token;
     await alice.client.close();
     // While alice's page is away, bob writes.
-    expect(await bob.client.request(`SEND ${alice.name} sudah reload?`)).toMatchObject({ status: 'OK' });
+    const waiting = await bob.client.request(`SEND ${alice.name} sudah reload?`);
+    expect(waiting).toMatchObject({ status: 'OK' });
 
     const reloaded = await env.connect();
     expect(await reloaded.request(`RESUME ${alice.name} ${token}`)).toEqual(loggedIn);
@@ -30,8 +31,16 @@ describe('SESSION and RESUME', () => {
       from: bob.name,
       message: 'sudah reload?',
     });
+    // The resumed login's catch-up delivered bob's message: bob is told (issue 23).
+    expect(await bob.client.nextPush((p) => p.event === 'DELIVERED')).toMatchObject({
+      by: alice.name,
+      upTo: waiting.id,
+    });
     expect(await reloaded.request(`SEND ${bob.name} ya`)).toMatchObject({ status: 'OK' });
-    expect(await bob.client.nextPush()).toMatchObject({ event: 'MESSAGE', from: alice.name, message: 'ya' });
+    expect(await bob.client.nextPush((p) => p.event === 'MESSAGE')).toMatchObject({
+      from: alice.name,
+      message: 'ya',
+    });
   });
 
   it('refuses the token after SESSION_END, and every token after PASSWORD', async () => {

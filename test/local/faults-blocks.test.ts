@@ -28,6 +28,11 @@ beforeAll(async () => {
 
 const isBlockCount = (input: Input) => pkStarts('BLOCKS#')(input) && skStarts('#COUNT')(input);
 const isBlockPair = (input: Input) => pkStarts('BLOCKS#')(input) && skStarts('USER#')(input);
+/** A BatchGetItem that reads a block pair among its keys. */
+const readsBlockPair = (input: Input) =>
+  Object.values((input?.RequestItems ?? {}) as Record<string, { Keys?: { pk?: unknown }[] }>).some(
+    (request) => (request.Keys ?? []).some((key) => String(key.pk ?? '').startsWith('BLOCKS#')),
+  );
 const isWatcherCount = (input: Input) => pkStarts('WATCHERS#')(input) && skStarts('#COUNT')(input);
 const isWatcherItem = (input: Input) => pkStarts('WATCHERS#')(input) && skStarts('CONN#')(input);
 
@@ -165,7 +170,8 @@ describe('a blocked SEND with a fault', () => {
     const blocker = await local.user('blocker');
     const pest = await local.user('pest');
     expect(await blocker.client.request(`BLOCK ${pest.name}`)).toMatchObject({ status: 'OK' });
-    const armed = arm(faults, [db('GetItem', 'error', isBlockPair, 'every')]);
+    // SEND reads the block in one BatchGetItem with the conversation heads (issue 23).
+    const armed = arm(faults, [db('BatchGetItem', 'error', readsBlockPair, 'every')]);
     const answer = await pest.client.request(`SEND ${blocker.name} let me in`);
     armed.done();
     expectHonest(answer, 'pesan tidak terkirim');

@@ -58,10 +58,12 @@ describe('SEND_ID after a first attempt that failed half-way', () => {
     expect(await historyIds(bob.client, alice.name)).toEqual([]);
 
     const retry = await alice.client.request(`SEND_ID ${cid} ${bob.name} gagal sekali`);
+    // The retry delivered it to bob's online device: it says so (issue 23).
     expect(retry).toEqual({
       status: 'OK',
       data: 'pesan terkirim',
       id: expect.stringMatching(/^[0-9A-Z]{26}$/),
+      delivered: true,
     });
     expect(await bob.client.nextPush()).toMatchObject({
       event: 'MESSAGE',
@@ -70,7 +72,11 @@ describe('SEND_ID after a first attempt that failed half-way', () => {
     });
     expect(await historyIds(bob.client, alice.name)).toEqual([retry.id]);
     // Once finished, a further retry does nothing more.
-    expect(await alice.client.request(`SEND_ID ${cid} ${bob.name} gagal sekali`)).toEqual(retry);
+    expect(await alice.client.request(`SEND_ID ${cid} ${bob.name} gagal sekali`)).toEqual({
+      status: 'OK',
+      data: 'pesan terkirim',
+      id: retry.id,
+    });
     expect(await historyIds(bob.client, alice.name)).toEqual([retry.id]);
   });
 
@@ -83,7 +89,7 @@ describe('SEND_ID after a first attempt that failed half-way', () => {
     });
     const first = await bob.client.nextPush();
     const retry = await alice.client.request(`SEND_ID ${cid} ${bob.name} hampir selesai`);
-    expect(retry).toEqual({ status: 'OK', data: 'pesan terkirim', id: first.id });
+    expect(retry).toEqual({ status: 'OK', data: 'pesan terkirim', id: first.id, delivered: true });
     expect(await historyIds(bob.client, alice.name)).toEqual([first.id]);
     // A repeated push, if any, is the same message (same id).
     for (const push of bob.client.pushes) expect(push.id).toBe(first.id);
@@ -104,13 +110,26 @@ describe("SEND_ID's extra cost (DynamoDB requests, counted on the handlers' clie
     const { alice, bob } = await local.pair();
     await Promise.all([alice.client.caughtUp(), bob.client.caughtUp()]);
     const send = await counted(() => alice.client.request(`SEND ${bob.name} biasa`));
-    // SEND: GetItem CONN; GetItem the account's credential (issue 22) ∥ Query the recipient ∥ GetItem the block
-    // (bob, alice); PutItem the message ∥ PutItem its MSGREF pointer (EDIT, DELETE).
-    expect(send).toEqual(['GetItem', 'GetItem', 'GetItem', 'PutItem', 'PutItem', 'Query']);
+    // SEND: GetItem CONN; GetItem the account's credential (issue 22) ∥ Query the recipient ∥ BatchGetItem the block
+    // (bob, alice) and both conversation heads (issue 23); PutItem the message ∥ PutItem its MSGREF pointer (EDIT,
+    // DELETE). The pair's first message also moves both conversation lists: PutItem the entry, UpdateItem the head.
+    expect(send).toEqual([
+      'BatchGetItem',
+      'GetItem',
+      'GetItem',
+      'PutItem',
+      'PutItem',
+      'PutItem',
+      'PutItem',
+      'Query',
+      'UpdateItem',
+      'UpdateItem',
+    ]);
     const cid = clientId();
+    // In the same hour the conversation does not move: SEND_ID is SEND's requests + the claim's put and update.
     const first = await counted(() => alice.client.request(`SEND_ID ${cid} ${bob.name} sekali`));
     expect(first).toEqual([
-      'GetItem',
+      'BatchGetItem',
       'GetItem',
       'GetItem',
       'PutItem',
@@ -121,6 +140,6 @@ describe("SEND_ID's extra cost (DynamoDB requests, counted on the handlers' clie
     ]);
     // The retry: the checks, the failed claim and one strong read of it; no message stored, nothing marked.
     const retry = await counted(() => alice.client.request(`SEND_ID ${cid} ${bob.name} sekali`));
-    expect(retry).toEqual(['GetItem', 'GetItem', 'GetItem', 'GetItem', 'PutItem', 'Query']);
+    expect(retry).toEqual(['BatchGetItem', 'GetItem', 'GetItem', 'GetItem', 'PutItem', 'Query']);
   });
 });

@@ -124,6 +124,8 @@ describe('parseCommand: the whole protocol without /raw', () => {
     expect(parseCommand('/block bob')).toEqual({ kind: 'block', user: 'bob' });
     expect(parseCommand('/unblock bob')).toEqual({ kind: 'unblock', user: 'bob' });
     expect(parseCommand('/blocked')).toEqual({ kind: 'blocked' });
+    expect(parseCommand('/conversations')).toEqual({ kind: 'conversations' });
+    expect(parseCommand('/conversations x')).toMatchObject({ kind: 'invalid' });
     expect(parseCommand('/uninvite #rahasia carol')).toEqual({
       kind: 'uninvite',
       group: 'rahasia',
@@ -205,6 +207,9 @@ describe('formatting', () => {
     expect(
       pushLine({ event: 'READ', id: '9', by: 'bob', upTo: '1', group: 'kantor' }, 'alice', plain, mine),
     ).toMatch(/ bob read up to your message \[3\] in #kantor ✓✓$/);
+    expect(pushLine({ event: 'DELIVERED', id: '8', by: 'bob', upTo: '1' }, 'alice', plain, mine)).toMatch(
+      / bob received up to your message \[3\] ✓$/,
+    );
     expect(pushLine({ ...message, from: 'alice', to: 'bob', message: 'hai' }, 'alice', plain, mine)).toBe(
       '[14:03] you → bob: hai [3]',
     );

@@ -56,9 +56,14 @@ async function session() {
     return done;
   };
   await run('/login bob rahasia123', () => socket.answer('OK', 'autentikasi berhasil'));
-  // The GROUPS asked after login, for completion.
-  await vi.waitFor(() => expect(socket.sent.at(-1)).toBe('GROUPS'));
-  socket.answer('OK', ['kantor']);
+  // The GROUPS asked after login, for completion, and the private conversations (CONVERSATIONS), listed.
+  await vi.waitFor(() => expect(socket.sent).toEqual(expect.arrayContaining(['GROUPS', 'CONVERSATIONS'])));
+  socket.answerTo('GROUPS', 'OK', ['kantor']);
+  socket.answerTo('CONVERSATIONS', 'OK', [
+    { with: 'alice', id: 'M0', from: 'alice', sentAt: '2026-12-07T20:30:00.000Z' },
+    { with: 'carol', id: 'L0', from: 'bob', sentAt: '2026-12-07T19:30:00.000Z', deleted: true },
+  ]);
+  await vi.waitFor(() => expect(t.lines.at(-1)).toMatch(/ carol \(last: you, deleted\)$/));
   const push = (value: object) => socket.deliver(`${JSON.stringify(value)}\r\n\r\n`);
   /** A command that sends nothing. */
   const local = (line: string) => s.run(parseCommand(line) as never);
@@ -66,6 +71,16 @@ async function session() {
 }
 
 describe('the terminal session', () => {
+  it('lists the private conversations after login, most recent first, and knows their names', async () => {
+    const { lines, s } = await session();
+    expect(lines.slice(-3)).toEqual([
+      'your conversations, most recent first:',
+      expect.stringMatching(/^ {2}\[2026-12-0\d \d\d:30\] alice \(last: alice\)$/),
+      expect.stringMatching(/^ {2}\[2026-12-0\d \d\d:30\] carol \(last: you, deleted\)$/),
+    ]);
+    expect([...s.names]).toEqual(expect.arrayContaining(['alice', 'carol']));
+  });
+
   it('sends with a client id, numbers your message, and does not show it again when it comes back', async () => {
     const { socket, run, local, push, lines } = await session();
     expect(await run('/msg #kantor halo', () => socket.answer('OK', 'pesan terkirim', { id: 'M1' }))).toBe(
@@ -80,6 +95,19 @@ describe('the terminal session', () => {
     expect(await run('/edit 1 halo semua', () => socket.answer('OK', 'pesan diubah'))).toBe('ok');
     expect(socket.sent.at(-1)).toBe('EDIT M1 halo semua');
     expect(await local('/delete 2')).toBe('failed');
+  });
+
+  it('marks your private message ✓ when SEND_ID says a device of the recipient has it, and prints DELIVERED', async () => {
+    const { socket, run, push, lines } = await session();
+    expect(
+      await run('/msg alice hai', () => socket.answer('OK', 'pesan terkirim', { id: 'M2', delivered: true })),
+    ).toBe('ok');
+    expect(lines.at(-1)).toMatch(/ you → alice: hai \[1\] ✓$/);
+    expect(await run('/msg carol hai', () => socket.answer('OK', 'pesan terkirim', { id: 'M3' }))).toBe('ok');
+    expect(lines.at(-1)).toMatch(/ you → carol: hai \[2\]$/);
+    push({ event: 'DELIVERED', id: 'D1', by: 'carol', upTo: 'M3' });
+    await settle();
+    expect(lines.at(-1)).toMatch(/ carol received up to your message \[2\] ✓$/);
   });
 
   it('marks a message in the open conversation read, counts the others unread, rings for a DM', async () => {

@@ -367,7 +367,9 @@ describe('SEND_ID and SEND_GROUP_ID', () => {
       await claimClientId(alice.name, clientId, { id: claimed, at, fingerprint }, now);
       const d = await login(alice.name, now);
       faults.reset();
-      expect(await d.ask(`SEND_ID ${clientId} ${bob.name} tunggu`)).toEqual(OK(SENT_TEXT, { id: claimed }));
+      expect(await d.ask(`SEND_ID ${clientId} ${bob.name} tunggu`)).toEqual(
+        OK(SENT_TEXT, { id: claimed, delivered: true }),
+      );
       const reads = callsOn('GetItem', keys.sendClaim(alice.name, clientId));
       expect(reads, `age ${age}`).toHaveLength(polls);
       expect((await readClaim(alice.name, clientId, Date.now()))?.done).toBe(true);

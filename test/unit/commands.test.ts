@@ -283,10 +283,16 @@ describe('private messages', () => {
     expect(await ask(`HISTORY ${b.name}`)).toEqual(OK([]));
     expect(await ask(`STATUS ${b.name}`)).toEqual(ERR('status pengguna gagal', 'not_allowed'));
     expect(await b.ask(`HISTORY ${old.name}`)).toEqual(OK([]));
+    // Nor does either list it (CONVERSATIONS): the entries are the earlier owner's.
+    expect(await ask('CONVERSATIONS')).toEqual(OK([]));
+    expect(await b.ask('CONVERSATIONS')).toEqual(OK([]));
     // What the two write from now on is theirs.
     const fresh2 = (await ask(`SEND ${b.name} from the second alice`)) as { id: string };
     const now = (await b.ask(`HISTORY ${old.name}`)) as { data: { id: string }[] };
     expect(now.data.map((m) => m.id)).toEqual([fresh2.id]);
+    expect((await b.ask('CONVERSATIONS')).data).toEqual([
+      { with: old.name, id: fresh2.id, from: old.name, sentAt: new Date(later).toISOString() },
+    ]);
     expect((await ask(`STATUS ${b.name}`)).status).toBe('OK');
   });
 

@@ -122,6 +122,12 @@ describe('keys', () => {
       joined: 'JOINED#',
       invite: 'INVITE#',
       blocked: 'USER#',
+      conversationEntry: 'AT#',
+    });
+    expect(keys.conversation('a', 'b')).toEqual({ pk: 'CONVS#a', sk: 'WITH#b' });
+    expect(keys.conversationEntry('a', '2026-12-07T20', 'b')).toEqual({
+      pk: 'CONVS#a',
+      sk: 'AT#2026-12-07T20#b',
     });
     expect(keys.user('u').sk.startsWith(prefixes.userHead)).toBe(true);
     expect(keys.userConnection('u', 'c').sk.startsWith(prefixes.userHead)).toBe(true);

@@ -5,13 +5,16 @@ import { STRINGS } from '../../web/src/i18n.js';
 import {
   addItems,
   applyChange,
+  applyReceipts,
   type Conversation,
   ensure,
   findItem,
   type Item,
   keyOf,
+  noteActivity,
   placeOf,
   removeItem,
+  sorted,
   ulidTime,
 } from '../../web/src/store.js';
 
@@ -225,5 +228,53 @@ describe('web page store, indexed (a new message costs the same at 20 or 20,000 
     expect(addItems(c, [stored(20_000, 0, 'new')])).toBe(1);
     expect(reads).toBeLessThan(400);
     expect(c.items.at(-1)?.text).toBe('new');
+  });
+});
+
+describe('the sidebar order with the server listing (CONVERSATIONS)', () => {
+  it('puts a listed conversation by its newest message until messages are loaded, then by the later of both', () => {
+    const convs = new Map<string, Conversation>();
+    const bob = ensure(convs, 'user', 'bob');
+    const carol = ensure(convs, 'user', 'carol');
+    ensure(convs, 'group', 'kantor');
+    noteActivity(bob, '2026-12-07T10:00:00.000Z');
+    noteActivity(carol, '2026-12-07T11:00:00.000Z');
+    noteActivity(carol, '2026-12-07T09:00:00.000Z'); // an older listing never moves it back
+    expect(sorted(convs).map((c) => c.name)).toEqual(['carol', 'bob', 'kantor']);
+    addItems(bob, [{ id: 'b1', from: 'bob', sentAt: '2026-12-07T12:00:00.000Z', text: 'hi' } as Item]);
+    expect(sorted(convs).map((c) => c.name)).toEqual(['bob', 'carol', 'kantor']);
+  });
+});
+
+describe('receipts on your own private messages (issue 23)', () => {
+  it('go sent → delivered → read, only forward, never on others’ messages or ones still sending', () => {
+    const convs = new Map<string, Conversation>();
+    const bob = ensure(convs, 'user', 'bob');
+    const mine = (id: string, extra: Partial<Item> = {}) =>
+      ({ id, from: 'Alice', sentAt: '2026-12-07T10:00:00.000Z', text: id, ...extra }) as Item;
+    addItems(bob, [mine('A1'), mine('A2', { delivered: true }), mine('A3'), { ...mine('B1'), from: 'bob' }]);
+    addItems(bob, [mine('local-1', { local: true })]);
+    expect(applyReceipts(bob, 'alice').map((i) => [i.id, i.receipt])).toEqual([
+      ['A1', 'sent'],
+      ['A2', 'delivered'],
+      ['A3', 'sent'],
+    ]);
+    expect(applyReceipts(bob, 'alice', { kind: 'deliveredUpTo', upTo: 'A3' }).map((i) => i.id)).toEqual([
+      'A1',
+      'A3',
+    ]);
+    expect(
+      applyReceipts(bob, 'alice', { kind: 'readUpTo', upTo: 'A2' }).map((i) => [i.id, i.receipt]),
+    ).toEqual([
+      ['A1', 'read'],
+      ['A2', 'read'],
+    ]);
+    // An older mark changes nothing.
+    expect(applyReceipts(bob, 'alice', { kind: 'readUpTo', upTo: 'A1' })).toEqual([]);
+    expect(bob.items.find((i) => i.id === 'B1')?.receipt).toBeUndefined();
+    expect(bob.items.find((i) => i.id === 'local-1')?.receipt).toBeUndefined();
+    expect(applyReceipts(ensure(convs, 'group', 'kantor'), 'alice', { kind: 'readUpTo', upTo: 'Z' })).toEqual(
+      [],
+    );
   });
 });

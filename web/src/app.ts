@@ -14,6 +14,7 @@ import {
   ObrolClient,
   type Push,
   type RequestOptions,
+  recentConversations,
   safeFileName,
   sendsInline,
   sentMessageVerifier,
@@ -30,12 +31,14 @@ import { renderSidebar } from './render.js';
 import {
   addItems,
   applyChange,
+  applyReceipts,
   type Conversation,
   type Conversations,
   ensure,
   findItem,
   type Item,
   keyOf,
+  noteActivity,
   placeOf,
   removeItem,
   sorted,
@@ -256,7 +259,7 @@ export class App {
     }
     this.ui.loginPass.value = '';
     this.showChat();
-    await this.loadGroups();
+    await this.loadLists();
     // A token the server can revoke, so that a reload logs in again without the password.
     const session = await this.ask('SESSION');
     const token = (session.data as { token?: unknown } | undefined)?.token;
@@ -281,10 +284,13 @@ export class App {
     }
     if (!first) return;
     this.showChat();
-    await this.loadGroups();
+    await this.loadLists();
   }
 
-  /** The private conversations of this login, listed again after a reload (names only, newest first). */
+  /**
+   * The private conversations of this tab, shown at once after a reload (names only, newest first) while the server's
+   * listing (CONVERSATIONS, in loadLists) is on its way; it also keeps a conversation opened but never written to.
+   */
   private restoreRecent(): void {
     try {
       const names = JSON.parse(sessionStorage.getItem(RECENT_KEY) ?? '[]') as unknown;
@@ -352,11 +358,27 @@ export class App {
 
   // ── conversations ────────────────────────────────────────────────────────
 
+  /** The groups (GROUPS) and the most recent private conversations (CONVERSATIONS), both from the server. */
+  private async loadLists(): Promise<void> {
+    await Promise.all([this.loadGroups(), this.loadConversations()]);
+  }
+
   private async loadGroups(): Promise<void> {
     const answer = await this.ask('GROUPS');
     if (answer.status !== 'OK' || !Array.isArray(answer.data)) return this.fail(answer);
     for (const name of answer.data) if (typeof name === 'string') ensure(this.convs, 'group', name);
     this.draw();
+  }
+
+  private async loadConversations(): Promise<void> {
+    try {
+      const listed = await recentConversations((line) => this.ask(line), RECENT_MAX);
+      for (const item of listed) noteActivity(ensure(this.convs, 'user', item.with), item.sentAt);
+      this.draw();
+      this.saveRecent();
+    } catch (error) {
+      if (error instanceof ListingError) this.fail(error.answer);
+    }
   }
 
   private current(): Conversation | undefined {
@@ -411,6 +433,8 @@ export class App {
       .filter((i) => i !== undefined);
     const first = conv.next === undefined;
     addItems(conv, items);
+    const readUpTo = typeof answer.readUpTo === 'string' ? answer.readUpTo : undefined;
+    applyReceipts(conv, this.me, readUpTo ? { kind: 'readUpTo', upTo: readUpTo } : undefined);
     conv.next = answer.next ?? null;
     this.drawSidebar();
     if (first) this.view.open(conv);
@@ -445,6 +469,15 @@ export class App {
       if (conv) conv.gone = true;
       this.info(push.event === 'GROUP_KICKED' ? t().groupKicked(group, by) : t().groupDeleted(group));
       this.draw();
+      return;
+    }
+    // Sent → delivered → read on your own private messages (issue 23).
+    if ((push.event === 'READ' && !group) || push.event === 'DELIVERED') {
+      const conv = this.convs.get(keyOf('user', by));
+      const upTo = String((push as { upTo?: unknown }).upTo ?? '');
+      const kind = push.event === 'READ' ? 'readUpTo' : 'deliveredUpTo';
+      if (conv)
+        for (const item of applyReceipts(conv, this.me, { kind, upTo })) this.view.replace(conv, item);
       return;
     }
     const changed = applyChange(this.convs, push);
@@ -491,9 +524,13 @@ export class App {
     addItems(conv, [item]);
     this.drawSidebar();
     this.view.follow(conv);
-    const word = conv.kind === 'user' ? 'SEND' : 'SEND_GROUP';
-    // If the connection drops before the answer, the client asks the newest history page whether it landed.
-    const answer = await this.ask(`${word} ${conv.name} ${text}`, {
+    // A private message goes as SEND_ID (safe to resend, and its answer tells whether it was delivered); a group
+    // message as SEND_GROUP: if the connection drops before its answer, the newest history page tells if it landed.
+    const line =
+      conv.kind === 'user'
+        ? `SEND_ID ${crypto.randomUUID()} ${conv.name} ${text}`
+        : `SEND_GROUP ${conv.name} ${text}`;
+    const answer = await this.ask(line, {
       verify: sentMessageVerifier(this.me, target(conv), text, Date.parse(item.sentAt)),
     });
     if (answer.status !== 'OK') {
@@ -505,7 +542,8 @@ export class App {
     } else if (typeof answer.id === 'string') {
       // The answer names the stored message: the local copy becomes it (history will not show it twice).
       removeItem(conv, item);
-      addItems(conv, [{ ...item, id: answer.id, local: false }]);
+      addItems(conv, [{ ...item, id: answer.id, local: false, delivered: answer.delivered === true }]);
+      applyReceipts(conv, this.me);
       this.view.sync(conv);
     }
   }

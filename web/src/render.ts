@@ -121,6 +121,14 @@ export function renderItem(item: Item, me: string, actions: ItemActions): HTMLEl
         { datetime: item.sentAt },
         time.toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' }),
       ),
+      mine &&
+        item.receipt &&
+        h(
+          'span',
+          { class: `receipt ${item.receipt}`, 'data-receipt': item.receipt, title: s.receipts[item.receipt] },
+          item.receipt === 'sent' ? '✓' : '✓✓',
+          h('span', { class: 'sr-only' }, ` ${s.receipts[item.receipt]}`),
+        ),
       changeable &&
         h(
           'span',

@@ -23,6 +23,10 @@ export interface Item {
   /** Changed by its sender (EDIT) / deleted (DELETE): the text is the current one / there is none. */
   edited?: boolean;
   deleted?: boolean;
+  /** Your own private message (issue 23): stored, reached a device of the recipient, or read by them. */
+  receipt?: 'sent' | 'delivered' | 'read';
+  /** SEND_ID answered `delivered` for it. */
+  delivered?: boolean;
 }
 
 export interface Conversation {
@@ -37,6 +41,11 @@ export interface Conversation {
   draft?: string;
   /** A group this user was removed from, or that was deleted: shown, but nothing can be sent. */
   gone?: boolean;
+  /** When its newest message was sent, as the server listed it (CONVERSATIONS) before any is loaded here. */
+  lastAt?: string;
+  /** A private conversation: the other user read (READ, HISTORY's readUpTo) / received (DELIVERED) up to these ids. */
+  readUpTo?: string;
+  deliveredUpTo?: string;
 }
 
 export type Conversations = Map<string, Conversation>;
@@ -242,8 +251,42 @@ export function humanSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Sidebar order: most recent activity first, then by name. */
+/**
+ * Moves a private conversation's read or delivered mark forward (`upTo`, an id) and sets the receipt of each of your
+ * own stored messages in it: read up to readUpTo, delivered up to deliveredUpTo (or when SEND_ID said so), else sent.
+ * Answers the items whose receipt changed.
+ */
+export function applyReceipts(
+  conv: Conversation,
+  me: string,
+  mark?: { kind: 'readUpTo' | 'deliveredUpTo'; upTo: string },
+): Item[] {
+  if (conv.kind !== 'user') return [];
+  if (mark && mark.upTo > (conv[mark.kind] ?? '')) conv[mark.kind] = mark.upTo;
+  const changed: Item[] = [];
+  for (const item of conv.items) {
+    if (item.local || !same(item.from, me)) continue;
+    const receipt =
+      item.id <= (conv.readUpTo ?? '')
+        ? 'read'
+        : item.delivered || item.id <= (conv.deliveredUpTo ?? '')
+          ? 'delivered'
+          : 'sent';
+    if (item.receipt !== receipt) {
+      item.receipt = receipt;
+      changed.push(item);
+    }
+  }
+  return changed;
+}
+
+/** Records activity the server listed (CONVERSATIONS): the later of it and what is known already. */
+export function noteActivity(conv: Conversation, sentAt: string): void {
+  if (sentAt > (conv.lastAt ?? '')) conv.lastAt = sentAt;
+}
+
+/** Sidebar order: most recent activity first (loaded messages, or the server's listing), then by name. */
 export function sorted(convs: Conversations): Conversation[] {
-  const last = (c: Conversation) => c.items.at(-1)?.sentAt ?? '';
+  const last = (c: Conversation) => [c.items.at(-1)?.sentAt ?? '', c.lastAt ?? ''].sort().at(-1) ?? '';
   return [...convs.values()].sort((a, b) => last(b).localeCompare(last(a)) || a.name.localeCompare(b.name));
 }
