@@ -1,7 +1,8 @@
 /**
  * What DELETE_ACCOUNT leaves to do after the request (the profile is a tombstone and every device is logged out by
  * then): leave every group, empty the inbox (pointers only: the messages are others' history), delete the files
- * the user sent (objects, records, index), and forget whom the user blocked (the name's next owner starts afresh). Each step handles one page and deletes what it read, so the next page
+ * the user sent (objects, records, index), forget whom the user blocked and the user's list of conversations (the
+ * name's next owner starts afresh). Each step handles one page and deletes what it read, so the next page
  * is again the first: the work resumes anywhere, twice is harmless, and nothing is read that is not deleted. The
  * request runs a few steps itself; the rest is the `account-cleanup` job on the worker (lambdas/fan-out.ts).
  */
@@ -9,6 +10,7 @@
 import { deleteFile } from '../bucket/s3.js';
 import { mapLimit } from '../concurrency.js';
 import { forgetBlocksPage } from '../data/blocks.js';
+import { forgetConversationsPage } from '../data/conversations.js';
 import { forgetFiles, userFilesPage } from '../data/files.js';
 import { keys, prefixEnd, prefixes } from '../data/keys.js';
 import { deleteInbox } from '../data/messages.js';
@@ -21,7 +23,7 @@ import type { AccountCleanupJob } from '../queue/jobs.js';
 export type CleanupStage = AccountCleanupJob['stage'];
 
 /** Memberships left per step (each a few writes), inbox pointers and files deleted per step. */
-export const PAGE = { groups: 100, inbox: 1000, files: 200, blocks: 1000 } as const;
+export const PAGE = { groups: 100, inbox: 1000, files: 200, blocks: 1000, conversations: 1000 } as const;
 
 /**
  * Leaves one page of the user's groups; true while more remain. The one place account deletion leaves groups, so
@@ -70,12 +72,14 @@ const STEPS: Record<CleanupStage, (userKey: string) => Promise<boolean>> = {
   inbox: emptyInbox,
   files: deleteSentFiles,
   blocks: (userKey) => forgetBlocksPage(userKey, PAGE.blocks),
+  conversations: (userKey) => forgetConversationsPage(userKey, PAGE.conversations),
 };
 const NEXT: Record<CleanupStage, CleanupStage | undefined> = {
   groups: 'inbox',
   inbox: 'files',
   files: 'blocks',
-  blocks: undefined,
+  blocks: 'conversations',
+  conversations: undefined,
 };
 
 /**

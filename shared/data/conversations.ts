@@ -9,7 +9,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { directPk, keys, prefixes } from './keys.js';
-import { batchGet, batchWrite, conditionally, type Item, type Key } from './table.js';
+import { batchGet, batchWrite, conditionally, type Item, type Key, queryRange } from './table.js';
 
 /** The listing's precision: a conversation moves at most once per hour of activity. */
 export const BUCKET_MS = 3600 * 1000;
@@ -173,4 +173,19 @@ export async function newestDirect(
     sentAt: String(item.sentAt),
     deleted: item.deleted === true,
   };
+}
+
+/**
+ * Deletes one page of `user`'s own list, heads (`WITH#`) and entries (`AT#`) alike (DELETE_ACCOUNT's clean-up: a
+ * name's next owner reads no earlier owner's list); true while more may remain.
+ */
+export async function forgetConversationsPage(user: string, limit: number): Promise<boolean> {
+  const { pk } = keys.conversation(user, '');
+  const page = await queryRange(pk, { after: '#', upTo: '\uffff' }, { limit, consistent: true });
+  if (page.items.length > 0)
+    await batchWrite(
+      [],
+      page.items.map(({ pk, sk }) => ({ pk, sk })),
+    );
+  return page.next !== undefined;
 }

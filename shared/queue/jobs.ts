@@ -71,7 +71,7 @@ export interface GroupDeleteJob {
 export interface AccountCleanupJob {
   kind: 'account-cleanup';
   user: string;
-  stage: 'groups' | 'inbox' | 'files' | 'blocks';
+  stage: 'groups' | 'inbox' | 'files' | 'blocks' | 'conversations';
 }
 
 export type Job = FanOutJob | CatchUpJob | SignalJob | GroupDeleteJob | AccountCleanupJob;
@@ -144,7 +144,7 @@ export function parseJob(body: string): Job | undefined {
   if (
     job.kind === 'account-cleanup' &&
     text('user') &&
-    ['groups', 'inbox', 'files', 'blocks'].includes(String(job.stage))
+    ['groups', 'inbox', 'files', 'blocks', 'conversations'].includes(String(job.stage))
   )
     return job as unknown as AccountCleanupJob;
   return undefined;

@@ -30,7 +30,13 @@ intercept(s3, 'recording-bucket', (_next, context) => async (args) => {
 const FAR = Number.MAX_SAFE_INTEGER;
 
 /** A user with `groups` groups of their own (each also has a member `other`), inbox pointers and sent files. */
-async function account(options: { groups: number; inbox: number; files: number; blocks?: number }) {
+async function account(options: {
+  groups: number;
+  inbox: number;
+  files: number;
+  blocks?: number;
+  conversations?: number;
+}) {
   const user = t.fresh('gone');
   const other = t.fresh('stays');
   const groupKeys: string[] = [];
@@ -53,6 +59,13 @@ async function account(options: { groups: number; inbox: number; files: number; 
   await advanceProgress(user, new Map([['g', 'id']]));
   for (let i = 0; i < (options.blocks ?? 0); i++)
     await addBlock(user, `blocked${i}`, `Blocked${i}`, Date.now());
+  // The user's list of conversations: a head and a listing entry per conversation (shared/data/conversations.ts).
+  await batchWrite(
+    Array.from({ length: options.conversations ?? 0 }, (_, i) => [
+      { ...keys.conversation(user, `peer${i}`), bucket: '0001' },
+      { ...keys.conversationEntry(user, '0001', `peer${i}`), username: `peer${i}` },
+    ]).flat(),
+  );
   const left = async () => ({
     groups: (await readAccount(user, Date.now(), true)).groups.length,
     inbox: (await queryAll(keys.inbox(user, '').pk)).length,
@@ -60,6 +73,8 @@ async function account(options: { groups: number; inbox: number; files: number; 
     progress: (await readAccount(user, Date.now(), true)).progress.size,
     /** The pairs and their counter. */
     blocks: (await queryAll(keys.blockCount(user).pk)).length,
+    /** Heads and listing entries. */
+    conversations: (await queryAll(keys.conversation(user, '').pk)).length,
   });
   return { user, other, groupKeys, files, left };
 }
@@ -71,14 +86,28 @@ describe('account clean-up', () => {
     expect(await cleanUpAccount(job, { steps: 0, deadline: FAR })).toEqual(job);
     expect(await cleanUpAccount(job, { steps: 5, deadline: Date.now() - 1 })).toEqual(job);
     expect(await cleanUpAccount(job, { steps: 5, deadline: FAR, stopAt: 'groups' })).toEqual(job);
-    expect(await a.left()).toEqual({ groups: 1, inbox: 1, files: 1, progress: 1, blocks: 0 });
+    expect(await a.left()).toEqual({
+      groups: 1,
+      inbox: 1,
+      files: 1,
+      progress: 1,
+      blocks: 0,
+      conversations: 0,
+    });
   });
 
-  it('runs one stage per step while each has one page, in order: groups, inbox, files, blocks', async () => {
-    const a = await account({ groups: 2, inbox: 2, files: 2, blocks: 2 });
+  it('runs one stage per step while each has one page, in order: groups, inbox, files, blocks, conversations', async () => {
+    const a = await account({ groups: 2, inbox: 2, files: 2, blocks: 2, conversations: 2 });
     const job = { kind: 'account-cleanup' as const, user: a.user, stage: 'groups' as const };
     expect(await cleanUpAccount(job, { steps: 1, deadline: FAR })).toEqual({ ...job, stage: 'inbox' });
-    expect(await a.left()).toEqual({ groups: 0, inbox: 2, files: 2, progress: 1, blocks: 3 });
+    expect(await a.left()).toEqual({
+      groups: 0,
+      inbox: 2,
+      files: 2,
+      progress: 1,
+      blocks: 3,
+      conversations: 4,
+    });
     // The groups stay with their other member, who owns them now.
     for (const group of a.groupKeys) expect((await readGroupMeta(group, true))?.owner).toBe(a.other);
     expect(
@@ -87,13 +116,27 @@ describe('account clean-up', () => {
       ...job,
       stage: 'files',
     });
-    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 2, progress: 1, blocks: 3 });
+    expect(await a.left()).toEqual({
+      groups: 0,
+      inbox: 0,
+      files: 2,
+      progress: 1,
+      blocks: 3,
+      conversations: 4,
+    });
     deleted.length = 0;
     expect(await cleanUpAccount({ ...job, stage: 'files' }, { steps: 1, deadline: FAR })).toEqual({
       ...job,
       stage: 'blocks',
     });
-    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 0, progress: 1, blocks: 3 });
+    expect(await a.left()).toEqual({
+      groups: 0,
+      inbox: 0,
+      files: 0,
+      progress: 1,
+      blocks: 3,
+      conversations: 4,
+    });
     expect(deleted.sort()).toEqual(a.files.map((id) => `files/${id}/a.txt`));
     expect(await queryAll(keys.file(a.files[0] as string).pk)).toEqual([]);
     // The name's next owner blocks nobody: the pairs go first, then (a step later) the counter.
@@ -101,9 +144,38 @@ describe('account clean-up', () => {
       ...job,
       stage: 'blocks',
     });
-    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 0, progress: 1, blocks: 1 });
-    expect(await cleanUpAccount({ ...job, stage: 'blocks' }, { steps: 1, deadline: FAR })).toBeUndefined();
-    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 0, progress: 0, blocks: 0 });
+    expect(await a.left()).toEqual({
+      groups: 0,
+      inbox: 0,
+      files: 0,
+      progress: 1,
+      blocks: 1,
+      conversations: 4,
+    });
+    expect(await cleanUpAccount({ ...job, stage: 'blocks' }, { steps: 1, deadline: FAR })).toEqual({
+      ...job,
+      stage: 'conversations',
+    });
+    expect(await a.left()).toEqual({
+      groups: 0,
+      inbox: 0,
+      files: 0,
+      progress: 1,
+      blocks: 0,
+      conversations: 4,
+    });
+    // Nor does it inherit a list of conversations: heads and entries go, then the clean-up is done.
+    expect(
+      await cleanUpAccount({ ...job, stage: 'conversations' }, { steps: 1, deadline: FAR }),
+    ).toBeUndefined();
+    expect(await a.left()).toEqual({
+      groups: 0,
+      inbox: 0,
+      files: 0,
+      progress: 0,
+      blocks: 0,
+      conversations: 0,
+    });
   });
 
   it('goes page by page: a stage with more than a page stays the stage', async () => {
@@ -118,14 +190,28 @@ describe('account clean-up', () => {
     expect(await cleanUpAccount(job, { steps: 1, deadline: FAR })).toEqual(job);
     expect((await a.left()).inbox).toBe(1);
     expect(await cleanUpAccount(job, { steps: 1, deadline: FAR })).toEqual({ ...job, stage: 'files' });
-    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: PAGE.files + 1, progress: 1, blocks: 0 });
+    expect(await a.left()).toEqual({
+      groups: 0,
+      inbox: 0,
+      files: PAGE.files + 1,
+      progress: 1,
+      blocks: 0,
+      conversations: 0,
+    });
     expect(await cleanUpAccount({ ...job, stage: 'files' }, { steps: 1, deadline: FAR })).toEqual({
       ...job,
       stage: 'files',
     });
     expect((await a.left()).files).toBe(1);
     expect(await cleanUpAccount({ ...job, stage: 'files' }, { steps: FAR, deadline: FAR })).toBeUndefined();
-    expect(await a.left()).toEqual({ groups: 0, inbox: 0, files: 0, progress: 0, blocks: 0 });
+    expect(await a.left()).toEqual({
+      groups: 0,
+      inbox: 0,
+      files: 0,
+      progress: 0,
+      blocks: 0,
+      conversations: 0,
+    });
   });
 
   it('stops at the deadline itself, not only after it', async () => {
