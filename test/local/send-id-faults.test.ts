@@ -5,7 +5,6 @@
  * before the SDK's retries, so the failure reaches the command.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET_MS } from '../../shared/data/conversations.js';
 import type { Frame } from '../support/client.js';
 import { uniqueName } from '../support/endpoint.js';
 import { useLocalRuntime } from '../support/runtime.js';
@@ -110,6 +109,8 @@ describe("SEND_ID's extra cost (DynamoDB requests, counted on the handlers' clie
   it('a first attempt costs SEND + a conditional put and an update; a finished retry stores nothing', async () => {
     const { alice, bob } = await local.pair();
     await Promise.all([alice.client.caughtUp(), bob.client.caughtUp()]);
+    // Imported here: shared/ reads its configuration on import, which the runtime has set by now.
+    const { BUCKET_MS } = await import('../../shared/data/conversations.js');
     const hour = () => Math.floor(Date.now() / BUCKET_MS);
     let sentIn = hour();
     const send = await counted(() => alice.client.request(`SEND ${bob.name} biasa`));
