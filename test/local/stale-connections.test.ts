@@ -89,9 +89,11 @@ describe('stale connections', () => {
     await back.request(`AUTH ${bob} ${PASSWORD}`);
     await back.caughtUp();
     expect(back.pushes.map((p) => p.message)).toEqual(['are you there?']);
-    // The sender's own live connection was not touched by the clean-up.
+    // The sender's own live connection was not touched by the clean-up: it is told its message was delivered
+    // (bob's catch-up took it, issue 23) and gets bob's answer.
+    expect(await alice.client.nextPush((p) => p.event === 'DELIVERED')).toMatchObject({ by: bob });
     await back.request(`SEND ${alice.name} got it`);
-    expect((await alice.client.nextPush()).message).toBe('got it');
+    expect((await alice.client.nextPush((p) => p.event === 'MESSAGE')).message).toBe('got it');
   });
 
   it('does not trust a connection item past its expiry', async () => {
