@@ -28,6 +28,8 @@ intercept(s3, 'recording-bucket', (_next, context) => async (args) => {
 });
 
 const FAR = Number.MAX_SAFE_INTEGER;
+/** What `left()` counts once the groups, the inbox and the files are gone. */
+const emptied = { groups: 0, inbox: 0, files: 0 };
 
 /** A user with `groups` groups of their own (each also has a member `other`), inbox pointers and sent files. */
 async function account(options: {
@@ -129,14 +131,7 @@ describe('account clean-up', () => {
       ...job,
       stage: 'blocks',
     });
-    expect(await a.left()).toEqual({
-      groups: 0,
-      inbox: 0,
-      files: 0,
-      progress: 1,
-      blocks: 3,
-      conversations: 4,
-    });
+    expect(await a.left()).toEqual({ ...emptied, progress: 1, blocks: 3, conversations: 4 });
     expect(deleted.sort()).toEqual(a.files.map((id) => `files/${id}/a.txt`));
     expect(await queryAll(keys.file(a.files[0] as string).pk)).toEqual([]);
     // The name's next owner blocks nobody: the pairs go first, then (a step later) the counter.
@@ -144,38 +139,17 @@ describe('account clean-up', () => {
       ...job,
       stage: 'blocks',
     });
-    expect(await a.left()).toEqual({
-      groups: 0,
-      inbox: 0,
-      files: 0,
-      progress: 1,
-      blocks: 1,
-      conversations: 4,
-    });
+    expect(await a.left()).toEqual({ ...emptied, progress: 1, blocks: 1, conversations: 4 });
     expect(await cleanUpAccount({ ...job, stage: 'blocks' }, { steps: 1, deadline: FAR })).toEqual({
       ...job,
       stage: 'conversations',
     });
-    expect(await a.left()).toEqual({
-      groups: 0,
-      inbox: 0,
-      files: 0,
-      progress: 1,
-      blocks: 0,
-      conversations: 4,
-    });
+    expect(await a.left()).toEqual({ ...emptied, progress: 1, blocks: 0, conversations: 4 });
     // Nor does it inherit a list of conversations: heads and entries go, then the clean-up is done.
     expect(
       await cleanUpAccount({ ...job, stage: 'conversations' }, { steps: 1, deadline: FAR }),
     ).toBeUndefined();
-    expect(await a.left()).toEqual({
-      groups: 0,
-      inbox: 0,
-      files: 0,
-      progress: 0,
-      blocks: 0,
-      conversations: 0,
-    });
+    expect(await a.left()).toEqual({ ...emptied, progress: 0, blocks: 0, conversations: 0 });
   });
 
   it('goes page by page: a stage with more than a page stays the stage', async () => {
@@ -204,14 +178,7 @@ describe('account clean-up', () => {
     });
     expect((await a.left()).files).toBe(1);
     expect(await cleanUpAccount({ ...job, stage: 'files' }, { steps: FAR, deadline: FAR })).toBeUndefined();
-    expect(await a.left()).toEqual({
-      groups: 0,
-      inbox: 0,
-      files: 0,
-      progress: 0,
-      blocks: 0,
-      conversations: 0,
-    });
+    expect(await a.left()).toEqual({ ...emptied, progress: 0, blocks: 0, conversations: 0 });
   });
 
   it('stops at the deadline itself, not only after it', async () => {
