@@ -13,6 +13,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
+    // How long expect.poll waits for the page to catch up before it fails (a bound on waiting, not a speed check).
+    expect: { poll: { timeout: 15_000 } },
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -28,6 +28,8 @@ export class MessageView {
   private count = 0;
   private lastDay = '';
   private following = true;
+  /** The window starts at the conversation's first message (so a message sorted before it belongs in it). */
+  private fromStart = false;
 
   constructor(
     private readonly box: HTMLElement,
@@ -60,8 +62,9 @@ export class MessageView {
   /**
    * The store changed under `conv`. New messages after the window are appended if the reader follows the end; a
    * message that arrived out of order (pushes of messages sent at once can overtake each other) is put in its place
-   * in the window, one node; anything else (a local copy replaced, a new day inside the window) redraws the window,
-   * which is bounded, so no change costs more with a longer conversation.
+   * in the window, one node; anything else (a local copy replaced, a new day inside the window, a message sorted
+   * before the first one of a window that starts at the conversation's beginning) redraws the window, which is
+   * bounded, so no change costs more with a longer conversation.
    */
   sync(conv: Conversation): void {
     if (conv !== this.conv) return;
@@ -74,9 +77,11 @@ export class MessageView {
     const kept = gap && !this.following ? this.anchor() : undefined;
     const inserted = gap && this.insertInside(items, s, e);
     if (inserted && kept) this.restore(kept);
-    if (!inserted && (s < 0 || (this.count && (e < 0 || e - s + 1 !== this.count)))) {
+    // Messages that overtook the window's first one when it was the conversation's first: they go on the screen too.
+    const early = this.count > 0 && this.fromStart && s > 0;
+    if (early || (!inserted && (s < 0 || (this.count && (e < 0 || e - s + 1 !== this.count))))) {
       const anchor = this.anchor();
-      const end = this.following ? len : Math.min(len, Math.max(0, s) + WINDOW);
+      const end = this.following ? len : Math.min(len, (early ? 0 : Math.max(0, s)) + WINDOW);
       this.render(Math.max(0, end - WINDOW), end);
       this.following ? this.toEnd() : this.restore(anchor);
       return;
@@ -181,6 +186,7 @@ export class MessageView {
     if (!conv) return;
     const focusedId = this.focusedMessage();
     const items = conv.items.slice(start, end);
+    this.fromStart = start === 0;
     this.count = 0;
     this.lastDay = '';
     this.box.replaceChildren(renderTop(conv, this.actions.loading(), start > 0, this.actions.loadOlder));
