@@ -45,6 +45,11 @@ export interface Config {
    * (shared/limits/hash-queue.ts), at most `hashesInFlightPerIp` waiting per address.
    */
   readonly hashConcurrency: number;
+  /**
+   * scrypt's cost N for new password hashes (each hash stores its own parameters, so any N verifies). 2^15, about
+   * 100 ms of a core; the stack never sets it. The test suite lowers it where hashing is not its subject (vitest.config.ts).
+   */
+  readonly passwordHashN: number;
   /** How long after sending a message its sender may EDIT or DELETE it, in seconds (counted from its id's time). */
   readonly editWindowSeconds: number;
   /**
@@ -103,6 +108,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+/** A power of two in [min, max] (scrypt's N), or `fallback` when unset. */
+function powerOfTwo(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = positiveInt(env, name, fallback);
+  if (value < min || value > max || (value & (value - 1)) !== 0)
+    throw new ConfigError(`${name} must be a power of two from ${min} to ${max}, got "${env[name]}"`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return {
     region: required(env, 'AWS_REGION'),
@@ -126,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     // One scrypt per core but one, which the process's own thread needs to answer everyone else (locally it also
     // runs the table): more at once only share the cores (and libuv's 4 threads) first come, first served.
     hashConcurrency: positiveInt(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1)),
+    passwordHashN: powerOfTwo(env, 'PASSWORD_HASH_N', 2 ** 15, 2 ** 10, 2 ** 15),
     editWindowSeconds: positiveInt(env, 'EDIT_WINDOW_SECONDS', 24 * 3600),
     pushTimeoutMs: positiveInt(env, 'PUSH_TIMEOUT_MS', 2000),
     fenceMs: positiveInt(env, 'FENCE_MS', 250),

@@ -3,10 +3,13 @@
  * raised later without breaking old accounts. Verification compares in constant time.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { config } from '../config.js';
 
-const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
+/** N is config.passwordHashN (2^15 unless a test lowers it); r and p are fixed. */
+const PARAMS = { N: config.passwordHashN, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
-const MAX_MEM = 128 * PARAMS.N * PARAMS.r * 2;
+/** Room for the largest N a stored hash may carry (2^15, the default). */
+const MAX_MEM = 128 * 2 ** 15 * PARAMS.r * 2;
 
 function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -23,10 +26,11 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 /**
- * Verified when the user does not exist, so both paths cost one scrypt and take the same time. It is the hash of
- * a random password that was thrown away; a constant, so no cold start pays for deriving it.
+ * Verified when the user does not exist, so both paths cost one scrypt and take the same time. A salt and key of
+ * the right lengths at the current N, from a password that was thrown away (the key was made at 2^15, so at a
+ * lowered N nothing matches it either); a constant, so no cold start pays for deriving it.
  */
-const DECOY = 'scrypt$32768$8$1$L8GOoiA4Vofq+N9HOmBZmw==$vCW/ongpsoz5mbe3dxPe4XWrSWsZjEfEU5cYWWvTSn4=';
+const DECOY = `scrypt$${PARAMS.N}$8$1$L8GOoiA4Vofq+N9HOmBZmw==$vCW/ongpsoz5mbe3dxPe4XWrSWsZjEfEU5cYWWvTSn4=`;
 
 export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
   const [scheme, n, r, p, salt, key] = (stored ?? DECOY).split('$');

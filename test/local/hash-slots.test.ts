@@ -8,10 +8,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { PASSWORD } from '../support/endpoint.js';
-import { GENEROUS_LIMITS } from '../support/logins.js';
+import { GENEROUS_LIMITS, REAL_PASSWORD_HASHING } from '../support/logins.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
-const local = useLocalRuntime({ env: { ...GENEROUS_LIMITS, IP_INFLIGHT_HASHES: '2' } });
+const local = useLocalRuntime({
+  env: { ...GENEROUS_LIMITS, ...REAL_PASSWORD_HASHING, IP_INFLIGHT_HASHES: '2' },
+});
 
 describe('hashes in flight per address', () => {
   it('a burst of AUTHs from one address: past the cap refused with retryAfter, a bystander unaffected, no slot leaked', async () => {

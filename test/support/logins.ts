@@ -13,6 +13,13 @@ export const GENEROUS_LIMITS = {
   BUDGET_MEMBERSHIP_BURST: '100000',
 };
 
+/**
+ * Password hashing at its production cost (scrypt N = 2^15, about 100 ms of a core). vitest.config.ts lowers it to
+ * 2^10 for the whole suite; the files whose subject is what happens while hashes run (AUTHs racing a removal, a
+ * LOGOUT or one another; hashes queued per address) put it back.
+ */
+export const REAL_PASSWORD_HASHING = { PASSWORD_HASH_N: String(2 ** 15) };
+
 /** The texts of the private messages a connection received after frame `from` of its log. */
 export function messagesSince(client: ChatClient, from: number): string[] {
   return client.log.slice(from).flatMap((f) => (f.event === 'MESSAGE' ? [String(f.message)] : []));

@@ -6,7 +6,7 @@
  * `inject('obrolRuntimeUrl')`.
  *
  * Nothing is started when WS_URL is set (a deployed stage, LocalStack, `npm run test:bundles`): the files talk to
- * it. The runtime runs in a child process with this process's environment, so it uses the same engines the files
+ * it. The runtime runs in a child process with this process's environment and the project's `env`, so it uses the same engines the files
  * would have used (an emulator leg's AWS_ENDPOINT_URL, for instance), and its own variables stay out of the test
  * processes.
  */
@@ -27,7 +27,8 @@ const server = fileURLToPath(new URL('./runtime-server.ts', import.meta.url));
 export default async function setup(project: TestProject) {
   if (process.env.WS_URL) return;
   const child = spawn(process.execPath, ['--import', 'tsx', server], {
-    env: { ...process.env, OBROL_LOG: process.env.OBROL_LOG ?? 'silent' },
+    // The project's `env` (vitest.config.ts: PASSWORD_HASH_N) is set in the test processes, not in this one.
+    env: { ...process.env, ...project.config.env, OBROL_LOG: process.env.OBROL_LOG ?? 'silent' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const url = await listening(child);

@@ -3,12 +3,15 @@
  * the shared schema. Call it (with top-level await) before importing shared/ modules, which read their settings
  * once at import. Much lighter than the whole local runtime (test/support/runtime.ts): no gateway, S3 or queue.
  */
-import { afterAll, vi } from 'vitest';
+import { afterAll } from 'vitest';
 import { ensureTable, startDynalite } from '../../local/engines.js';
 
 export async function useTable(): Promise<void> {
-  cheapPasswordHashing();
   const env = process.env;
+  // New password hashes at scrypt N = 2^10 instead of 2^15 (config.passwordHashN): a REGISTER or AUTH costs about
+  // 3 ms instead of 100, which the unit tests (hundreds of logins, each run again per mutant by Stryker) need.
+  // Hashes carry their parameters, so they check as in production; test/unit/password.test.ts checks the default.
+  env.PASSWORD_HASH_N = '1024';
   env.AWS_REGION = 'us-east-1';
   env.TABLE_NAME = 'unit';
   env.AWS_ACCESS_KEY_ID = 'unit';
@@ -18,27 +21,4 @@ export async function useTable(): Promise<void> {
   env.AWS_ENDPOINT_URL_DYNAMODB = engine.endpoint;
   await ensureTable(engine.endpoint, env.AWS_REGION, env.TABLE_NAME);
   afterAll(() => engine.stop());
-}
-
-/**
- * scrypt at N = 2^10 instead of the stored 2^15 for the shared/ modules this test file imports next: a REGISTER or
- * AUTH then costs about a millisecond instead of a hundred, which the unit tests (hundreds of logins, and each run
- * again per mutant by Stryker) need. Hashes still carry and check their stored parameters consistently; only
- * test/unit/password.test.ts checks real hashes, and it does not use this table. Integration tests hash for real.
- */
-function cheapPasswordHashing(): void {
-  vi.doMock('node:crypto', async (importOriginal) => {
-    const crypto = await importOriginal<typeof import('node:crypto')>();
-    const scrypt = (...args: Parameters<typeof crypto.scrypt>) => {
-      const [password, salt, length, options, callback] = args as unknown as [
-        Parameters<typeof crypto.scrypt>[0],
-        Parameters<typeof crypto.scrypt>[1],
-        number,
-        import('node:crypto').ScryptOptions,
-        (error: Error | null, key: Buffer) => void,
-      ];
-      crypto.scrypt(password, salt, length, { ...options, N: Math.min(options.N ?? 1024, 1024) }, callback);
-    };
-    return { ...crypto, default: { ...crypto, scrypt }, scrypt };
-  });
 }

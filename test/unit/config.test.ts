@@ -140,6 +140,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, FENCE_MS: '40' }).fenceMs).toBe(40);
     expect(() => loadConfig({ ...base, FENCE_MS: '0' })).toThrow(/FENCE_MS must be a positive/);
   });
+
+  it('hashes new passwords at scrypt N = 2^15 unless PASSWORD_HASH_N (tests) lowers it to a power of two', () => {
+    const base = { AWS_REGION: 'r', TABLE_NAME: 't' };
+    expect(loadConfig(base).passwordHashN).toBe(32768);
+    expect(loadConfig({ ...base, PASSWORD_HASH_N: '1024' }).passwordHashN).toBe(1024);
+    expect(loadConfig({ ...base, PASSWORD_HASH_N: '16384' }).passwordHashN).toBe(16384);
+    for (const bad of ['512', '1000', '3072', '65536', '0']) {
+      expect(() => loadConfig({ ...base, PASSWORD_HASH_N: bad })).toThrow(/PASSWORD_HASH_N must be/);
+    }
+    expect(() => loadConfig({ ...base, PASSWORD_HASH_N: '1025' })).toThrow(
+      new ConfigError('PASSWORD_HASH_N must be a power of two from 1024 to 32768, got "1025"'),
+    );
+  });
 });
 
 describe('queueUrl', () => {
