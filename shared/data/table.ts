@@ -1,5 +1,6 @@
 /** The few table-wide helpers the named data functions share: paged queries and batched writes. */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -102,7 +103,7 @@ export async function batchGet(itemKeys: readonly Key[], consistent = false): Pr
     chunk(itemKeys, 100).map(async (batch) => {
       let pending: Record<string, unknown>[] = batch.map(({ pk, sk }) => ({ pk, sk }));
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
         if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after retries');
         const result = await db.send(
           new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: pending, ConsistentRead: consistent } } }),
@@ -127,7 +128,7 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly Key[] 
     chunk(requests, 25).map(async (batch) => {
       let pending: WriteRequest[] = batch;
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
         if (attempt > 8) throw new Error('BatchWriteItem left items unprocessed after retries');
         const result = await db.send(new BatchWriteCommand({ RequestItems: { [TABLE]: pending } }));
         pending = (result.UnprocessedItems?.[TABLE] ?? []) as WriteRequest[];
