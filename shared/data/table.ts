@@ -1,4 +1,4 @@
-/** The few table-wide helpers the named data functions share: paged queries and batched writes. */
+/** The few table-wide helpers the named data functions share: paged queries, batched writes and conditional writes. */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
