@@ -4,6 +4,8 @@
  * Lambda would build, delete what succeeded and leave each reported failure to come back after its visibility
  * timeout (and, after too many tries, to be redriven to the dead-letter queue by the engine).
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -61,7 +63,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
         );
         messages = received.Messages ?? [];
       } catch {
-        if (running) await new Promise((r) => setTimeout(r, 200));
+        if (running) await sleep(200);
         continue;
       }
       if (messages.length === 0) {
@@ -111,7 +113,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   return {
     idle: async () => {
       const since = Date.now();
-      while (busy > 0 || lastEmptyAt <= since) await new Promise((r) => setTimeout(r, 20));
+      while (busy > 0 || lastEmptyAt <= since) await sleep(20);
     },
     stop: async () => {
       running = false;

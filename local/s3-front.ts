@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Event } from 'aws-lambda';
 import { checkPostPolicy, parseForm, rewriteForm } from './post-policy.js';
 import { relay } from './relay.js';
@@ -101,7 +102,7 @@ export async function startS3Front(options: S3FrontOptions): Promise<S3Front> {
           await options.onObjectCreated(event);
           return;
         } catch {
-          await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+          await sleep(100 * (attempt + 1));
         }
       }
     })();

@@ -3,6 +3,8 @@
  * user is unbound the way LOGOUT unbinds (shared/login/unbind.ts), then told why with a LOGGED_OUT push. The
  * push follows the unbinding, so a device that reads the event and sends a request is answered not_authenticated.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../concurrency.js';
 import { readConnection, readUserConnections } from '../data/connections.js';
 import { newId } from '../ids.js';
@@ -81,5 +83,3 @@ async function unbindWhileBound(
     await sleep(200 * attempt++);
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -42,12 +42,14 @@ export const conversations = defineCommand({
     ]);
     const newestOf = new Map(newest);
     // An entry older than its conversation's head was left by a move that stopped half-way: it is never valid again.
-    const stale = page.entries.filter((entry) => entry.bucket < (heads.get(entry.other) ?? ''));
-    await forgetEntries(stale.map((entry) => keys.conversationEntry(caller.key, entry.bucket, entry.other)));
+    const stale = new Set(page.entries.filter((entry) => entry.bucket < (heads.get(entry.other) ?? '')));
+    await forgetEntries(
+      [...stale].map((entry) => keys.conversationEntry(caller.key, entry.bucket, entry.other)),
+    );
     const seen = new Set<string>();
     const listed = [];
     for (const entry of page.entries) {
-      if (stale.includes(entry) || seen.has(entry.other)) continue;
+      if (stale.has(entry) || seen.has(entry.other)) continue;
       seen.add(entry.other);
       const last = newestOf.get(entry.other);
       const start = startFrom([accounts.get(caller.key)?.createdAt, accounts.get(entry.other)?.createdAt]);

@@ -12,6 +12,7 @@
  * acknowledge a message that is never stored.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { claimClientId, markClaimDone, readClaim, type SendClaim } from '../data/send-claims.js';
 import { newId } from '../ids.js';
 import { CommandError, ok, type Reply } from '../protocol/replies.js';
@@ -73,7 +74,7 @@ async function settled(user: string, clientId: string, claim: SendClaim, now: nu
   if (now - claim.at > ABANDONED_MS) return claim;
   let current = claim;
   for (let waited = 0; !current.done && waited < TAKEOVER_WAIT_MS; waited += POLL_MS) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
     current = (await readClaim(user, clientId, now)) ?? current;
   }
   return current;

@@ -29,12 +29,14 @@ export const sendFile = defineCommand({
 
     const file = await storeInline(caller, audience, filename, bytes, ctx.now);
     await deliverDirect(
-      ctx.endpoint,
-      caller.key,
-      toKey,
-      recipient.connections,
-      fileEvent(file),
-      ctx.now,
+      {
+        endpoint: ctx.endpoint,
+        fromKey: caller.key,
+        toKey,
+        connections: recipient.connections,
+        event: fileEvent(file),
+        now: ctx.now,
+      },
       heads,
     );
     return ok('file terkirim', { id: file.id });

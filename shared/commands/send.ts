@@ -35,12 +35,14 @@ export async function prepareDirect(
     message,
     deliver: (id, at) =>
       deliverDirect(
-        ctx.endpoint,
-        caller.key,
-        toKey,
-        recipient.connections,
-        { event: 'MESSAGE', id, from: caller.name, to, message, sentAt: new Date(at).toISOString() },
-        ctx.now,
+        {
+          endpoint: ctx.endpoint,
+          fromKey: caller.key,
+          toKey,
+          connections: recipient.connections,
+          event: { event: 'MESSAGE', id, from: caller.name, to, message, sentAt: new Date(at).toISOString() },
+          now: ctx.now,
+        },
         heads,
       ),
   };

@@ -12,15 +12,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { keys, prefixes } from './keys.js';
-import {
-  batchWrite,
-  conditionally,
-  epochSeconds,
-  type Item,
-  isConditionFailure,
-  type Key,
-  queryAll,
-} from './table.js';
+import { batchWrite, conditionally, epochSeconds, type Item, type Key, queryAll } from './table.js';
 
 /** API Gateway closes every connection after two hours; a little slack covers clock skew. */
 export const CONNECTION_LIFETIME_MS = (2 * 60 + 5) * 60 * 1000;
@@ -276,8 +268,8 @@ export async function markAnswered(
   connectionId: string,
   login: { user: string; boundary: string },
 ): Promise<void> {
-  await db
-    .send(
+  await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.connection(connectionId),
@@ -286,16 +278,15 @@ export async function markAnswered(
         ExpressionAttributeNames: { '#user': 'user' },
         ExpressionAttributeValues: { ':yes': true, ':user': login.user, ':boundary': login.boundary },
       }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    ),
+  );
 }
 
 /** Ends this change's hold on the connection (its lock), if it still holds it. */
 export async function releaseLock(connectionId: string, token: string) {
-  await db
-    .send(
+  // Gone (disconnected) or expired and taken by another change: nothing of ours to release.
+  await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.connection(connectionId),
@@ -304,11 +295,8 @@ export async function releaseLock(connectionId: string, token: string) {
         ExpressionAttributeNames: { '#lock': 'lock' },
         ExpressionAttributeValues: { ':token': token },
       }),
-    )
-    .catch((error: unknown) => {
-      // Gone (disconnected) or expired and taken by another change: nothing of ours to release.
-      if (!isConditionFailure(error)) throw error;
-    });
+    ),
+  );
 }
 
 /** The group keys of a user's memberships: where their connections' copies are. */

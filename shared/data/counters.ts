@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
-import { isConditionFailure, type Key } from './table.js';
+import { conditionally, type Key } from './table.js';
 
 /**
  * Adds `delta` (±1) to `attribute`, only while the result stays within [0, max]. True when this call moved it (once,
@@ -17,8 +17,8 @@ import { isConditionFailure, type Key } from './table.js';
 export async function moveCounter(key: Key, attribute: string, delta: 1 | -1, max: number): Promise<boolean> {
   const token = randomUUID();
   const bound = delta > 0 ? '#n < :max' : '#n > :zero';
-  try {
-    await db.send(
+  const moved = await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: key,
@@ -32,14 +32,12 @@ export async function moveCounter(key: Key, attribute: string, delta: 1 | -1, ma
           ...(delta > 0 ? { ':max': max } : {}),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    // Our own move, retried after it was made, fails on its own token: it was made. (Read strongly; a move made
-    // meanwhile may have replaced the token, and then this one counts as refused: the counter stays too high, never
-    // too low.)
-    const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }));
-    return Item?.[`${attribute}Token`] === token;
-  }
+    ),
+  );
+  if (moved) return true;
+  // Our own move, retried after it was made, fails on its own token: it was made. (Read strongly; a move made
+  // meanwhile may have replaced the token, and then this one counts as refused: the counter stays too high, never
+  // too low.)
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }));
+  return Item?.[`${attribute}Token`] === token;
 }

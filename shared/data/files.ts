@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
-import { batchWrite, epochSeconds, isConditionFailure, queryRange } from './table.js';
+import { batchWrite, conditionally, epochSeconds, queryRange } from './table.js';
 
 export interface FileRecord {
   id: string;
@@ -82,8 +82,8 @@ export async function getFileRecord(id: string): Promise<FileRecord | undefined>
  */
 export async function markUploaded(id: string, size: number, sentAt: string): Promise<boolean> {
   const token = randomUUID();
-  try {
-    await db.send(
+  const marked = await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.file(id),
@@ -99,15 +99,13 @@ export async function markUploaded(id: string, size: number, sentAt: string): Pr
           ':token': token,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const { Item } = await db.send(
-      new GetCommand({ TableName: TABLE, Key: keys.file(id), ConsistentRead: true }),
-    );
-    return Item?.status === 'ready' && Item.markToken === token;
-  }
+    ),
+  );
+  if (marked) return true;
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.file(id), ConsistentRead: true }),
+  );
+  return Item?.status === 'ready' && Item.markToken === token;
 }
 
 /**
@@ -135,8 +133,8 @@ export async function markPending(id: string): Promise<number> {
  * its record (and its links), and its sender was told FILE_SENT.
  */
 export async function forgetUpload(id: string): Promise<boolean> {
-  try {
-    await db.send(
+  const forgotten = await conditionally(
+    db.send(
       new DeleteCommand({
         TableName: TABLE,
         Key: keys.file(id),
@@ -144,15 +142,13 @@ export async function forgetUpload(id: string): Promise<boolean> {
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':uploading': 'uploading' },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const { Item } = await db.send(
-      new GetCommand({ TableName: TABLE, Key: keys.file(id), ConsistentRead: true }),
-    );
-    return Item === undefined;
-  }
+    ),
+  );
+  if (forgotten) return true;
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.file(id), ConsistentRead: true }),
+  );
+  return Item === undefined;
 }
 
 /** A deleted file message's record goes with it: FILE_URL then answers `unknown_file`. */

@@ -13,10 +13,10 @@ import {
   conditionally,
   epochSeconds,
   type Item,
-  isConditionFailure,
   putOnce,
   queryAll,
   queryRange,
+  unlessConditionFails,
 } from './table.js';
 import { type Membership, membershipOf } from './users.js';
 
@@ -59,18 +59,16 @@ export async function createGroup(
  * if it is the one written with `token`, so no group is left without its creator and the name is free again.
  */
 export async function abandonGroup(groupKey: string, token: string): Promise<void> {
-  await db
-    .send(
+  await conditionally(
+    db.send(
       new DeleteCommand({
         TableName: TABLE,
         Key: keys.group(groupKey),
         ConditionExpression: 'writeToken = :token',
         ExpressionAttributeValues: { ':token': token },
       }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    ),
+  );
 }
 
 /** The group, or undefined when there is none — or it is being deleted (it is gone for everyone at once). */
@@ -249,8 +247,8 @@ export async function memberOf(userKey: string, groups: readonly string[]): Prom
 
 /** Moves the member count; the count after, or undefined when the group is gone or being deleted. */
 export async function changeCount(groupKey: string, by: number): Promise<number | undefined> {
-  try {
-    const { Attributes } = await db.send(
+  const moved = await unlessConditionFails(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.group(groupKey),
@@ -259,12 +257,9 @@ export async function changeCount(groupKey: string, by: number): Promise<number 
         ExpressionAttributeValues: { ':by': by },
         ReturnValues: 'UPDATED_NEW',
       }),
-    );
-    return Number(Attributes?.members ?? 0);
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
+    ),
+  );
+  return moved && Number(moved.Attributes?.members ?? 0);
 }
 
 export interface MemberPage {
@@ -431,18 +426,16 @@ export async function readDeletion(
 
 /** The last step of a deletion: the group item goes, and with it the name is free. Only for this deletion. */
 export async function deleteGroupMeta(groupKey: string, token: string): Promise<void> {
-  await db
-    .send(
+  await conditionally(
+    db.send(
       new DeleteCommand({
         TableName: TABLE,
         Key: keys.group(groupKey),
         ConditionExpression: 'deleting = :token',
         ExpressionAttributeValues: { ':token': token },
       }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    ),
+  );
 }
 
 /**
@@ -505,8 +498,8 @@ export async function revokeInvite(groupKey: string, userKey: string, now: numbe
  * undefined when there was none.
  */
 export async function takeInvite(groupKey: string, userKey: string, now: number): Promise<Item | undefined> {
-  try {
-    const { Attributes } = await db.send(
+  const taken = await unlessConditionFails(
+    db.send(
       new DeleteCommand({
         TableName: TABLE,
         Key: keys.groupInvite(groupKey, userKey),
@@ -514,12 +507,9 @@ export async function takeInvite(groupKey: string, userKey: string, now: number)
         ExpressionAttributeValues: { ':now': epochSeconds(now) },
         ReturnValues: 'ALL_OLD',
       }),
-    );
-    return Attributes as Item | undefined;
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
+    ),
+  );
+  return taken?.Attributes as Item | undefined;
 }
 
 /** Puts back an invitation a failed join took, unless another was written meanwhile. */

@@ -6,7 +6,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
-import { isConditionFailure } from './table.js';
+import { conditionally } from './table.js';
 
 export interface KnownLogins {
   /** Address (as counted) → the last login from it (ms). */
@@ -38,8 +38,8 @@ export async function writeKnownLogins(
   known: Pick<KnownLogins, 'addresses' | 'devices'>,
   expiresAt: number,
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return conditionally(
+    db.send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -52,10 +52,6 @@ export async function writeKnownLogins(
         ConditionExpression: read === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
         ExpressionAttributeValues: read === 0 ? undefined : { ':version': read },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

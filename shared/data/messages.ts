@@ -19,9 +19,9 @@ import {
   batchWrite,
   epochSeconds,
   type Item,
-  isConditionFailure,
   type Key,
   queryRange,
+  unlessConditionFails,
 } from './table.js';
 
 /** What a push says, stored as it will be sent (files add a fresh link when sent; see shared/push). */
@@ -102,13 +102,8 @@ const TOMBSTONE_REMOVES = ['message', 'editedAt', 'filename', 'size', 'contentTy
 async function updateIf(
   input: Omit<UpdateCommandInput, 'TableName'>,
 ): Promise<Record<string, unknown> | undefined> {
-  try {
-    const { Attributes } = await db.send(new UpdateCommand({ TableName: TABLE, ...input }));
-    return Attributes ?? {};
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
+  const updated = await unlessConditionFails(db.send(new UpdateCommand({ TableName: TABLE, ...input })));
+  return updated && (updated.Attributes ?? {});
 }
 
 /**

@@ -15,10 +15,10 @@ import {
   batchWrite,
   conditionally,
   epochSeconds,
-  isConditionFailure,
   putFirst,
   queryAll,
   queryRange,
+  unlessConditionFails,
 } from './table.js';
 
 /**
@@ -27,8 +27,8 @@ import {
  * extended to the later connection's lifetime.
  */
 export async function markOnline(userKey: string, expiresAt: number, now: number): Promise<boolean> {
-  try {
-    await db.send(
+  const turnedOnline = await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
@@ -37,13 +37,11 @@ export async function markOnline(userKey: string, expiresAt: number, now: number
           'attribute_exists(pk) AND (attribute_not_exists(onlineUntil) OR onlineUntil < :now)',
         ExpressionAttributeValues: { ':until': expiresAt, ':now': epochSeconds(now) },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
-  await db
-    .send(
+    ),
+  );
+  if (turnedOnline) return true;
+  await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
@@ -51,10 +49,8 @@ export async function markOnline(userKey: string, expiresAt: number, now: number
         ConditionExpression: 'onlineUntil < :until',
         ExpressionAttributeValues: { ':until': expiresAt },
       }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    ),
+  );
   return false;
 }
 
@@ -63,8 +59,9 @@ export async function markOnline(userKey: string, expiresAt: number, now: number
  * username when this call turned the user offline (of concurrent last departures exactly one does), else undefined.
  */
 export async function markOffline(userKey: string, now: number): Promise<string | undefined> {
-  try {
-    const { Attributes } = await db.send(
+  // A failed condition: the account is gone (deleted), nobody to show as offline.
+  const left = await unlessConditionFails(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
@@ -73,13 +70,10 @@ export async function markOffline(userKey: string, now: number): Promise<string 
         ExpressionAttributeValues: { ':at': new Date(now).toISOString() },
         ReturnValues: 'ALL_OLD',
       }),
-    );
-    return Attributes?.onlineUntil === undefined ? undefined : String(Attributes.username);
-  } catch (error) {
-    // The account is gone (deleted): nobody to show as offline.
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
+    ),
+  );
+  const old = left?.Attributes;
+  return old?.onlineUntil === undefined ? undefined : String(old.username);
 }
 
 /** The groups a user belongs to (keys): one Query of at most the per-user cap of small items. */

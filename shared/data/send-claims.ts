@@ -6,7 +6,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
-import { epochSeconds, isConditionFailure, putFirst } from './table.js';
+import { conditionally, epochSeconds, putFirst } from './table.js';
 
 /** How long a client id names one message. */
 export const CLAIM_TTL_MS = 24 * 3600 * 1000;
@@ -61,8 +61,8 @@ export async function readClaim(user: string, clientId: string, now: number): Pr
 
 /** Marks the claim's message stored and pushed (only the claim for that very id: never creates an item). */
 export async function markClaimDone(user: string, clientId: string, id: string): Promise<void> {
-  await db
-    .send(
+  await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.sendClaim(user, clientId),
@@ -70,8 +70,6 @@ export async function markClaimDone(user: string, clientId: string, id: string):
         ConditionExpression: 'id = :id',
         ExpressionAttributeValues: { ':yes': true, ':id': id },
       }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    ),
+  );
 }

@@ -7,15 +7,15 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { TABLE_SCHEMA } from './schema.js';
-import { isConditionFailure, type Key } from './table.js';
+import { conditionally, type Key, unlessConditionFails } from './table.js';
 
 /**
  * Takes one slot (`ADD count 1`, and the item's TTL set to `expiresAt`), only while the count is below `limit`.
  * True when taken; false when the count is at the limit. One conditional UpdateItem.
  */
 export async function takeSlot(key: Key, limit: number, expiresAt: number): Promise<boolean> {
-  try {
-    await db.send(
+  return conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: key,
@@ -24,12 +24,8 @@ export async function takeSlot(key: Key, limit: number, expiresAt: number): Prom
         ExpressionAttributeNames: { '#count': 'count', '#ttl': TABLE_SCHEMA.ttlAttribute },
         ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expiresAt': expiresAt },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Gives one slot back (`ADD count -1`) while the count is above zero; a count cleared meanwhile stays as it is. */
@@ -42,8 +38,8 @@ export async function giveBackSlot(key: Key): Promise<void> {
  * count as it is.
  */
 async function giveBack(key: Key, condition: string, values: Record<string, unknown>): Promise<void> {
-  try {
-    await db.send(
+  await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: key,
@@ -52,11 +48,8 @@ async function giveBack(key: Key, condition: string, values: Record<string, unkn
         ExpressionAttributeNames: { '#count': 'count' },
         ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0, ...values },
       }),
-    );
-  } catch (error) {
-    // Stryker disable next-line ConditionalExpression: only a count cleared or started again refuses this.
-    if (!isConditionFailure(error)) throw error;
-  }
+    ),
+  );
 }
 
 /** Clears the count: the item goes (one DeleteItem). */
@@ -73,8 +66,8 @@ async function updateLeased(
   condition: string,
   values: Record<string, number>,
 ): Promise<number | undefined> {
-  try {
-    const { Attributes } = await db.send(
+  const updated = await unlessConditionFails(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: key,
@@ -84,12 +77,9 @@ async function updateLeased(
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
       }),
-    );
-    return Number(Attributes?.generation ?? 0);
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
+    ),
+  );
+  return updated && Number(updated.Attributes?.generation ?? 0);
 }
 
 /** The lease a take sets: until when the slots count as held (ms), and the item's TTL (epoch seconds). */

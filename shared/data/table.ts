@@ -1,5 +1,6 @@
-/** The few table-wide helpers the named data functions share: paged queries and batched writes. */
+/** The few table-wide helpers the named data functions share: paged queries, batched writes and conditional writes. */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -102,7 +103,7 @@ export async function batchGet(itemKeys: readonly Key[], consistent = false): Pr
     chunk(itemKeys, 100).map(async (batch) => {
       let pending: Record<string, unknown>[] = batch.map(({ pk, sk }) => ({ pk, sk }));
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
         if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after retries');
         const result = await db.send(
           new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: pending, ConsistentRead: consistent } } }),
@@ -127,7 +128,7 @@ export async function batchWrite(puts: readonly Item[], deletes: readonly Key[] 
     chunk(requests, 25).map(async (batch) => {
       let pending: WriteRequest[] = batch;
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
         if (attempt > 8) throw new Error('BatchWriteItem left items unprocessed after retries');
         const result = await db.send(new BatchWriteCommand({ RequestItems: { [TABLE]: pending } }));
         pending = (result.UnprocessedItems?.[TABLE] ?? []) as WriteRequest[];
@@ -157,41 +158,45 @@ export async function putFirst(
 ): Promise<{ created: boolean; found: Item | undefined }> {
   const token = options.token ?? randomUUID();
   const { replaceable, now } = options;
-  try {
-    await db.send(
-      new PutCommand({
-        TableName: TABLE,
-        Item: { ...item, writeToken: token },
-        ConditionExpression: replaceable
-          ? `attribute_not_exists(pk) OR ${replaceable}`
-          : 'attribute_not_exists(pk)',
-        ...(replaceable ? { ExpressionAttributeValues: { ':now': now } } : {}),
-      }),
-    );
-    return { created: true, found: undefined };
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const { Item: found } = await db.send(
-      new GetCommand({ TableName: TABLE, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
-    );
-    return found?.writeToken === token
-      ? { created: true, found: undefined }
-      : { created: false, found: found as Item | undefined };
-  }
+  const put = db.send(
+    new PutCommand({
+      TableName: TABLE,
+      Item: { ...item, writeToken: token },
+      ConditionExpression: replaceable
+        ? `attribute_not_exists(pk) OR ${replaceable}`
+        : 'attribute_not_exists(pk)',
+      ...(replaceable ? { ExpressionAttributeValues: { ':now': now } } : {}),
+    }),
+  );
+  if (await conditionally(put)) return { created: true, found: undefined };
+  const { Item: found } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
+  );
+  return found?.writeToken === token
+    ? { created: true, found: undefined }
+    : { created: false, found: found as Item | undefined };
 }
 
-/** Whether a conditional write took effect: false when its condition failed; any other error is thrown. */
-export async function conditionally(write: Promise<unknown>): Promise<boolean> {
+/**
+ * The conditional writes' one family. A failed condition is an answer (the write did not apply), never an error;
+ * any other error is thrown. `unlessConditionFails`: the write's output (its returned attributes), or undefined
+ * when its condition failed.
+ */
+export async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
   try {
-    await write;
-    return true;
+    return await write;
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }
 
-export function isConditionFailure(error: unknown): boolean {
+/** Whether a conditional write took effect: false when its condition failed (see unlessConditionFails). */
+export async function conditionally(write: Promise<unknown>): Promise<boolean> {
+  return (await unlessConditionFails(write.then(() => true))) ?? false;
+}
+
+function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 

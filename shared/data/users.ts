@@ -9,7 +9,15 @@ import { chunk } from '../concurrency.js';
 import { db, TABLE } from './client.js';
 import { type Connection, connectionOf, liveConnections } from './connections.js';
 import { keys, prefixes } from './keys.js';
-import { batchGet, epochSeconds, type Item, isConditionFailure, putFirst, queryAll } from './table.js';
+import {
+  batchGet,
+  conditionally,
+  epochSeconds,
+  type Item,
+  putFirst,
+  queryAll,
+  unlessConditionFails,
+} from './table.js';
 
 export interface Profile {
   username: string;
@@ -126,7 +134,7 @@ export async function registerLogin(
     .filter((name) => name.startsWith(LOGIN_ATTRIBUTE) && Number(seen[name]) <= now)
     .filter((name) => name !== `${LOGIN_ATTRIBUTE}${connectionId}`)
     .slice(0, SWEEP);
-  const write = async (sweep: readonly string[]) => {
+  const write = (sweep: readonly string[]) => {
     const names: Record<string, string> = { '#me': `${LOGIN_ATTRIBUTE}${connectionId}` };
     const values: Record<string, unknown> = { ':hash': profile.passwordHash, ':until': until };
     const still = sweep.map((name, i) => {
@@ -134,8 +142,8 @@ export async function registerLogin(
       values[`:s${i}`] = seen[name];
       return ` AND #s${i} = :s${i}`;
     });
-    try {
-      await db.send(
+    return conditionally(
+      db.send(
         new UpdateCommand({
           TableName: TABLE,
           Key: keys.user(userKey),
@@ -144,12 +152,8 @@ export async function registerLogin(
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return false;
-    }
+      ),
+    );
   };
   return (await write(lapsed)) || (lapsed.length > 0 && (await write([])));
 }
@@ -202,8 +206,8 @@ async function updateProfileIf(
   update: { set: string; remove?: string; names?: Record<string, string>; values: Record<string, unknown> },
 ): Promise<string[] | undefined> {
   const token = randomUUID();
-  try {
-    const { Attributes } = await db.send(
+  const made = await unlessConditionFails(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
@@ -220,15 +224,13 @@ async function updateProfileIf(
         },
         ReturnValues: 'ALL_OLD',
       }),
-    );
-    return loginsOf(Attributes, Date.now());
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const { Item } = await db.send(
-      new GetCommand({ TableName: TABLE, Key: keys.user(userKey), ConsistentRead: true }),
-    );
-    return Item?.writeToken === token ? loginsOf(Item, Date.now()) : undefined;
-  }
+    ),
+  );
+  if (made) return loginsOf(made.Attributes, Date.now());
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.user(userKey), ConsistentRead: true }),
+  );
+  return Item?.writeToken === token ? loginsOf(Item, Date.now()) : undefined;
 }
 
 /** The user's side of a group membership (`USER#u` / `GROUP#g`). */
@@ -338,8 +340,8 @@ export async function clearProgress(userKey: string): Promise<void> {
 }
 
 export async function advanceGroupCursor(userKey: string, cursor: string): Promise<void> {
-  await db
-    .send(
+  await conditionally(
+    db.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.user(userKey),
@@ -348,8 +350,6 @@ export async function advanceGroupCursor(userKey: string, cursor: string): Promi
           'attribute_exists(pk) AND (attribute_not_exists(groupCursor) OR groupCursor < :cursor)',
         ExpressionAttributeValues: { ':cursor': cursor },
       }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    ),
+  );
 }

@@ -8,6 +8,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../concurrency.js';
 import { config } from '../config.js';
 import {
@@ -165,7 +166,7 @@ export async function catchUp(
     !start.answered &&
     Date.now() < idTime(boundary) + ANSWER_WAIT_MS;
   for (let poll = 0; poll < ANSWER_POLL.times && (deciding() || unanswered()); poll++) {
-    await new Promise((resolve) => setTimeout(resolve, ANSWER_POLL.everyMs));
+    await sleep(ANSWER_POLL.everyMs);
     start = await readConnection(connectionId, Date.now(), true);
   }
   // Still deciding, or still unanswered, after the polls: back in a second.

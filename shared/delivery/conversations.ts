@@ -7,12 +7,16 @@ import { bucketOf, type Move, moveConversation, readHeads } from '../data/conver
 import { idTime } from '../ids.js';
 import { log } from '../log.js';
 
+/** The two users of a private message: their keys (lower case) and their names as spelled in the event. */
+export interface ConversationPair {
+  fromKey: string;
+  toKey: string;
+  from: string;
+  to: string;
+}
+
 /** The moves a message from `from` to `to` (names as spelled in the event) needs, given the heads read. */
-export function movesFor(
-  pair: { fromKey: string; toKey: string; from: string; to: string },
-  id: string,
-  heads: ReadonlyMap<string, string>,
-): Move[] {
+export function movesFor(pair: ConversationPair, id: string, heads: ReadonlyMap<string, string>): Move[] {
   const bucket = bucketOf(idTime(id));
   const sides: Move[] = [{ user: pair.fromKey, other: pair.toKey, username: pair.to, bucket }];
   if (pair.toKey !== pair.fromKey)
@@ -25,7 +29,7 @@ export function movesFor(
  * fail the send: the message is stored and pushed, and the conversation moves with its next message.
  */
 export async function noteActivity(
-  pair: { fromKey: string; toKey: string; from: string; to: string },
+  pair: ConversationPair,
   id: string,
   heads: ReadonlyMap<string, string> | undefined,
 ): Promise<void> {

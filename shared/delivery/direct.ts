@@ -7,36 +7,43 @@ import type { Connection } from '../data/connections.js';
 import { type StoredEvent, storeDirectMessage } from '../data/messages.js';
 import { metrics } from '../metrics.js';
 import { pushToAll } from '../push/deliver.js';
-import { noteActivity } from './conversations.js';
+import { type ConversationPair, noteActivity } from './conversations.js';
 import { renderEvent } from './render.js';
 import { leaveWaiting } from './waiting.js';
 
+/** A private message (or file) to deliver: from whom to whom (keys), the recipient's live devices as read, when. */
+export interface DirectDelivery {
+  endpoint: string;
+  fromKey: string;
+  toKey: string;
+  connections: readonly Connection[];
+  event: StoredEvent;
+  now: number;
+}
+
+/**
+ * Delivers it (true when a device of the recipient took it) and moves the conversation beside it; `heads`: the
+ * conversation heads as read with the block (SEND, SEND_FILE; undefined: read here).
+ */
 export async function deliverDirect(
-  endpoint: string,
-  fromKey: string,
-  toKey: string,
-  connections: readonly Connection[],
-  event: StoredEvent,
-  now: number,
+  delivery: DirectDelivery,
   heads?: ReadonlyMap<string, string>,
 ): Promise<boolean> {
-  const pair = { fromKey, toKey, from: String(event.from), to: String(event.to) };
-  const [delivered] = await Promise.all([
-    storeAndPush(endpoint, fromKey, toKey, connections, event, now),
-    noteActivity(pair, event.id, heads),
-  ]);
+  const { fromKey, toKey, event } = delivery;
+  const pair: ConversationPair = { fromKey, toKey, from: String(event.from), to: String(event.to) };
+  const [delivered] = await Promise.all([storeAndPush(delivery), noteActivity(pair, event.id, heads)]);
   return delivered;
 }
 
 /** Stores, then pushes: true when a device of the recipient took it (delivered), false when it waits for them. */
-async function storeAndPush(
-  endpoint: string,
-  fromKey: string,
-  toKey: string,
-  connections: readonly Connection[],
-  event: StoredEvent,
-  now: number,
-): Promise<boolean> {
+async function storeAndPush({
+  endpoint,
+  fromKey,
+  toKey,
+  connections,
+  event,
+  now,
+}: DirectDelivery): Promise<boolean> {
   const message = await storeDirectMessage(fromKey, toKey, event);
   const push = await renderEvent(event, now);
   metrics.sample('FanOutSize', 1);

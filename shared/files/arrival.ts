@@ -102,7 +102,14 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
     if (file.group !== undefined) {
       await sendToGroup(endpoint, file.group, file.from, fileEvent(file), now);
     } else if (recipient && file.to !== undefined) {
-      await deliverDirect(endpoint, file.from, file.to, recipient.connections, fileEvent(file), now);
+      await deliverDirect({
+        endpoint,
+        fromKey: file.from,
+        toKey: file.to,
+        connections: recipient.connections,
+        event: fileEvent(file),
+        now,
+      });
     }
   } catch (error) {
     // Hand it back to S3's retry of this event, rather than lose it (the record is `uploading` again, whether the

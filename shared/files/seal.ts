@@ -4,6 +4,8 @@
  * form and no client can write. Every link and FILE_URL points at the sealed copy, and the size delivered is the
  * size of the bytes sealed, never the size an event claimed.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CopyObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { bucket, s3 } from '../bucket/s3.js';
 import { FILES_PREFIX, UPLOADS_PREFIX } from './prefixes.js';
@@ -75,7 +77,7 @@ export async function sealUpload(
       if (isPreconditionFailed(error)) break;
       // A conflict is not "already sealed": the other write may yet fail, leaving no sealed copy at all.
       if (!isConditionalConflict(error) || attempt >= SEAL_COPY_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, retryBaseMs * 2 ** (attempt - 1)));
+      await sleep(retryBaseMs * 2 ** (attempt - 1));
     }
   }
   const head = await s3.send(new HeadObjectCommand({ Bucket, Key: objectKey }));

@@ -3,6 +3,8 @@
  * (the login room's departure, set by shared/login/index.ts), and the caller learns which users got nothing so their
  * message can wait for them. Fan-out runs with bounded concurrency. The push knows nothing of logins.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ApiGatewayManagementApiClient,
   GoneException,
@@ -92,7 +94,7 @@ export const FENCE_TRIES = 3;
  */
 export async function fenceFrom(since: number): Promise<void> {
   const left = since + config.fenceMs - performance.now();
-  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  if (left > 0) await sleep(left);
 }
 
 async function post(

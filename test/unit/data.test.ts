@@ -87,11 +87,18 @@ describe('table helpers', () => {
     expect(await table.putOnce({ ...item, sk: 'Y' })).toBe(true);
   });
 
-  it('tells a failed condition from other errors, and epoch seconds round down', () => {
+  it('tells a failed condition from other errors, and epoch seconds round down', async () => {
     const failure = Object.assign(new Error('x'), { name: 'ConditionalCheckFailedException' });
-    expect(table.isConditionFailure(failure)).toBe(true);
-    expect(table.isConditionFailure(new Error('ConditionalCheckFailedException'))).toBe(false);
-    expect(table.isConditionFailure({ name: 'ConditionalCheckFailedException' })).toBe(false);
+    expect(await table.conditionally(Promise.reject(failure))).toBe(false);
+    expect(await table.unlessConditionFails(Promise.reject(failure))).toBeUndefined();
+    expect(await table.conditionally(Promise.resolve(undefined))).toBe(true);
+    expect(await table.unlessConditionFails(Promise.resolve({ Attributes: { n: 1 } }))).toEqual({
+      Attributes: { n: 1 },
+    });
+    const other = new Error('ConditionalCheckFailedException');
+    await expect(table.conditionally(Promise.reject(other))).rejects.toBe(other);
+    const plain = { name: 'ConditionalCheckFailedException' };
+    await expect(table.unlessConditionFails(Promise.reject(plain))).rejects.toBe(plain);
     expect(table.epochSeconds(1999)).toBe(1);
     expect(table.epochSeconds(2000)).toBe(2);
   });

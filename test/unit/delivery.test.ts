@@ -97,7 +97,14 @@ describe('a private message', () => {
     const d1 = await online(to);
     const d2 = await online(to);
     const event = { event: 'MESSAGE', id: newId(), text: 'hi' };
-    await deliverDirect(api.endpoint, from, to, [d1, d2], event, Date.now());
+    await deliverDirect({
+      endpoint: api.endpoint,
+      fromKey: from,
+      toKey: to,
+      connections: [d1, d2],
+      event: event,
+      now: Date.now(),
+    });
     expect(got(d1.connectionId)).toEqual([event]);
     expect(got(d2.connectionId)).toEqual([event]);
     expect(await waiting(to)).toEqual([]);
@@ -107,19 +114,40 @@ describe('a private message', () => {
   it('waits in the inbox when no device took it, and reaches a device that logged in meanwhile', async () => {
     const [from, to] = [fresh('f'), fresh('t')];
     const event = { event: 'MESSAGE', id: newId() };
-    await deliverDirect(api.endpoint, from, to, [], event, Date.now());
+    await deliverDirect({
+      endpoint: api.endpoint,
+      fromKey: from,
+      toKey: to,
+      connections: [],
+      event: event,
+      now: Date.now(),
+    });
     expect(await waiting(to)).toEqual([event.id]);
 
     const gone = await online(to);
     api.gone.add(gone.connectionId);
     const second = { event: 'MESSAGE', id: newId() };
-    await deliverDirect(api.endpoint, from, to, [gone], second, Date.now());
+    await deliverDirect({
+      endpoint: api.endpoint,
+      fromKey: from,
+      toKey: to,
+      connections: [gone],
+      event: second,
+      now: Date.now(),
+    });
     expect(await waiting(to)).toEqual([event.id, second.id]);
 
     // A device the sender's read did not see (it logged in meanwhile) is found by the second look.
     const late = await online(to);
     const third = { event: 'MESSAGE', id: newId() };
-    await deliverDirect(api.endpoint, from, to, [], third, Date.now());
+    await deliverDirect({
+      endpoint: api.endpoint,
+      fromKey: from,
+      toKey: to,
+      connections: [],
+      event: third,
+      now: Date.now(),
+    });
     expect(got(late.connectionId)).toEqual([third]);
     expect(await waiting(to)).toEqual([event.id, second.id]);
   });

@@ -11,6 +11,19 @@ import { intercept } from '../support/fakes.js';
 import { db as dbRule } from '../support/faults.js';
 import { captureLogs, type LogLine } from '../support/logs.js';
 
+/**
+ * shared/ sleeps with node:timers/promises' setTimeout: every wait is handed to `sleeps.shorten` first (as is,
+ * unless a test spies on it), so a test can see the delays asked for and cut them short.
+ */
+const sleeps = vi.hoisted(() => ({ shorten: (ms: number | undefined): number | undefined => ms }));
+vi.mock('node:timers/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:timers/promises')>();
+  return {
+    ...real,
+    setTimeout: (ms?: number, ...rest: unknown[]) => real.setTimeout(sleeps.shorten(ms), ...rest),
+  };
+});
+
 const t = await useDispatcher();
 const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
@@ -417,17 +430,12 @@ describe('logging a user’s other devices out', () => {
   let waits: unknown[] = [];
   beforeEach(() => {
     waits = [];
-    const real = globalThis.setTimeout as (fn: unknown, ms?: number, ...rest: unknown[]) => unknown;
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((
-      fn: () => void,
-      ms?: number,
-      ...rest: unknown[]
-    ) => {
-      if (!String(new Error().stack).includes('account/sessions')) return real(fn, ms, ...rest);
+    vi.spyOn(sleeps, 'shorten').mockImplementation((ms) => {
+      if (!String(new Error().stack).includes('account/sessions')) return ms;
       waits.push(ms);
       if (waits.length > 8) throw new Error('tried too often');
-      return real(fn, 1, ...rest);
-    }) as typeof setTimeout);
+      return 1;
+    });
   });
 
   async function account() {
