@@ -109,7 +109,13 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 }
 
 /** A power of two in [min, max] (scrypt's N), or `fallback` when unset. */
-function powerOfTwo(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function powerOfTwo(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const value = positiveInt(env, name, fallback);
   if (value < min || value > max || (value & (value - 1)) !== 0)
     throw new ConfigError(`${name} must be a power of two from ${min} to ${max}, got "${env[name]}"`);

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import * as logins from '../support/logins.js';
-import { GENEROUS_LIMITS, messagesSince, received, REAL_PASSWORD_HASHING } from '../support/logins.js';
+import { GENEROUS_LIMITS, messagesSince, REAL_PASSWORD_HASHING, received } from '../support/logins.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
 const local = useLocalRuntime({ env: { ...GENEROUS_LIMITS, ...REAL_PASSWORD_HASHING } });
