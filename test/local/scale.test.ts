@@ -7,7 +7,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
-import { hashPassword } from '../../shared/auth/password.js';
 import { keys } from '../../shared/data/keys.js';
 import { idCeil, newId } from '../../shared/ids.js';
 import { ChatClient, type Frame } from '../support/client.js';
@@ -30,6 +29,8 @@ beforeAll(async () => {
   // them; the message waits for the next login) holds at any timeout, and each SEND waited two of them.
   ({ runtime, proxy, stop: stopRuntime } = await startProxiedRuntime({ PUSH_TIMEOUT_MS: '500' }));
   seed = seeder();
+  // shared/ reads its settings on import: only now that the runtime has set them.
+  const { hashPassword } = await import('../../shared/auth/password.js');
   passwordHash = await hashPassword(PASSWORD);
 }, 60_000);
 
