@@ -8,10 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import * as logins from '../support/logins.js';
-import { GENEROUS_LIMITS, messagesSince, REAL_PASSWORD_HASHING, received } from '../support/logins.js';
+import { GENEROUS_LIMITS, messagesSince, RACING_PASSWORD_HASHING, received } from '../support/logins.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
-const local = useLocalRuntime({ env: { ...GENEROUS_LIMITS, ...REAL_PASSWORD_HASHING } });
+const local = useLocalRuntime({ env: { ...GENEROUS_LIMITS, ...RACING_PASSWORD_HASHING } });
 
 /** The failure to inject: the `n`th DynamoDB call `match` accepts fails (before the SDK's retries: no retry). */
 let fault: { match: (command: string, input: string) => boolean; n: number; seen: number } | undefined;

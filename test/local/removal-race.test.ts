@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import { randomFile, type UploadForm, upload } from '../support/files.js';
-import { GENEROUS_LIMITS, REAL_PASSWORD_HASHING } from '../support/logins.js';
+import { GENEROUS_LIMITS, RACING_PASSWORD_HASHING } from '../support/logins.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
-const local = useLocalRuntime({ env: { ...GENEROUS_LIMITS, ...REAL_PASSWORD_HASHING } });
+const local = useLocalRuntime({ env: { ...GENEROUS_LIMITS, ...RACING_PASSWORD_HASHING } });
 const NEW_PASSWORD = 'battery-staple-7';
 /** Devices racing each removal: enough that some AUTHs are under way whenever the removal lands. */
 const DEVICES = 16;
