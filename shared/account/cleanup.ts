@@ -35,7 +35,7 @@ export async function leaveAllGroups(userKey: string, limit: number = PAGE.group
     { after: prefixes.group, upTo: prefixEnd(prefixes.group) },
     { limit, consistent: true },
   );
-  // Every device was logged out first, so no presence copies are left to withdraw. Leaving as GROUP_LEAVE does:
+  // Every device was logged out first, so no group connections are left to withdraw. Leaving as GROUP_LEAVE does:
   // an owner's group passes to its longest member, and a group the user was the last member of is deleted.
   const now = Date.now();
   await mapLimit(page.items, 16, (item) =>

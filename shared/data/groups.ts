@@ -1,11 +1,12 @@
 /**
  * Groups: the group item (with its member count), each membership (twice: under the group for GROUP_MEMBERS and
- * under the user for GROUPS and the membership check), the members' live connections and their departure marks.
+ * under the user for GROUPS and the membership check), the members' live connections (the group's connections) and
+ * their departure marks.
  * Nothing here reads a whole group: every read is one item or one bounded page.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
-import { type Connection, connectionOf, liveConnections, withdrawPresence } from './connections.js';
+import { type Connection, connectionOf, liveConnections, withdrawGroupConnections } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
 import {
   batchGet,
@@ -145,7 +146,7 @@ export interface Removal {
 /**
  * Removes a member, their join-order item and their live connections from the group; undefined when they were not
  * a member. The count comes back, so exactly one of several concurrent removals sees the group emptied. The member
- * item and presence go whether or not the membership was still there (idempotent): a leave that failed half-way, or
+ * item and group connections go whether or not the membership was still there (idempotent): a leave that failed half-way, or
  * whose delete the SDK retried after it had succeeded, is finished by the next one. The count moves only for a
  * membership this call deleted.
  */
@@ -163,19 +164,22 @@ export async function removeMember(
       : [];
   const [remaining] = await Promise.all([
     Attributes ? changeCount(groupKey, -1) : undefined,
-    withdrawPresence(groupKey, userKey, connectionIds, [keys.groupMember(groupKey, userKey), ...joined]),
+    withdrawGroupConnections(groupKey, userKey, connectionIds, [
+      keys.groupMember(groupKey, userKey),
+      ...joined,
+    ]),
   ]);
   // After the membership went: every copy of the user's devices in the group, also one an AUTH under way wrote
   // after the caller read the devices (read strongly, so a copy written before the delete is found here, and one
   // written after it is never pushed to: fan-out pushes only to members, see membersOnly).
-  await withdrawAllPresence(groupKey, userKey);
+  await withdrawAllGroupConnections(groupKey, userKey);
   return Attributes ? { remaining } : undefined;
 }
 
-/** Deletes every presence copy of `userKey` in the group, whichever devices they are (one strong Query). */
-export async function withdrawAllPresence(groupKey: string, userKey: string): Promise<void> {
+/** Deletes every group connection of `userKey` in the group, whichever devices they are (one strong Query). */
+export async function withdrawAllGroupConnections(groupKey: string, userKey: string): Promise<void> {
   const items = await queryAll(keys.group(groupKey).pk, {
-    beginsWith: `${prefixes.presence}${userKey}#`,
+    beginsWith: `${prefixes.groupConnection}${userKey}#`,
     consistent: true,
   });
   if (items.length > 0)
@@ -186,7 +190,7 @@ export async function withdrawAllPresence(groupKey: string, userKey: string): Pr
 }
 
 /**
- * The connections of a page of group presence whose users are members of the live group now: one strongly
+ * The connections of a page of the group's connections whose users are members of the live group now: one strongly
  * consistent BatchGetItem of the group item and each distinct user's membership (100 keys a request), read before
  * the push. A copy that outlived its membership (an AUTH that read the groups before a removal wrote it afterwards)
  * or its group (deleted, or deleted and created again) is passed over, so a removal is exact from its answer on.
@@ -198,8 +202,8 @@ export async function membersOnly<T extends { user: string; connectionId?: strin
 ): Promise<T[]> {
   if (connections.length === 0) return [];
   const users = [...new Set(connections.map((c) => c.user))];
-  // With `copies` (a fenced push deciding again: shared/push/deliver.ts), each connection's presence copy in the
-  // group is read in the same request: a device logged out or removed since is passed over too.
+  // With `copies` (a fenced push deciding again: shared/push/deliver.ts), each connection's copy in the group's
+  // connections is read in the same request: a device logged out or removed since is passed over too.
   const present = copies
     ? connections.map((c) => keys.groupConnection(groupKey, c.user, String(c.connectionId)))
     : [];
@@ -207,7 +211,9 @@ export async function membersOnly<T extends { user: string; connectionId?: strin
     [keys.group(groupKey), ...users.map((user) => keys.userGroup(user, groupKey)), ...present],
     true,
   );
-  const still = new Set(found.filter((item) => item.sk.startsWith(prefixes.presence)).map((item) => item.sk));
+  const still = new Set(
+    found.filter((item) => item.sk.startsWith(prefixes.groupConnection)).map((item) => item.sk),
+  );
   const meta = found.find((item) => item.pk === keys.group(groupKey).pk);
   if (!meta || meta.deleting !== undefined) return [];
   const members = new Set(
@@ -283,22 +289,22 @@ export async function membersPage(groupKey: string, after: string | undefined, l
   } satisfies MemberPage;
 }
 
-export interface PresencePage {
+export interface GroupConnectionsPage {
   connections: Connection[];
   /** The sort key to continue after, when the group has more online connections. */
   next: string | undefined;
 }
 
-/** One page of the group's live connections (strongly consistent), after the presence key `after`. */
-export async function presencePage(
+/** One page of the group's live connections (strongly consistent), after the group connection key `after`. */
+export async function groupConnectionsPage(
   groupKey: string,
   after: string | undefined,
   limit: number,
   now: number,
-): Promise<PresencePage> {
+): Promise<GroupConnectionsPage> {
   const page = await queryRange(
     keys.group(groupKey).pk,
-    { after: after ?? prefixes.presence, upTo: prefixEnd(prefixes.presence) },
+    { after: after ?? prefixes.groupConnection, upTo: prefixEnd(prefixes.groupConnection) },
     { limit, consistent: true },
   );
   const connections = page.items.map((item) =>

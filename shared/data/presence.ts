@@ -246,12 +246,12 @@ export async function watchersPage(
 export interface OnlinePage {
   /** Usernames as spelled, in key order, each once. */
   names: string[];
-  /** The key of the last user read, when the group's presence range holds more. */
+  /** The key of the last user read, when the group's connections hold more. */
   next: string | undefined;
 }
 
 /**
- * One page of a group's online members: up to `limit` of the group's presence items (its live connections, read
+ * One page of a group's online members: up to `limit` of the group's connections (its live connection copies, read
  * after the user key `after`), as distinct users, with their names from their member items (one BatchGetItem per
  * 100). Offline members are never read.
  */
@@ -264,8 +264,8 @@ export async function onlineMembersPage(
   const page = await queryRange(
     keys.group(groupKey).pk,
     {
-      after: after === undefined ? prefixes.presence : `${prefixes.presence}${after}#\uffff`,
-      upTo: prefixEnd(prefixes.presence),
+      after: after === undefined ? prefixes.groupConnection : `${prefixes.groupConnection}${after}#\uffff`,
+      upTo: prefixEnd(prefixes.groupConnection),
     },
     { limit },
   );

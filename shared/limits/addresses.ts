@@ -1,6 +1,6 @@
 /**
  * Flood control per source address, for the commands that cost the most: REGISTER and AUTH (scrypt, and for AUTH
- * one presence write per group of the user) and GROUP_CREATE (an item that is never freed). A per-connection budget
+ * one group connection write per group of the user) and GROUP_CREATE (an item that is never freed). A per-connection budget
  * (budgets.ts) is no bound for a client that opens many connections; this one is, whatever the number of
  * connections and containers.
  *

@@ -5,7 +5,7 @@ import {
   type ConnectionState,
   commitBinding,
   copyItems,
-  presenceKeys,
+  copyKeys,
 } from '../data/connections.js';
 import { keys } from '../data/keys.js';
 import { batchWrite } from '../data/table.js';
@@ -56,7 +56,7 @@ export async function bindConnection(
     undo: async () =>
       passed &&
       Promise.all([
-        same ? undefined : batchWrite([], presenceKeys(user, connectionId, groups)),
+        same ? undefined : batchWrite([], copyKeys(user, connectionId, groups)),
         before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
       ]),
     commit: (token) =>

@@ -23,7 +23,7 @@ export interface FanOutJob {
   id: string;
   /** The sender's key: none of their devices get the push. */
   sender: string;
-  /** The presence key this page starts after. */
+  /** The group connection key this page starts after. */
   after: string;
 }
 
@@ -61,7 +61,10 @@ export interface GroupDeleteJob {
   group: string;
   /** The deletion's mark on the group item (an id): a run stops once the group no longer carries it. */
   token: string;
-  /** What is being taken apart now, in this order. */
+  /**
+   * What is being taken apart now, in this order. `presence` is the group's connections (the phase keeps its old name:
+   * jobs on the queue carry it).
+   */
   phase: 'presence' | 'items' | 'messages' | 'meta';
   /** The sort key this phase continues after ('' from the start). */
   after: string;

@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 /**
- * Fills the first page of the group's presence with connections of members who sort before alice and bob (and
+ * Fills the first page of the group's connections with connections of members who sort before alice and bob (and
  * whose sockets are gone: their pushes answer 410 and are cleaned up), so bob is pushed by a worker job.
  */
 async function crowd(): Promise<void> {

@@ -312,12 +312,12 @@ describe('groups', () => {
     expect(await addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('already');
     expect(await addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe('added');
     expect(await addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe('added');
-    // A join to a group that is gone is taken back whole: no membership, no member item, no presence.
+    // A join to a group that is gone is taken back whole: no membership, no member item, no group connections.
     const none = fresh('none');
     expect(await addMember(none, 'None', 'u1', 'U1', [live], now)).toBe('gone');
     expect(await groups.readMembership('u1', none)).toBeUndefined();
     expect((await groups.membersPage(none, undefined, 10)).names).toEqual([]);
-    expect((await groups.presencePage(none, undefined, 10, now)).connections).toEqual([]);
+    expect((await groups.groupConnectionsPage(none, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.readGroupMeta(g))?.members).toBe(3);
     expect(await groups.readMembership('u1', g)).toEqual({ group: g, name: 'Grp', from: idCeil(now) });
     expect(await groups.readMembership('u9', g)).toBeUndefined();
@@ -328,17 +328,17 @@ describe('groups', () => {
     expect(first).toEqual({ names: ['U1', 'U2'], next: 'u2' });
     expect(await groups.membersPage(g, first.next, 2)).toEqual({ names: ['U3'], next: undefined });
 
-    const presence = await groups.presencePage(g, undefined, 10, now);
-    expect(presence.connections).toEqual([live]);
-    expect(presence.next).toBeUndefined();
-    expect((await groups.presencePage(g, undefined, 10, (live.expiresAt + 5) * 1000)).connections).toEqual(
-      [],
-    );
+    const page = await groups.groupConnectionsPage(g, undefined, 10, now);
+    expect(page.connections).toEqual([live]);
+    expect(page.next).toBeUndefined();
+    expect(
+      (await groups.groupConnectionsPage(g, undefined, 10, (live.expiresAt + 5) * 1000)).connections,
+    ).toEqual([]);
 
     expect(await groups.removeMember(g, 'u1', ['c1'])).toEqual({ remaining: 2 });
     expect(await groups.removeMember(g, 'u1', ['c1'])).toBeUndefined();
     expect((await groups.readGroupMeta(g))?.members).toBe(2);
-    expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
+    expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.membersPage(g, undefined, 10)).names).toEqual(['U2', 'U3']);
     expect(await groups.readMembership('u1', g)).toBeUndefined();
   });
