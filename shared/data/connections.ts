@@ -17,9 +17,6 @@ import { batchWrite, conditionally, epochSeconds, type Item, type Key, queryAll 
 /** API Gateway closes every connection after two hours; a little slack covers clock skew. */
 export const CONNECTION_LIFETIME_MS = (2 * 60 + 5) * 60 * 1000;
 
-/** How far clocks of two Lambda containers may disagree (Amazon Time Sync keeps them far closer). */
-export const CLOCK_SKEW_MS = 1000;
-
 export interface Connection {
   /** The user's key (lower case). */
   user: string;

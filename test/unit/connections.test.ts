@@ -17,6 +17,7 @@ const { addMember } = await import('../../shared/groups/join.js');
 const c = await import('../../shared/data/connections.js');
 const login = await import('../../shared/login/index.js');
 const { idCeil } = await import('../../shared/ids.js');
+const { BOUNDARY_LEAD_MS } = await import('../../shared/delivery/boundary.js');
 
 const get = async (key: { pk: string; sk: string }) =>
   (await db.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
@@ -117,7 +118,7 @@ describe('a connection', () => {
     const before = idCeil(Date.now());
     const boundary = await bind(connection, gs);
     expect(boundary > before).toBe(true);
-    expect(boundary <= idCeil(Date.now() + c.CLOCK_SKEW_MS)).toBe(true);
+    expect(boundary <= idCeil(Date.now() + BOUNDARY_LEAD_MS)).toBe(true);
     expect(await c.readConnection(connectionId, now, true)).toEqual({
       user,
       username: 'U',
