@@ -296,12 +296,6 @@ export async function releaseLock(connectionId: string, token: string) {
   );
 }
 
-/** The group keys of a user's memberships: where their connections' copies are. */
-export async function groupsOf(user: string): Promise<string[]> {
-  const items = await queryAll(keys.user(user).pk, { beginsWith: prefixes.group });
-  return items.map((item) => item.sk.slice(prefixes.group.length));
-}
-
 /** Runs an update that holds only while the connection is bound to this very login; false when it is not. */
 async function updateLogin(
   connectionId: string,

@@ -4,7 +4,7 @@
  * their departure marks.
  * Nothing here reads a whole group: every read is one item or one bounded page.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
 import { type Connection, connectionOf, liveConnections, withdrawGroupConnections } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
@@ -96,19 +96,6 @@ export async function readMembership(
     new GetCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey), ConsistentRead: consistent }),
   );
   return Item ? membershipOf(Item as Parameters<typeof membershipOf>[0]) : undefined;
-}
-
-/** How many groups the user belongs to (a count of their membership items: at most the per-user cap). */
-export async function countUserGroups(userKey: string): Promise<number> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.user(userKey).pk, ':prefix': prefixes.group },
-      Select: 'COUNT',
-    }),
-  );
-  return result.Count ?? 0;
 }
 
 /** The group's side of a membership: the member item (by name) and the join-order item. */
@@ -323,10 +310,21 @@ export async function departuresAfter(groupKey: string, id: string): Promise<Set
   return new Set(items.map((item) => String(item.user)));
 }
 
-/** The caller's groups, as they are spelled. */
-export async function listUserGroups(userKey: string): Promise<string[]> {
+export interface UserGroup {
+  /** The group's key (lower case): where the user's connections are copied, what memberships are checked by. */
+  groupKey: string;
+  /** The group's name as spelled (GROUPS answers these). */
+  name: string;
+}
+
+/**
+ * The groups a user belongs to, from their side of each membership (`USER#u` / `GROUP#g`): one eventually consistent
+ * Query of at most the per-user cap of small items. GROUPS lists their names; a login, a departure and who may see
+ * whose presence use their keys.
+ */
+export async function userGroups(userKey: string): Promise<UserGroup[]> {
   const items = await queryAll(keys.user(userKey).pk, { beginsWith: prefixes.group });
-  return items.map((item) => String(item.group));
+  return items.map((item) => ({ groupKey: item.sk.slice(prefixes.group.length), name: String(item.group) }));
 }
 
 // ── Owners, invitations and deletion (issue 12) ──────────────────────────────────────────────────────────────────

@@ -76,12 +76,6 @@ export async function markOffline(userKey: string, now: number): Promise<string 
   return old?.onlineUntil === undefined ? undefined : String(old.username);
 }
 
-/** The groups a user belongs to (keys): one Query of at most the per-user cap of small items. */
-export async function groupKeysOf(userKey: string): Promise<string[]> {
-  const items = await queryAll(keys.user(userKey).pk, { beginsWith: prefixes.group });
-  return items.map((item) => item.sk.slice(prefixes.group.length));
-}
-
 /**
  * The newest `limit` messages of the private conversation of `a` and `b`, newest first: their sort keys, senders and
  * deleted marks only. One Query.
