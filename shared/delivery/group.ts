@@ -21,7 +21,11 @@ export const INLINE_CONNECTIONS = 100;
 /** Online connections one worker job pushes (16 waves of 64 concurrent pushes). */
 export const PAGE_CONNECTIONS = 1000;
 
-export async function sendToGroup(
+/**
+ * Delivers a group message (or file) from `senderKey`: stores it once, then pushes the first page of the group's
+ * connections here and hands the rest to the worker. deliverToUser (./direct.ts) is the same for one recipient.
+ */
+export async function deliverToGroup(
   endpoint: string,
   groupKey: string,
   senderKey: string,
