@@ -14,7 +14,7 @@ import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { FAN_OUT_MAX_CONCURRENCY, FAN_OUT_MEMORY_MB } from '../infra/stack.js';
+import { JOB_WORKER_MAX_CONCURRENCY, JOB_WORKER_MEMORY_MB } from '../infra/stack.js';
 import { mapLimit } from '../shared/concurrency.js';
 import {
   AWS_LATENCY,
@@ -48,8 +48,8 @@ const FAN_OUT_BEFORE = {
 const FAN_OUT_AFTER = {
   pageSize: PAGE_CONNECTIONS,
   pushConcurrency: PUSH_CONCURRENCY,
-  workerMemoryMb: FAN_OUT_MEMORY_MB,
-  maxConcurrency: FAN_OUT_MAX_CONCURRENCY,
+  workerMemoryMb: JOB_WORKER_MEMORY_MB,
+  maxConcurrency: JOB_WORKER_MAX_CONCURRENCY,
 };
 
 const fmt = (n: number, digits = 0) =>

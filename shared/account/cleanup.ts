@@ -4,7 +4,7 @@
  * the user sent (objects, records, index), forget whom the user blocked and the user's list of conversations (the
  * name's next owner starts afresh). Each step handles one page and deletes what it read, so the next page
  * is again the first: the work resumes anywhere, twice is harmless, and nothing is read that is not deleted. The
- * request runs a few steps itself; the rest is the `account-cleanup` job on the worker (lambdas/fan-out.ts).
+ * request runs a few steps itself; the rest is the `account-cleanup` job on the worker (lambdas/job-worker.ts).
  */
 
 import { deleteFile } from '../bucket/s3.js';

@@ -1,5 +1,5 @@
 /**
- * Work that runs off the request path, on the fan-out worker (lambdas/fan-out.ts), carried by one SQS queue:
+ * Work that runs off the request path, on the job worker (lambdas/job-worker.ts), carried by one SQS queue:
  *  - `fanout`: push one stored group message to one page of the group's online connections (and hand it to
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
  *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
