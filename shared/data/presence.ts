@@ -1,8 +1,9 @@
 /**
- * Presence, as stored: whether a user is online (has a bound connection), when they were last seen, and who watches
- * it (who may see it is shared/delivery/observers.ts's rule). Online-ness itself is always read from the user's live connection copies (`#CONN#`); the profile's
- * `onlineUntil` is only the flag that turns "first connection bound" and "last connection gone" into exactly one
- * event each (conditional writes on one item; see docs/DATA_MODEL.md, "Presence").
+ * Presence, as stored: whether a user is online (has a bound connection), when they were last seen, who watches it,
+ * a group's online members (WHO) and the newest messages of a conversation (who may see whose presence is
+ * shared/delivery/observers.ts's rule). Online-ness itself is always read from the user's live connection copies
+ * (`#CONN#`); the profile's `onlineUntil` is only the flag that turns "first connection bound" and "last connection
+ * gone" into exactly one event each (conditional writes on one item; see docs/DATA_MODEL.md, "Presence").
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../concurrency.js';

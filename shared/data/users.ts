@@ -1,7 +1,8 @@
 /**
- * Accounts, as stored: the profile (created exactly once per name; its password and credential epoch changed, or
- * replaced by a tombstone, by conditional writes), the user's side of each membership, the group cursor and an
- * unfinished catch-up's progress; and an account read in one Query together with its live devices.
+ * Accounts, as stored: the profile (created exactly once per name; its password and credential epoch changed, the
+ * logins under way registered on it, or replaced by a tombstone that keeps the name reserved, by conditional writes),
+ * the group cursor and an unfinished catch-up's progress; and an account read in one Query together with its live
+ * devices and the user's side of each membership (written by ./groups.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';

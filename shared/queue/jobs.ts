@@ -8,7 +8,8 @@
  *    devices of one user: a TYPING, pushed off the request path);
  *  - `groupdelete`: take a deleted group apart page by page (tell its online members, drop every membership, its
  *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
- *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files, blocks), page by page, resumable.
+ *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files, blocks, conversations), page by
+ *    page, resumable.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
