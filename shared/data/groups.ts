@@ -310,21 +310,14 @@ export async function departuresAfter(groupKey: string, id: string): Promise<Set
   return new Set(items.map((item) => String(item.user)));
 }
 
-export interface UserGroup {
-  /** The group's key (lower case): where the user's connections are copied, what memberships are checked by. */
-  groupKey: string;
-  /** The group's name as spelled (GROUPS answers these). */
-  name: string;
-}
-
 /**
  * The groups a user belongs to, from their side of each membership (`USER#u` / `GROUP#g`): one eventually consistent
  * Query of at most the per-user cap of small items. GROUPS lists their names; a login, a departure and who may see
- * whose presence use their keys.
+ * whose presence use their keys (`groupKey`).
  */
-export async function userGroups(userKey: string): Promise<UserGroup[]> {
+export async function userGroups(userKey: string): Promise<Membership[]> {
   const items = await queryAll(keys.user(userKey).pk, { beginsWith: prefixes.group });
-  return items.map((item) => ({ groupKey: item.sk.slice(prefixes.group.length), name: String(item.group) }));
+  return items.map(membershipOf);
 }
 
 // ── Owners, invitations and deletion (issue 12) ──────────────────────────────────────────────────────────────────

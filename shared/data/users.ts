@@ -237,7 +237,7 @@ async function updateProfileIf(
 /** The user's side of a group membership (`USER#u` / `GROUP#g`). */
 export interface Membership {
   /** The group's key. */
-  group: string;
+  groupKey: string;
   /** The group's name as created. */
   name: string;
   /** Messages with ids above this are the member's (set at joining). */
@@ -294,7 +294,7 @@ function accountFrom(userKey: string, items: Item[], now: number): Account {
   for (const [name, value] of Object.entries(saved ?? {}))
     if (name.startsWith(PROGRESS_ATTRIBUTE) && typeof value === 'string')
       progress.set(name.slice(PROGRESS_ATTRIBUTE.length), value);
-  return { profile, deleted, connections, groups: memberships.map((m) => m.group), memberships, progress };
+  return { profile, deleted, connections, groups: memberships.map((m) => m.groupKey), memberships, progress };
 }
 
 /** The progress item holds one attribute per group, named after the group's key. */
@@ -302,7 +302,7 @@ const PROGRESS_ATTRIBUTE = 'g:';
 
 export function membershipOf(item: Item): Membership {
   return {
-    group: item.sk.slice(prefixes.group.length),
+    groupKey: item.sk.slice(prefixes.group.length),
     name: String(item.group),
     from: String(item.from ?? ''),
   };

@@ -208,9 +208,9 @@ async function deliver(
       more: true,
     },
     ...account.memberships.map((m) => ({
-      group: m.group,
+      group: m.groupKey,
       from: '',
-      after: maxId(maxId(cursor, m.from), account.progress.get(m.group)),
+      after: maxId(maxId(cursor, m.from), account.progress.get(m.groupKey)),
       upTo: boundary,
       buffer: [],
       more: true,

@@ -241,8 +241,8 @@ describe('accounts', () => {
     const full = await users.readAccount(u, now, true);
     expect(full.groups).toEqual(['g1', 'g2']);
     expect(full.memberships).toEqual([
-      { group: 'g1', name: 'G1', from: 'F' },
-      { group: 'g2', name: 'G2', from: '' },
+      { groupKey: 'g1', name: 'G1', from: 'F' },
+      { groupKey: 'g2', name: 'G2', from: '' },
     ]);
     expect((await users.readAccount(fresh('nobody'), now)).profile).toBeUndefined();
   });
@@ -319,9 +319,9 @@ describe('groups', () => {
     expect((await groups.membersPage(none, undefined, 10)).names).toEqual([]);
     expect((await groups.groupConnectionsPage(none, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.readGroupMeta(g))?.members).toBe(3);
-    expect(await groups.readMembership('u1', g)).toEqual({ group: g, name: 'Grp', from: idCeil(now) });
+    expect(await groups.readMembership('u1', g)).toEqual({ groupKey: g, name: 'Grp', from: idCeil(now) });
     expect(await groups.readMembership('u9', g)).toBeUndefined();
-    expect(await groups.userGroups('u1')).toContainEqual({ groupKey: g, name: 'Grp' });
+    expect(await groups.userGroups('u1')).toContainEqual({ groupKey: g, name: 'Grp', from: idCeil(now) });
 
     const first = await groups.membersPage(g, undefined, 2);
     expect(first).toEqual({ names: ['U1', 'U2'], next: 'u2' });
@@ -349,7 +349,9 @@ describe('groups', () => {
       await groups.createGroup(g, g.toUpperCase(), u, 0);
       await addMember(g, g.toUpperCase(), u, u, [], 0);
     }
-    expect(await groups.userGroups(u)).toEqual(gs.map((g) => ({ groupKey: g, name: g.toUpperCase() })));
+    expect(await groups.userGroups(u)).toEqual(
+      gs.map((g) => ({ groupKey: g, name: g.toUpperCase(), from: idCeil(0) })),
+    );
     expect(await groups.userGroups(fresh('u'))).toEqual([]);
   });
 
