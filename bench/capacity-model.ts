@@ -333,8 +333,8 @@ export const MEASURED = {
   }),
   /**
    * One worker page, counted from the code (DATA_MODEL.md, "fan-out page"): GetItem of the message (s), the group
-   * connections' Query (s, per device: GROUP_CONNECTION_RRU_PER_DEVICE), the departure marks (s, ≥ 1 RRU); and the next page's job. Its
-   * membership read (`membershipReads`) is added by `groupMessageCost`.
+   * connections' Query (s, per device: GROUP_CONNECTION_RRU_PER_DEVICE), the departure marks (s, ≥ 1 RRU); and the next
+   * page's job. Its membership read (`membershipReads`) is added by `groupMessageCost`.
    */
   fanOutPage: { dynamoRequests: 3, rru: 2, wru: 0, pushes: 0, sqs: 1, chain: 3, cpuMs: 0 },
   uploadForm: cost(BENCH_ROWS['SEND_FILE, upload form']),
@@ -343,7 +343,9 @@ export const MEASURED = {
   ping: cost(BENCH_ROWS.PING),
 } satisfies Record<string, CommandCost>;
 
-/** RRU per online device a fan-out reads (group connections, strongly consistent): 1,801 RRU / 50,000 at 100k × 50 %. */
+/**
+ * RRU per online device a fan-out reads (group connections, strongly consistent): 1,801 RRU / 50,000 at 100k × 50 %.
+ */
 export const GROUP_CONNECTION_RRU_PER_DEVICE = 0.036;
 /**
  * The app's fan-out constants, copied so the plan runs without the app's configuration; test/unit/capacity-model.test.ts
@@ -525,8 +527,8 @@ export function groupMessageCost(
   return {
     pages,
     dynamoRequests: base.dynamoRequests + pages * page.dynamoRequests + members22.dynamoRequests,
-    // Group connections read per device and (issue 22) `META` per page and each online member's membership, all strong; a
-    // waiting message costs its offline members ~1/20 RRU each in their catch-up's log pages (≈190-byte items, 4 KB
+    // Group connections read per device and (issue 22) `META` per page and each online member's membership, all strong;
+    // a waiting message costs its offline members ~1/20 RRU each in their catch-up's log pages (≈190-byte items, 4 KB
     // per RRU) and nothing per member at send time.
     rru:
       base.rru +
@@ -617,11 +619,11 @@ export interface HotGroupResult {
 }
 
 /**
- * One group whose members send `sendsPerSecond`: every send reads the group item (`META`, 1 RCU), every group connection
- * item of the online devices (strong), and per page (the request's and each worker page) the departure marks (≥ 1
- * RCU, AWS's minimum) and, since issue 22, `META` again with the page's memberships (strong, `membersOnly`); it writes
- * the message (1 WCU) and each worker page reads it back (1 RCU). The sender's membership and the online members'
- * memberships are `USER#u / GROUP#g` items: each in its own user's partition, 1 RCU per send there.
+ * One group whose members send `sendsPerSecond`: every send reads the group item (`META`, 1 RCU), every group
+ * connection item of the online devices (strong), and per page (the request's and each worker page) the departure marks
+ * (≥ 1 RCU, AWS's minimum) and, since issue 22, `META` again with the page's memberships (strong, `membersOnly`); it
+ * writes the message (1 WCU) and each worker page reads it back (1 RCU). The sender's membership and the online
+ * members' memberships are `USER#u / GROUP#g` items: each in its own user's partition, 1 RCU per send there.
  */
 export function hotGroup(o: HotGroupOptions): HotGroupResult {
   const devices = groupDevices(o.members, o.online);

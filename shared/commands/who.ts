@@ -1,9 +1,9 @@
 /**
  * WHO grup [setelah] — a page of the group's members who are online now (a member is online while one of their
- * connections is bound), in order of their keys; `next` names where the following page starts. Only members may
- * ask. Each page reads at most WHO_PAGE of the group's connections (its members' live connection copies), never its members.
- * A member between whom and the caller a block stands (either way) is left out, as STATUS hides them: one
- * BatchGetItem of both blocks per 50 names of the page, read strongly.
+ * connections is bound), in order of their keys; `next` names where the following page starts. Only members may ask.
+ * Each page reads at most WHO_PAGE of the group's connections (its members' live connection copies), never its members.
+ * A member between whom and the caller a block stands (either way) is left out, as STATUS hides them: one BatchGetItem
+ * of both blocks per 50 names of the page, read strongly.
  */
 import { blockedAmong } from '../data/blocks.js';
 import { onlineMembersPage } from '../data/presence.js';

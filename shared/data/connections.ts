@@ -30,7 +30,7 @@ export interface Connection {
   pending?: boolean;
 }
 
-/** A connection copy as read from the table (`#CONN#` under the user, or a group connection, `PRESENCE#`, in a group). */
+/** A connection copy as read from the table: `#CONN#` under the user, or a group connection (`PRESENCE#`). */
 export function connectionOf(user: string, connectionId: string, item: Record<string, unknown>): Connection {
   const connection: Connection = { user, connectionId, expiresAt: Number(item.expiresAt) };
   if (item.pending === true) connection.pending = true;

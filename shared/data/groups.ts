@@ -131,9 +131,9 @@ export interface Removal {
 }
 
 /**
- * Removes a member, their join-order item and their live connections from the group; undefined when they were not
- * a member. The count comes back, so exactly one of several concurrent removals sees the group emptied. The member
- * item and group connections go whether or not the membership was still there (idempotent): a leave that failed half-way, or
+ * Removes a member, their join-order item and their live connections from the group; undefined when they were not a
+ * member. The count comes back, so exactly one of several concurrent removals sees the group emptied. The member item
+ * and group connections go whether or not the membership was still there (idempotent): a leave that failed half-way, or
  * whose delete the SDK retried after it had succeeded, is finished by the next one. The count moves only for a
  * membership this call deleted.
  */

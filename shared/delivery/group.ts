@@ -37,7 +37,10 @@ export async function deliverToGroup(
   await fanOutPage(endpoint, job, event, INLINE_CONNECTIONS, now);
 }
 
-/** The user a group connection's sort key belongs to (`PRESENCE#<user>#<connection>`); undefined for the range's start. */
+/**
+ * The user a group connection's sort key belongs to (`PRESENCE#<user>#<connection>`); undefined for the range's
+ * start.
+ */
 function userOf(groupConnectionKey: string): string | undefined {
   if (!groupConnectionKey.startsWith(prefixes.groupConnection)) return undefined;
   return groupConnectionKey.slice(prefixes.groupConnection.length).split('#')[0] || undefined;

@@ -22,7 +22,10 @@ export async function conversationStart(a: string, b: string): Promise<string> {
   return startFrom(await creationTimes(a === b ? [a] : [a, b]));
 }
 
-/** The id floor of the latest of the creation times (ISO strings; anything else is ignored), less the name-reuse slack. */
+/**
+ * The id floor of the latest of the creation times (ISO strings; anything else is ignored), less the name-reuse
+ * slack.
+ */
 export function startFrom(createdAts: readonly unknown[]): string {
   const times = createdAts.filter((at) => typeof at === 'string').map((at) => Date.parse(at));
   const latest = Math.max(0, ...times.filter((ms) => Number.isFinite(ms)));

@@ -197,9 +197,9 @@ describe('GROUP_JOIN and GROUP_LEAVE with a fault', () => {
   ];
 
   /**
-   * Runs `request` with the row's faults and checks the answer and the table; after a failure, runs it once more
-   * (as a client would) and checks the table is whole then. A leave that failed after the membership went may leave
-   * the leaver's group connections behind for that moment (they still get live messages; no member misses any): the next
+   * Runs `request` with the row's faults and checks the answer and the table; after a failure, runs it once more (as a
+   * client would) and checks the table is whole then. A leave that failed after the membership went may leave the
+   * leaver's group connections behind for that moment (they still get live messages; no member misses any): the next
    * GROUP_LEAVE clears it, answering not_a_member.
    */
   async function run(row: GroupRow, request: string, failure: string, okData: string) {

@@ -117,7 +117,8 @@ describe('capacity model', () => {
     expect(ten.rru - 4 * GROUP_CONNECTION_RRU_PER_DEVICE - 5 * 0.05).toBeCloseTo(row.rru, 9);
 
     // The 100-member row (49 online) checks the per-member figure: the same 9 requests, and 54.5 RRU against the
-    // model's 3.5 + 50 memberships + 49 group connections (measured as one 2-RRU Query where the 10-member row read 1, modelled at 0.036 each).
+    // model's 3.5 + 50 memberships + 49 group connections (measured as one 2-RRU Query where the 10-member row read 1,
+    // modelled at 0.036 each).
     const hundred = groupMessageCost(100, 0.5, 1000);
     const measured = BENCH_ROWS['SEND_GROUP, 100 members (50 online)'];
     expect(hundred.dynamoRequests).toBe(measured.dynamoRequests);

@@ -141,7 +141,8 @@ describe('GROUP_LEAVE by a non-member', () => {
     const g = await t.group('lo', 'll');
     const [, left] = g.users;
     if (!left) throw new Error('group');
-    // A leave that stopped after the membership went: the member item and the device's group connection are still there.
+    // A leave that stopped after the membership went: the member item and the device's group connection are still
+    // there.
     await remove(keys.userGroup(left.name, g.name));
     const member = keys.groupMember(g.name, left.name);
     const copy = keys.groupConnection(g.name, left.name, left.id);

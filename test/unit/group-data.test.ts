@@ -1,7 +1,7 @@
 /**
- * The group writes that take something back or give up (shared/data/groups.ts, shared/groups/owner.ts): a creation
- * is abandoned and a deletion's last step removes the item only for their own token; a join whose group connections could not
- * be written is taken back with its count; the heir of a group from before join-order items is found by name; and
+ * The group writes that take something back or give up (shared/data/groups.ts, shared/groups/owner.ts): a creation is
+ * abandoned and a deletion's last step removes the item only for their own token; a join whose group connections could
+ * not be written is taken back with its count; the heir of a group from before join-order items is found by name; and
  * an owner repair that keeps losing its race stops after its rounds with a warning.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
