@@ -332,9 +332,9 @@ export const MEASURED = {
     pushes: -sendGroupTen.pushes,
   }),
   /**
-   * One worker page, counted from the code (DATA_MODEL.md, "fan-out page"): GetItem of the message (s), the presence
-   * Query (s, per device: PRESENCE_RRU_PER_DEVICE), the departure marks (s, ≥ 1 RRU); and the next page's job. Its
-   * membership read (`membershipReads`) is added by `groupMessageCost`.
+   * One worker page, counted from the code (DATA_MODEL.md, "fan-out page"): GetItem of the message (s), the group
+   * connections' Query (s, per device: GROUP_CONNECTION_RRU_PER_DEVICE), the departure marks (s, ≥ 1 RRU); and the next
+   * page's job. Its membership read (`membershipReads`) is added by `groupMessageCost`.
    */
   fanOutPage: { dynamoRequests: 3, rru: 2, wru: 0, pushes: 0, sqs: 1, chain: 3, cpuMs: 0 },
   uploadForm: cost(BENCH_ROWS['SEND_FILE, upload form']),
@@ -343,8 +343,10 @@ export const MEASURED = {
   ping: cost(BENCH_ROWS.PING),
 } satisfies Record<string, CommandCost>;
 
-/** RRU per online device a fan-out reads (presence items, strongly consistent): 1,801 RRU / 50,000 at 100k × 50 %. */
-export const PRESENCE_RRU_PER_DEVICE = 0.036;
+/**
+ * RRU per online device a fan-out reads (group connections, strongly consistent): 1,801 RRU / 50,000 at 100k × 50 %.
+ */
+export const GROUP_CONNECTION_RRU_PER_DEVICE = 0.036;
 /**
  * The app's fan-out constants, copied so the plan runs without the app's configuration; test/unit/capacity-model.test.ts
  * checks they equal shared/delivery/group.ts INLINE_CONNECTIONS, PAGE_CONNECTIONS and shared/push/client.ts
@@ -525,10 +527,15 @@ export function groupMessageCost(
   return {
     pages,
     dynamoRequests: base.dynamoRequests + pages * page.dynamoRequests + members22.dynamoRequests,
-    // Presence read per device and (issue 22) `META` per page and each online member's membership, all strong; a
-    // waiting message costs its offline members ~1/20 RRU each in their catch-up's log pages (≈190-byte items, 4 KB
+    // Group connections read per device and (issue 22) `META` per page and each online member's membership, all strong;
+    // a waiting message costs its offline members ~1/20 RRU each in their catch-up's log pages (≈190-byte items, 4 KB
     // per RRU) and nothing per member at send time.
-    rru: base.rru + pages * page.rru + devices * PRESENCE_RRU_PER_DEVICE + members22.rru + offline * 0.05,
+    rru:
+      base.rru +
+      pages * page.rru +
+      devices * GROUP_CONNECTION_RRU_PER_DEVICE +
+      members22.rru +
+      offline * 0.05,
     wru: base.wru,
     pushes: devices,
     sqs: pages,
@@ -594,7 +601,7 @@ export interface HotGroupOptions {
 export interface HotGroupResult {
   devices: number;
   pages: number;
-  /** RCU per second on `GROUP#g` (group item, presence pages, departure marks, `META` again per page). */
+  /** RCU per second on `GROUP#g` (group item, group connection pages, departure marks, `META` again per page). */
   groupPartitionRcu: number;
   /** RCU and WCU per second on `GMSG#g` (the message log: one write per message, one read per worker page). */
   logPartitionRcu: number;
@@ -612,17 +619,18 @@ export interface HotGroupResult {
 }
 
 /**
- * One group whose members send `sendsPerSecond`: every send reads the group item (`META`, 1 RCU), every presence
- * item of the online devices (strong), and per page (the request's and each worker page) the departure marks (≥ 1
- * RCU, AWS's minimum) and, since issue 22, `META` again with the page's memberships (strong, `membersOnly`); it writes
- * the message (1 WCU) and each worker page reads it back (1 RCU). The sender's membership and the online members'
- * memberships are `USER#u / GROUP#g` items: each in its own user's partition, 1 RCU per send there.
+ * One group whose members send `sendsPerSecond`: every send reads the group item (`META`, 1 RCU), every group
+ * connection item of the online devices (strong), and per page (the request's and each worker page) the departure marks
+ * (≥ 1 RCU, AWS's minimum) and, since issue 22, `META` again with the page's memberships (strong, `membersOnly`); it
+ * writes the message (1 WCU) and each worker page reads it back (1 RCU). The sender's membership and the online
+ * members' memberships are `USER#u / GROUP#g` items: each in its own user's partition, 1 RCU per send there.
  */
 export function hotGroup(o: HotGroupOptions): HotGroupResult {
   const devices = groupDevices(o.members, o.online);
   const pages = fanOutPages(devices, o.pageSize);
   const pageReads = devices > 0 ? 1 + pages : 0;
-  const groupRcuPerSend = 1 + devices * PRESENCE_RRU_PER_DEVICE + (1 + pages) + pageReads * MEMBERSHIP_RRU;
+  const groupRcuPerSend =
+    1 + devices * GROUP_CONNECTION_RRU_PER_DEVICE + (1 + pages) + pageReads * MEMBERSHIP_RRU;
   const logRcuPerSend = pages * 1;
   const logWcuPerSend = 1;
   const groupPartitionRcu = o.sendsPerSecond * groupRcuPerSend;
@@ -671,7 +679,7 @@ export interface FanOutOptions {
   maxConcurrency?: number;
   /** Start from the ESM's cold floor of 5 concurrent batches, adding 300 a minute (true), or fully scaled (false). */
   cold?: boolean;
-  /** Presence items per ms a Query returns and the SDK parses (≈140 bytes each: 5,000 items, 700 KB, in 100 ms). */
+  /** Group connections per ms a Query returns and the SDK parses (≈140 bytes each: 5,000 items, 700 KB, in 100 ms). */
   itemsPerMs?: number;
 }
 
@@ -704,15 +712,15 @@ export function pushSeconds(
 
 /**
  * Discrete-event model of shared/delivery/group.ts on AWS: the request stores the message, reads the first 100
- * presence items and enqueues page 1 before pushing; each page's job starts after the SQS hand-over (when a worker
- * slot is free), reads the message and its presence page, enqueues the next page, then pushes its page.
+ * group connections and enqueues page 1 before pushing; each page's job starts after the SQS hand-over (when a worker
+ * slot is free), reads the message and its page of group connections, enqueues the next page, then pushes its page.
  */
 export function fanOutOnAws(o: FanOutOptions): FanOutResult {
   const itemsPerMs = o.itemsPerMs ?? 50;
   const req = o.latency.requestMs;
   const pages = fanOutPages(o.devices, o.pageSize);
   const inlineDevices = Math.min(o.devices, INLINE_CONNECTIONS);
-  // Request: session, group, membership reads in two rounds; store; first presence page; enqueue.
+  // Request: session, group, membership reads in two rounds; store; first page of group connections; enqueue.
   const enqueuedFirst = (2 * req + req + req + INLINE_CONNECTIONS / itemsPerMs + req) / 1000;
   let last = enqueuedFirst + pushSeconds(inlineDevices, o);
   const running: number[] = []; // end times of pages in flight

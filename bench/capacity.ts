@@ -14,7 +14,7 @@ import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { FAN_OUT_MAX_CONCURRENCY, FAN_OUT_MEMORY_MB } from '../infra/stack.js';
+import { JOB_WORKER_MAX_CONCURRENCY, JOB_WORKER_MEMORY_MB } from '../infra/stack.js';
 import { mapLimit } from '../shared/concurrency.js';
 import {
   AWS_LATENCY,
@@ -48,8 +48,8 @@ const FAN_OUT_BEFORE = {
 const FAN_OUT_AFTER = {
   pageSize: PAGE_CONNECTIONS,
   pushConcurrency: PUSH_CONCURRENCY,
-  workerMemoryMb: FAN_OUT_MEMORY_MB,
-  maxConcurrency: FAN_OUT_MAX_CONCURRENCY,
+  workerMemoryMb: JOB_WORKER_MEMORY_MB,
+  maxConcurrency: JOB_WORKER_MAX_CONCURRENCY,
 };
 
 const fmt = (n: number, digits = 0) =>
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
   line('## One user with 50 devices; one user in 500 groups');
   line();
   const toFifty = { ...MEASURED.sendOnline, pushes: 50 };
-  // AUTH writes a pending and then a live presence copy into every group (shared/login/bind.ts): 25 items per
+  // AUTH writes a pending and then a live group connection into every group (shared/login/bind.ts): 25 items per
   // BatchWriteItem, all chunks at once (two rounds whatever G is); under the lock it reads each membership and group
   // item back strongly (issue 22's `memberOf`: 2 items per group, 50 groups a BatchGetItem, beside the credential's
   // GetItem that AUTH with G = 0 already waits for, so no round more); the catch-up on the worker then reads each
@@ -342,7 +342,7 @@ async function main(): Promise<void> {
       ],
       ['… the same user: 50 connections × 2 h lifetime', `${fmt(50 / 7200, 4)} connects/s`, '—', '—', '—'],
       [
-        `AUTH of a user in ${groups} groups (answer: pending and live presence copies)`,
+        `AUTH of a user in ${groups} groups (answer: pending and live group connections)`,
         fmt(fiveHundred.dynamoRequests),
         `${fmt(fiveHundred.rru)} / ${fmt(fiveHundred.wru)}`,
         1,
@@ -356,7 +356,7 @@ async function main(): Promise<void> {
         fmt(commandMs(catchUp, lat)),
       ],
       [
-        `… its $disconnect (presence removed from ${groups} groups)`,
+        `… its $disconnect (group connections removed from ${groups} groups)`,
         fmt(disconnect.dynamoRequests + batches),
         `${disconnect.rru} / ${fmt(disconnect.wru + groups)}`,
         0,

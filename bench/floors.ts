@@ -83,7 +83,7 @@ const ROWS: Array<[string, Floor]> = [
       3,
       2,
       NONE,
-      'read the binding (whose device), then delete the connection ∥ take the device out of presence',
+      "read the binding (whose device), then delete the connection ∥ take the device out of its groups' connections",
     ),
   ],
   [
@@ -132,7 +132,7 @@ const ROWS: Array<[string, Floor]> = [
       10,
       5,
       AUTH_FLOOD,
-      "as G=0, plus the device in the group's presence (1 write, beside the binding) and the group's messages since the last visit (1 Query, beside the inbox)",
+      "as G=0, plus the device in the group's connections (1 write, beside the binding) and the group's messages since the last visit (1 Query, beside the inbox)",
     ),
   ],
   [
@@ -163,11 +163,19 @@ const ROWS: Array<[string, Floor]> = [
       8,
       4,
       AUTH_FLOOD,
-      "the old user's binding read and unbinding (presence off) before the new binding, then as AUTH (the catch-up is after the answer, not in this row)",
+      "the old user's binding read and unbinding (group connections off) before the new binding, then as AUTH (the catch-up is after the answer, not in this row)",
     ),
   ],
   ['LOGOUT, not logged in', floor(1, 1, NONE, 'the binding read finds none')],
-  ['LOGOUT', floor(3, 2, NONE, 'binding read; one conditional write unbinds ∥ the device leaves presence')],
+  [
+    'LOGOUT',
+    floor(
+      3,
+      2,
+      NONE,
+      "binding read; one conditional write unbinds ∥ the device leaves its groups' connections",
+    ),
+  ],
   [
     'SEND, recipient online',
     floor(
@@ -319,7 +327,7 @@ const ROWS: Array<[string, Floor]> = [
         rounds: 2,
         what: '† credential read; † the blocks of the page, either way (BatchGetItem)',
       },
-      `${LOGGED_IN} ∥ membership ∥ the group's presence (Query); † blocks of the page's names`,
+      `${LOGGED_IN} ∥ membership ∥ the group's connections (Query); † blocks of the page's names`,
     ),
   ],
   [

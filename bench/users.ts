@@ -2,7 +2,7 @@
  * Bench users and groups. Accounts and memberships are written straight into the local table in the very item
  * shapes REGISTER, GROUP_CREATE and GROUP_JOIN write (shared/data/users.ts, groups.ts), with one password hash
  * shared by all of them: scrypt is deliberately slow, and a thousand REGISTERs would measure nothing but scrypt.
- * Logging in still goes through AUTH over a real WebSocket, so every connection and presence item is the app's.
+ * Logging in still goes through AUTH over a real WebSocket, so every connection and group connection is the app's.
  */
 import { ChatClient } from '../test/support/client.js';
 

@@ -12,8 +12,9 @@ export interface JobQueueProps {
 export const MAX_RECEIVE_COUNT = 5;
 
 /**
- * The job queue between the request handlers and the fan-out worker (large groups' pages, offline delivery after
- * AUTH), with its dead-letter queue. Jobs live four days; parked jobs fourteen, long enough to look at and redrive.
+ * The job queue between the request handlers and the job worker (large groups' pages and signals, offline delivery
+ * after AUTH, group deletions, account clean-ups), with its dead-letter queue. Jobs live four days; parked jobs
+ * fourteen, long enough to look at and redrive.
  */
 export class JobQueue extends Construct {
   readonly queue: sqs.Queue;

@@ -17,9 +17,9 @@ export interface MonitoringProps {
   readonly api: apigw.WebSocketApi;
   readonly stage: apigw.WebSocketStage;
   readonly table: dynamodb.ITable;
-  /** The fan-out queue: alarmed on the age of its oldest message. */
+  /** The job queue: alarmed on the age of its oldest message. */
   readonly queue?: sqs.IQueue;
-  /** The fan-out queue's dead-letter queue: alarmed on any message in it. */
+  /** The job queue's dead-letter queue: alarmed on any message in it. */
   readonly deadLetterQueue?: sqs.IQueue;
   /** Subscribed to the alarm topic when given (`-c alarmEmail=ops@example.com`). */
   readonly alarmEmail?: string;
@@ -48,7 +48,7 @@ export const THRESHOLDS = {
   pushFailureRatio: { threshold: 0.05, period: 5, periods: 3, datapoints: 3, minPushes: 20 },
   /** Recipients whose message had to wait, as a share of all recipients (FanOutSize). */
   queuedRatio: { threshold: 0.9, period: 10, periods: 3, datapoints: 3, minRecipients: 50 },
-  /** Age of the oldest fan-out job, in seconds. */
+  /** Age of the oldest job, in seconds. */
   queueAgeSeconds: { threshold: 60, period: 1, periods: 5, datapoints: 5 },
   /** Any message in the dead-letter queue is a fan-out that gave up. */
   deadLetters: { threshold: 1, period: 1, periods: 1, datapoints: 1 },
@@ -94,7 +94,7 @@ function appSearch(name: string, dimensions: string[], stat: string): cloudwatch
 /**
  * Operations for obrol: an SNS topic every alarm notifies (with an optional e-mail subscription), the alarms
  * argued in docs/OPERATIONS.md, and one dashboard. Built only from what it is given, so adding a function or
- * the fan-out queue is one more prop.
+ * the job queue is one more prop.
  */
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
@@ -341,7 +341,7 @@ export class Monitoring extends Construct {
     const t = THRESHOLDS.queueAgeSeconds;
     this.alarm(
       'queue-age',
-      'The oldest fan-out job has waited over a minute: group messages and files are arriving late.',
+      'The oldest job has waited over a minute: group messages and files are arriving late.',
       queue.metricApproximateAgeOfOldestMessage({
         period: minutes(t.period),
         statistic: cloudwatch.Stats.MAXIMUM,
@@ -354,7 +354,7 @@ export class Monitoring extends Construct {
     const t = THRESHOLDS.deadLetters;
     this.alarm(
       'dead-letters',
-      'A fan-out job failed every retry and sits in the dead-letter queue: its recipients have not been told.',
+      'A job failed every retry and sits in the dead-letter queue: its recipients have not been told.',
       deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: minutes(t.period),
         statistic: cloudwatch.Stats.MAXIMUM,

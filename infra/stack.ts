@@ -32,25 +32,25 @@ export const FILE_UPLOADED_TIMEOUT = Duration.seconds(30);
 export const DEFAULT_ROUTE_MEMORY_MB = 1024;
 
 /**
- * 60 s for the fan-out worker: a page of 1,000 pushes takes a few seconds, and a catch-up pushes for as long as its
+ * 60 s for the job worker: a page of 1,000 pushes takes a few seconds, and a catch-up pushes for as long as its
  * time allows (stopping 10 s before the end and re-enqueueing itself), so a longer timeout only means fewer jobs.
  */
-export const FAN_OUT_TIMEOUT = Duration.seconds(60);
+export const JOB_WORKER_TIMEOUT = Duration.seconds(60);
 
 /**
- * 1769 MB (one full vCPU) for the fan-out worker: a push costs the SDK about 0.7 ms of CPU (measured by
+ * 1769 MB (one full vCPU) for the job worker: a push costs the SDK about 0.7 ms of CPU (measured by
  * `npm run bench:capacity`), so at 256 MB (a seventh of a vCPU) a page of 1,000 pushes took ~4.4 s of CPU and the last
  * of 50,000 online devices had a message after ~13 s; at 1769 MB a page takes ~0.7 s and the last device ~4.3 s
  * (docs/CAPACITY.md, "Fan-out at AWS speed"). GB-s barely change: the same CPU work, done faster.
  */
-export const FAN_OUT_MEMORY_MB = 1769;
+export const JOB_WORKER_MEMORY_MB = 1769;
 
 /**
  * The most worker instances the job queue's event source mapping runs at once: a 50,000-device fan-out needs about
  * ten, so a hundred carry several at once, and a flood of jobs can never take the account's concurrency (1,000 by
  * default) from the request handlers. Jobs beyond it wait in the queue.
  */
-export const FAN_OUT_MAX_CONCURRENCY = 100;
+export const JOB_WORKER_MAX_CONCURRENCY = 100;
 
 export interface ObrolStackProps extends StackProps {
   readonly settings: ObrolSettings;
@@ -69,7 +69,7 @@ export class ObrolStack extends Stack {
     });
     const { table, bucket } = storage;
     const jobs = new JobQueue(this, 'JobQueue', {
-      workerTimeout: FAN_OUT_TIMEOUT,
+      workerTimeout: JOB_WORKER_TIMEOUT,
       removalPolicy: settings.removalPolicy,
     });
     const queueEnv = { QUEUE_URL: jobs.queue.queueUrl };
@@ -142,21 +142,21 @@ export class ObrolStack extends Stack {
       timeout: FILE_UPLOADED_TIMEOUT,
       removalPolicy,
     });
-    const fanOut = new ObrolFunction(this, 'FanOut', {
-      entryName: 'fan-out',
+    const jobWorker = new ObrolFunction(this, 'JobWorker', {
+      entryName: 'job-worker',
       description:
-        'obrol fan-out worker: pushes large groups page by page and delivers what waited after AUTH',
+        "obrol job worker: large groups' pages and signals, catch-ups after AUTH, group deletions, account clean-ups",
       environment: { ...tableEnv, ...fileEnv, ...queueEnv, CALLBACK_URL: api.callbackUrl },
-      timeout: FAN_OUT_TIMEOUT,
-      memorySize: FAN_OUT_MEMORY_MB,
+      timeout: JOB_WORKER_TIMEOUT,
+      memorySize: JOB_WORKER_MEMORY_MB,
       removalPolicy,
     });
     // Up to ten jobs per invocation; a failed job is reported alone and retried alone.
-    fanOut.addEventSource(
+    jobWorker.addEventSource(
       new SqsEventSource(jobs.queue, {
         batchSize: 10,
         reportBatchItemFailures: true,
-        maxConcurrency: FAN_OUT_MAX_CONCURRENCY,
+        maxConcurrency: JOB_WORKER_MAX_CONCURRENCY,
       }),
     );
 
@@ -218,15 +218,15 @@ export class ObrolStack extends Stack {
       'BatchWriteItem',
       'DeleteItem',
     ];
-    for (const fn of [fileUploaded, fanOut])
+    for (const fn of [fileUploaded, jobWorker])
       fn.addToRolePolicy(tableActions(...deliveryTableActions, 'BatchGetItem'));
     // The worker signs download links for files in the backlog it delivers.
-    objectActions(fanOut, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
+    objectActions(jobWorker, 'SignDownloads', ['GetObject'], [FILES_PREFIX]);
     // …and deletes files: a deleted group's (shared/groups/delete.ts) and those a deleted account sent (its clean-up
     // job), only on the worker.
-    objectActions(fanOut, 'DeleteFiles', ['DeleteObject'], [FILES_PREFIX]);
+    objectActions(jobWorker, 'DeleteFiles', ['DeleteObject'], [FILES_PREFIX]);
     // Every function that sends messages or pushes may enqueue jobs; only the worker consumes them.
-    for (const fn of [defaultRoute, fileUploaded, fanOut]) jobs.queue.grantSendMessages(fn);
+    for (const fn of [defaultRoute, fileUploaded, jobWorker]) jobs.queue.grantSendMessages(fn);
     // $disconnect enqueues the PRESENCE push of a user's last departure (it cannot push itself).
     jobs.queue.grantSendMessages(disconnect);
     // File delivery seals the upload: CopyObject reads the source under uploads/ (s3:GetObject) and writes the
@@ -236,7 +236,7 @@ export class ObrolStack extends Stack {
     objectActions(fileUploaded, 'SealFiles', ['GetObject', 'PutObject'], [FILES_PREFIX]);
     api.grantManageConnections(defaultRoute);
     api.grantManageConnections(fileUploaded);
-    api.grantManageConnections(fanOut);
+    api.grantManageConnections(jobWorker);
 
     bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(fileUploaded), {
       prefix: UPLOADS_PREFIX,
@@ -261,7 +261,7 @@ export class ObrolStack extends Stack {
         disconnect,
         default: defaultRoute,
         'file-uploaded': fileUploaded,
-        'fan-out': fanOut,
+        'job-worker': jobWorker,
       },
       api: api.api,
       stage: api.stage,

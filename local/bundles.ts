@@ -47,7 +47,7 @@ export type Invoke = (event: any, context?: { getRemainingTimeInMillis(): number
 export interface Bundles {
   deployment: Deployment;
   handlers: Record<FunctionRole, Invoke>;
-  /** The fan-out function's recorder: the event source mapping polls the queue with the worker's role. */
+  /** The job worker's recorder: the event source mapping polls the queue with the worker's role. */
   endpointOf(role: FunctionRole): string;
   stop(): Promise<void>;
 }

@@ -37,7 +37,7 @@ export interface QueueWorker {
 function contextFor(timeoutMs: number): Context {
   const started = Date.now();
   return {
-    functionName: 'fan-out',
+    functionName: 'job-worker',
     awsRequestId: crypto.randomUUID(),
     getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
   } as Context;

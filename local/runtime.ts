@@ -191,24 +191,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         const { handlers } = bundles;
         onUpload = handlers['file-uploaded'];
         // The event source mapping polls with the worker's role: through the worker function's recorder.
-        const pollEndpoint = bundles.endpointOf('fan-out');
+        const pollEndpoint = bundles.endpointOf('job-worker');
         worker = startQueueWorker({
           endpoint: pollEndpoint,
           region,
           queueUrl: `${pollEndpoint}/${queue.url.split('/').slice(3).join('/')}`,
           queueArn: queue.arn,
-          handler: handlers['fan-out'],
+          handler: handlers['job-worker'],
           concurrency: options.workerConcurrency ?? 4,
           timeoutMs: 20_000,
         });
         return { $connect: handlers.connect, $disconnect: handlers.disconnect, $default: handlers.default };
       }
-      const [connect, disconnect, fallback, uploaded, fanOut] = await Promise.all([
+      const [connect, disconnect, fallback, uploaded, jobWorker] = await Promise.all([
         import('../lambdas/connect.js'),
         import('../lambdas/disconnect.js'),
         import('../lambdas/default.js'),
         import('../lambdas/file-uploaded.js'),
-        import('../lambdas/fan-out.js'),
+        import('../lambdas/job-worker.js'),
       ]);
       onUpload = uploaded.handler;
       worker = startQueueWorker({
@@ -216,7 +216,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         region,
         queueUrl: queue.url,
         queueArn: queue.arn,
-        handler: fanOut.handler,
+        handler: jobWorker.handler,
         concurrency: options.workerConcurrency ?? 4,
         // Shorter than on AWS (60 s), so local catch-ups hand over to their continuation sooner; the queue's
         // visibility timeout stays above it, as AWS requires of a Lambda consumer.

@@ -35,7 +35,7 @@ export interface LocalNames {
   apiId?: string;
 }
 
-export type FunctionRole = 'connect' | 'disconnect' | 'default' | 'file-uploaded' | 'fan-out';
+export type FunctionRole = 'connect' | 'disconnect' | 'default' | 'file-uploaded' | 'job-worker';
 
 export interface PolicyDocument {
   Version?: string;
@@ -257,7 +257,7 @@ export function readDeployment(template: Template, local: LocalNames, cdkOut?: s
     }
     if (r.Type === 'AWS::Lambda::EventSourceMapping') {
       const fn = functionIdIn(r.Properties?.FunctionName);
-      if (fn) roles.set(fn, 'fan-out');
+      if (fn) roles.set(fn, 'job-worker');
     }
     if (r.Type === 'AWS::ApiGatewayV2::Stage') stage = String(r.Properties?.StageName);
   }
@@ -312,7 +312,7 @@ export function readDeployment(template: Template, local: LocalNames, cdkOut?: s
       policies,
     };
   }
-  for (const role of ['connect', 'disconnect', 'default', 'file-uploaded', 'fan-out'] as const)
+  for (const role of ['connect', 'disconnect', 'default', 'file-uploaded', 'job-worker'] as const)
     if (!functions[role]) throw new Error(`the template wires no function as ${role}`);
 
   const permissions: Deployment['permissions'] = [];

@@ -19,7 +19,7 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Path-style S3 addressing, for S3-compatible engines at a custom endpoint. */
   readonly s3PathStyle: boolean;
-  /** The SQS queue that carries fan-out and offline-delivery jobs to the worker (lambdas/fan-out.ts). */
+  /** The SQS queue that carries the jobs (shared/queue/jobs.ts) to the job worker (lambdas/job-worker.ts). */
   readonly queueUrl: string | undefined;
   /** The most members a group may hold (GROUP_JOIN answers `group_full` beyond it). */
   readonly maxGroupMembers: number;

@@ -2,7 +2,7 @@
  * Seeding at scale, straight into the local table with the seeder's own client (never counted), in the item shapes
  * the commands write: groups (GROUP_CREATE), members on both sides (GROUP_JOIN), accounts (REGISTER), stored group
  * messages (SEND_GROUP), and online devices as AUTH's bindConnection leaves them: the connection item, its copy
- * under the user and its presence copy in each group, all with an `expiresAt` two hours ahead.
+ * under the user and its group connection in each group, all with an `expiresAt` two hours ahead.
  */
 import { keys } from '../../shared/data/keys.js';
 import { newId } from '../../shared/ids.js';

@@ -4,7 +4,7 @@
  * the user sent (objects, records, index), forget whom the user blocked and the user's list of conversations (the
  * name's next owner starts afresh). Each step handles one page and deletes what it read, so the next page
  * is again the first: the work resumes anywhere, twice is harmless, and nothing is read that is not deleted. The
- * request runs a few steps itself; the rest is the `account-cleanup` job on the worker (lambdas/fan-out.ts).
+ * request runs a few steps itself; the rest is the `account-cleanup` job on the worker (lambdas/job-worker.ts).
  */
 
 import { deleteFile } from '../bucket/s3.js';
@@ -35,7 +35,7 @@ export async function leaveAllGroups(userKey: string, limit: number = PAGE.group
     { after: prefixes.group, upTo: prefixEnd(prefixes.group) },
     { limit, consistent: true },
   );
-  // Every device was logged out first, so no presence copies are left to withdraw. Leaving as GROUP_LEAVE does:
+  // Every device was logged out first, so no group connections are left to withdraw. Leaving as GROUP_LEAVE does:
   // an owner's group passes to its longest member, and a group the user was the last member of is deleted.
   const now = Date.now();
   await mapLimit(page.items, 16, (item) =>

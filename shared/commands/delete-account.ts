@@ -2,9 +2,9 @@
  * DELETE_ACCOUNT kata-sandi — deletes the caller's account. In the request: the password is checked (counted like
  * AUTH), the profile becomes a tombstone (the name stays reserved for 30 days; AUTH fails as for an unknown user),
  * every device is logged out (the others told `{"event":"LOGGED_OUT","reason":"account_deleted"}`), and the first
- * steps of the clean-up run. The rest — leaving every group, the inbox, the files the user sent — continues on the
- * worker (shared/account/cleanup.ts), however many groups and messages there are. Messages the user sent stay in
- * the other side's history, under the name they had.
+ * steps of the clean-up run. The rest — leaving every group, the inbox, the files the user sent, the blocks and the
+ * list of conversations — continues on the worker (shared/account/cleanup.ts), however many groups and messages there
+ * are. Messages the user sent stay in the other side's history, under the name they had.
  */
 import { cleanUpAccount } from '../account/cleanup.js';
 import { logOutOtherDevices } from '../account/sessions.js';

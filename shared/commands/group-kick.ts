@@ -1,5 +1,5 @@
 /**
- * GROUP_KICK grup pengguna — the owner removes a member, at once: their membership and their devices' presence copies
+ * GROUP_KICK grup pengguna — the owner removes a member, at once: their membership and their devices' group connections
  * go (no more pushes; GROUP_HISTORY answers not_a_member and FILE_URL of the group's files unknown_file from then on),
  * and their online devices are told with GROUP_KICKED. The owner leaves with GROUP_LEAVE, not by kicking themselves.
  */

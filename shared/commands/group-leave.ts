@@ -32,7 +32,7 @@ export const groupLeave = defineCommand({
       return ok('berhasil keluar dari grup');
     }
     const meta = await readGroupMeta(groupKey);
-    // A leave that failed after its membership went left the member's presence behind: this one clears it.
+    // A leave that failed after its membership went left the member's group connections behind: this one clears it.
     if (meta) await removeMember(groupKey, caller.key, devices);
     throw new CommandError(meta ? 'not_a_member' : 'unknown_group');
   },

@@ -1,5 +1,5 @@
 /** GROUPS — the caller's groups, sorted. */
-import { listUserGroups } from '../data/groups.js';
+import { userGroups } from '../data/groups.js';
 import { ok } from '../protocol/replies.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
@@ -9,6 +9,6 @@ export const groups = defineCommand({
   parse: (rest) => (rest === '' ? {} : undefined),
   async run(_params, ctx) {
     const caller = await requireUser(ctx);
-    return ok((await listUserGroups(caller.key)).sort());
+    return ok((await userGroups(caller.key)).map((group) => group.name).sort());
   },
 });

@@ -3,7 +3,7 @@
  * signed link. Without: answers with a signed upload form; the FILE push follows when the upload lands.
  */
 import { readAccount } from '../data/users.js';
-import { deliverDirect } from '../delivery/direct.js';
+import { deliverToUser } from '../delivery/direct.js';
 import { fileEvent, startUpload, storeInline } from '../files/transfer.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
@@ -28,7 +28,7 @@ export const sendFile = defineCommand({
     if (!bytes) return startUpload(caller, audience, filename, ctx.now);
 
     const file = await storeInline(caller, audience, filename, bytes, ctx.now);
-    await deliverDirect(
+    await deliverToUser(
       {
         endpoint: ctx.endpoint,
         fromKey: caller.key,

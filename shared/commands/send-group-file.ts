@@ -2,7 +2,7 @@
  * SEND_GROUP_FILE grup namafile [isi-base64] — a file for a group: pushed as GROUP_FILE to every member but the
  * sender, stored once. Without content it starts an upload, as SEND_FILE does.
  */
-import { sendToGroup } from '../delivery/group.js';
+import { deliverToGroup } from '../delivery/group.js';
 import { fileEvent, startUpload, storeInline } from '../files/transfer.js';
 import { ok } from '../protocol/replies.js';
 import { defineCommand } from './command.js';
@@ -18,7 +18,7 @@ export const sendGroupFile = defineCommand({
     if (!bytes) return startUpload(caller, audience, filename, ctx.now);
 
     const file = await storeInline(caller, audience, filename, bytes, ctx.now);
-    await sendToGroup(ctx.endpoint, groupKey, caller.key, fileEvent(file), ctx.now);
+    await deliverToGroup(ctx.endpoint, groupKey, caller.key, fileEvent(file), ctx.now);
     return ok('file terkirim', { id: file.id });
   },
 });

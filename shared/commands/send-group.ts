@@ -3,7 +3,7 @@
  * of every other member (a large group's pages on the worker); offline members get it at their next login
  * (see shared/delivery/group.ts). The answer carries the message's `id`.
  */
-import { sendToGroup } from '../delivery/group.js';
+import { deliverToGroup } from '../delivery/group.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { requireMember } from './membership.js';
@@ -22,7 +22,7 @@ export async function prepareGroup(
     audience: `group:${groupKey}`,
     message,
     deliver: (id, at) =>
-      sendToGroup(
+      deliverToGroup(
         ctx.endpoint,
         groupKey,
         caller.key,

@@ -3,7 +3,7 @@
  * recipient; kept in their inbox when no device took it. The answer carries the message's `id`.
  */
 import { readAccount } from '../data/users.js';
-import { deliverDirect } from '../delivery/direct.js';
+import { deliverToUser } from '../delivery/direct.js';
 import { CommandError } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { refuseIfBlockedReadHeads } from './blocking.js';
@@ -34,7 +34,7 @@ export async function prepareDirect(
     audience: `user:${toKey}`,
     message,
     deliver: (id, at) =>
-      deliverDirect(
+      deliverToUser(
         {
           endpoint: ctx.endpoint,
           fromKey: caller.key,

@@ -1,9 +1,9 @@
 /**
  * WHO grup [setelah] — a page of the group's members who are online now (a member is online while one of their
- * connections is bound), in order of their keys; `next` names where the following page starts. Only members may
- * ask. Each page reads at most WHO_PAGE of the group's presence items (its live connections), never its members.
- * A member between whom and the caller a block stands (either way) is left out, as STATUS hides them: one
- * BatchGetItem of both blocks per 50 names of the page, read strongly.
+ * connections is bound), in order of their keys; `next` names where the following page starts. Only members may ask.
+ * Each page reads at most WHO_PAGE of the group's connections (its members' live connection copies), never its members.
+ * A member between whom and the caller a block stands (either way) is left out, as STATUS hides them: one BatchGetItem
+ * of both blocks per 50 names of the page, read strongly.
  */
 import { blockedAmong } from '../data/blocks.js';
 import { onlineMembersPage } from '../data/presence.js';
@@ -13,7 +13,7 @@ import { defineCommand } from './command.js';
 import { groupMembers } from './group-members.js';
 import { requireMember } from './membership.js';
 
-/** Presence items read per page (one user's several devices count once in the answer). */
+/** Group connections read per page (one user's several devices count once in the answer). */
 export const WHO_PAGE = 1000;
 
 export const who = defineCommand({

@@ -17,9 +17,6 @@ import { batchWrite, conditionally, epochSeconds, type Item, type Key, queryAll 
 /** API Gateway closes every connection after two hours; a little slack covers clock skew. */
 export const CONNECTION_LIFETIME_MS = (2 * 60 + 5) * 60 * 1000;
 
-/** How far clocks of two Lambda containers may disagree (Amazon Time Sync keeps them far closer). */
-export const CLOCK_SKEW_MS = 1000;
-
 export interface Connection {
   /** The user's key (lower case). */
   user: string;
@@ -33,7 +30,7 @@ export interface Connection {
   pending?: boolean;
 }
 
-/** A connection copy as read from the table (`#CONN#` under the user, or `PRESENCE#` in a group). */
+/** A connection copy as read from the table: `#CONN#` under the user, or a group connection (`PRESENCE#`). */
 export function connectionOf(user: string, connectionId: string, item: Record<string, unknown>): Connection {
   const connection: Connection = { user, connectionId, expiresAt: Number(item.expiresAt) };
   if (item.pending === true) connection.pending = true;
@@ -161,7 +158,7 @@ export async function readUserConnections(userKey: string, now: number): Promise
 }
 
 /** The copy of a live connection kept in a group, so one range of the group lists who is online. */
-function groupPresenceItem(group: string, { user, connectionId, expiresAt, pending }: Connection): Item {
+function groupConnectionItem(group: string, { user, connectionId, expiresAt, pending }: Connection): Item {
   return {
     ...keys.groupConnection(group, user, connectionId),
     user,
@@ -176,12 +173,12 @@ export function copyItems(connection: Connection, groups: readonly string[]): It
   const { user, connectionId, expiresAt, pending } = connection;
   return [
     { ...keys.userConnection(user, connectionId), expiresAt, ...(pending ? { pending } : {}) },
-    ...groups.map((group) => groupPresenceItem(group, connection)),
+    ...groups.map((group) => groupConnectionItem(group, connection)),
   ];
 }
 
 /** The keys of the connection's copies under the user and each of the groups. */
-export function presenceKeys(user: string, connectionId: string, groups: readonly string[]): Key[] {
+export function copyKeys(user: string, connectionId: string, groups: readonly string[]): Key[] {
   return [
     keys.userConnection(user, connectionId),
     ...groups.map((group) => keys.groupConnection(group, user, connectionId)),
@@ -299,12 +296,6 @@ export async function releaseLock(connectionId: string, token: string) {
   );
 }
 
-/** The group keys of a user's memberships: where their connections' copies are. */
-export async function groupsOf(user: string): Promise<string[]> {
-  const items = await queryAll(keys.user(user).pk, { beginsWith: prefixes.group });
-  return items.map((item) => item.sk.slice(prefixes.group.length));
-}
-
 /** Runs an update that holds only while the connection is bound to this very login; false when it is not. */
 async function updateLogin(
   connectionId: string,
@@ -377,12 +368,17 @@ export function markCaughtUp(connectionId: string, user: string, boundary: strin
   );
 }
 
-/** Publishes a user's live connections into one more group (GROUP_CREATE, GROUP_JOIN). */
-export async function publishPresence(group: string, connections: readonly Connection[], extra: Item[] = []) {
-  await batchWrite([...extra, ...connections.map((connection) => groupPresenceItem(group, connection))]);
+/** Publishes a user's live connections into one more group's connections (GROUP_CREATE, GROUP_JOIN). */
+export async function publishGroupConnections(
+  group: string,
+  connections: readonly Connection[],
+  extra: Item[] = [],
+) {
+  await batchWrite([...extra, ...connections.map((connection) => groupConnectionItem(group, connection))]);
 }
 
-export async function withdrawPresence(
+/** Takes the given connections of a user out of the group's connections (with `extra` keys, in the same batch). */
+export async function withdrawGroupConnections(
   group: string,
   user: string,
   connectionIds: readonly string[],

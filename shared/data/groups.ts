@@ -1,11 +1,12 @@
 /**
  * Groups: the group item (with its member count), each membership (twice: under the group for GROUP_MEMBERS and
- * under the user for GROUPS and the membership check), the members' live connections and their departure marks.
+ * under the user for GROUPS and the membership check), the members' live connections (the group's connections) and
+ * their departure marks.
  * Nothing here reads a whole group: every read is one item or one bounded page.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE } from './client.js';
-import { type Connection, connectionOf, liveConnections, withdrawPresence } from './connections.js';
+import { type Connection, connectionOf, liveConnections, withdrawGroupConnections } from './connections.js';
 import { keys, prefixEnd, prefixes } from './keys.js';
 import {
   batchGet,
@@ -97,19 +98,6 @@ export async function readMembership(
   return Item ? membershipOf(Item as Parameters<typeof membershipOf>[0]) : undefined;
 }
 
-/** How many groups the user belongs to (a count of their membership items: at most the per-user cap). */
-export async function countUserGroups(userKey: string): Promise<number> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.user(userKey).pk, ':prefix': prefixes.group },
-      Select: 'COUNT',
-    }),
-  );
-  return result.Count ?? 0;
-}
-
 /** The group's side of a membership: the member item (by name) and the join-order item. */
 export function memberItems(groupKey: string, userKey: string, username: string, joinedAt: string): Item[] {
   return [
@@ -143,9 +131,9 @@ export interface Removal {
 }
 
 /**
- * Removes a member, their join-order item and their live connections from the group; undefined when they were not
- * a member. The count comes back, so exactly one of several concurrent removals sees the group emptied. The member
- * item and presence go whether or not the membership was still there (idempotent): a leave that failed half-way, or
+ * Removes a member, their join-order item and their live connections from the group; undefined when they were not a
+ * member. The count comes back, so exactly one of several concurrent removals sees the group emptied. The member item
+ * and group connections go whether or not the membership was still there (idempotent): a leave that failed half-way, or
  * whose delete the SDK retried after it had succeeded, is finished by the next one. The count moves only for a
  * membership this call deleted.
  */
@@ -163,19 +151,22 @@ export async function removeMember(
       : [];
   const [remaining] = await Promise.all([
     Attributes ? changeCount(groupKey, -1) : undefined,
-    withdrawPresence(groupKey, userKey, connectionIds, [keys.groupMember(groupKey, userKey), ...joined]),
+    withdrawGroupConnections(groupKey, userKey, connectionIds, [
+      keys.groupMember(groupKey, userKey),
+      ...joined,
+    ]),
   ]);
   // After the membership went: every copy of the user's devices in the group, also one an AUTH under way wrote
   // after the caller read the devices (read strongly, so a copy written before the delete is found here, and one
   // written after it is never pushed to: fan-out pushes only to members, see membersOnly).
-  await withdrawAllPresence(groupKey, userKey);
+  await withdrawAllGroupConnections(groupKey, userKey);
   return Attributes ? { remaining } : undefined;
 }
 
-/** Deletes every presence copy of `userKey` in the group, whichever devices they are (one strong Query). */
-export async function withdrawAllPresence(groupKey: string, userKey: string): Promise<void> {
+/** Deletes every group connection of `userKey` in the group, whichever devices they are (one strong Query). */
+export async function withdrawAllGroupConnections(groupKey: string, userKey: string): Promise<void> {
   const items = await queryAll(keys.group(groupKey).pk, {
-    beginsWith: `${prefixes.presence}${userKey}#`,
+    beginsWith: `${prefixes.groupConnection}${userKey}#`,
     consistent: true,
   });
   if (items.length > 0)
@@ -186,7 +177,7 @@ export async function withdrawAllPresence(groupKey: string, userKey: string): Pr
 }
 
 /**
- * The connections of a page of group presence whose users are members of the live group now: one strongly
+ * The connections of a page of the group's connections whose users are members of the live group now: one strongly
  * consistent BatchGetItem of the group item and each distinct user's membership (100 keys a request), read before
  * the push. A copy that outlived its membership (an AUTH that read the groups before a removal wrote it afterwards)
  * or its group (deleted, or deleted and created again) is passed over, so a removal is exact from its answer on.
@@ -198,8 +189,8 @@ export async function membersOnly<T extends { user: string; connectionId?: strin
 ): Promise<T[]> {
   if (connections.length === 0) return [];
   const users = [...new Set(connections.map((c) => c.user))];
-  // With `copies` (a fenced push deciding again: shared/push/deliver.ts), each connection's presence copy in the
-  // group is read in the same request: a device logged out or removed since is passed over too.
+  // With `copies` (a fenced push deciding again: shared/push/deliver.ts), each connection's copy in the group's
+  // connections is read in the same request: a device logged out or removed since is passed over too.
   const present = copies
     ? connections.map((c) => keys.groupConnection(groupKey, c.user, String(c.connectionId)))
     : [];
@@ -207,7 +198,9 @@ export async function membersOnly<T extends { user: string; connectionId?: strin
     [keys.group(groupKey), ...users.map((user) => keys.userGroup(user, groupKey)), ...present],
     true,
   );
-  const still = new Set(found.filter((item) => item.sk.startsWith(prefixes.presence)).map((item) => item.sk));
+  const still = new Set(
+    found.filter((item) => item.sk.startsWith(prefixes.groupConnection)).map((item) => item.sk),
+  );
   const meta = found.find((item) => item.pk === keys.group(groupKey).pk);
   if (!meta || meta.deleting !== undefined) return [];
   const members = new Set(
@@ -283,22 +276,22 @@ export async function membersPage(groupKey: string, after: string | undefined, l
   } satisfies MemberPage;
 }
 
-export interface PresencePage {
+export interface GroupConnectionsPage {
   connections: Connection[];
   /** The sort key to continue after, when the group has more online connections. */
   next: string | undefined;
 }
 
-/** One page of the group's live connections (strongly consistent), after the presence key `after`. */
-export async function presencePage(
+/** One page of the group's live connections (strongly consistent), after the group connection key `after`. */
+export async function groupConnectionsPage(
   groupKey: string,
   after: string | undefined,
   limit: number,
   now: number,
-): Promise<PresencePage> {
+): Promise<GroupConnectionsPage> {
   const page = await queryRange(
     keys.group(groupKey).pk,
-    { after: after ?? prefixes.presence, upTo: prefixEnd(prefixes.presence) },
+    { after: after ?? prefixes.groupConnection, upTo: prefixEnd(prefixes.groupConnection) },
     { limit, consistent: true },
   );
   const connections = page.items.map((item) =>
@@ -317,10 +310,14 @@ export async function departuresAfter(groupKey: string, id: string): Promise<Set
   return new Set(items.map((item) => String(item.user)));
 }
 
-/** The caller's groups, as they are spelled. */
-export async function listUserGroups(userKey: string): Promise<string[]> {
+/**
+ * The groups a user belongs to, from their side of each membership (`USER#u` / `GROUP#g`): one eventually consistent
+ * Query of at most the per-user cap of small items. GROUPS lists their names; a login, a departure and who may see
+ * whose presence use their keys (`groupKey`).
+ */
+export async function userGroups(userKey: string): Promise<Membership[]> {
   const items = await queryAll(keys.user(userKey).pk, { beginsWith: prefixes.group });
-  return items.map((item) => String(item.group));
+  return items.map(membershipOf);
 }
 
 // ── Owners, invitations and deletion (issue 12) ──────────────────────────────────────────────────────────────────

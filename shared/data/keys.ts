@@ -24,7 +24,10 @@ export const keys = {
   group: (group: string) => ({ pk: `GROUP#${group}`, sk: 'META' }),
   /** A member of a group (GROUP_MEMBERS pages through these). */
   groupMember: (group: string, user: string) => ({ pk: `GROUP#${group}`, sk: `MEMBER#${user}` }),
-  /** A live connection of a member, copied into the group so fan-out reads only who is online. */
+  /**
+   * A live connection of a member, copied into the group so fan-out reads only who is online: the group's
+   * connections. The stored prefix keeps its old name, `PRESENCE#` (prefixes.groupConnection).
+   */
   groupConnection: (group: string, user: string, connectionId: string) => ({
     pk: `GROUP#${group}`,
     sk: `PRESENCE#${user}#${connectionId}`,
@@ -138,7 +141,11 @@ export const prefixes = {
   userConnection: '#CONN#',
   group: 'GROUP#',
   member: 'MEMBER#',
-  presence: 'PRESENCE#',
+  /**
+   * The group's connections (keys.groupConnection). The stored prefix keeps its old name: these items were called
+   * presence before the word was kept for a user's online status (shared/data/presence.ts).
+   */
+  groupConnection: 'PRESENCE#',
   departure: 'OFF#',
   message: 'MSG#',
   watcher: 'CONN#',

@@ -1,8 +1,9 @@
 /**
- * Presence, as stored: whether a user is online (has a bound connection), when they were last seen, and who watches
- * it (who may see it is shared/delivery/observers.ts's rule). Online-ness itself is always read from the user's live connection copies (`#CONN#`); the profile's
- * `onlineUntil` is only the flag that turns "first connection bound" and "last connection gone" into exactly one
- * event each (conditional writes on one item; see docs/DATA_MODEL.md, "Presence").
+ * Presence, as stored: whether a user is online (has a bound connection), when they were last seen, who watches it,
+ * a group's online members (WHO) and the newest messages of a conversation (who may see whose presence is
+ * shared/delivery/observers.ts's rule). Online-ness itself is always read from the user's live connection copies
+ * (`#CONN#`); the profile's `onlineUntil` is only the flag that turns "first connection bound" and "last connection
+ * gone" into exactly one event each (conditional writes on one item; see docs/DATA_MODEL.md, "Presence").
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../concurrency.js';
@@ -74,12 +75,6 @@ export async function markOffline(userKey: string, now: number): Promise<string 
   );
   const old = left?.Attributes;
   return old?.onlineUntil === undefined ? undefined : String(old.username);
-}
-
-/** The groups a user belongs to (keys): one Query of at most the per-user cap of small items. */
-export async function groupKeysOf(userKey: string): Promise<string[]> {
-  const items = await queryAll(keys.user(userKey).pk, { beginsWith: prefixes.group });
-  return items.map((item) => item.sk.slice(prefixes.group.length));
 }
 
 /**
@@ -246,12 +241,12 @@ export async function watchersPage(
 export interface OnlinePage {
   /** Usernames as spelled, in key order, each once. */
   names: string[];
-  /** The key of the last user read, when the group's presence range holds more. */
+  /** The key of the last user read, when the group's connections hold more. */
   next: string | undefined;
 }
 
 /**
- * One page of a group's online members: up to `limit` of the group's presence items (its live connections, read
+ * One page of a group's online members: up to `limit` of the group's connections (its live connection copies, read
  * after the user key `after`), as distinct users, with their names from their member items (one BatchGetItem per
  * 100). Offline members are never read.
  */
@@ -264,8 +259,8 @@ export async function onlineMembersPage(
   const page = await queryRange(
     keys.group(groupKey).pk,
     {
-      after: after === undefined ? prefixes.presence : `${prefixes.presence}${after}#\uffff`,
-      upTo: prefixEnd(prefixes.presence),
+      after: after === undefined ? prefixes.groupConnection : `${prefixes.groupConnection}${after}#\uffff`,
+      upTo: prefixEnd(prefixes.groupConnection),
     },
     { limit },
   );

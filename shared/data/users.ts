@@ -1,7 +1,8 @@
 /**
- * Accounts, as stored: the profile (created exactly once per name; its password and credential epoch changed, or
- * replaced by a tombstone, by conditional writes), the user's side of each membership, the group cursor and an
- * unfinished catch-up's progress; and an account read in one Query together with its live devices.
+ * Accounts, as stored: the profile (created exactly once per name; its password and credential epoch changed, the
+ * logins under way registered on it, or replaced by a tombstone that keeps the name reserved, by conditional writes),
+ * the group cursor and an unfinished catch-up's progress; and an account read in one Query together with its live
+ * devices and the user's side of each membership (written by ./groups.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -236,7 +237,7 @@ async function updateProfileIf(
 /** The user's side of a group membership (`USER#u` / `GROUP#g`). */
 export interface Membership {
   /** The group's key. */
-  group: string;
+  groupKey: string;
   /** The group's name as created. */
   name: string;
   /** Messages with ids above this are the member's (set at joining). */
@@ -293,7 +294,7 @@ function accountFrom(userKey: string, items: Item[], now: number): Account {
   for (const [name, value] of Object.entries(saved ?? {}))
     if (name.startsWith(PROGRESS_ATTRIBUTE) && typeof value === 'string')
       progress.set(name.slice(PROGRESS_ATTRIBUTE.length), value);
-  return { profile, deleted, connections, groups: memberships.map((m) => m.group), memberships, progress };
+  return { profile, deleted, connections, groups: memberships.map((m) => m.groupKey), memberships, progress };
 }
 
 /** The progress item holds one attribute per group, named after the group's key. */
@@ -301,7 +302,7 @@ const PROGRESS_ATTRIBUTE = 'g:';
 
 export function membershipOf(item: Item): Membership {
   return {
-    group: item.sk.slice(prefixes.group.length),
+    groupKey: item.sk.slice(prefixes.group.length),
     name: String(item.group),
     from: String(item.from ?? ''),
   };

@@ -11,13 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../concurrency.js';
 import { config } from '../config.js';
-import {
-  CLOCK_SKEW_MS,
-  markCaughtUp,
-  readConnection,
-  releaseCatchUpLease,
-  takeCatchUpLease,
-} from '../data/connections.js';
+import { markCaughtUp, readConnection, releaseCatchUpLease, takeCatchUpLease } from '../data/connections.js';
 import { memberOf } from '../data/groups.js';
 import { deleteInbox, deliverable, groupLogPage, inboxPage, type StoredEvent } from '../data/messages.js';
 import { advanceGroupCursor, advanceProgress, clearProgress, readAccount } from '../data/users.js';
@@ -27,6 +21,7 @@ import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { keyOf } from '../protocol/validation.js';
 import { FENCE_TRIES, pushOne } from '../push/deliver.js';
 import type { CatchUpJob } from '../queue/jobs.js';
+import { BOUNDARY_LEAD_MS } from './boundary.js';
 import { newestBySender, tellDelivered } from './delivered.js';
 import { BATCH_FRAME_BYTES, BATCH_OVERHEAD_BYTES, batchBytes, frameOf } from './frames.js';
 import { startFrom } from './name-reuse.js';
@@ -38,7 +33,7 @@ export const ANSWER_WAIT_MS = 10_000;
 /**
  * A run that finds its AUTH not yet answered reads the mark again this often, this many times (2 s), before it hands
  * the job back for a second: the answer usually comes within milliseconds, and a catch-up put off a whole second
- * pushes again what was pushed live in that second (the boundary lies a second ahead, CLOCK_SKEW_MS).
+ * pushes again what was pushed live in that second (the boundary lies a second ahead, BOUNDARY_LEAD_MS).
  */
 export const ANSWER_POLL = { everyMs: 50, times: 40 };
 
@@ -213,9 +208,9 @@ async function deliver(
       more: true,
     },
     ...account.memberships.map((m) => ({
-      group: m.group,
+      group: m.groupKey,
       from: '',
-      after: maxId(maxId(cursor, m.from), account.progress.get(m.group)),
+      after: maxId(maxId(cursor, m.from), account.progress.get(m.groupKey)),
       upTo: boundary,
       buffer: [],
       more: true,
@@ -304,9 +299,9 @@ async function deliver(
   if (!(await send())) return 'stopped';
   // Every group message up to the newest one delivered, and everything made before this moment, has reached the
   // user: by this catch-up, or live (stored after the login's copies existed, while the connection is still bound —
-  // checked just below). The boundary itself lies a little in the future (clock slack), so the cursor never passes
+  // checked just below). The boundary itself lies a little in the future (BOUNDARY_LEAD_MS), so the cursor never passes
   // it, or a departure soon after could leave later messages behind it.
-  const reached = maxId(idCeil(Date.now() - CLOCK_SKEW_MS), newest);
+  const reached = maxId(idCeil(Date.now() - BOUNDARY_LEAD_MS), newest);
   if (await markCaughtUp(connectionId, user, boundary)) {
     await advanceGroupCursor(user, minId(reached, boundary));
     await clearProgress(user);

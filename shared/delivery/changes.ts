@@ -2,7 +2,7 @@
  * Pushes that tell of a change to a stored message (MESSAGE_EDITED, MESSAGE_DELETED): to the same audience as the
  * message, but only to devices online now — nothing waits for anyone, since a later catch-up or HISTORY reads the
  * message as it then is. A private message's two users' devices; a group message's online members, page by page
- * through the group's presence items, as a signal (shared/delivery/signals.ts: the first page in the request, further
+ * through the group's connections, as a signal (shared/delivery/signals.ts: the first page in the request, further
  * pages on the worker). Offline members are never read.
  */
 import { readUserConnections } from '../data/connections.js';

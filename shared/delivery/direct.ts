@@ -23,9 +23,10 @@ export interface DirectDelivery {
 
 /**
  * Delivers it (true when a device of the recipient took it) and moves the conversation beside it; `heads`: the
- * conversation heads as read with the block (SEND, SEND_FILE; undefined: read here).
+ * conversation heads as read with the block (SEND, SEND_FILE; undefined: read here). deliverToGroup (./group.ts) is
+ * the same for a group.
  */
-export async function deliverDirect(
+export async function deliverToUser(
   delivery: DirectDelivery,
   heads?: ReadonlyMap<string, string>,
 ): Promise<boolean> {

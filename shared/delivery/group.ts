@@ -6,7 +6,7 @@
  * after the message was made (their cursor may already be past it) get it in their inbox; see docs/DATA_MODEL.md.
  */
 import { mapLimit } from '../concurrency.js';
-import { departuresAfter, membersOnly, presencePage } from '../data/groups.js';
+import { departuresAfter, groupConnectionsPage, membersOnly } from '../data/groups.js';
 import { keys, prefixes } from '../data/keys.js';
 import { deliverable, readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
 import { batchGet } from '../data/table.js';
@@ -21,7 +21,11 @@ export const INLINE_CONNECTIONS = 100;
 /** Online connections one worker job pushes (16 waves of 64 concurrent pushes). */
 export const PAGE_CONNECTIONS = 1000;
 
-export async function sendToGroup(
+/**
+ * Delivers a group message (or file) from `senderKey`: stores it once, then pushes the first page of the group's
+ * connections here and hands the rest to the worker. deliverToUser (./direct.ts) is the same for one recipient.
+ */
+export async function deliverToGroup(
   endpoint: string,
   groupKey: string,
   senderKey: string,
@@ -33,10 +37,13 @@ export async function sendToGroup(
   await fanOutPage(endpoint, job, event, INLINE_CONNECTIONS, now);
 }
 
-/** The user a presence sort key belongs to (`PRESENCE#<user>#<connection>`); undefined for the range's start. */
-function userOf(presenceKey: string): string | undefined {
-  if (!presenceKey.startsWith(prefixes.presence)) return undefined;
-  return presenceKey.slice(prefixes.presence.length).split('#')[0] || undefined;
+/**
+ * The user a group connection's sort key belongs to (`PRESENCE#<user>#<connection>`); undefined for the range's
+ * start.
+ */
+function userOf(groupConnectionKey: string): string | undefined {
+  if (!groupConnectionKey.startsWith(prefixes.groupConnection)) return undefined;
+  return groupConnectionKey.slice(prefixes.groupConnection.length).split('#')[0] || undefined;
 }
 
 /** Whether `user` falls in the users a page covers: after the previous page's last user, up to this page's last. */
@@ -58,7 +65,7 @@ export async function fanOutPage(
   if (!event) return; // never stored (the sender was told it failed), or deleted since
   // The fence starts before the page is read: no push of this page starts FENCE_MS after it (shared/push/deliver.ts).
   const readAt = performance.now();
-  const page = await presencePage(job.group, job.after || undefined, limit, now);
+  const page = await groupConnectionsPage(job.group, job.after || undefined, limit, now);
 
   // Only members' devices, checked now: a page queued (or a copy written) before a removal reaches no one removed.
   const [push, targets] = await Promise.all([

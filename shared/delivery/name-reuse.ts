@@ -10,7 +10,7 @@ import { idFloor } from '../ids.js';
  * may carry an id a little older than `createdAt`. Far below NAME_RESERVED_MS, so an earlier owner's messages (all
  * sent before their deletion, at least 30 days before the name could be registered again) stay out.
  */
-const CLOCK_SLACK_MS = 3600 * 1000;
+const NAME_REUSE_SLACK_MS = 3600 * 1000;
 
 /**
  * Where the private conversation of two users begins: the smallest message id it shows. Conversations are keyed by
@@ -22,9 +22,12 @@ export async function conversationStart(a: string, b: string): Promise<string> {
   return startFrom(await creationTimes(a === b ? [a] : [a, b]));
 }
 
-/** The id floor of the latest of the creation times (ISO strings; anything else is ignored), less the clock slack. */
+/**
+ * The id floor of the latest of the creation times (ISO strings; anything else is ignored), less the name-reuse
+ * slack.
+ */
 export function startFrom(createdAts: readonly unknown[]): string {
   const times = createdAts.filter((at) => typeof at === 'string').map((at) => Date.parse(at));
   const latest = Math.max(0, ...times.filter((ms) => Number.isFinite(ms)));
-  return idFloor(latest - CLOCK_SLACK_MS);
+  return idFloor(latest - NAME_REUSE_SLACK_MS);
 }

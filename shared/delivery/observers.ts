@@ -1,12 +1,13 @@
 /**
  * Who may see whose presence (WATCH, STATUS, and every PRESENCE event sent, since the right can end after a WATCH):
  * a user sees themselves, and anyone they share a group or a private conversation with, unless either blocked the
- * other. The items it reads are shared/data/'s (presence.ts, blocks.ts, users.ts).
+ * other. The items it reads are shared/data/'s (presence.ts, blocks.ts, groups.ts, users.ts).
  */
 import { mapLimit } from '../concurrency.js';
 import { blockedAmong, eitherBlocked } from '../data/blocks.js';
+import { userGroups } from '../data/groups.js';
 import { prefixes } from '../data/keys.js';
-import { groupKeysOf, newestMessages } from '../data/presence.js';
+import { newestMessages } from '../data/presence.js';
 import { keyOf } from '../protocol/validation.js';
 import { conversationStart } from './name-reuse.js';
 
@@ -65,6 +66,11 @@ async function shareOrConverse(
 
 export async function viewerGroupsOf(userKey: string): Promise<Set<string>> {
   return new Set(await groupKeysOf(userKey));
+}
+
+/** The keys of the user's groups (one Query: userGroups). */
+async function groupKeysOf(userKey: string): Promise<string[]> {
+  return (await userGroups(userKey)).map((group) => group.groupKey);
 }
 
 /**

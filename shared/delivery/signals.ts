@@ -8,7 +8,7 @@
  */
 
 import { type Connection, readUserConnections } from '../data/connections.js';
-import { membersOnly, presencePage } from '../data/groups.js';
+import { groupConnectionsPage, membersOnly } from '../data/groups.js';
 import { removeWatches, watchersPage } from '../data/presence.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type SignalJob } from '../queue/jobs.js';
@@ -19,7 +19,7 @@ async function pageOf(job: SignalJob, limit: number, now: number) {
   const after = job.after || undefined;
   if (job.to === 'user') return { connections: await readUserConnections(job.key, now), next: undefined };
   return job.to === 'group'
-    ? presencePage(job.key, after, limit, now)
+    ? groupConnectionsPage(job.key, after, limit, now)
     : watchersPage(job.key, after, limit, now);
 }
 

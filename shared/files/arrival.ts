@@ -9,8 +9,8 @@ import { isBlocked } from '../data/blocks.js';
 import { type FileRecord, forgetUpload, getFileRecord, markPending, markUploaded } from '../data/files.js';
 import { readGroupMeta, readMembership } from '../data/groups.js';
 import { type Account, readAccount } from '../data/users.js';
-import { deliverDirect } from '../delivery/direct.js';
-import { sendToGroup } from '../delivery/group.js';
+import { deliverToUser } from '../delivery/direct.js';
+import { deliverToGroup } from '../delivery/group.js';
 import { startFrom } from '../delivery/name-reuse.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
@@ -100,9 +100,9 @@ async function arrive(key: string, endpoint: string, now: number): Promise<Arriv
     file = { ...record, status: 'ready', size, sentAt };
     // Stored before anything is pushed: a store that fails pushes nothing and hands the event back to S3's retry.
     if (file.group !== undefined) {
-      await sendToGroup(endpoint, file.group, file.from, fileEvent(file), now);
+      await deliverToGroup(endpoint, file.group, file.from, fileEvent(file), now);
     } else if (recipient && file.to !== undefined) {
-      await deliverDirect({
+      await deliverToUser({
         endpoint,
         fromKey: file.from,
         toKey: file.to,

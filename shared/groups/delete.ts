@@ -1,7 +1,7 @@
 /**
  * Deleting a group (GROUP_DELETE, or its last member leaving). The group item is marked first, so the group is gone
  * for everyone at once (every group command reads it); then the worker takes the rest apart page by page, off the
- * request path: it tells the online members (GROUP_DELETED, through the presence copies), drops every item of the
+ * request path: it tells the online members (GROUP_DELETED, through the group's connections), drops every item of the
  * group's partition and each member's own membership item, the messages and their files, and last the group item —
  * only then is the name free again. Every page checks the mark first, so a job SQS delivers twice (or late, after
  * the name was taken again) touches nothing but its own deletion; every delete is idempotent, so a run stopped
@@ -11,7 +11,13 @@
 import { deleteFile } from '../bucket/s3.js';
 import { mapLimit } from '../concurrency.js';
 import { config } from '../config.js';
-import { deleteGroupMeta, markDeleting, partitionPage, presencePage, readDeletion } from '../data/groups.js';
+import {
+  deleteGroupMeta,
+  groupConnectionsPage,
+  markDeleting,
+  partitionPage,
+  readDeletion,
+} from '../data/groups.js';
 import { keys, prefixes } from '../data/keys.js';
 import { batchWrite, type Key } from '../data/table.js';
 import { newId } from '../ids.js';
@@ -62,7 +68,8 @@ export async function deletionStep(
   const after = job.after || undefined;
   switch (job.phase) {
     case 'presence': {
-      const page = await presencePage(job.group, after, DELETE_PAGE, now);
+      // The group's connections (the phase keeps its old name on the queue).
+      const page = await groupConnectionsPage(job.group, after, DELETE_PAGE, now);
       await pushToAll(endpoint, page.connections, {
         event: 'GROUP_DELETED',
         id: job.token,

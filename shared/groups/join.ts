@@ -2,7 +2,7 @@
  * Joining a group (GROUP_JOIN, and GROUP_CREATE's creator): the membership, the count, the member items and the
  * user's live connections, each written by shared/data/, and the undoing of those written when a later one fails.
  */
-import { type Connection, publishPresence, withdrawPresence } from '../data/connections.js';
+import { type Connection, publishGroupConnections, withdrawGroupConnections } from '../data/connections.js';
 import { changeCount, deleteMembership, memberItems, putMembership } from '../data/groups.js';
 import { idCeil } from '../ids.js';
 
@@ -13,7 +13,7 @@ export type AddOutcome = 'added' | 'already' | 'gone';
  * count, the group-side member items (by name and by join time) and the user's live connections. Messages sent
  * before `now` are not theirs. `already` when the user was a member; `gone` when the group was deleted meanwhile
  * (what was written is taken back). A join that fails half-way is undone (the membership first) before the error
- * goes up: a membership whose connections are not in the group's presence would miss live messages that a later
+ * goes up: a membership whose connections are not in the group's connections would miss live messages that a later
  * departure then skips for good.
  */
 export async function addMember(
@@ -29,7 +29,7 @@ export async function addMember(
   const items = memberItems(groupKey, userKey, username, joinedAt);
   const [counted, published] = await Promise.allSettled([
     changeCount(groupKey, 1),
-    publishPresence(groupKey, connections, items),
+    publishGroupConnections(groupKey, connections, items),
   ]);
   const added = counted.status === 'fulfilled' && counted.value !== undefined;
   if (added && published.status === 'fulfilled') return 'added';
@@ -37,7 +37,7 @@ export async function addMember(
   await deleteMembership(groupKey, userKey);
   await Promise.all([
     added ? changeCount(groupKey, -1) : undefined,
-    withdrawPresence(
+    withdrawGroupConnections(
       groupKey,
       userKey,
       connections.map((c) => c.connectionId),

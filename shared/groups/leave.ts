@@ -1,6 +1,6 @@
 /**
  * A member leaves a group — by GROUP_LEAVE, by GROUP_KICK, or with their account (DELETE_ACCOUNT): one path for all.
- * The membership, its group-side items and the user's presence copies go at once (no more pushes, history or file
+ * The membership, its group-side items and the user's group connections go at once (no more pushes, history or file
  * links of the group); the last member's departure deletes the group; an owner's departure passes ownership to the
  * longest-standing member.
  */
@@ -11,8 +11,8 @@ import { ensureOwner } from './owner.js';
 export type LeaveOutcome = 'left' | 'deleted' | 'not_member';
 
 /**
- * Removes `userKey` (a user's key) from `groupKey`; `devices` are the user's live connection ids (their presence
- * copies in the group go too). `not_member` when they were not a member.
+ * Removes `userKey` (a user's key) from `groupKey`; `devices` are the user's live connection ids (their group
+ * connections go too). `not_member` when they were not a member.
  */
 export async function leaveGroup(
   groupKey: string,

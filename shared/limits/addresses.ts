@@ -1,8 +1,8 @@
 /**
- * Flood control per source address, for the commands that cost the most: REGISTER and AUTH (scrypt, and for AUTH
- * one presence write per group of the user) and GROUP_CREATE (an item that is never freed). A per-connection budget
- * (budgets.ts) is no bound for a client that opens many connections; this one is, whatever the number of
- * connections and containers.
+ * Flood control per source address, for the commands that cost the most: REGISTER and AUTH (scrypt, and for AUTH one
+ * group connection write per group of the user) and GROUP_CREATE (an item that is never freed). A per-connection budget
+ * (budgets.ts) is no bound for a client that opens many connections; this one is, whatever the number of connections
+ * and containers.
  *
  * One counter item per address, kind and fixed window (an hour by default), kept in the table with a TTL and
  * bumped by a single conditional UpdateItem: `ADD count 1` only while `count < limit`. Past the limit the update is

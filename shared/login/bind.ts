@@ -1,14 +1,14 @@
 /** AUTH's change of binding: the connection speaks for a user from its boundary on. */
 import {
-  CLOCK_SKEW_MS,
   type Connection,
   type ConnectionState,
   commitBinding,
   copyItems,
-  presenceKeys,
+  copyKeys,
 } from '../data/connections.js';
 import { keys } from '../data/keys.js';
 import { batchWrite } from '../data/table.js';
+import { BOUNDARY_LEAD_MS } from '../delivery/boundary.js';
 import { idCeil } from '../ids.js';
 import { changeBinding, copiesOf, type Previous, previousOf } from './change.js';
 import { depart } from './depart.js';
@@ -50,13 +50,13 @@ export async function bindConnection(
         ...copyItems(fresh, groups),
         ...(before && !same ? copiesOf(connectionId, before, true) : []),
       ]);
-      boundary = idCeil(Date.now() + CLOCK_SKEW_MS);
+      boundary = idCeil(Date.now() + BOUNDARY_LEAD_MS);
       await prepare(boundary);
     },
     undo: async () =>
       passed &&
       Promise.all([
-        same ? undefined : batchWrite([], presenceKeys(user, connectionId, groups)),
+        same ? undefined : batchWrite([], copyKeys(user, connectionId, groups)),
         before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
       ]),
     commit: (token) =>

@@ -3,13 +3,8 @@
  * one decisive write, and the undo. See docs/DATA_MODEL.md, "The login state machine".
  */
 import { randomUUID } from 'node:crypto';
-import {
-  type ConnectionState,
-  copyItems,
-  groupsOf,
-  lockConnection,
-  releaseLock,
-} from '../data/connections.js';
+import { type ConnectionState, copyItems, lockConnection, releaseLock } from '../data/connections.js';
+import { userGroups } from '../data/groups.js';
 import type { Item } from '../data/table.js';
 import { log } from '../log.js';
 
@@ -25,7 +20,11 @@ export async function previousOf(
   known?: readonly string[],
 ): Promise<Previous | undefined> {
   if (state.user === undefined) return undefined;
-  return { state, user: state.user, groups: known ?? (await groupsOf(state.user)) };
+  return {
+    state,
+    user: state.user,
+    groups: known ?? (await userGroups(state.user)).map((group) => group.groupKey),
+  };
 }
 
 export function copiesOf(connectionId: string, previous: Previous, pending: boolean): Item[] {

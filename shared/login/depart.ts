@@ -2,7 +2,8 @@
  * The departure: what happens when a connection stops speaking for a user, whoever ends it (LOGOUT, AUTH, a
  * $disconnect, a 410 from @connections). See docs/DATA_MODEL.md, "Why nothing is missed".
  */
-import { type ConnectionState, groupsOf, presenceKeys } from '../data/connections.js';
+import { type ConnectionState, copyKeys } from '../data/connections.js';
+import { userGroups } from '../data/groups.js';
 import { keys } from '../data/keys.js';
 import { batchWrite, epochSeconds } from '../data/table.js';
 import { advanceGroupCursor } from '../data/users.js';
@@ -26,8 +27,8 @@ export async function depart(
   now: number,
   { groups, keep = false }: { groups?: readonly string[]; keep?: boolean } = {},
 ) {
-  const known = groups ?? (await groupsOf(user));
-  const drop = () => (keep ? undefined : batchWrite([], presenceKeys(user, connectionId, known)));
+  const known = groups ?? (await userGroups(user)).map((group) => group.groupKey);
+  const drop = () => (keep ? undefined : batchWrite([], copyKeys(user, connectionId, known)));
   if (state.caughtUp && state.user === user) {
     const cursor = idCeil(now);
     const expiresAt = epochSeconds(now + DEPARTURE_TTL_MS);

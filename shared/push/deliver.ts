@@ -72,8 +72,8 @@ export async function pushOne(
 }
 
 /**
- * A group push's fence (issue 22): `readAt` is when the reads it was decided by began (performance.now(), taken
- * before the first was sent: the presence page, or the memberships). No push starts FENCE_MS after it; those left
+ * A group push's fence (issue 22): `readAt` is when the reads it was decided by began (performance.now(), taken before
+ * the first was sent: the group's connections page, or the memberships). No push starts FENCE_MS after it; those left
  * are handed to `recheck`, which reads again which of them may still be pushed to.
  */
 export interface Fence {

@@ -1,5 +1,5 @@
 /**
- * Work that runs off the request path, on the fan-out worker (lambdas/fan-out.ts), carried by one SQS queue:
+ * Work that runs off the request path, on the job worker (lambdas/job-worker.ts), carried by one SQS queue:
  *  - `fanout`: push one stored group message to one page of the group's online connections (and hand it to
  *    members who left since it was sent); each job enqueues the next page before it pushes, so pages run in parallel;
  *  - `catchup`: push what waited for a user to the connection that just logged in, marking progress as it goes;
@@ -8,7 +8,8 @@
  *    devices of one user: a TYPING, pushed off the request path);
  *  - `groupdelete`: take a deleted group apart page by page (tell its online members, drop every membership, its
  *    messages and files, and last its item, which frees the name); each run continues where the last page ended.
- *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files, blocks), page by page, resumable.
+ *  - `account-cleanup`: what a DELETE_ACCOUNT left to do (groups, inbox, files, blocks, conversations), page by
+ *    page, resumable.
  * The SQS client is created once per container; its endpoint comes from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL
  * locally.
  */
@@ -23,7 +24,7 @@ export interface FanOutJob {
   id: string;
   /** The sender's key: none of their devices get the push. */
   sender: string;
-  /** The presence key this page starts after. */
+  /** The group connection key this page starts after. */
   after: string;
 }
 
@@ -61,7 +62,10 @@ export interface GroupDeleteJob {
   group: string;
   /** The deletion's mark on the group item (an id): a run stops once the group no longer carries it. */
   token: string;
-  /** What is being taken apart now, in this order. */
+  /**
+   * What is being taken apart now, in this order. `presence` is the group's connections (the phase keeps its old name:
+   * jobs on the queue carry it).
+   */
   phase: 'presence' | 'items' | 'messages' | 'meta';
   /** The sort key this phase continues after ('' from the start). */
   after: string;

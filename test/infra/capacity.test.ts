@@ -5,26 +5,26 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AWS_LATENCY, fanOutOnAws, QUOTAS } from '../../bench/capacity-model.js';
-import { FAN_OUT_MAX_CONCURRENCY, FAN_OUT_MEMORY_MB } from '../../infra/stack.js';
+import { JOB_WORKER_MAX_CONCURRENCY, JOB_WORKER_MEMORY_MB } from '../../infra/stack.js';
 import { build, functionId, functionProps } from './app.js';
 
 const { template } = build();
-const fanOut = functionId(template, 'obrol fan-out worker');
+const jobWorker = functionId(template, 'obrol job worker');
 
 describe('fan-out capacity settings', () => {
   it('gives the worker one full vCPU (1769 MB)', () => {
-    expect(functionProps(template, fanOut).MemorySize).toBe(1769);
-    expect(FAN_OUT_MEMORY_MB).toBe(1769);
+    expect(functionProps(template, jobWorker).MemorySize).toBe(1769);
+    expect(JOB_WORKER_MEMORY_MB).toBe(1769);
   });
 
   it('caps the job queue event source mapping at 100 concurrent batches, well inside 1,000', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: fanOut },
+      FunctionName: { Ref: jobWorker },
       BatchSize: 10,
-      ScalingConfig: { MaximumConcurrency: FAN_OUT_MAX_CONCURRENCY },
+      ScalingConfig: { MaximumConcurrency: JOB_WORKER_MAX_CONCURRENCY },
     });
-    expect(FAN_OUT_MAX_CONCURRENCY).toBe(100);
-    expect(FAN_OUT_MAX_CONCURRENCY).toBeLessThan(
+    expect(JOB_WORKER_MAX_CONCURRENCY).toBe(100);
+    expect(JOB_WORKER_MAX_CONCURRENCY).toBeLessThan(
       QUOTAS.lambdaAccountConcurrency - QUOTAS.lambdaUnreservedMinimum,
     );
   });
@@ -39,11 +39,11 @@ describe('fan-out capacity settings', () => {
     };
     const now = fanOutOnAws({
       ...common,
-      workerMemoryMb: FAN_OUT_MEMORY_MB,
-      maxConcurrency: FAN_OUT_MAX_CONCURRENCY,
+      workerMemoryMb: JOB_WORKER_MEMORY_MB,
+      maxConcurrency: JOB_WORKER_MAX_CONCURRENCY,
     });
     expect(now.lastDeviceS).toBeLessThanOrEqual(5);
-    expect(now.peakConcurrency).toBeLessThanOrEqual(FAN_OUT_MAX_CONCURRENCY);
+    expect(now.peakConcurrency).toBeLessThanOrEqual(JOB_WORKER_MAX_CONCURRENCY);
     expect(fanOutOnAws({ ...common, workerMemoryMb: 256 }).lastDeviceS).toBeGreaterThan(5);
   });
 });

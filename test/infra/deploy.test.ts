@@ -107,7 +107,7 @@ describe('-c web=false: a chat without CloudFront', () => {
       'obrol $disconnect',
       'obrol $default',
       'obrol file delivery',
-      'obrol fan-out worker',
+      'obrol job worker',
     ])
       functionId(chat, d);
     for (const t of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::CloudWatch::Alarm'])

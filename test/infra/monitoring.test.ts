@@ -1,6 +1,6 @@
 /**
  * Monitoring in the template: the alarm topic (and its optional e-mail), every alarm with its metric and
- * threshold, wired to the topic, the fan-out queue alarms when a queue is given, the dashboard, and Lambda's
+ * threshold, wired to the topic, the job queue alarms when a queue is given, the dashboard, and Lambda's
  * JSON log format on every obrol function.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
@@ -25,8 +25,8 @@ const alarmNamed = (name: string): Props => {
   return found;
 };
 const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0] as string;
-const FUNCTIONS = ['connect', 'disconnect', 'default', 'file-uploaded', 'fan-out'];
-const TIMEOUT_MS: Record<string, number> = { 'file-uploaded': 30_000, 'fan-out': 60_000 };
+const FUNCTIONS = ['connect', 'disconnect', 'default', 'file-uploaded', 'job-worker'];
+const TIMEOUT_MS: Record<string, number> = { 'file-uploaded': 30_000, 'job-worker': 60_000 };
 
 /** Every metric an alarm's expression reads: [namespace, name, dimension names]. */
 function metricsOf(alarm: Props): [string, string, string[]][] {
@@ -170,7 +170,7 @@ describe('alarms', () => {
   });
 });
 
-describe('fan-out queue alarms (when the stack has the queue)', () => {
+describe('job queue alarms (when the stack has the queue)', () => {
   function monitored(withQueues: boolean) {
     const stack = new Stack(new App(), 'obrol-q');
     const fn = new lambda.Function(stack, 'Fn', {

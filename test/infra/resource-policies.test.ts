@@ -88,7 +88,7 @@ describe('S3 invokes file delivery', () => {
 describe('SQS feeds the worker', () => {
   it('maps the job queue to the worker and to no other function', () => {
     expect(deployment.eventSourceMappings).toEqual([
-      { functionId: functions['fan-out'].logicalId, sourceArn: queueArn },
+      { functionId: functions['job-worker'].logicalId, sourceArn: queueArn },
     ]);
   });
 
@@ -100,7 +100,7 @@ describe('SQS feeds the worker', () => {
       'sqs:ChangeMessageVisibility',
       'sqs:GetQueueAttributes',
     ])
-      expect(`${action}: ${await roleCall('fan-out', action, queueArn)}`).toBe(`${action}: Allowed`);
+      expect(`${action}: ${await roleCall('job-worker', action, queueArn)}`).toBe(`${action}: Allowed`);
   });
 
   it('lets only the worker consume jobs; the other senders may only send', async () => {

@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MEMORY_MB, RUNTIME } from '../../infra/function.js';
 import { MAX_RECEIVE_COUNT } from '../../infra/jobs.js';
-import { DEFAULT_ROUTE_MEMORY_MB, FAN_OUT_MEMORY_MB } from '../../infra/stack.js';
+import { DEFAULT_ROUTE_MEMORY_MB, JOB_WORKER_MEMORY_MB } from '../../infra/stack.js';
 import { TABLE_SCHEMA } from '../../shared/data/schema.js';
 import { actionsOf, build, functionId, functionProps, roleStatements, type Statement } from './app.js';
 
@@ -27,7 +27,7 @@ const fns = {
   disconnect: functionId(template, 'obrol $disconnect'),
   default: functionId(template, 'obrol $default'),
   fileUploaded: functionId(template, 'obrol file delivery'),
-  fanOut: functionId(template, 'obrol fan-out worker'),
+  jobWorker: functionId(template, 'obrol job worker'),
 };
 const queues = template.findResources('AWS::SQS::Queue');
 const dlqId = Object.entries(queues).find(
@@ -88,7 +88,11 @@ describe('Lambda functions', () => {
       expect(props.Runtime).toBe(RUNTIME.name);
       expect(props.Architectures).toEqual(['arm64']);
       expect(props.MemorySize).toBe(
-        id === fns.default ? DEFAULT_ROUTE_MEMORY_MB : id === fns.fanOut ? FAN_OUT_MEMORY_MB : MEMORY_MB,
+        id === fns.default
+          ? DEFAULT_ROUTE_MEMORY_MB
+          : id === fns.jobWorker
+            ? JOB_WORKER_MEMORY_MB
+            : MEMORY_MB,
       );
       expect(props.Handler).toBe('index.handler');
       expect((props.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS).toBe(
@@ -97,12 +101,12 @@ describe('Lambda functions', () => {
     },
   );
 
-  it('gives the WebSocket routes 10 s, file delivery 30 s and the fan-out worker 60 s', () => {
+  it('gives the WebSocket routes 10 s, file delivery 30 s and the job worker 60 s', () => {
     expect(functionProps(template, fns.connect).Timeout).toBe(10);
     expect(functionProps(template, fns.disconnect).Timeout).toBe(10);
     expect(functionProps(template, fns.default).Timeout).toBe(10);
     expect(functionProps(template, fns.fileUploaded).Timeout).toBe(30);
-    expect(functionProps(template, fns.fanOut).Timeout).toBe(60);
+    expect(functionProps(template, fns.jobWorker).Timeout).toBe(60);
   });
 
   it.each(Object.entries(fns))('%s logs to its own log group with a retention', (_, id) => {
@@ -184,7 +188,7 @@ describe('Lambda functions', () => {
       NODE_OPTIONS: '--enable-source-maps',
     };
     expect(env(fns.fileUploaded)).toEqual(delivery);
-    expect(env(fns.fanOut)).toEqual(delivery);
+    expect(env(fns.jobWorker)).toEqual(delivery);
     for (const id of Object.values(fns)) expect(env(id)).not.toHaveProperty('AWS_REGION');
   });
 });
@@ -259,8 +263,8 @@ describe('least privilege', () => {
     });
   });
 
-  it("fan-out worker: the table, signed links to files/, deleting files (a deleted group's, a deleted account's), @connections POST, and consuming the job queue", () => {
-    expect(grants(fns.fanOut)).toEqual({
+  it("job worker: the table, signed links to files/, deleting files (a deleted group's, a deleted account's), @connections POST, and consuming the job queue", () => {
+    expect(grants(fns.jobWorker)).toEqual({
       'dynamodb:BatchGetItem': on(tableArn),
       'dynamodb:BatchWriteItem': on(tableArn),
       'dynamodb:DeleteItem': on(tableArn),
@@ -522,9 +526,9 @@ describe('flood bounds', () => {
 });
 
 describe('job queue', () => {
-  it('feeds the fan-out worker ten jobs at a time, with partial batch failures', () => {
+  it('feeds the job worker ten jobs at a time, with partial batch failures', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: fns.fanOut },
+      FunctionName: { Ref: fns.jobWorker },
       EventSourceArn: queueArn,
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],

@@ -87,7 +87,7 @@ describe("each function's environment", () => {
       QUEUE_URL: `https://sqs.${names.region}.amazonaws.com/${FAKE_ACCOUNT}/${names.queueName}`,
       NODE_OPTIONS: '--enable-source-maps',
     });
-    expect(functions['fan-out'].environment).toMatchObject({
+    expect(functions['job-worker'].environment).toMatchObject({
       BUCKET_NAME: names.bucketName,
       CALLBACK_URL: `https://${names.apiId}.execute-api.${names.region}.amazonaws.com/${stage}`,
     });
@@ -163,7 +163,9 @@ describe('the deploy rehearsal', () => {
     expect(actionsOf('file-uploaded')).toEqual(
       expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'execute-api:ManageConnections']),
     );
-    expect(actionsOf('fan-out')).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(actionsOf('job-worker')).toEqual(
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
     // The download link was signed by file delivery, so S3 authorizes the GET as that function.
     expect(calls.some((c) => c.function === 'file-uploaded' && c.request.includes('(presigned)'))).toBe(true);
     // And the services' invocations, for the functions' resource policies.

@@ -1,7 +1,7 @@
 /**
  * The window between a login's AUTH and its CAUGHT_UP, made to happen on purpose (issue 25): the catch-up of
  * bob's live login is held at its first step while alice sends him a message that no device takes (every push fails).
- * The message waits in his inbox with an id below that login's boundary (AUTH time + the clock slack), so it is
+ * The message waits in his inbox with an id below that login's boundary (AUTH time + BOUNDARY_LEAD_MS), so it is
  * that catch-up's to deliver: released, it pushes the message to bob's live connection and drops the inbox item.
  * A login that starts afterwards finds nothing waiting. The message reached bob once — but counted as "live pushes
  * before the catch-up, plus what a new login finds" it is zero. That was the flaky `push fails (500)` row of
@@ -20,7 +20,7 @@ let faults: Faults;
 /**
  * The catch-up of the next login of a user whose name starts with `prefix` waits at its first call (its strong read
  * of the connection) until `open()`. Held there, it never meets the AUTH's lock (no `LeaseHeld` second), so the
- * message is sent well within the login's boundary (AUTH time + the one-second clock slack).
+ * message is sent well within the login's boundary (AUTH time + BOUNDARY_LEAD_MS, one second).
  */
 let gate:
   | {

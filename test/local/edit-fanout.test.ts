@@ -1,6 +1,6 @@
 /**
  * An edit and a deletion reaching a group's online members past the first inline page (100 connections), through
- * the worker's `signal` pages. Other members' connections are seeded into the group's presence range.
+ * the worker's `signal` pages. Other members' connections are seeded into the group's connections.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { keys } from '../../shared/data/keys.js';

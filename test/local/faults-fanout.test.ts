@@ -1,5 +1,5 @@
 /**
- * Faults in the fan-out worker (lambdas/fan-out.ts): a group with more than 100 online connections has its later
+ * Faults in the job worker (lambdas/job-worker.ts): a group with more than 100 online connections has its later
  * pages pushed by queue jobs. Each row checks that an acknowledged group message still reaches the member on a
  * later page (live after the job's retry, or at their next login), and the worker reports exactly the failed records
  * of a batch (partial batch failure), scheduling their retry — and does not crash when even that fails.
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 
 /**
- * Fills the first page of the group's presence with connections of members who sort before alice and bob (and
+ * Fills the first page of the group's connections with connections of members who sort before alice and bob (and
  * whose sockets are gone: their pushes answer 410 and are cleaned up), so bob is pushed by a worker job.
  */
 async function crowd(): Promise<void> {
@@ -107,7 +107,7 @@ describe('the worker with a batch where one record fails', () => {
   });
 
   it('reports only that record, schedules its retry after a back-off, and survives a failed schedule', async () => {
-    const { handler } = await import('../../lambdas/fan-out.js');
+    const { handler } = await import('../../lambdas/job-worker.js');
     const failing = newId(Date.now());
     const job = (id: string) => JSON.stringify({ kind: 'fanout', group, id, sender: alice.name, after: '' });
     const event: SQSEvent = {

@@ -2,7 +2,7 @@
  * Faults in every AWS call of REGISTER, GROUP_CREATE, GROUP_JOIN, GROUP_LEAVE, GROUP_MEMBERS and GROUPS. After each
  * row the table is read directly and must hold no half-written state: a user is a member of a group (their
  * membership item) exactly when the group lists them (its member item) and each of their live connections is in the
- * group's presence (so pushes find them), and a group that exists has its creator as a member unless they left.
+ * group's connections (so pushes find them), and a group that exists has its creator as a member unless they left.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ const isBatchWrite = () => true;
 
 /** What the table says about `user` in `group`. */
 async function state(group: string, user: string) {
-  const [membership, member, meta, presence] = await Promise.all([
+  const [membership, member, meta, copies] = await Promise.all([
     table.get(keys.userGroup(user, group)),
     table.get(keys.groupMember(group, user)),
     table.get(keys.group(group)),
@@ -54,7 +54,7 @@ async function state(group: string, user: string) {
   return {
     member: membership !== undefined,
     listed: member !== undefined,
-    online: (presence.Items ?? []).length,
+    online: (copies.Items ?? []).length,
     exists: meta !== undefined,
   };
 }
@@ -103,7 +103,7 @@ describe('GROUP_CREATE with a fault', () => {
       expect: 'either',
     },
     {
-      name: 'the member item and presence cannot be written',
+      name: 'the member item and group connections cannot be written',
       rules: () => [db('BatchWriteItem', 'error', isBatchWrite)],
       expect: 'either',
     },
@@ -163,12 +163,12 @@ describe('GROUP_JOIN and GROUP_LEAVE with a fault', () => {
       expect: 'either',
     },
     {
-      name: 'the member item and presence cannot be written',
+      name: 'the member item and group connections cannot be written',
       rules: () => [db('BatchWriteItem', 'error', isBatchWrite)],
       expect: 'either',
     },
     {
-      name: 'the member item and presence are throttled once',
+      name: 'the member item and group connections are throttled once',
       rules: () => [db('BatchWriteItem', 'throttle', isBatchWrite, once)],
       expect: 'ok',
     },
@@ -190,16 +190,16 @@ describe('GROUP_JOIN and GROUP_LEAVE with a fault', () => {
       expect: 'either',
     },
     {
-      name: 'the member item and presence cannot be deleted',
+      name: 'the member item and group connections cannot be deleted',
       rules: () => [db('BatchWriteItem', 'error', isBatchWrite)],
       expect: 'either',
     },
   ];
 
   /**
-   * Runs `request` with the row's faults and checks the answer and the table; after a failure, runs it once more
-   * (as a client would) and checks the table is whole then. A leave that failed after the membership went may leave
-   * the leaver's presence behind for that moment (they still get live messages; no member misses any): the next
+   * Runs `request` with the row's faults and checks the answer and the table; after a failure, runs it once more (as a
+   * client would) and checks the table is whole then. A leave that failed after the membership went may leave the
+   * leaver's group connections behind for that moment (they still get live messages; no member misses any): the next
    * GROUP_LEAVE clears it, answering not_a_member.
    */
   async function run(row: GroupRow, request: string, failure: string, okData: string) {

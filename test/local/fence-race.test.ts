@@ -1,6 +1,6 @@
 /**
  * The group push fence under real races (issue 22), against the local runtime over real WebSockets: a SEND_GROUP's
- * fan-out reads the group's presence and memberships, its push to the removed member's device hangs (a timeout, as
+ * fan-out reads the group's connections and memberships, its push to the removed member's device hangs (a timeout, as
  * API Gateway sometimes does), and while it hangs the member is removed — GROUP_KICK, GROUP_LEAVE, GROUP_DELETE,
  * DELETE_ACCOUNT. Every attempt to post to @connections is recorded with the moment it started (the SDK's
  * `deserialize` step, below its retries), in this process's clock, which is also the runtime's; the check is

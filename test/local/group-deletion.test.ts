@@ -42,7 +42,7 @@ describe('group deletion, page by page', () => {
       // SQS may deliver a page's job twice: running it again must not lose or break anything.
       job = pages === 4 ? await deletionStep(local.runtime.callbackUrl, job, Date.now()) : next;
     }
-    // Presence, 300+ member items and 300 messages in pages of 100, then the group item.
+    // The group's connections, 300+ member items and 300 messages in pages of 100, then the group item.
     expect(pages).toBeGreaterThanOrEqual(1 + 2 * Math.ceil(300 / DELETE_PAGE) + 1);
     expect(await alice.client.nextPush((p) => p.event === 'GROUP_DELETED')).toMatchObject({
       group,

@@ -26,7 +26,7 @@ const t = await useDispatcher({ BUDGET_SENDS_BURST: '10000' });
 const { dynamo } = await import('../../shared/data/client.js');
 const { onManagementClient } = await import('../../shared/push/client.js');
 const { handler: disconnect } = await import('../../lambdas/disconnect.js');
-const { handler: worker } = await import('../../lambdas/fan-out.js');
+const { handler: worker } = await import('../../lambdas/job-worker.js');
 
 /**
  * One run's scheduling. Every call waits for fast-check's scheduler to pick it among the calls waiting then; before

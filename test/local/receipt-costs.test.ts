@@ -115,8 +115,8 @@ describe('requests per command', () => {
       'Query',
       'UpdateItem',
     ]);
-    // EDIT of a group message: GetItem CONN; GetItem MSGREF; GetItem membership; UpdateItem message; Query presence;
-    // BatchGetItem of the group and the online members' memberships (only members hear it).
+    // EDIT of a group message: GetItem CONN; GetItem MSGREF; GetItem membership; UpdateItem message; Query group
+    // connections; BatchGetItem of the group and the online members' memberships (only members hear it).
     expect(await count(() => ok(alice.client, `EDIT ${gid} rapat batal`))).toEqual([
       'BatchGetItem',
       'GetItem',

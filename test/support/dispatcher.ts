@@ -37,7 +37,7 @@ export async function useDispatcher(env: Record<string, string> = {}) {
   const { createContext } = await import('../../shared/commands/context.js');
   const { openConnection } = await import('../../shared/data/connections.js');
   const { sqs } = await import('../../shared/queue/jobs.js');
-  const { handler: worker } = await import('../../lambdas/fan-out.js');
+  const { handler: worker } = await import('../../lambdas/job-worker.js');
   const queue = fakeQueue(sqs);
 
   let unique = 0;

@@ -55,7 +55,7 @@ export function isCaughtUp(client: ChatClient): boolean {
  * the live pushes already reach is returned without the login.
  *
  * `user`'s live connection must have had its CAUGHT_UP first: a login whose catch-up is still to run has a
- * boundary up to a second (the clock slack) after its AUTH, so a message sent meanwhile that waits in the inbox
+ * boundary up to a second (BOUNDARY_LEAD_MS) after its AUTH, so a message sent meanwhile that waits in the inbox
  * is its catch-up's to deliver — and the catch-up may take it to the live connection after the live pushes were
  * counted and before the new login reads the inbox, which then finds nothing: once delivered, counted zero.
  */

@@ -15,6 +15,7 @@ import {
   delayMs,
   fanOutOnAws,
   fanOutPages,
+  GROUP_CONNECTION_RRU_PER_DEVICE,
   groupDevices,
   groupMembershipReads,
   groupMessageCost,
@@ -25,7 +26,6 @@ import {
   membershipReads,
   monthlyBill,
   PAGE_CONNECTIONS,
-  PRESENCE_RRU_PER_DEVICE,
   PUSH_CONCURRENCY,
   peakLoad,
   pushSeconds,
@@ -114,14 +114,15 @@ describe('capacity model', () => {
     const row = BENCH_ROWS['SEND_GROUP, 10 members (5 online)'];
     expect(ten.dynamoRequests).toBe(row.dynamoRequests);
     expect(ten.pushes).toBe(row.pushes);
-    expect(ten.rru - 4 * PRESENCE_RRU_PER_DEVICE - 5 * 0.05).toBeCloseTo(row.rru, 9);
+    expect(ten.rru - 4 * GROUP_CONNECTION_RRU_PER_DEVICE - 5 * 0.05).toBeCloseTo(row.rru, 9);
 
     // The 100-member row (49 online) checks the per-member figure: the same 9 requests, and 54.5 RRU against the
-    // model's 3.5 + 50 memberships + 49 presence items (measured as one 2-RRU Query where the 10-member row read 1, modelled at 0.036 each).
+    // model's 3.5 + 50 memberships + 49 group connections (measured as one 2-RRU Query where the 10-member row read 1,
+    // modelled at 0.036 each).
     const hundred = groupMessageCost(100, 0.5, 1000);
     const measured = BENCH_ROWS['SEND_GROUP, 100 members (50 online)'];
     expect(hundred.dynamoRequests).toBe(measured.dynamoRequests);
-    expect(hundred.rru - 50 * 0.05 - 49 * PRESENCE_RRU_PER_DEVICE).toBeCloseTo(measured.rru - 1, 9);
+    expect(hundred.rru - 50 * 0.05 - 49 * GROUP_CONNECTION_RRU_PER_DEVICE).toBeCloseTo(measured.rru - 1, 9);
     // AUTH per group (G=1 − G=0), as bench/capacity.ts scales it to 500 groups: +2 RRU (membership and group item
     // read back), +2 WRU (pending and live copies).
     const one = BENCH_ROWS['AUTH (G=1, nothing waiting)'];
@@ -214,7 +215,7 @@ describe('capacity model', () => {
     // Base 8 + the page's 3 + membership reads: inline 100 (2 requests), page of 399 (4).
     expect(cost.dynamoRequests).toBe(8 + 3 + 2 + 4);
     expect(cost.rru).toBeCloseTo(
-      3.5 + 2 + 499 * PRESENCE_RRU_PER_DEVICE + (101 + 400) * MEMBERSHIP_RRU + 500 * 0.05,
+      3.5 + 2 + 499 * GROUP_CONNECTION_RRU_PER_DEVICE + (101 + 400) * MEMBERSHIP_RRU + 500 * 0.05,
       9,
     );
     expect(cost.wru).toBe(2);
@@ -224,8 +225,8 @@ describe('capacity model', () => {
     const r = hotGroup({ members: 100_000, online: 0.1, sendsPerSecond: 100, pageSize: 1000 });
     expect(r.devices).toBe(9999);
     expect(r.pages).toBe(10); // 9,899 after the inline 100, 1,000 a page
-    // META, presence, marks per page (inline + 10), META again per page (issue 22).
-    const perSend = 1 + 9999 * PRESENCE_RRU_PER_DEVICE + (1 + 10) + (1 + 10); // ≈ 382.96
+    // META, group connections, marks per page (inline + 10), META again per page (issue 22).
+    const perSend = 1 + 9999 * GROUP_CONNECTION_RRU_PER_DEVICE + (1 + 10) + (1 + 10); // ≈ 382.96
     expect(r.groupPartitionRcu).toBeCloseTo(100 * perSend, 6);
     expect(r.maxSendsGroupPartition).toBeCloseTo(QUOTAS.partitionRcu / perSend, 9);
     expect(perSend).toBeCloseTo(382.964, 3);
@@ -252,7 +253,7 @@ describe('capacity model', () => {
   });
 
   it('the fan-out model chains pages through the queue, by hand for 3,100 devices', () => {
-    // Request: 2 reads + store + presence (10 ms + 100 items / 100 per ms) + enqueue = 51 ms.
+    // Request: 2 reads + store + group connections (10 ms + 100 items / 100 per ms) + enqueue = 51 ms.
     // Page p starts 50 ms after the previous enqueue, reads 20 ms, enqueues 10 ms, pushes 16 waves × 10 ms.
     // p0 0.101 → 0.291, p1 0.181 → 0.371, p2 0.261 → 0.451.
     const r = fanOutOnAws({

@@ -135,21 +135,22 @@ describe('GROUP_JOIN', () => {
 });
 
 describe('GROUP_LEAVE by a non-member', () => {
-  it('clears the presence a failed leave left behind, and answers not_a_member', {
+  it('clears the group connections a failed leave left behind, and answers not_a_member', {
     timeout: SLOW,
   }, async () => {
     const g = await t.group('lo', 'll');
     const [, left] = g.users;
     if (!left) throw new Error('group');
-    // A leave that stopped after the membership went: the member item and the device's presence are still there.
+    // A leave that stopped after the membership went: the member item and the device's group connection are still
+    // there.
     await remove(keys.userGroup(left.name, g.name));
     const member = keys.groupMember(g.name, left.name);
-    const presence = keys.groupConnection(g.name, left.name, left.id);
+    const copy = keys.groupConnection(g.name, left.name, left.id);
     expect(await seed.get(member)).toBeDefined();
-    expect(await seed.get(presence)).toBeDefined();
+    expect(await seed.get(copy)).toBeDefined();
     expect(await left.ask(`GROUP_LEAVE ${g.name}`)).toEqual(ERR('gagal keluar dari grup', 'not_a_member'));
     expect(await seed.get(member)).toBeUndefined();
-    expect(await seed.get(presence)).toBeUndefined();
+    expect(await seed.get(copy)).toBeUndefined();
   });
 
   it('of a group that does not exist deletes nothing', { timeout: SLOW }, async () => {

@@ -378,7 +378,7 @@ describe('groups', () => {
     const g = fresh('grp');
     expect(await a.ask(`GROUP_CREATE ${g}`)).toEqual(OK('grup berhasil dibuat'));
     expect(await b.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
-    // A second device of bob's, logged in now: it is in the group's presence from its AUTH on.
+    // A second device of bob's, logged in now: it is in the group's connections from its AUTH on.
     const later = await device();
     expect(await later.ask(`AUTH ${b.name} password1`)).toEqual(OK('autentikasi berhasil'));
     const sent = (await a.ask(`SEND_GROUP ${g} halo`)) as { id: string };

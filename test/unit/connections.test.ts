@@ -17,6 +17,7 @@ const { addMember } = await import('../../shared/groups/join.js');
 const c = await import('../../shared/data/connections.js');
 const login = await import('../../shared/login/index.js');
 const { idCeil } = await import('../../shared/ids.js');
+const { BOUNDARY_LEAD_MS } = await import('../../shared/delivery/boundary.js');
 
 const get = async (key: { pk: string; sk: string }) =>
   (await db.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
@@ -117,7 +118,7 @@ describe('a connection', () => {
     const before = idCeil(Date.now());
     const boundary = await bind(connection, gs);
     expect(boundary > before).toBe(true);
-    expect(boundary <= idCeil(Date.now() + c.CLOCK_SKEW_MS)).toBe(true);
+    expect(boundary <= idCeil(Date.now() + BOUNDARY_LEAD_MS)).toBe(true);
     expect(await c.readConnection(connectionId, now, true)).toEqual({
       user,
       username: 'U',
@@ -135,7 +136,7 @@ describe('a connection', () => {
     expect(await c.readUserConnections(user, now)).toEqual([connection]);
     expect(await c.readUserConnections(user, (connection.expiresAt + 1) * 1000)).toEqual([]);
     for (const g of gs)
-      expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([connection]);
+      expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([connection]);
   });
 
   it('loses the race on a state read before another change: nothing changes, no copies are left', async () => {
@@ -155,7 +156,8 @@ describe('a connection', () => {
     expect(await c.readConnection(connectionId, now, true)).toMatchObject({ user: other, version: 2 });
     expect(await c.readUserConnections(other, now)).toEqual([{ ...connection, user: other }]);
     expect(await c.readUserConnections(user, now)).toEqual([]);
-    for (const g of gs) expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
+    for (const g of gs)
+      expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([]);
   });
 
   it('undoes a change whose commit failed: the old binding, its copies and no lock, as before', async () => {
@@ -176,7 +178,7 @@ describe('a connection', () => {
     expect(await c.readUserConnections(user, now)).toEqual([connection]);
     expect(await c.readUserConnections(other, now)).toEqual([]);
     for (const g of gs)
-      expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([connection]);
+      expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([connection]);
     // Nothing is held: the same change goes through now.
     expect(typeof (await login.bindConnection({ ...connection, user: other }, 'O', [], state, now))).toBe(
       'string',
@@ -232,7 +234,7 @@ describe('a connection', () => {
     expect(after.expiresAt).toBe(connection.expiresAt);
     expect(await c.readUserConnections(user, now)).toEqual([]);
     for (const g of gs) {
-      expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
+      expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([]);
       expect((await groups.departuresAfter(g, '')).size).toBe(0);
     }
     expect((await get(keys.user(user)))?.groupCursor).toBeUndefined();
@@ -282,21 +284,21 @@ describe('a connection', () => {
     expect(await get(keys.connection(connectionId))).toBeUndefined();
     expect(await c.readUserConnections(user, now)).toEqual([other]);
     for (const g of gs)
-      expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([other]);
+      expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([other]);
     // Expired: the item tells no user any more, the caller's does.
     await login.forgetConnection(other.connectionId, user, (other.expiresAt + 1) * 1000);
     expect(await queryAll(keys.user(user).pk, { beginsWith: '#CONN#' })).toEqual([]);
     expect(await get(keys.connection(other.connectionId))).toBeUndefined();
   });
 
-  it('publishes and withdraws presence in one more group', async () => {
+  it('publishes and withdraws group connections in one more group', async () => {
     const { connection, now, user } = await setup();
     const g = fresh('g');
-    await c.publishPresence(g, [connection], [{ ...keys.groupMember(g, user), username: 'U' }]);
-    expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([connection]);
+    await c.publishGroupConnections(g, [connection], [{ ...keys.groupMember(g, user), username: 'U' }]);
+    expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([connection]);
     expect((await groups.membersPage(g, undefined, 10)).names).toEqual(['U']);
-    await c.withdrawPresence(g, user, [connection.connectionId], [keys.groupMember(g, user)]);
-    expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
+    await c.withdrawGroupConnections(g, user, [connection.connectionId], [keys.groupMember(g, user)]);
+    expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.membersPage(g, undefined, 10)).names).toEqual([]);
   });
 });

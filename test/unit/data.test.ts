@@ -241,8 +241,8 @@ describe('accounts', () => {
     const full = await users.readAccount(u, now, true);
     expect(full.groups).toEqual(['g1', 'g2']);
     expect(full.memberships).toEqual([
-      { group: 'g1', name: 'G1', from: 'F' },
-      { group: 'g2', name: 'G2', from: '' },
+      { groupKey: 'g1', name: 'G1', from: 'F' },
+      { groupKey: 'g2', name: 'G2', from: '' },
     ]);
     expect((await users.readAccount(fresh('nobody'), now)).profile).toBeUndefined();
   });
@@ -312,45 +312,47 @@ describe('groups', () => {
     expect(await addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('already');
     expect(await addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe('added');
     expect(await addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe('added');
-    // A join to a group that is gone is taken back whole: no membership, no member item, no presence.
+    // A join to a group that is gone is taken back whole: no membership, no member item, no group connections.
     const none = fresh('none');
     expect(await addMember(none, 'None', 'u1', 'U1', [live], now)).toBe('gone');
     expect(await groups.readMembership('u1', none)).toBeUndefined();
     expect((await groups.membersPage(none, undefined, 10)).names).toEqual([]);
-    expect((await groups.presencePage(none, undefined, 10, now)).connections).toEqual([]);
+    expect((await groups.groupConnectionsPage(none, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.readGroupMeta(g))?.members).toBe(3);
-    expect(await groups.readMembership('u1', g)).toEqual({ group: g, name: 'Grp', from: idCeil(now) });
+    expect(await groups.readMembership('u1', g)).toEqual({ groupKey: g, name: 'Grp', from: idCeil(now) });
     expect(await groups.readMembership('u9', g)).toBeUndefined();
-    expect(await groups.countUserGroups('u1')).toBeGreaterThanOrEqual(1);
-    expect(await groups.listUserGroups('u1')).toContain('Grp');
+    expect(await groups.userGroups('u1')).toContainEqual({ groupKey: g, name: 'Grp', from: idCeil(now) });
 
     const first = await groups.membersPage(g, undefined, 2);
     expect(first).toEqual({ names: ['U1', 'U2'], next: 'u2' });
     expect(await groups.membersPage(g, first.next, 2)).toEqual({ names: ['U3'], next: undefined });
 
-    const presence = await groups.presencePage(g, undefined, 10, now);
-    expect(presence.connections).toEqual([live]);
-    expect(presence.next).toBeUndefined();
-    expect((await groups.presencePage(g, undefined, 10, (live.expiresAt + 5) * 1000)).connections).toEqual(
-      [],
-    );
+    const page = await groups.groupConnectionsPage(g, undefined, 10, now);
+    expect(page.connections).toEqual([live]);
+    expect(page.next).toBeUndefined();
+    expect(
+      (await groups.groupConnectionsPage(g, undefined, 10, (live.expiresAt + 5) * 1000)).connections,
+    ).toEqual([]);
 
     expect(await groups.removeMember(g, 'u1', ['c1'])).toEqual({ remaining: 2 });
     expect(await groups.removeMember(g, 'u1', ['c1'])).toBeUndefined();
     expect((await groups.readGroupMeta(g))?.members).toBe(2);
-    expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
+    expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.membersPage(g, undefined, 10)).names).toEqual(['U2', 'U3']);
     expect(await groups.readMembership('u1', g)).toBeUndefined();
   });
 
-  it('count a user’s groups exactly', async () => {
+  it('list a user’s groups exactly: keys and names as spelled', async () => {
     const u = fresh('u');
-    for (const g of [fresh('g'), fresh('g')]) {
-      await groups.createGroup(g, g, u, 0);
-      await addMember(g, g, u, u, [], 0);
+    const gs = [fresh('g'), fresh('g')].sort();
+    for (const g of gs) {
+      await groups.createGroup(g, g.toUpperCase(), u, 0);
+      await addMember(g, g.toUpperCase(), u, u, [], 0);
     }
-    expect(await groups.countUserGroups(u)).toBe(2);
-    expect(await groups.countUserGroups(fresh('u'))).toBe(0);
+    expect(await groups.userGroups(u)).toEqual(
+      gs.map((g) => ({ groupKey: g, name: g.toUpperCase(), from: idCeil(0) })),
+    );
+    expect(await groups.userGroups(fresh('u'))).toEqual([]);
   });
 
   it('find departures after a message, and only after it', async () => {

@@ -17,8 +17,8 @@ const { addMember } = await import('../../shared/groups/join.js');
 const messages = await import('../../shared/data/messages.js');
 const c = await import('../../shared/data/connections.js');
 const login = await import('../../shared/login/index.js');
-const { deliverDirect } = await import('../../shared/delivery/direct.js');
-const { sendToGroup, fanOutPage, INLINE_CONNECTIONS, PAGE_CONNECTIONS } = await import(
+const { deliverToUser } = await import('../../shared/delivery/direct.js');
+const { deliverToGroup, fanOutPage, INLINE_CONNECTIONS, PAGE_CONNECTIONS } = await import(
   '../../shared/delivery/group.js'
 );
 const { leaveWaiting } = await import('../../shared/delivery/waiting.js');
@@ -97,7 +97,7 @@ describe('a private message', () => {
     const d1 = await online(to);
     const d2 = await online(to);
     const event = { event: 'MESSAGE', id: newId(), text: 'hi' };
-    await deliverDirect({
+    await deliverToUser({
       endpoint: api.endpoint,
       fromKey: from,
       toKey: to,
@@ -114,7 +114,7 @@ describe('a private message', () => {
   it('waits in the inbox when no device took it, and reaches a device that logged in meanwhile', async () => {
     const [from, to] = [fresh('f'), fresh('t')];
     const event = { event: 'MESSAGE', id: newId() };
-    await deliverDirect({
+    await deliverToUser({
       endpoint: api.endpoint,
       fromKey: from,
       toKey: to,
@@ -127,7 +127,7 @@ describe('a private message', () => {
     const gone = await online(to);
     api.gone.add(gone.connectionId);
     const second = { event: 'MESSAGE', id: newId() };
-    await deliverDirect({
+    await deliverToUser({
       endpoint: api.endpoint,
       fromKey: from,
       toKey: to,
@@ -140,7 +140,7 @@ describe('a private message', () => {
     // A device the sender's read did not see (it logged in meanwhile) is found by the second look.
     const late = await online(to);
     const third = { event: 'MESSAGE', id: newId() };
-    await deliverDirect({
+    await deliverToUser({
       endpoint: api.endpoint,
       fromKey: from,
       toKey: to,
@@ -183,7 +183,7 @@ describe('a group message', () => {
     const d1 = await online(m1, [g]);
     const event = { event: 'GROUP_MESSAGE', id: newId(), group: g };
     jobs.length = 0;
-    await sendToGroup(api.endpoint, g, sender, event, Date.now());
+    await deliverToGroup(api.endpoint, g, sender, event, Date.now());
     expect(got(d1.connectionId)).toEqual([event]);
     expect(got(s.connectionId)).toEqual([]);
     expect(jobs).toEqual([]);

@@ -1,7 +1,7 @@
 /**
- * The group writes that take something back or give up (shared/data/groups.ts, shared/groups/owner.ts): a creation
- * is abandoned and a deletion's last step removes the item only for their own token; a join whose presence could not
- * be written is taken back with its count; the heir of a group from before join-order items is found by name; and
+ * The group writes that take something back or give up (shared/data/groups.ts, shared/groups/owner.ts): a creation is
+ * abandoned and a deletion's last step removes the item only for their own token; a join whose group connections could
+ * not be written is taken back with its count; the heir of a group from before join-order items is found by name; and
  * an owner repair that keeps losing its race stops after its rounds with a warning.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -64,7 +64,7 @@ describe('taking a creation or a deletion back', () => {
 });
 
 describe('a join taken back', () => {
-  it('when its presence could not be written: no membership, and the count is as before', async () => {
+  it('when its group connections could not be written: no membership, and the count is as before', async () => {
     const g = t.fresh('gjoin');
     expect(await groups.createGroup(g, g, 'owner', NOW)).toBe(true);
     expect(await addMember(g, g, 'owner', 'Owner', [], NOW)).toBe('added');
@@ -74,7 +74,7 @@ describe('a join taken back', () => {
     faults.reset();
     expect((await groups.readGroupMeta(g, true))?.members).toBe(1);
     expect(await groups.readMembership('u1', g, true)).toBeUndefined();
-    expect((await groups.presencePage(g, undefined, 10, NOW)).connections).toEqual([]);
+    expect((await groups.groupConnectionsPage(g, undefined, 10, NOW)).connections).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * A group's deletion (shared/groups/delete.ts) beyond one page: the mark is only the owner's (or an empty group's),
- * a lost job is started again once the deletion is stale, and each phase (presence, items, messages) goes on page
- * by page, by its own cursor, before the next phase starts, until the group item itself goes.
+ * A group's deletion (shared/groups/delete.ts) beyond one page: the mark is only the owner's (or an empty group's), a
+ * lost job is started again once the deletion is stale, and each phase (presence: the group's connections, items,
+ * messages) goes on page by page, by its own cursor, before the next phase starts, until the group item itself goes.
  */
 import { describe, expect, it } from 'vitest';
 import { useDispatcher } from '../support/dispatcher.js';
@@ -88,7 +88,8 @@ describe('the deletion, page by page', () => {
       phases.push(`${job.phase}${job.after === '' ? '' : '+'}`);
       job = await deletionStep(t.api.endpoint, job, NOW);
     }
-    // Presence: a page, then the rest; every phase after it needs two pages as well (101 and more items).
+    // The group's connections (phase `presence`): a page, then the rest; every phase after it needs two pages as well
+    // (101 and more items).
     expect(phases).toEqual(['presence+', 'items', 'items+', 'messages', 'messages+', 'meta']);
     expect(await queryAll(keys.group(g).pk)).toEqual([]);
     expect(await queryAll(keys.groupMessage(g, '').pk)).toEqual([]);

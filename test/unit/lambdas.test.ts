@@ -14,7 +14,7 @@ Object.assign(process.env, { QUEUE_URL: 'http://127.0.0.1:9/queue/unit', CALLBAC
 const connect = await import('../../lambdas/connect.js');
 const disconnect = await import('../../lambdas/disconnect.js');
 const fallback = await import('../../lambdas/default.js');
-const fanOut = await import('../../lambdas/fan-out.js');
+const jobWorker = await import('../../lambdas/job-worker.js');
 const { readConnection, takeCatchUpLease } = await import('../../shared/data/connections.js');
 const { bindConnection } = await import('../../shared/login/index.js');
 const { dynamo } = await import('../../shared/data/client.js');
@@ -133,7 +133,7 @@ describe('$default', () => {
   });
 });
 
-describe('the fan-out worker', () => {
+describe('the job worker', () => {
   const record = (body: unknown, receiveCount = '1') =>
     ({
       messageId: fresh('m'),
@@ -153,7 +153,7 @@ describe('the fan-out worker', () => {
     const good = record({ kind: 'fanout', group: g, id: message.id, sender: 'x', after: '' });
     const junk = record('not json');
     dynamoDown = false;
-    const result = await fanOut.handler({ Records: [junk, good] }, context(60_000));
+    const result = await jobWorker.handler({ Records: [junk, good] }, context(60_000));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(api.frames.get(connection.connectionId)?.map((f) => JSON.parse(f.slice(0, -4)))).toEqual([
       message,
@@ -166,7 +166,7 @@ describe('the fan-out worker', () => {
     try {
       const first = record({ kind: 'fanout', group: 'g', id: 'i', sender: 's', after: '' }, '1');
       const fourth = record({ kind: 'fanout', group: 'g', id: 'i', sender: 's', after: '' }, '4');
-      const result = await fanOut.handler({ Records: [first, fourth] }, context(60_000));
+      const result = await jobWorker.handler({ Records: [first, fourth] }, context(60_000));
       expect(result.batchItemFailures).toEqual([
         { itemIdentifier: first.messageId },
         { itemIdentifier: fourth.messageId },
@@ -207,7 +207,7 @@ describe('the fan-out worker', () => {
     const job = { kind: 'catchup', user, connectionId, boundary };
     sent.length = 0;
     // Less time left than the worker keeps back: the run stops after its first frame and comes back as a new job.
-    expect(await fanOut.handler({ Records: [record(job)] }, context(5_000))).toEqual({
+    expect(await jobWorker.handler({ Records: [record(job)] }, context(5_000))).toEqual({
       batchItemFailures: [],
     });
     expect(sent).toEqual([job]);
@@ -216,7 +216,7 @@ describe('the fan-out worker', () => {
     expect(await takeCatchUpLease(connectionId, { user, boundary }, 'other', Date.now(), until)).toBe(true);
     retries.length = 0;
     const held = record(job);
-    expect(await fanOut.handler({ Records: [held] }, context(60_000))).toEqual({
+    expect(await jobWorker.handler({ Records: [held] }, context(60_000))).toEqual({
       batchItemFailures: [{ itemIdentifier: held.messageId }],
     });
     expect(retries[0]?.VisibilityTimeout).toBeGreaterThanOrEqual(19);

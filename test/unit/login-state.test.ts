@@ -313,7 +313,7 @@ describe('a change of login', () => {
     expect(await c.readUserConnections(user, now)).toEqual([{ ...connection, pending: true }]);
     for (const g of gs) {
       expect(await get(keys.groupConnection(g, user, connectionId))).toMatchObject({ pending: true });
-      expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([
+      expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([
         { ...connection, pending: true },
       ]);
     }
@@ -415,13 +415,13 @@ describe('a change of login', () => {
     expect(lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([]);
   });
 
-  it('presence published into, and withdrawn from, one more group without extra items', async () => {
+  it('group connections published into, and withdrawn from, one more group without extra items', async () => {
     const { connection, now, user } = await setup();
     const g = t.fresh('lg');
-    await c.publishPresence(g, [connection]);
-    expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([connection]);
-    await c.withdrawPresence(g, user, [connection.connectionId]);
-    expect((await groups.presencePage(g, undefined, 10, now)).connections).toEqual([]);
+    await c.publishGroupConnections(g, [connection]);
+    expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([connection]);
+    await c.withdrawGroupConnections(g, user, [connection.connectionId]);
+    expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([]);
   });
 });
 

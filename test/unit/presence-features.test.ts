@@ -121,7 +121,8 @@ describe('WATCH: who may be watched', () => {
     const a = await t.user('wo');
     const b = await t.user('wp');
     const c = await t.user('wq');
-    // Messages that were there before the accounts (a name used before): two hours old, past the clock slack.
+    // Messages that were there before the accounts (a name used before): two hours old, past the name-reuse slack (an
+    // hour).
     const old = newId(Date.now() - 2 * 3600_000);
     await seeder().put([
       { ...keys.directMessage(a.name, b.name, old) },

@@ -114,7 +114,7 @@ describe('keys', () => {
       userConnection: '#CONN#',
       group: 'GROUP#',
       member: 'MEMBER#',
-      presence: 'PRESENCE#',
+      groupConnection: 'PRESENCE#',
       departure: 'OFF#',
       message: 'MSG#',
       watcher: 'CONN#',

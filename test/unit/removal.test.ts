@@ -1,6 +1,6 @@
 /**
  * Issue 22 through the dispatcher, each race frozen at its worst moment by writing what the losing side left:
- * a presence copy an AUTH wrote after a removal, a binding made with credentials that changed since, and items a
+ * a group connection an AUTH wrote after a removal, a binding made with credentials that changed since, and items a
  * name's earlier owner left (an inbox pointer, a file, a group message). None of them may reach anyone.
  */
 import { describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ const bindingCommit = (input: Record<string, unknown>) =>
 const oldId = () => newId(Date.now() - 40 * 24 * 3600 * 1000);
 
 describe('removal from a group', () => {
-  it('a presence copy written after the kick (an AUTH that read the groups before it) is never pushed to', async () => {
+  it('a group connection written after the kick (an AUTH that read the groups before it) is never pushed to', async () => {
     const { name: group, users } = await t.group('alice', 'bob', 'carol');
     const [alice, bob, carol] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
     expect(await alice.ask(`GROUP_KICK ${group} ${bob.name}`)).toEqual(OK('anggota berhasil dikeluarkan'));

@@ -1,5 +1,5 @@
 /**
- * The fan-out worker, fed by the job queue: pushes large groups' messages and signals page by page, delivers what
+ * The job worker, fed by the job queue: pushes large groups' messages and signals page by page, delivers what
  * waited for a user after their AUTH, takes deleted groups apart, and finishes a deleted account's clean-up
  * (shared/queue/jobs.ts names the jobs). Records run side by side; a record that fails is reported back (partial
  * batch failure) so SQS retries it alone — after a short back-off the worker sets, not the queue's long visibility
