@@ -320,6 +320,11 @@ export async function userGroups(userKey: string): Promise<Membership[]> {
   return items.map(membershipOf);
 }
 
+/** The keys of the user's groups (userGroups' one Query): where a login's copies are, and who shares a group. */
+export async function userGroupKeys(userKey: string): Promise<string[]> {
+  return (await userGroups(userKey)).map((group) => group.groupKey);
+}
+
 // ── Owners, invitations and deletion (issue 12) ──────────────────────────────────────────────────────────────────
 
 export interface Candidate {

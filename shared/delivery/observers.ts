@@ -5,7 +5,7 @@
  */
 import { mapLimit } from '../concurrency.js';
 import { blockedAmong, eitherBlocked } from '../data/blocks.js';
-import { userGroups } from '../data/groups.js';
+import { userGroupKeys } from '../data/groups.js';
 import { prefixes } from '../data/keys.js';
 import { newestMessages } from '../data/presence.js';
 import { keyOf } from '../protocol/validation.js';
@@ -50,7 +50,7 @@ export async function mayObserve(
   if (viewer === target) return true;
   const [blocked, theirs] = await Promise.all([
     eitherBlocked(viewer, target),
-    targetGroups ?? groupKeysOf(target),
+    targetGroups ?? userGroupKeys(target),
   ]);
   return !blocked && shareOrConverse(viewer, target, viewerGroups, theirs);
 }
@@ -65,12 +65,7 @@ async function shareOrConverse(
 }
 
 export async function viewerGroupsOf(userKey: string): Promise<Set<string>> {
-  return new Set(await groupKeysOf(userKey));
-}
-
-/** The keys of the user's groups (one Query: userGroups). */
-async function groupKeysOf(userKey: string): Promise<string[]> {
-  return (await userGroups(userKey)).map((group) => group.groupKey);
+  return new Set(await userGroupKeys(userKey));
 }
 
 /**
@@ -82,7 +77,7 @@ async function groupKeysOf(userKey: string): Promise<string[]> {
 export async function observersAmong(target: string, watchers: readonly string[]): Promise<Set<string>> {
   const distinct = [...new Set(watchers)];
   if (distinct.length === 0) return new Set();
-  const [theirs, blocked] = await Promise.all([groupKeysOf(target), blockedAmong(target, distinct)]);
+  const [theirs, blocked] = await Promise.all([userGroupKeys(target), blockedAmong(target, distinct)]);
   const candidates = distinct.filter((watcher) => !blocked.has(watcher));
   const allowed = await mapLimit(
     candidates,

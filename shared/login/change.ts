@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ConnectionState, copyItems, lockConnection, releaseLock } from '../data/connections.js';
-import { userGroups } from '../data/groups.js';
+import { userGroupKeys } from '../data/groups.js';
 import type { Item } from '../data/table.js';
 import { log } from '../log.js';
 
@@ -23,7 +23,7 @@ export async function previousOf(
   return {
     state,
     user: state.user,
-    groups: known ?? (await userGroups(state.user)).map((group) => group.groupKey),
+    groups: known ?? (await userGroupKeys(state.user)),
   };
 }
 

@@ -3,7 +3,7 @@
  * $disconnect, a 410 from @connections). See docs/DATA_MODEL.md, "Why nothing is missed".
  */
 import { type ConnectionState, copyKeys } from '../data/connections.js';
-import { userGroups } from '../data/groups.js';
+import { userGroupKeys } from '../data/groups.js';
 import { keys } from '../data/keys.js';
 import { batchWrite, epochSeconds } from '../data/table.js';
 import { advanceGroupCursor } from '../data/users.js';
@@ -27,7 +27,7 @@ export async function depart(
   now: number,
   { groups, keep = false }: { groups?: readonly string[]; keep?: boolean } = {},
 ) {
-  const known = groups ?? (await userGroups(user)).map((group) => group.groupKey);
+  const known = groups ?? (await userGroupKeys(user));
   const drop = () => (keep ? undefined : batchWrite([], copyKeys(user, connectionId, known)));
   if (state.caughtUp && state.user === user) {
     const cursor = idCeil(now);
