@@ -8,13 +8,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { PASSWORD } from '../support/endpoint.js';
-import { GENEROUS_LIMITS } from '../support/logins.js';
+import { GENEROUS_LIMITS, PRODUCTION_PASSWORD_HASHING } from '../support/logins.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
 // Hashes at their production cost (scrypt 2^15, about 100 ms; vitest.config.ts lowers the other files to 2^10): the
 // burst's AUTHs must still be hashing, or queued to be, when the next ones arrive.
 const local = useLocalRuntime({
-  env: { ...GENEROUS_LIMITS, PASSWORD_HASH_N: String(2 ** 15), IP_INFLIGHT_HASHES: '2' },
+  env: { ...GENEROUS_LIMITS, ...PRODUCTION_PASSWORD_HASHING, IP_INFLIGHT_HASHES: '2' },
 });
 
 describe('hashes in flight per address', () => {

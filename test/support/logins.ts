@@ -23,6 +23,9 @@ export const GENEROUS_LIMITS = {
  */
 export const RACING_PASSWORD_HASHING = { PASSWORD_HASH_N: String(2 ** 12) };
 
+/** The production cost, scrypt at N = 2^15 (config.passwordHashN's default): for a file whose subject is the hash. */
+export const PRODUCTION_PASSWORD_HASHING = { PASSWORD_HASH_N: String(2 ** 15) };
+
 /** The texts of the private messages a connection received after frame `from` of its log. */
 export function messagesSince(client: ChatClient, from: number): string[] {
   return client.log.slice(from).flatMap((f) => (f.event === 'MESSAGE' ? [String(f.message)] : []));
