@@ -304,6 +304,10 @@ export function suiteEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   env.AWS_DEFAULT_REGION = 'us-east-1';
   // No instance-metadata lookups: nothing here runs on EC2.
   env.AWS_EC2_METADATA_DISABLED = 'true';
+  // The suite's waits for one answer, and its test timeouts with them (vitest.config.ts), up to API Gateway's 29 s
+  // integration timeout: these engines are slower than dynalite (moto answers one request at a time, in Python), and
+  // a wait is a bound on a test, never a speed check.
+  env.TEST_WAIT_MS = '29000';
   return { ...env, ...extra };
 }
 

@@ -3,6 +3,7 @@
  * `event`). Requests go one at a time, each waiting for its response, as a person at wscat would.
  */
 import WebSocket, { type ClientOptions } from 'ws';
+import { WAIT_MS } from './waits.js';
 
 export type Frame = {
   status?: string;
@@ -13,7 +14,6 @@ export type Frame = {
 };
 
 const FRAME_END = '\r\n\r\n';
-const WAIT_MS = 10_000;
 
 export class ChatClient {
   readonly raw: string[] = [];

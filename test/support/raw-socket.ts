@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { WAIT_MS } from './waits.js';
 
 export const OP_CONTINUATION = 0x0;
 export const OP_TEXT = 0x1;
@@ -15,8 +16,6 @@ export interface RawFrame {
   opcode: number;
   payload: Buffer;
 }
-
-const WAIT_MS = 10_000;
 
 export class RawSocket {
   readonly frames: RawFrame[] = [];
