@@ -148,6 +148,23 @@ describe('the credential gate', () => {
     },
   );
 
+  it('DELETE_ACCOUNT whose own connection disconnects while it unbinds it still cleans the account up', async () => {
+    const { name: group, users } = await t.group('alice', 'bob');
+    const [alice, bob] = users as [(typeof users)[number], (typeof users)[number]];
+    let gone = false;
+    before = async (input) => {
+      if (gone || !unbinds(bob.id)(input)) return;
+      gone = true;
+      await forgetConnection(bob.id);
+    };
+    // Nobody hears this answer (the connection is closed); what matters is what it leaves.
+    expect(await bob.ask(changes.DELETE_ACCOUNT.text)).toEqual(changes.DELETE_ACCOUNT.answer);
+    before = undefined;
+    expect(gone).toBe(true);
+    expect(await readUserConnections(bob.name, Date.now())).toEqual([]);
+    expect((await alice.ask(`GROUP_MEMBERS ${group}`)).data).toEqual([alice.name]);
+  });
+
   it.each(Object.keys(changes) as (keyof typeof changes)[])(
     '%s never looks at a stranger’s connection closed mid-AUTH',
     async (change) => {
