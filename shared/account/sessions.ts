@@ -2,13 +2,14 @@
  * Logging a user out of their devices from elsewhere (PASSWORD, DELETE_ACCOUNT): each device still bound to the
  * user is unbound the way LOGOUT unbinds (shared/login/unbind.ts), then told why with a LOGGED_OUT push. The
  * push follows the unbinding, so a device that reads the event and sends a request is answered not_authenticated.
+ * A device that disconnects while it is unbound is logged out all the same (unbindLogin).
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../concurrency.js';
-import { readConnection, readUserConnections } from '../data/connections.js';
+import { type ConnectionState, readConnection, readUserConnections } from '../data/connections.js';
 import { newId } from '../ids.js';
-import { unbindConnection } from '../login/index.js';
+import { forgetConnection, unbindConnection } from '../login/index.js';
 import { encodePush } from '../protocol/replies.js';
 import { pushOne } from '../push/deliver.js';
 
@@ -54,10 +55,10 @@ export const LOGIN_WAIT_MS = 5000;
 
 /**
  * Unbinds the connection while it is bound to `userKey` with another credential than `current`: false when it is not
- * (gone, logged in as someone else, or with the new credential). An AUTH of this user under way on it is waited for
- * (its lock gone: committed and settled, or undone), polling its item strongly, at most LOGIN_WAIT_MS (in practice a
- * few ms). Another change under way (login_conflict) is waited out and tried again, so no
- * device keeps the old login.
+ * (gone, logged in as someone else, or with the new credential), or stops being so during the unbinding (it
+ * disconnects). An AUTH of this user under way on it is waited for (its lock gone: committed and settled, or
+ * undone), polling its item strongly, at most LOGIN_WAIT_MS (in practice a few ms). Another change under way
+ * (login_conflict) is waited out and tried again, so no device keeps the old login.
  */
 async function unbindWhileBound(
   connectionId: string,
@@ -76,10 +77,43 @@ async function unbindWhileBound(
       poll = Math.min(poll * 2, 100);
       continue;
     }
-    if (state.user !== userKey) return false;
-    if (current !== undefined && state.credential === current) return false;
-    if (await unbindConnection(connectionId, userKey, state, now)) return true;
+    if (!boundWithOld(state, userKey, current)) return false;
+    const outcome = await unbindLogin(connectionId, userKey, state, now, current);
+    if (outcome !== 'busy') return outcome === 'unbound';
     if (attempt >= UNBIND_ATTEMPTS) throw new Error('a device stayed busy with another login change');
     await sleep(200 * attempt++);
+  }
+}
+
+/** Whether the connection speaks for `userKey` with another credential than `current`: the login to end. */
+function boundWithOld(state: ConnectionState, userKey: string, current: string | undefined): boolean {
+  return state.user === userKey && (current === undefined || state.credential !== current);
+}
+
+/**
+ * Ends the login `state` (read strongly) found on the connection the LOGOUT way (unbindConnection): 'unbound', or
+ * 'busy' when another change held or changed the binding first (nothing was changed), or 'ended' when the
+ * connection went meanwhile. `$disconnect` takes no lock: it deletes the item, and an unbinding under way then fails
+ * its commit and undoes itself (docs/DATA_MODEL.md, "The login state machine"), putting the device's copies back
+ * live. The login ended with the connection; what the undo put back is removed as $disconnect removes it, so that
+ * none is left to push to when PASSWORD or DELETE_ACCOUNT answers. A failure while the connection is still bound
+ * with the old credential (another than `current`) is the caller's.
+ */
+export async function unbindLogin(
+  connectionId: string,
+  userKey: string,
+  state: ConnectionState,
+  now: number,
+  current?: string,
+): Promise<'unbound' | 'busy' | 'ended'> {
+  try {
+    return (await unbindConnection(connectionId, userKey, state, now)) ? 'unbound' : 'busy';
+  } catch (error) {
+    const after = await readConnection(connectionId, Date.now(), true);
+    if (boundWithOld(after, userKey, current)) throw error;
+    // No item (or one that only a late AUTH's lock wrote again): the connection is gone. A version means it lives,
+    // bound by another change since: that change ended the login, and the connection is not ours to forget.
+    if (after.version === 0) await forgetConnection(connectionId, userKey, now);
+    return 'ended';
   }
 }

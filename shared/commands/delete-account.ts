@@ -7,9 +7,8 @@
  * are. Messages the user sent stay in the other side's history, under the name they had.
  */
 import { cleanUpAccount } from '../account/cleanup.js';
-import { logOutOtherDevices } from '../account/sessions.js';
+import { logOutOtherDevices, unbindLogin } from '../account/sessions.js';
 import { tombstoneUser } from '../data/users.js';
-import { unbindConnection } from '../login/index.js';
 import { splitParams } from '../protocol/codec.js';
 import { CommandError, ok } from '../protocol/replies.js';
 import { fenceFrom } from '../push/deliver.js';
@@ -34,7 +33,9 @@ export const deleteAccount = defineCommand({
     if (racing === undefined) throw new CommandError('invalid_credentials');
     await Promise.all([
       logOutOtherDevices(ctx.endpoint, caller.key, ctx.connectionId, 'account_deleted', ctx.now, { racing }),
-      ctx.session().then((state) => unbindConnection(ctx.connectionId, caller.key, state, ctx.now)),
+      // This connection too; a client that closes right after sending DELETE_ACCOUNT disconnects meanwhile, and the
+      // clean-up below must still run: nobody could ask again, the password is gone.
+      ctx.session().then((state) => unbindLogin(ctx.connectionId, caller.key, state, ctx.now)),
     ]);
     // Every device's copies are gone: a group push decided before is started before the answer, or never (the fence).
     const gone = performance.now();

@@ -213,11 +213,30 @@ async function runOnce(run: Run) {
   await Promise.all([...live, alice.client, carol.client, bob.client].map((c) => c.close()));
 }
 
+/**
+ * Runs that once failed, tried first (they count in numRuns). Issue 22, seed -1787272435: the device that closes
+ * while its AUTH is under way disconnects while DELETE_ACCOUNT unbinds it, and the unbinding's commit finds its item
+ * gone; the change answered internal_error. It fails on that code in about one try of ten (the race is timing);
+ * test/unit/credential-gate.test.ts freezes that very moment.
+ */
+const seen: Run = {
+  removal: 'deleteAccount',
+  removalDelay: 2,
+  devices: [
+    { op: 'auth', delay: 46, pre: true },
+    { op: 'authClose', delay: 77, pre: true },
+    { op: 'auth', delay: 43, pre: false },
+    { op: 'auth', delay: 59, pre: true },
+  ],
+  fanOuts: [3],
+  hangMs: 0,
+};
+
 it('nothing reaches a removed member or an old login after the answer, whatever raced it', async () => {
   await fc.assert(
     fc.asyncProperty(runs, async (run) => {
       await runOnce(run);
     }),
-    { numRuns: 10, endOnFailure: true },
+    { numRuns: 10, endOnFailure: true, examples: [[seen]] },
   );
 }, 600_000);

@@ -2,7 +2,8 @@
  * The credential gate (issue 22): an AUTH registers on the account before it writes any copy, and PASSWORD and
  * DELETE_ACCOUNT learn every registered login from their own write and wait for each before answering. Each race
  * is frozen at its worst moment through the dispatcher: the change lands while an AUTH with the old password is
- * between its gate and its settling, or just before its gate.
+ * between its gate and its settling, or just before its gate; or a device the change logs out disconnects while it
+ * does (issue 22, removal-property's seed -1787272435).
  */
 import { describe, expect, it } from 'vitest';
 import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
@@ -13,6 +14,9 @@ const { keys } = await import('../../shared/data/keys.js');
 const { db } = await import('../../shared/data/client.js');
 const { readCredential } = await import('../../shared/data/users.js');
 const { readConnection, readUserConnections } = await import('../../shared/data/connections.js');
+const { forgetConnection } = await import('../../shared/login/index.js');
+const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+const { TABLE } = await import('../../shared/data/client.js');
 
 type Input = Record<string, unknown>;
 /** Called before each DynamoDB request of the handlers (above the SDK's retries); may hold it. */
@@ -31,6 +35,10 @@ const isGate = (input: Input) => String(input.UpdateExpression).startsWith('SET 
 /** AUTH's commit of the phone's binding (the one write that carries the credential). */
 const commits = (id: string) => (input: Input) =>
   pk(input) === keys.connection(id).pk && String(input.UpdateExpression).includes('credential = :credential');
+/** The commit of a LOGOUT-like unbinding of the device (what PASSWORD and DELETE_ACCOUNT do to the other devices). */
+const unbinds = (id: string) => (input: Input) =>
+  pk(input) === keys.connection(id).pk &&
+  String(input.UpdateExpression).startsWith('SET #version = :next REMOVE');
 /** A strong read of the connection item (PASSWORD's look at a device). */
 const readsConnection = (id: string) => (input: Input) =>
   pk(input) === keys.connection(id).pk && input.ConsistentRead === true;
@@ -108,10 +116,96 @@ describe('the credential gate', () => {
     expect((await bob.ask('GROUPS')).status).toBe('OK');
   });
 
+  it.each(Object.keys(changes) as (keyof typeof changes)[])(
+    '%s answers OK when a device it logs out disconnects between its lock and its commit, and leaves no copy of it',
+    async (change) => {
+      const { name: group, users } = await t.group('bob');
+      const bob = users[0] as (typeof users)[number];
+      const phone = await t.device();
+      expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
+      let gone = false;
+      before = async (input) => {
+        if (gone || !unbinds(phone.id)(input)) return;
+        gone = true;
+        // $disconnect (lambdas/disconnect.ts) takes no lock: the item goes, and with it the commit's condition.
+        await forgetConnection(phone.id);
+      };
+      expect(await bob.ask(changes[change].text)).toEqual(changes[change].answer);
+      before = undefined;
+      expect(gone).toBe(true);
+      expect((await readConnection(phone.id, Date.now(), true)).user).toBeUndefined();
+      // The failed unbinding's undo put the phone's copies back live: none may be left to push to.
+      const copies = await readUserConnections(bob.name, Date.now());
+      expect(copies.map((c) => c.connectionId)).not.toContain(phone.id);
+      const presence = await db.send(
+        new GetCommand({
+          TableName: TABLE,
+          Key: keys.groupConnection(group, bob.name, phone.id),
+          ConsistentRead: true,
+        }),
+      );
+      expect(presence.Item).toBeUndefined();
+    },
+  );
+
+  it('DELETE_ACCOUNT whose own connection disconnects while it unbinds it still cleans the account up', async () => {
+    const { name: group, users } = await t.group('alice', 'bob');
+    const [alice, bob] = users as [(typeof users)[number], (typeof users)[number]];
+    let gone = false;
+    before = async (input) => {
+      if (gone || !unbinds(bob.id)(input)) return;
+      gone = true;
+      await forgetConnection(bob.id);
+    };
+    // Nobody hears this answer (the connection is closed); what matters is what it leaves.
+    expect(await bob.ask(changes.DELETE_ACCOUNT.text)).toEqual(changes.DELETE_ACCOUNT.answer);
+    before = undefined;
+    expect(gone).toBe(true);
+    expect(await readUserConnections(bob.name, Date.now())).toEqual([]);
+    expect((await alice.ask(`GROUP_MEMBERS ${group}`)).data).toEqual([alice.name]);
+  });
+
+  it.each(Object.keys(changes) as (keyof typeof changes)[])(
+    '%s never looks at a stranger’s connection closed mid-AUTH',
+    async (change) => {
+      const bob = await t.user('bob');
+      const mallory = await t.user('mallory');
+      const [own, guess] = [await t.device(), await t.device()];
+      // Mallory logging in as herself, held at her gate (her lock taken), and a guess at bob's password, held at its
+      // look at its connection: each once, until bob's change has answered. Both connections close meanwhile.
+      const holds = [
+        (input: Input) => isGate(input) && pk(input) === keys.user(mallory.name).pk,
+        readsConnection(guess.id),
+      ];
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      before = async (input) => {
+        const at = holds.findIndex((hold) => hold(input));
+        if (at < 0) return;
+        holds.splice(at, 1);
+        await released;
+      };
+      const auths = Promise.all([
+        own.ask(`AUTH ${mallory.name} ${PASSWORD}`),
+        guess.ask(`AUTH ${bob.name} not-his-password`),
+      ]);
+      await waitFor(() => holds.length === 0);
+      await Promise.all([forgetConnection(own.id), forgetConnection(guess.id)]);
+      const from = requests.length;
+      expect(await bob.ask(changes[change].text)).toEqual(changes[change].answer);
+      const during = requests.slice(from);
+      release();
+      before = undefined;
+      expect((await auths).map((answer: { status: string }) => answer.status)).toEqual(['ERROR', 'ERROR']);
+      const strangers = [own.id, guess.id].map((id) => keys.connection(id).pk);
+      expect(during.filter((input) => strangers.includes(pk(input)))).toEqual([]);
+    },
+  );
+
   it('registrations lapse and are swept by a later login, never one still under way', async () => {
     const bob = await t.user('bob');
-    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { TABLE } = await import('../../shared/data/client.js');
     const logins = async () => {
       const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.user(bob.name) }));
       return Object.keys(Item ?? {}).filter((name) => name.startsWith('login:'));

@@ -517,6 +517,52 @@ describe('logging a user’s other devices out', () => {
     expect((await c.readConnection(phone.id, now, true)).user).toBeUndefined();
   });
 
+  it('counts a device that disconnects during its unbinding as logged out, and leaves none of its copies', async () => {
+    const { alice, phone, key } = await account();
+    const now = Date.now();
+    // $disconnect lands between the unbinding's lock and its commit: the item goes, and the commit fails.
+    let gone = false;
+    intercept(dynamo, t.fresh('gone'), (next) => async (args) => {
+      if (
+        !gone &&
+        isUnbindCommit(args.input as Input) &&
+        (args.input as Input).Key?.pk === `CONN#${phone.id}`
+      ) {
+        gone = true;
+        await login.forgetConnection(phone.id);
+      }
+      return next(args);
+    });
+    faults.reset();
+    expect(await logOutOtherDevices(t.api.endpoint, key, alice.id, 'password_changed', now)).toBe(0);
+    expect(gone).toBe(true);
+    expect(waits).toEqual([]);
+    expect(phone.pushes('LOGGED_OUT')).toEqual([]);
+    expect(await get(keys.connection(phone.id))).toBeUndefined();
+    expect((await c.readUserConnections(key, now)).map((d) => d.connectionId)).toEqual([alice.id]);
+  });
+
+  it('still fails on an unbinding that fails while the device stays bound', async () => {
+    const { alice, phone, key } = await account();
+    const now = Date.now();
+    faults.inject(
+      dbRule(
+        'UpdateItem',
+        'error',
+        (input: Input) => isUnbindCommit(input) && input.Key?.pk === `CONN#${phone.id}`,
+      ),
+    );
+    await expect(logOutOtherDevices(t.api.endpoint, key, alice.id, 'account_deleted', now)).rejects.toThrow(
+      'injected error (dynamodb)',
+    );
+    faults.reset();
+    expect(phone.pushes('LOGGED_OUT')).toEqual([]);
+    expect((await c.readConnection(phone.id, now, true)).user).toBe(key);
+    expect((await c.readUserConnections(key, now)).map((d) => d.connectionId).sort()).toEqual(
+      [alice.id, phone.id].sort(),
+    );
+  });
+
   it('gives up on a device that stays busy after five tries, each waiting longer', async () => {
     const { alice, phone, key } = await account();
     const now = Date.now();
