@@ -46,6 +46,12 @@ export async function logOutOtherDevices(
 
 /** How often a device whose binding is being changed meanwhile (a LOGOUT, another user's AUTH) is tried again. */
 const UNBIND_ATTEMPTS = 5;
+
+/**
+ * Every wait of an unbinding (a poll of a login under way, a retry after a busy device) goes through here: one
+ * object a test can spy on to see the delays asked for and cut them short (test/unit/login-state.test.ts).
+ */
+export const unbindPauses = { sleep: (ms: number): Promise<unknown> => sleep(ms) };
 /**
  * How long an AUTH under way on a device is waited for: in practice a few ms. Past it (its lock outlived a double
  * failure, and lapses only after 30 s, beyond the request handler's 10 s) the change answers internal_error; it
@@ -73,7 +79,7 @@ async function unbindWhileBound(
     if (state.lock !== undefined && state.lockUser === userKey) {
       // An AUTH of this user holds it: it has registered (or will find the credential changed and refuse itself).
       if (performance.now() > giveUp) throw new Error('a login under way did not settle');
-      await sleep(poll);
+      await unbindPauses.sleep(poll);
       poll = Math.min(poll * 2, 100);
       continue;
     }
@@ -81,7 +87,7 @@ async function unbindWhileBound(
     const outcome = await unbindLogin(connectionId, userKey, state, now, current);
     if (outcome !== 'busy') return outcome === 'unbound';
     if (attempt >= UNBIND_ATTEMPTS) throw new Error('a device stayed busy with another login change');
-    await sleep(200 * attempt++);
+    await unbindPauses.sleep(200 * attempt++);
   }
 }
 

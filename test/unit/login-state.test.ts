@@ -11,19 +11,6 @@ import { intercept } from '../support/fakes.js';
 import { db as dbRule } from '../support/faults.js';
 import { captureLogs, type LogLine } from '../support/logs.js';
 
-/**
- * shared/ sleeps with node:timers/promises' setTimeout: every wait is handed to `sleeps.shorten` first (as is,
- * unless a test spies on it), so a test can see the delays asked for and cut them short.
- */
-const sleeps = vi.hoisted(() => ({ shorten: (ms: number | undefined): number | undefined => ms }));
-vi.mock('node:timers/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:timers/promises')>();
-  return {
-    ...real,
-    setTimeout: (ms?: number, ...rest: unknown[]) => real.setTimeout(sleeps.shorten(ms), ...rest),
-  };
-});
-
 const t = await useDispatcher();
 const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
@@ -32,7 +19,7 @@ const groups = await import('../../shared/data/groups.js');
 const { addMember } = await import('../../shared/groups/join.js');
 const c = await import('../../shared/data/connections.js');
 const login = await import('../../shared/login/index.js');
-const { logOutOtherDevices } = await import('../../shared/account/sessions.js');
+const { logOutOtherDevices, unbindPauses } = await import('../../shared/account/sessions.js');
 const { attachFaults } = await import('../support/faults.js');
 const faults = await attachFaults();
 
@@ -426,15 +413,13 @@ describe('a change of login', () => {
 });
 
 describe('logging a user’s other devices out', () => {
-  /** The delays the unbinding waits between tries, each cut to 1 ms; more than 8 stops it. */
+  /** The delays the unbinding waits between tries, each cut to nothing; more than 8 stops it. */
   let waits: unknown[] = [];
   beforeEach(() => {
     waits = [];
-    vi.spyOn(sleeps, 'shorten').mockImplementation((ms) => {
-      if (!String(new Error().stack).includes('account/sessions')) return ms;
+    vi.spyOn(unbindPauses, 'sleep').mockImplementation(async (ms) => {
       waits.push(ms);
       if (waits.length > 8) throw new Error('tried too often');
-      return 1;
     });
   });
 
