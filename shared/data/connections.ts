@@ -191,7 +191,8 @@ export const LOCK_MS = 30_000;
 /**
  * Takes the connection for one change of its binding, if its binding is still at `version` (as the caller read it,
  * strongly) and no other change holds it. `lockUser` is the user whose copies the change may write (AUTH), so a
- * $disconnect meanwhile can remove them too. False when the binding changed or another change is under way.
+ * $disconnect meanwhile can remove them too. False when the binding changed, another change is under way, or the
+ * connection is gone ($disconnect deleted its item).
  */
 export async function lockConnection(
   connectionId: string,
@@ -206,7 +207,10 @@ export async function lockConnection(
         TableName: TABLE,
         Key: keys.connection(connectionId),
         UpdateExpression: `SET #lock = :token, lockUntil = :until, expiresAt = if_not_exists(expiresAt, :expiresAt)${lockUser === undefined ? ' REMOVE lockUser' : ', lockUser = :lockUser'}`,
-        ConditionExpression: `${seen.version === 0 ? 'attribute_not_exists(#version)' : '#version = :version'} AND (attribute_not_exists(#lock) OR lockUntil < :now)`,
+        // A first binding needs the item $connect wrote: $disconnect deletes it and takes no lock, so an AUTH that
+        // read the connection before it went must not write the item again (a dead connection, bound until a push
+        // to it answers 410, its user shown online meanwhile).
+        ConditionExpression: `${seen.version === 0 ? 'attribute_exists(pk) AND attribute_not_exists(#version)' : '#version = :version'} AND (attribute_not_exists(#lock) OR lockUntil < :now)`,
         ExpressionAttributeNames: { '#lock': 'lock', '#version': 'version' },
         ExpressionAttributeValues: {
           ':token': token,

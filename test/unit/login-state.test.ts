@@ -402,6 +402,16 @@ describe('a change of login', () => {
     expect(lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([]);
   });
 
+  it('AUTH that read the connection before its disconnect binds nothing, and writes no item back', async () => {
+    const { connectionId, connection, gs, user, now } = await setup();
+    const previous = await c.readConnection(connectionId, now, true);
+    await login.forgetConnection(connectionId, undefined, now);
+    expect(await login.bindConnection(connection, 'U', gs, previous, now)).toBeUndefined();
+    expect(await get(keys.connection(connectionId))).toBeUndefined();
+    expect(await c.readUserConnections(user, now)).toEqual([]);
+    for (const g of gs) expect(await get(keys.groupConnection(g, user, connectionId))).toBeUndefined();
+  });
+
   it('group connections published into, and withdrawn from, one more group without extra items', async () => {
     const { connection, now, user } = await setup();
     const g = t.fresh('lg');
