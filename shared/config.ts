@@ -64,6 +64,18 @@ export interface Config {
    * 250 ms; tests lower it.
    */
   readonly fenceMs: number;
+  /**
+   * How long a retried SEND_ID / SEND_GROUP_ID waits for an unfinished claim's first attempt (reading the claim 20
+   * times meanwhile) before it stores and pushes the message itself (shared/commands/outgoing.ts). 2 s; the stack
+   * never sets it. Tests whose subject is not the wait lower it so a take-over costs them milliseconds.
+   */
+  readonly sendIdWaitMs: number;
+  /**
+   * How long one run of a catch-up polls (40 reads) for its AUTH's answer mark before it hands the job back for a
+   * second (shared/delivery/catchup.ts, LeaseHeld). 2 s; the stack never sets it. Tests whose subject is not the wait
+   * lower it so a catch-up that is put off costs them milliseconds.
+   */
+  readonly catchUpAnswerPollMs: number;
   /** Per-connection budgets (token buckets: per second, and the burst), shared/limits/budgets.ts. */
   readonly budgets: {
     readonly send: { rate: number; burst: number };
@@ -149,6 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     editWindowSeconds: positiveInt(env, 'EDIT_WINDOW_SECONDS', 24 * 3600),
     pushTimeoutMs: positiveInt(env, 'PUSH_TIMEOUT_MS', 2000),
     fenceMs: positiveInt(env, 'FENCE_MS', 250),
+    sendIdWaitMs: positiveInt(env, 'SEND_ID_WAIT_MS', 2000),
+    catchUpAnswerPollMs: positiveInt(env, 'CATCHUP_ANSWER_POLL_MS', 2000),
     budgets: {
       // A person types far below 10 messages a second; a burst of 100 covers a client replaying its outbox.
       send: {

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { config } from '../config.js';
 import { claimClientId, markClaimDone, readClaim, type SendClaim } from '../data/send-claims.js';
 import { newId } from '../ids.js';
 import { CommandError, ok, type Reply } from '../protocol/replies.js';
@@ -43,9 +44,12 @@ export function isClientId(value: string): boolean {
   return /^[A-Za-z0-9_-]{8,64}$/.test(value);
 }
 
-/** How long a retry waits for a first attempt still in progress before it finishes the work itself. */
-export const TAKEOVER_WAIT_MS = 2000;
-const POLL_MS = 100;
+/**
+ * How many times a retry reads an unfinished claim while it waits for the first attempt (config.sendIdWaitMs, 2 s:
+ * every 100 ms) before it finishes the work itself. A count rather than an interval, so a test that lowers the wait
+ * polls exactly as production does, only sooner.
+ */
+export const TAKEOVER_POLLS = 20;
 
 export async function sendOnce(ctx: CommandContext, clientId: string, outgoing: Outgoing): Promise<Reply> {
   const user = outgoing.caller.key;
@@ -73,8 +77,8 @@ export const ABANDONED_MS = 15_000;
 async function settled(user: string, clientId: string, claim: SendClaim, now: number): Promise<SendClaim> {
   if (now - claim.at > ABANDONED_MS) return claim;
   let current = claim;
-  for (let waited = 0; !current.done && waited < TAKEOVER_WAIT_MS; waited += POLL_MS) {
-    await sleep(POLL_MS);
+  for (let poll = 0; !current.done && poll < TAKEOVER_POLLS; poll++) {
+    await sleep(config.sendIdWaitMs / TAKEOVER_POLLS);
     current = (await readClaim(user, clientId, now)) ?? current;
   }
   return current;

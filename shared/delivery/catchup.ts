@@ -31,11 +31,12 @@ import { renderEvent } from './render.js';
 export const ANSWER_WAIT_MS = 10_000;
 
 /**
- * A run that finds its AUTH not yet answered reads the mark again this often, this many times (2 s), before it hands
- * the job back for a second: the answer usually comes within milliseconds, and a catch-up put off a whole second
- * pushes again what was pushed live in that second (the boundary lies a second ahead, BOUNDARY_LEAD_MS).
+ * A run that finds its AUTH not yet answered reads the mark again this many times over config.catchUpAnswerPollMs
+ * (2 s: every 50 ms) before it hands the job back for a second: the answer usually comes within milliseconds, and a
+ * catch-up put off a whole second pushes again what was pushed live in that second (the boundary lies a second
+ * ahead, BOUNDARY_LEAD_MS). A count rather than an interval, so a test that lowers the wait polls as production does.
  */
-export const ANSWER_POLL = { everyMs: 50, times: 40 };
+export const ANSWER_POLLS = 40;
 
 /** Items read per page of one source. */
 const PAGE = 100;
@@ -160,8 +161,8 @@ export async function catchUp(
     !start.caughtUp &&
     !start.answered &&
     Date.now() < idTime(boundary) + ANSWER_WAIT_MS;
-  for (let poll = 0; poll < ANSWER_POLL.times && (deciding() || unanswered()); poll++) {
-    await sleep(ANSWER_POLL.everyMs);
+  for (let poll = 0; poll < ANSWER_POLLS && (deciding() || unanswered()); poll++) {
+    await sleep(config.catchUpAnswerPollMs / ANSWER_POLLS);
     start = await readConnection(connectionId, Date.now(), true);
   }
   // Still deciding, or still unanswered, after the polls: back in a second.

@@ -134,6 +134,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, PUSH_TIMEOUT_MS: '0' })).toThrow(/PUSH_TIMEOUT_MS must be a positive/);
   });
 
+  it("waits 2 s for an unfinished SEND_ID claim and polls 2 s for AUTH's answer unless tests say otherwise", () => {
+    const base = { AWS_REGION: 'r', TABLE_NAME: 't' };
+    expect(loadConfig(base)).toMatchObject({ sendIdWaitMs: 2000, catchUpAnswerPollMs: 2000 });
+    expect(loadConfig({ ...base, SEND_ID_WAIT_MS: '40', CATCHUP_ANSWER_POLL_MS: '80' })).toMatchObject({
+      sendIdWaitMs: 40,
+      catchUpAnswerPollMs: 80,
+    });
+    expect(() => loadConfig({ ...base, SEND_ID_WAIT_MS: '0' })).toThrow(/SEND_ID_WAIT_MS must be a positive/);
+    expect(() => loadConfig({ ...base, CATCHUP_ANSWER_POLL_MS: '2s' })).toThrow(
+      /CATCHUP_ANSWER_POLL_MS must be a positive integer, got "2s"/,
+    );
+  });
+
   it('fences group pushes at 250 ms unless FENCE_MS (tests) says otherwise', () => {
     const base = { AWS_REGION: 'r', TABLE_NAME: 't' };
     expect(loadConfig(base).fenceMs).toBe(250);

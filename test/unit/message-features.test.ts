@@ -9,9 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { answered, intercept } from '../support/fakes.js';
 
-const t = await useDispatcher();
+// A retried SEND_ID waits 100 ms for an unfinished claim instead of 2 s: the take-over is the subject here, not
+// the wait (command-edges.test.ts checks the default's polls).
+const t = await useDispatcher({ SEND_ID_WAIT_MS: '100' });
 const { s3 } = await import('../../shared/bucket/s3.js');
-const { db, TABLE } = await import('../../shared/data/client.js');
+const { db, dynamo, TABLE } = await import('../../shared/data/client.js');
 const { keys } = await import('../../shared/data/keys.js');
 const { tombstoneMessage } = await import('../../shared/data/messages.js');
 const { claimClientId, markClaimDone, readClaim, CLAIM_TTL_MS } = await import(
@@ -680,11 +682,18 @@ describe('SEND_ID', () => {
     const claimed = newId(at);
     const fingerprint = createHash('sha256').update(`user:${bob.name}\nsedang`).digest('hex');
     await claimClientId(alice.name, 'racing-01', { id: claimed, at, fingerprint }, at);
-    const retry = alice.ask(`SEND_ID racing-01 ${bob.name} sedang`);
-    // Finished by its first attempt while the retry waits (the retry polls for two seconds).
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await markClaimDone(alice.name, 'racing-01', claimed);
-    expect(await retry).toEqual(SENT(claimed));
+    // Finished by its first attempt while the retry waits: just before the retry's second read of the claim (the
+    // first is the failed claim's read-back, the second its first poll), whatever the wait's length.
+    let reads = 0;
+    intercept(dynamo, 'finish-racing-01', (next, context) => async (args) => {
+      const claimRead =
+        context.commandName === 'GetItemCommand' && JSON.stringify(args.input).includes('racing-01');
+      if (claimRead && ++reads === 2) await markClaimDone(alice.name, 'racing-01', claimed);
+      return next(args);
+    });
+    expect(await alice.ask(`SEND_ID racing-01 ${bob.name} sedang`)).toEqual(SENT(claimed));
+    // It polled once more, found the claim done, and polled no further.
+    expect(reads).toBe(2);
     expect(bob.pushes('MESSAGE')).toEqual([]);
     expect(await bob.ask(`HISTORY ${alice.name}`)).toEqual(OK([]));
   });
@@ -719,7 +728,7 @@ describe('SEND_ID', () => {
       { event: 'MESSAGE', id: claimed, from: alice.name, to: bob.name, message: 'macet', sentAt: iso(at) },
     ]);
     expect((await readClaim(alice.name, 'stuck-001', Date.now()))?.done).toBe(true);
-  }, 30_000);
+  });
 
   it('a retry after the recipient deleted their account answers unknown_recipient', async () => {
     const alice = await t.user('alice');
