@@ -11,8 +11,9 @@ import { mapLimit } from '../concurrency.js';
 import { readConnection } from '../data/connections.js';
 import { addWatches, listWatches, removeWatches } from '../data/presence.js';
 import { mayObserve, viewerGroupsOf } from '../delivery/observers.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { isUsername, keyOf } from '../protocol/validation.js';
+import { isUsername } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 
@@ -24,7 +25,7 @@ export const MAX_NAMES_PER_REQUEST = 50;
 function parseNames(rest: string): { names: string[] } | undefined {
   const names = rest === '' ? [] : rest.split(/ +/);
   if (names.length === 0 || names.length > MAX_NAMES_PER_REQUEST || !names.every(isUsername)) return;
-  return { names: [...new Set(names.map(keyOf))] };
+  return { names: [...new Set(names.map(userKeyOf))] };
 }
 
 export const watch = defineCommand({

@@ -23,7 +23,7 @@ import { type Membership, membershipOf } from './users.js';
 
 export interface GroupMeta {
   name: string;
-  /** The owner's username as spelled (keyOf gives their key). */
+  /** The owner's username as spelled (userKeyOf gives their key). */
   owner: string;
   members: number;
   /** Invite-only (GROUP_CREATE nama private). */

@@ -17,8 +17,8 @@ import { deleteInbox, deliverable, groupLogPage, inboxPage, type StoredEvent } f
 import { advanceGroupCursor, advanceProgress, clearProgress, readAccount } from '../data/users.js';
 import { idCeil, idTime } from '../ids.js';
 import { metrics } from '../metrics.js';
+import { userKeyOf } from '../protocol/names.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { FENCE_TRIES, pushOne } from '../push/deliver.js';
 import type { CatchUpJob } from '../queue/jobs.js';
 import { BOUNDARY_LEAD_MS } from './boundary.js';
@@ -94,7 +94,8 @@ async function fill(source: Source, user: string): Promise<void> {
     source.buffer = page.events.map((event) => ({
       id: event.id,
       source,
-      event: typeof event.from === 'string' && keyOf(event.from) === user ? undefined : deliverable(event),
+      event:
+        typeof event.from === 'string' && userKeyOf(event.from) === user ? undefined : deliverable(event),
       group: source.group,
     }));
     source.more = page.more;

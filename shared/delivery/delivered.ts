@@ -11,7 +11,7 @@ import type { StoredEvent } from '../data/messages.js';
 import { readAccount } from '../data/users.js';
 import { newId } from '../ids.js';
 import { log } from '../log.js';
-import { keyOf } from '../protocol/validation.js';
+import { userKeyOf } from '../protocol/names.js';
 import { pushToAll } from '../push/deliver.js';
 import { startFrom } from './name-reuse.js';
 
@@ -27,7 +27,7 @@ export function newestBySender(
   for (const event of events) {
     if (!event || (event.event !== 'MESSAGE' && event.event !== 'FILE') || typeof event.from !== 'string')
       continue;
-    const sender = keyOf(event.from);
+    const sender = userKeyOf(event.from);
     if (sender !== user && event.id > (newest.get(sender) ?? '')) newest.set(sender, event.id);
   }
   return newest;

@@ -8,7 +8,7 @@ import { blockedAmong, eitherBlocked } from '../data/blocks.js';
 import { userGroupKeys } from '../data/groups.js';
 import { prefixes } from '../data/keys.js';
 import { newestMessages } from '../data/presence.js';
-import { keyOf } from '../protocol/validation.js';
+import { userKeyOf } from '../protocol/names.js';
 import { conversationStart } from './name-reuse.js';
 
 /** How many of a conversation's newest messages decide whether it counts for presence (haveConversation). */
@@ -32,7 +32,7 @@ async function haveConversation(viewer: string, target: string): Promise<boolean
     (item) =>
       typeof item.sk === 'string' &&
       item.sk >= floor &&
-      (item.deleted !== true || (typeof item.from === 'string' && keyOf(item.from) === target)),
+      (item.deleted !== true || (typeof item.from === 'string' && userKeyOf(item.from) === target)),
   );
 }
 

@@ -7,7 +7,7 @@
  */
 import { type Candidate, longestMembers, readGroupMeta, readMembership, setOwner } from '../data/groups.js';
 import { log } from '../log.js';
-import { keyOf } from '../protocol/validation.js';
+import { userKeyOf } from '../protocol/names.js';
 
 /** Rounds of read-and-repair before giving up (each lost race is one round; more than a few means a storm). */
 const ROUNDS = 8;
@@ -27,7 +27,7 @@ export async function ensureOwner(groupKey: string): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     const meta = await readGroupMeta(groupKey, true);
     if (!meta || meta.members <= 0) return;
-    if (await readMembership(keyOf(meta.owner), groupKey, true)) return;
+    if (await readMembership(userKeyOf(meta.owner), groupKey, true)) return;
     const heir = await heirOf(groupKey);
     if (!heir) return; // the members counted are joining or leaving right now; their own calls repair it
     await setOwner(groupKey, meta.owner, heir.username);

@@ -9,6 +9,7 @@ import { BATCH_FRAME_BYTES, batchBytes, frameOf } from '../../shared/delivery/fr
 import { contentTypeOf, decodeBase64, isFilename, objectKey, uploadIdOf } from '../../shared/files/names.js';
 import { idCeil, idFloor, idTime, newId } from '../../shared/ids.js';
 import { splitParams } from '../../shared/protocol/codec.js';
+import { groupKeyOf, userKeyOf } from '../../shared/protocol/names.js';
 import {
   CommandError,
   encodePush,
@@ -25,7 +26,6 @@ import {
   isPassword,
   isText,
   isUsername,
-  keyOf,
   LIMITS,
 } from '../../shared/protocol/validation.js';
 
@@ -357,7 +357,8 @@ describe('validation', () => {
   });
 
   it('folds names to lower case keys', () => {
-    expect(keyOf('AliCE')).toBe('alice');
+    expect(userKeyOf('AliCE')).toBe('alice');
+    expect(groupKeyOf('Kantor.Pusat')).toBe('kantor.pusat');
   });
 });
 
