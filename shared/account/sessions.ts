@@ -9,6 +9,7 @@ import { mapLimit } from '../concurrency.js';
 import { readConnection, readUserConnections } from '../data/connections.js';
 import { newId } from '../ids.js';
 import { unbindConnection } from '../login/index.js';
+import type { UserKey } from '../protocol/names.js';
 import { encodePush } from '../protocol/replies.js';
 import { pushOne } from '../push/deliver.js';
 
@@ -22,7 +23,7 @@ export type LogoutReason = 'password_changed' | 'account_deleted';
  */
 export async function logOutOtherDevices(
   endpoint: string,
-  userKey: string,
+  userKey: UserKey,
   keep: string,
   reason: LogoutReason,
   now: number,
@@ -61,7 +62,7 @@ export const LOGIN_WAIT_MS = 5000;
  */
 async function unbindWhileBound(
   connectionId: string,
-  userKey: string,
+  userKey: UserKey,
   now: number,
   current: string | undefined,
 ): Promise<boolean> {

@@ -5,13 +5,13 @@
 import { type GroupMeta, readGroupMeta, readMembership } from '../data/groups.js';
 import type { Membership } from '../data/users.js';
 import { leaveGroup } from '../groups/leave.js';
-import { groupKeyOf, userKeyOf } from '../protocol/names.js';
+import { type GroupKey, groupKeyOf, userKeyOf } from '../protocol/names.js';
 import { CommandError } from '../protocol/replies.js';
 import { type Caller, type CommandContext, requireUser, stillCurrent } from './context.js';
 
 export interface Member {
   caller: Caller;
-  groupKey: string;
+  groupKey: GroupKey;
   membership: Membership;
   meta: GroupMeta;
 }
@@ -34,7 +34,7 @@ export async function requireMember(ctx: CommandContext, name: string): Promise<
 
 export interface Owner {
   caller: Caller;
-  groupKey: string;
+  groupKey: GroupKey;
   meta: GroupMeta;
 }
 
@@ -55,7 +55,7 @@ export async function requireOwner(ctx: CommandContext, name: string): Promise<O
 export async function keepOnlyIfCurrent(
   ctx: CommandContext,
   caller: Caller,
-  groupKey: string,
+  groupKey: GroupKey,
 ): Promise<void> {
   if (await stillCurrent(ctx, caller)) return;
   await leaveGroup(groupKey, caller.key, [], ctx.now);

@@ -21,6 +21,7 @@ import {
 import { keys, prefixes } from '../data/keys.js';
 import { batchWrite, type Key } from '../data/table.js';
 import { newId } from '../ids.js';
+import type { GroupKey } from '../protocol/names.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type GroupDeleteJob } from '../queue/jobs.js';
 
@@ -34,7 +35,7 @@ export const STALE_DELETION_MS = 15 * 60 * 1000;
  * undefined: only if it has no members (the last one left). False when the condition does not hold.
  */
 export async function deleteGroup(
-  groupKey: string,
+  groupKey: GroupKey,
   owner: string | undefined,
   now: number,
 ): Promise<boolean> {
@@ -45,7 +46,7 @@ export async function deleteGroup(
 }
 
 /** Starts a deletion again whose job was lost (the queue refused it, or it was parked in the dead-letter queue). */
-export async function resumeStaleDeletion(groupKey: string, now: number): Promise<void> {
+export async function resumeStaleDeletion(groupKey: GroupKey, now: number): Promise<void> {
   const deletion = await readDeletion(groupKey);
   if (!deletion || now - deletion.since < STALE_DELETION_MS) return;
   await enqueue({

@@ -52,7 +52,7 @@ describe('the credential gate', () => {
     async (change) => {
       const bob = await t.user('bob');
       const phone = await t.device();
-      const old = await readCredential(bob.name);
+      const old = await readCredential(bob.key);
       let answer: Promise<unknown> | undefined;
       /** The phone as it was when the change answered: bound to whom, and its copy under the user (if any). */
       let atAnswer: { user: string | undefined; copies: string[] } | undefined;
@@ -63,7 +63,7 @@ describe('the credential gate', () => {
           answer = bob.ask(changes[change].text).then(async (a) => {
             const [state, copies] = await Promise.all([
               readConnection(phone.id, Date.now(), true),
-              readUserConnections(bob.name, Date.now()),
+              readUserConnections(bob.key, Date.now()),
             ]);
             atAnswer = {
               user: state.user,
@@ -71,7 +71,7 @@ describe('the credential gate', () => {
             };
             return a;
           });
-          await waitFor(async () => (await readCredential(bob.name)) !== old);
+          await waitFor(async () => (await readCredential(bob.key)) !== old);
         }
         if (answer !== undefined && readsConnection(phone.id)(input)) looks++;
         // The AUTH commits only once the change has looked at the phone twice (it waits for the AUTH), or has
