@@ -34,8 +34,9 @@ export const groupMembers = defineCommand({
     const shown = prefixThatFits(page.names);
     const more = page.next !== undefined || shown.length < page.names.length;
     const last = shown.at(-1);
+    // The answer's `owner` is the owner's name as spelled (docs/PROTOCOL.md), as is ownerName.
     return more && last !== undefined
-      ? ok(shown, { owner: meta.owner, next: userKeyOf(last) })
-      : ok(shown, { owner: meta.owner });
+      ? ok(shown, { owner: meta.ownerName, next: userKeyOf(last) })
+      : ok(shown, { owner: meta.ownerName });
   },
 });

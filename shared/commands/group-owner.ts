@@ -22,7 +22,7 @@ export const groupOwner = defineCommand({
       readMemberName(groupKey, userKey),
     ]);
     if (!membership || username === undefined) throw new CommandError('not_a_member');
-    if (!(await setOwner(groupKey, meta.owner, username))) throw new CommandError('not_owner');
+    if (!(await setOwner(groupKey, meta.ownerName, username))) throw new CommandError('not_owner');
     await ensureOwner(groupKey);
     return ok('pemilik grup berhasil diganti');
   },

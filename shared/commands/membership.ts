@@ -44,7 +44,7 @@ export async function requireOwner(ctx: CommandContext, name: string): Promise<O
   const groupKey = groupKeyOf(name);
   const meta = await readGroupMeta(groupKey, true);
   if (!meta) throw new CommandError('unknown_group');
-  if (userKeyOf(meta.owner) !== caller.key) throw new CommandError('not_owner');
+  if (userKeyOf(meta.ownerName) !== caller.key) throw new CommandError('not_owner');
   return { caller, groupKey, meta };
 }
 

@@ -24,8 +24,11 @@ import { type Membership, membershipOf } from './users.js';
 
 export interface GroupMeta {
   name: string;
-  /** The owner's username as spelled (userKeyOf gives their key). */
-  owner: string;
+  /**
+   * The owner's username as spelled (stored as `owner`; userKeyOf gives their key): a name, where a connection's
+   * `user` is a key.
+   */
+  ownerName: string;
   members: number;
   /** Invite-only (GROUP_CREATE nama private). */
   private: boolean;
@@ -38,7 +41,7 @@ export interface GroupMeta {
 export async function createGroup(
   groupKey: GroupKey,
   name: string,
-  owner: string,
+  ownerName: string,
   now: number,
   isPrivate = false,
   token?: string,
@@ -47,7 +50,7 @@ export async function createGroup(
     {
       ...keys.group(groupKey),
       name,
-      owner,
+      owner: ownerName,
       members: 0,
       private: isPrivate,
       createdAt: new Date(now).toISOString(),
@@ -81,7 +84,7 @@ export async function readGroupMeta(groupKey: GroupKey, consistent = false): Pro
   if (!Item || Item.deleting !== undefined) return undefined;
   return {
     name: String(Item.name),
-    owner: String(Item.owner),
+    ownerName: String(Item.owner),
     members: Number(Item.members ?? 0),
     private: Item.private === true,
   };
@@ -389,13 +392,13 @@ export async function setOwner(groupKey: GroupKey, from: string, to: string): Pr
 
 /**
  * Marks the group deleted, with a token the clean-up carries: from this write on the group is gone for everyone
- * (readGroupMeta answers undefined, joins and member counts fail). Only `owner` may (GROUP_DELETE), or, with
- * `owner` undefined, only while the group has no members (the last one left). False when the condition fails.
+ * (readGroupMeta answers undefined, joins and member counts fail). Only the owner `ownerName` may (GROUP_DELETE), or,
+ * with `ownerName` undefined, only while the group has no members (the last one left). False when the condition fails.
  */
 export async function markDeleting(
   groupKey: GroupKey,
   token: string,
-  owner: string | undefined,
+  ownerName: string | undefined,
   now: number,
 ): Promise<boolean> {
   return conditionally(
@@ -405,12 +408,12 @@ export async function markDeleting(
         Key: keys.group(groupKey),
         UpdateExpression: 'SET deleting = :token, deletingSince = :since',
         // By the owner only (GROUP_DELETE), or only while nobody is left (the last member's leaving).
-        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleting) AND ${owner === undefined ? 'members <= :who' : '#owner = :who'}`,
-        ExpressionAttributeNames: owner === undefined ? undefined : { '#owner': 'owner' },
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleting) AND ${ownerName === undefined ? 'members <= :who' : '#owner = :who'}`,
+        ExpressionAttributeNames: ownerName === undefined ? undefined : { '#owner': 'owner' },
         ExpressionAttributeValues: {
           ':token': token,
           ':since': new Date(now).toISOString(),
-          ':who': owner ?? 0,
+          ':who': ownerName ?? 0,
         },
       }),
     ),

@@ -31,16 +31,16 @@ export const DELETE_PAGE = 100;
 export const STALE_DELETION_MS = 15 * 60 * 1000;
 
 /**
- * Marks the group deleted and hands the clean-up to the worker. `owner`: only if they own it (GROUP_DELETE);
+ * Marks the group deleted and hands the clean-up to the worker. `ownerName`: only if they own it (GROUP_DELETE);
  * undefined: only if it has no members (the last one left). False when the condition does not hold.
  */
 export async function deleteGroup(
   groupKey: GroupKey,
-  owner: string | undefined,
+  ownerName: string | undefined,
   now: number,
 ): Promise<boolean> {
   const token = newId(now);
-  if (!(await markDeleting(groupKey, token, owner, now))) return false;
+  if (!(await markDeleting(groupKey, token, ownerName, now))) return false;
   await enqueue({ kind: 'groupdelete', group: groupKey, token, phase: 'presence', after: '' });
   return true;
 }

@@ -27,10 +27,10 @@ export async function ensureOwner(groupKey: GroupKey): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     const meta = await readGroupMeta(groupKey, true);
     if (!meta || meta.members <= 0) return;
-    if (await readMembership(userKeyOf(meta.owner), groupKey, true)) return;
+    if (await readMembership(userKeyOf(meta.ownerName), groupKey, true)) return;
     const heir = await heirOf(groupKey);
     if (!heir) return; // the members counted are joining or leaving right now; their own calls repair it
-    await setOwner(groupKey, meta.owner, heir.username);
+    await setOwner(groupKey, meta.ownerName, heir.username);
   }
   log.warn('group owner not settled', { group: groupKey });
 }

@@ -112,7 +112,7 @@ describe('account clean-up', () => {
       conversations: 4,
     });
     // The groups stay with their other member, who owns them now.
-    for (const group of a.groupKeys) expect((await readGroupMeta(group, true))?.owner).toBe(a.other);
+    for (const group of a.groupKeys) expect((await readGroupMeta(group, true))?.ownerName).toBe(a.other);
     expect(
       await cleanUpAccount({ ...job, stage: 'inbox' }, { steps: 5, deadline: FAR, stopAt: 'files' }),
     ).toEqual({

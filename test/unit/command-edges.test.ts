@@ -203,7 +203,7 @@ describe('GROUP_OWNER', () => {
     // Read here, then again by the owner rule (shared/groups/owner.ts): both strongly.
     const strong = expect.objectContaining({ ConsistentRead: true });
     expect(reads).toEqual([strong, strong]);
-    expect((await readGroupMeta(g.key))?.owner).toBe(next.name);
+    expect((await readGroupMeta(g.key))?.ownerName).toBe(next.name);
   });
 
   it('to a non-member, or a member half-gone on either side, is not_a_member and keeps the owner', {
@@ -217,7 +217,7 @@ describe('GROUP_OWNER', () => {
     await remove(keys.groupMember(g.name, noMemberItem.name));
     for (const user of [outsider, noMembership.name, noMemberItem.name])
       expect(await owner.ask(`GROUP_OWNER ${g.name} ${user}`), user).toEqual(ERR(FAILED, 'not_a_member'));
-    expect((await readGroupMeta(g.key))?.owner).toBe(owner.name);
+    expect((await readGroupMeta(g.key))?.ownerName).toBe(owner.name);
   });
 
   it('answers not_owner when the group changed hands between the check and the hand-over', {
@@ -234,7 +234,7 @@ describe('GROUP_OWNER', () => {
       () => update(keys.group(g.name), 'SET #o = :o', { ':o': third.name }, { '#o': 'owner' }),
     );
     expect(await owner.ask(`GROUP_OWNER ${g.name} ${next.name}`)).toEqual(ERR(FAILED, 'not_owner'));
-    expect((await readGroupMeta(g.key))?.owner).toBe(third.name);
+    expect((await readGroupMeta(g.key))?.ownerName).toBe(third.name);
   });
 });
 

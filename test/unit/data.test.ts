@@ -307,7 +307,7 @@ describe('groups', () => {
     expect(await groups.createGroup(g, 'Other', 'x', now)).toBe(false);
     expect(await groups.readGroupMeta(g)).toEqual({
       name: 'Grp',
-      owner: 'owner',
+      ownerName: 'owner',
       members: 0,
       private: false,
     });

@@ -86,7 +86,7 @@ describe('private groups and invitations', () => {
     expect(await alice.ask(`GROUP_CREATE ${open}`)).toEqual(CREATED);
     expect(await readGroupMeta(groupKeyOf(closed), true)).toEqual({
       name: closed,
-      owner: alice.name,
+      ownerName: alice.name,
       members: 1,
       private: true,
     });
@@ -360,7 +360,7 @@ describe('GROUP_OWNER and the owner leaving', () => {
     expect(await (await t.device()).ask(`GROUP_OWNER ${g.name} ${bob.name}`)).toEqual(
       ERR(HAND_FAILED, 'not_authenticated'),
     );
-    expect((await readGroupMeta(g.key, true))?.owner).toBe(alice.name);
+    expect((await readGroupMeta(g.key, true))?.ownerName).toBe(alice.name);
 
     expect(await alice.ask(`GROUP_OWNER ${g.name} ${carol.name.toUpperCase()}`)).toEqual(HANDED);
     expect(await bob.ask(`GROUP_MEMBERS ${g.name}`)).toEqual(
@@ -439,7 +439,7 @@ describe('GROUP_DELETE', () => {
     );
     expect(await readGroupMeta(g.key, true)).toEqual({
       name: g.name,
-      owner: alice.name,
+      ownerName: alice.name,
       members: 2,
       private: false,
     });
@@ -488,7 +488,12 @@ describe('GROUP_DELETE', () => {
     expect(await bob.ask(`GROUP_CREATE ${g}`)).toEqual(CREATED);
     expect(await bob.ask(`GROUP_MEMBERS ${g}`)).toEqual(OK([bob.name], { owner: bob.name }));
     expect(await bob.ask(`GROUP_HISTORY ${g}`)).toEqual(OK([]));
-    expect(await readGroupMeta(g, true)).toEqual({ name: g, owner: bob.name, members: 1, private: false });
+    expect(await readGroupMeta(g, true)).toEqual({
+      name: g,
+      ownerName: bob.name,
+      members: 1,
+      private: false,
+    });
     expect(await alice.ask(`GROUP_MEMBERS ${g}`)).toEqual(ERR(MEMBERS_FAILED, 'not_a_member'));
     // A second run finds nothing more to do.
     expect(await t.runJobs()).toBe(0);

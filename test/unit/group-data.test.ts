@@ -126,6 +126,6 @@ describe('the owner repair', () => {
     expect(warnings).toEqual([
       expect.objectContaining({ level: 'warn', message: 'group owner not settled', group: g }),
     ]);
-    expect((await groups.readGroupMeta(g, true))?.owner).toBe('gone');
+    expect((await groups.readGroupMeta(g, true))?.ownerName).toBe('gone');
   });
 });
