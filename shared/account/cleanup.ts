@@ -12,12 +12,13 @@ import { mapLimit } from '../concurrency.js';
 import { forgetBlocksPage } from '../data/blocks.js';
 import { forgetConversationsPage } from '../data/conversations.js';
 import { forgetFiles, userFilesPage } from '../data/files.js';
-import { keys, prefixEnd, prefixes } from '../data/keys.js';
+import { keys, prefixEnd, prefixes, storedGroupKey } from '../data/keys.js';
 import { deleteInbox } from '../data/messages.js';
 import { queryRange } from '../data/table.js';
 import { clearProgress } from '../data/users.js';
 import { leaveGroup } from '../groups/leave.js';
 import { log } from '../log.js';
+import type { UserKey } from '../protocol/names.js';
 import type { AccountCleanupJob } from '../queue/jobs.js';
 
 export type CleanupStage = AccountCleanupJob['stage'];
@@ -29,7 +30,7 @@ export const PAGE = { groups: 100, inbox: 1000, files: 200, blocks: 1000, conver
  * Leaves one page of the user's groups; true while more remain. The one place account deletion leaves groups, so
  * leaving (ownership passing, last member deleting the group) is whatever GROUP_LEAVE does (shared/groups/leave.ts).
  */
-export async function leaveAllGroups(userKey: string, limit: number = PAGE.groups): Promise<boolean> {
+export async function leaveAllGroups(userKey: UserKey, limit: number = PAGE.groups): Promise<boolean> {
   const page = await queryRange(
     keys.user(userKey).pk,
     { after: prefixes.group, upTo: prefixEnd(prefixes.group) },
@@ -39,12 +40,12 @@ export async function leaveAllGroups(userKey: string, limit: number = PAGE.group
   // an owner's group passes to its longest member, and a group the user was the last member of is deleted.
   const now = Date.now();
   await mapLimit(page.items, 16, (item) =>
-    leaveGroup(item.sk.slice(prefixes.group.length), userKey, [], now),
+    leaveGroup(storedGroupKey(item.sk.slice(prefixes.group.length)), userKey, [], now),
   );
   return page.next !== undefined;
 }
 
-async function emptyInbox(userKey: string): Promise<boolean> {
+async function emptyInbox(userKey: UserKey): Promise<boolean> {
   const page = await queryRange(
     keys.inbox(userKey, '').pk,
     { after: prefixes.message, upTo: prefixEnd(prefixes.message) },
@@ -57,7 +58,7 @@ async function emptyInbox(userKey: string): Promise<boolean> {
   return page.next !== undefined;
 }
 
-async function deleteSentFiles(userKey: string): Promise<boolean> {
+async function deleteSentFiles(userKey: UserKey): Promise<boolean> {
   const { files, more } = await userFilesPage(userKey, PAGE.files);
   await mapLimit(files, 16, (file) => deleteFile(file.objectKey));
   await forgetFiles(
@@ -67,7 +68,7 @@ async function deleteSentFiles(userKey: string): Promise<boolean> {
   return more;
 }
 
-const STEPS: Record<CleanupStage, (userKey: string) => Promise<boolean>> = {
+const STEPS: Record<CleanupStage, (userKey: UserKey) => Promise<boolean>> = {
   groups: (userKey) => leaveAllGroups(userKey),
   inbox: emptyInbox,
   files: deleteSentFiles,

@@ -10,6 +10,7 @@ import { mapLimit } from '../concurrency.js';
 import { type ConnectionState, readConnection, readUserConnections } from '../data/connections.js';
 import { newId } from '../ids.js';
 import { forgetConnection, unbindConnection } from '../login/index.js';
+import type { UserKey } from '../protocol/names.js';
 import { encodePush } from '../protocol/replies.js';
 import { pushOne } from '../push/deliver.js';
 
@@ -23,7 +24,7 @@ export type LogoutReason = 'password_changed' | 'account_deleted';
  */
 export async function logOutOtherDevices(
   endpoint: string,
-  userKey: string,
+  userKey: UserKey,
   keep: string,
   reason: LogoutReason,
   now: number,
@@ -68,7 +69,7 @@ export const LOGIN_WAIT_MS = 5000;
  */
 async function unbindWhileBound(
   connectionId: string,
-  userKey: string,
+  userKey: UserKey,
   now: number,
   current: string | undefined,
 ): Promise<boolean> {
@@ -92,7 +93,7 @@ async function unbindWhileBound(
 }
 
 /** Whether the connection speaks for `userKey` with another credential than `current`: the login to end. */
-function boundWithOld(state: ConnectionState, userKey: string, current: string | undefined): boolean {
+function boundWithOld(state: ConnectionState, userKey: UserKey, current: string | undefined): boolean {
   return state.user === userKey && (current === undefined || state.credential !== current);
 }
 
@@ -107,7 +108,7 @@ function boundWithOld(state: ConnectionState, userKey: string, current: string |
  */
 export async function unbindLogin(
   connectionId: string,
-  userKey: string,
+  userKey: UserKey,
   state: ConnectionState,
   now: number,
   current?: string,
@@ -117,8 +118,8 @@ export async function unbindLogin(
   } catch (error) {
     const after = await readConnection(connectionId, Date.now(), true);
     if (boundWithOld(after, userKey, current)) throw error;
-    // No item (or one that only a late AUTH's lock wrote again): the connection is gone. A version means it lives,
-    // bound by another change since: that change ended the login, and the connection is not ours to forget.
+    // No item: the connection is gone (an AUTH's lock cannot write it again: lockConnection). A version means it
+    // lives, bound by another change since: that change ended the login, and the connection is not ours to forget.
     if (after.version === 0) await forgetConnection(connectionId, userKey, now);
     return 'ended';
   }

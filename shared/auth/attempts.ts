@@ -27,6 +27,7 @@ import { keys } from '../data/keys.js';
 import { clearSlots, giveBackSlot, takeSlot } from '../data/slots.js';
 import { epochSeconds } from '../data/table.js';
 import { windowOf } from '../limits/addresses.js';
+import type { UserKey } from '../protocol/names.js';
 
 export type Scope = 'user' | 'ip' | 'pair' | 'device' | 'session';
 
@@ -39,7 +40,7 @@ export interface Counter {
 
 /** Who checks the password, as the counters see them. */
 export interface Checker {
-  userKey: string;
+  userKey: UserKey;
   /** The source address as counted (addressKey: an IPv4 address or an IPv6 /64), when known. */
   address: string | undefined;
   /** The device (its token's digest), when AUTH presented a token the account issued. */

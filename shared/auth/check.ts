@@ -15,6 +15,7 @@ import { addressKey } from '../limits/addresses.js';
 import { hashInTurn, releaseHashSlot, takeHashSlot } from '../limits/in-flight.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
+import type { UserKey } from '../protocol/names.js';
 import { CommandError } from '../protocol/replies.js';
 import { cancelCheck, checkSucceeded, countersFor, reserveCheck } from './attempts.js';
 import { deviceDigest, isKnown, NO_DEVICE, newDeviceToken, readKnown, rememberLogin } from './known.js';
@@ -34,7 +35,7 @@ export interface CheckSource {
  * it, else a new one.
  */
 export async function checkPassword(
-  userKey: string,
+  userKey: UserKey,
   password: string,
   account: Promise<Account>,
   sourceIp: string | undefined,

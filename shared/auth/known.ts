@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type KnownLogins, readKnownLogins, writeKnownLogins } from '../data/known-logins.js';
 import { epochSeconds } from '../data/table.js';
+import type { UserKey } from '../protocol/names.js';
 
 /** A login is remembered this long: as long as a deleted account's name stays reserved, so its next owner inherits nothing. */
 export const REMEMBER_MS = 30 * 24 * 3600 * 1000;
@@ -42,7 +43,7 @@ export function deviceDigest(token: string): string {
 
 export type Known = KnownLogins;
 
-export function readKnown(userKey: string, consistent = false): Promise<Known> {
+export function readKnown(userKey: UserKey, consistent = false): Promise<Known> {
   return readKnownLogins(userKey, consistent);
 }
 
@@ -74,7 +75,7 @@ const fresh = (map: Record<string, number>, key: string | undefined, now: number
  * were remembered within the last day; re-read and retried when another login wrote first.
  */
 export async function rememberLogin(
-  userKey: string,
+  userKey: UserKey,
   known: Known,
   address: string | undefined,
   device: string | undefined,

@@ -11,8 +11,9 @@ import { readConnection } from '../data/connections.js';
 import { readAccount } from '../data/users.js';
 import { spendAddress } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { isUsername, keyOf } from '../protocol/validation.js';
+import { isUsername } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { logIn } from './log-in.js';
 
@@ -28,7 +29,7 @@ export const auth = defineCommand({
     return { username, password, device };
   },
   async run({ username, password, device }, ctx) {
-    const userKey = keyOf(username);
+    const userKey = userKeyOf(username);
     // Too many AUTHs of any outcome from this address (each costs a hash, and a success a write per group): refused
     // before the password is checked.
     const withinBudget = Promise.all([

@@ -9,8 +9,9 @@
  * blocking twice, or unblocking someone not blocked, answers OK and changes nothing.
  */
 import { addBlock, listBlocks, MAX_BLOCKS, removeBlock } from '../data/blocks.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { isUsername, keyOf } from '../protocol/validation.js';
+import { isUsername } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseOneName } from './one-name.js';
@@ -21,7 +22,7 @@ export const block = defineCommand({
   failure: 'blokir gagal',
   parse: (rest) => parseOneName(rest, isUsername),
   async run({ name }, ctx) {
-    const targetKey = keyOf(name);
+    const targetKey = userKeyOf(name);
     const caller = await requireUser(ctx);
     if (targetKey === caller.key) throw new CommandError('bad_request');
     // No profile is read: a name nobody has is blocked like any other (and stays blocked for whoever registers it),
@@ -38,7 +39,7 @@ export const unblock = defineCommand({
   parse: (rest) => parseOneName(rest, isUsername),
   async run({ name }, ctx) {
     const caller = await requireUser(ctx);
-    await removeBlock(caller.key, keyOf(name));
+    await removeBlock(caller.key, userKeyOf(name));
     return ok('blokir dibuka');
   },
 });

@@ -6,11 +6,12 @@
  */
 import { isBlocked } from '../data/blocks.js';
 import { readPair } from '../data/conversations.js';
+import type { UserKey } from '../protocol/names.js';
 import { CommandError } from '../protocol/replies.js';
 import type { Caller } from './context.js';
 
 /** Fails with `unknown_recipient` when `recipientKey` blocked the caller. */
-export async function refuseIfBlocked(caller: Promise<Caller>, recipientKey: string): Promise<void> {
+export async function refuseIfBlocked(caller: Promise<Caller>, recipientKey: UserKey): Promise<void> {
   const { key } = await caller;
   if (key !== recipientKey && (await isBlocked(recipientKey, key)))
     throw new CommandError('unknown_recipient');
@@ -22,8 +23,8 @@ export async function refuseIfBlocked(caller: Promise<Caller>, recipientKey: str
  */
 export async function refuseIfBlockedReadHeads(
   caller: Promise<Caller>,
-  recipientKey: string,
-): Promise<ReadonlyMap<string, string>> {
+  recipientKey: UserKey,
+): Promise<ReadonlyMap<UserKey, string>> {
   const { key } = await caller;
   const pair = await readPair(key, recipientKey);
   if (pair.blocked) throw new CommandError('unknown_recipient');

@@ -2,6 +2,7 @@
 
 import { type ConnectionState, readConnection } from '../data/connections.js';
 import { readCredential } from '../data/users.js';
+import type { UserKey } from '../protocol/names.js';
 import { CommandError } from '../protocol/replies.js';
 
 export interface CommandContext {
@@ -37,7 +38,7 @@ export function createContext(
 
 export interface Caller {
   /** The user's key (lower case), as items are keyed. */
-  key: string;
+  key: UserKey;
   /** The username as its owner spells it, as pushes show it. */
   name: string;
 }

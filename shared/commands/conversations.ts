@@ -12,6 +12,7 @@ import { keys } from '../data/keys.js';
 import { accountsByKey } from '../data/users.js';
 import { startFrom } from '../delivery/name-reuse.js';
 import { splitParams } from '../protocol/codec.js';
+import type { UserKey } from '../protocol/names.js';
 import { ok } from '../protocol/replies.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
@@ -46,7 +47,7 @@ export const conversations = defineCommand({
     await forgetEntries(
       [...stale].map((entry) => keys.conversationEntry(caller.key, entry.bucket, entry.other)),
     );
-    const seen = new Set<string>();
+    const seen = new Set<UserKey>();
     const listed = [];
     for (const entry of page.entries) {
       if (stale.has(entry) || seen.has(entry.other)) continue;

@@ -28,6 +28,7 @@ import { pushToConversation } from '../delivery/changes.js';
 import { startFrom } from '../delivery/name-reuse.js';
 import { idTime } from '../ids.js';
 import { splitParams } from '../protocol/codec.js';
+import type { UserKey } from '../protocol/names.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
 import { isMessageId } from '../protocol/validation.js';
 import { pushToAll } from '../push/deliver.js';
@@ -63,7 +64,7 @@ async function ownMessage(ctx: CommandContext, id: string): Promise<MessageRef> 
 }
 
 /** `push` to the caller's other devices online now. */
-async function pushToOwnDevices(ctx: CommandContext, userKey: string, push: PushEvent): Promise<void> {
+async function pushToOwnDevices(ctx: CommandContext, userKey: UserKey, push: PushEvent): Promise<void> {
   const connections = await readUserConnections(userKey, ctx.now);
   await pushToAll(
     ctx.endpoint,

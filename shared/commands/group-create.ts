@@ -10,8 +10,8 @@ import { resumeStaleDeletion } from '../groups/delete.js';
 import { addMember } from '../groups/join.js';
 import { requireAddressBudget } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
+import { groupKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseGroupName } from './group-name.js';
@@ -32,7 +32,7 @@ export const groupCreate = defineCommand({
   parse: parseCreate,
   async run({ name, isPrivate }, ctx) {
     const caller = await requireUser(ctx);
-    const groupKey = keyOf(name);
+    const groupKey = groupKeyOf(name);
     // Groups are never freed: creations are counted per source address too (with the account read, no latency).
     const [account] = await Promise.all([
       readAccount(caller.key, ctx.now, true),

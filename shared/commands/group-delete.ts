@@ -16,7 +16,7 @@ export const groupDelete = defineCommand({
   async run({ name }, ctx) {
     const { groupKey, meta } = await requireOwner(ctx, name);
     // Conditional on the owner read above: a hand-over (or another deletion) in between wins.
-    if (!(await deleteGroup(groupKey, meta.owner, ctx.now))) throw new CommandError('not_owner');
+    if (!(await deleteGroup(groupKey, meta.ownerName, ctx.now))) throw new CommandError('not_owner');
     // Every push of the group checks the mark; one decided before it is started before the answer, or never (the fence).
     await fenceFrom(performance.now());
     return ok('grup berhasil dihapus');

@@ -10,8 +10,8 @@ import { epochSeconds } from '../data/table.js';
 import { readAccount } from '../data/users.js';
 import { leaveWaiting } from '../delivery/waiting.js';
 import { newId } from '../ids.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { refuseIfBlocked } from './blocking.js';
 import { defineCommand } from './command.js';
 import { parseGroupUser } from './group-name.js';
@@ -25,7 +25,7 @@ export const groupInvite = defineCommand({
   parse: parseGroupUser,
   async run({ name, user }, ctx) {
     const { caller, groupKey, meta } = await requireOwner(ctx, name);
-    const userKey = keyOf(user);
+    const userKey = userKeyOf(user);
     const [invitee, membership] = await Promise.all([
       readAccount(userKey, ctx.now),
       readMembership(userKey, groupKey),

@@ -7,8 +7,8 @@ import { config } from '../config.js';
 import { hasInvite, readGroupMeta, readMembership, restoreInvite, takeInvite } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { addMember } from '../groups/join.js';
+import { groupKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseGroupName } from './group-name.js';
@@ -18,7 +18,7 @@ export const groupJoin = defineCommand({
   failure: 'gagal bergabung ke grup',
   parse: parseGroupName,
   async run({ name }, ctx) {
-    const groupKey = keyOf(name);
+    const groupKey = groupKeyOf(name);
     const caller = await requireUser(ctx);
     const [meta, membership, account] = await Promise.all([
       readGroupMeta(groupKey),

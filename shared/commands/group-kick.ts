@@ -6,8 +6,8 @@
 import { readAccount } from '../data/users.js';
 import { leaveGroup } from '../groups/leave.js';
 import { newId } from '../ids.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { fenceFrom, pushToAll } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { parseGroupUser } from './group-name.js';
@@ -18,7 +18,7 @@ export const groupKick = defineCommand({
   parse: parseGroupUser,
   async run({ name, user }, ctx) {
     const { caller, groupKey, meta } = await requireOwner(ctx, name);
-    const userKey = keyOf(user);
+    const userKey = userKeyOf(user);
     if (userKey === caller.key) throw new CommandError('bad_request');
     const kicked = await readAccount(userKey, ctx.now);
     const devices = kicked.connections.map((c) => c.connectionId);

@@ -5,8 +5,8 @@
 import { readGroupMeta, readMembership, removeMember } from '../data/groups.js';
 import { readAccount } from '../data/users.js';
 import { leaveGroup } from '../groups/leave.js';
+import { groupKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { fenceFrom } from '../push/deliver.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
@@ -16,7 +16,7 @@ export const groupLeave = defineCommand({
   failure: 'gagal keluar dari grup',
   parse: parseGroupName,
   async run({ name }, ctx) {
-    const groupKey = keyOf(name);
+    const groupKey = groupKeyOf(name);
     const caller = await requireUser(ctx);
     // The membership is read first, so the answer says what happened even when the SDK retried the delete after
     // it had succeeded (the retry finds nothing to delete).

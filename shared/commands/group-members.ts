@@ -5,8 +5,9 @@
  */
 import { membersPage } from '../data/groups.js';
 import { splitParams } from '../protocol/codec.js';
+import { userKeyOf } from '../protocol/names.js';
 import { ok, prefixThatFits } from '../protocol/replies.js';
-import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
+import { isGroupName, isUsername } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireMember } from './membership.js';
 
@@ -25,12 +26,17 @@ export const groupMembers = defineCommand({
   },
   async run({ name, after }, ctx) {
     const { groupKey, meta } = await requireMember(ctx, name);
-    const page = await membersPage(groupKey, after === undefined ? undefined : keyOf(after), MEMBERS_PAGE);
+    const page = await membersPage(
+      groupKey,
+      after === undefined ? undefined : userKeyOf(after),
+      MEMBERS_PAGE,
+    );
     const shown = prefixThatFits(page.names);
     const more = page.next !== undefined || shown.length < page.names.length;
     const last = shown.at(-1);
+    // The answer's `owner` is the owner's name as spelled (docs/PROTOCOL.md), as is ownerName.
     return more && last !== undefined
-      ? ok(shown, { owner: meta.owner, next: keyOf(last) })
-      : ok(shown, { owner: meta.owner });
+      ? ok(shown, { owner: meta.ownerName, next: userKeyOf(last) })
+      : ok(shown, { owner: meta.ownerName });
   },
 });

@@ -4,8 +4,8 @@
  */
 import { readMemberName, readMembership, setOwner } from '../data/groups.js';
 import { ensureOwner } from '../groups/owner.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { parseGroupUser } from './group-name.js';
 import { requireOwner } from './membership.js';
@@ -15,14 +15,14 @@ export const groupOwner = defineCommand({
   parse: parseGroupUser,
   async run({ name, user }, ctx) {
     const { caller, groupKey, meta } = await requireOwner(ctx, name);
-    const userKey = keyOf(user);
+    const userKey = userKeyOf(user);
     if (userKey === caller.key) return ok('pemilik grup berhasil diganti');
     const [membership, username] = await Promise.all([
       readMembership(userKey, groupKey, true),
       readMemberName(groupKey, userKey),
     ]);
     if (!membership || username === undefined) throw new CommandError('not_a_member');
-    if (!(await setOwner(groupKey, meta.owner, username))) throw new CommandError('not_owner');
+    if (!(await setOwner(groupKey, meta.ownerName, username))) throw new CommandError('not_owner');
     await ensureOwner(groupKey);
     return ok('pemilik grup berhasil diganti');
   },

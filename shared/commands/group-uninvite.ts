@@ -5,8 +5,8 @@
  * `not_invited`; nothing changes for a member (GROUP_KICK removes one).
  */
 import { revokeInvite } from '../data/groups.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { parseGroupUser } from './group-name.js';
 import { requireOwner } from './membership.js';
@@ -16,7 +16,7 @@ export const groupUninvite = defineCommand({
   parse: parseGroupUser,
   async run({ name, user }, ctx) {
     const { groupKey } = await requireOwner(ctx, name);
-    if (!(await revokeInvite(groupKey, keyOf(user), ctx.now))) throw new CommandError('not_invited');
+    if (!(await revokeInvite(groupKey, userKeyOf(user), ctx.now))) throw new CommandError('not_invited');
     return ok('undangan dibatalkan');
   },
 });

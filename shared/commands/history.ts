@@ -9,8 +9,9 @@ import { readAccount } from '../data/users.js';
 import { conversationStart } from '../delivery/name-reuse.js';
 import { renderEvent } from '../delivery/render.js';
 import { splitParams } from '../protocol/codec.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, type Json, ok, prefixThatFits, type Reply } from '../protocol/replies.js';
-import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
+import { isGroupName, isUsername } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { type CommandContext, requireUser } from './context.js';
 import { requireMember } from './membership.js';
@@ -43,7 +44,7 @@ export const history = defineCommand({
   failure: 'riwayat gagal',
   parse: (rest) => parseHistory(rest, isUsername),
   async run({ name, before }, ctx) {
-    const otherKey = keyOf(name);
+    const otherKey = userKeyOf(name);
     const [caller, other] = await Promise.all([requireUser(ctx), readAccount(otherKey, ctx.now)]);
     // A deleted account's conversation stays readable for the other side (docs/PROTOCOL.md, DELETE_ACCOUNT).
     if (!other.profile && !other.deleted) throw new CommandError('unknown_recipient');

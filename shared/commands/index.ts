@@ -6,6 +6,7 @@ import { spend } from '../limits/budgets.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
 import { parseRequest, splitTag } from '../protocol/codec.js';
+import { userKeyOf } from '../protocol/names.js';
 import {
   CommandError,
   fail,
@@ -14,7 +15,6 @@ import {
   UNKNOWN_REQUEST,
   withTag,
 } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { auth } from './auth.js';
 import { block, blocked, unblock } from './block.js';
 import type { Command } from './command.js';
@@ -134,7 +134,7 @@ async function answer(word: string, rest: string, ctx: CommandContext, tag?: str
     const reply = await command.run(params, ctx);
     // The one line that ties a user to a connection: docs/OPERATIONS.md finds a user's lines through it.
     if ((word === 'AUTH' || word === 'RESUME') && reply.status === 'OK') {
-      log.info('signed in', { connectionId: ctx.connectionId, user: keyOf(String(params.username)) });
+      log.info('signed in', { connectionId: ctx.connectionId, user: userKeyOf(String(params.username)) });
     }
     // An answer API Gateway could not deliver is answered as too large, never dropped (the tag counts too).
     return fitsInFrame(withTag(reply, tag)) ? reply : fail(command.failure, 'too_large');

@@ -10,6 +10,7 @@ import { credentialOf, type Profile, readCredential, registerLogin } from '../da
 import { cameOnline } from '../delivery/presence.js';
 import { log } from '../log.js';
 import { bindConnection, LoginRefused, unbindConnection } from '../login/index.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { CommandError } from '../protocol/replies.js';
 import { enqueue } from '../queue/jobs.js';
 import type { CommandContext } from './context.js';
@@ -17,13 +18,13 @@ import type { CommandContext } from './context.js';
 /** The account as read when the caller's proof was checked: its credential then is the one the binding carries. */
 export interface Proven {
   profile: Profile;
-  groups: string[];
+  groups: GroupKey[];
 }
 
 /** Binds this connection to `userKey`; throws `login_conflict` or `invalid_credentials` (a credential changed since). */
 export async function logIn(
   ctx: CommandContext,
-  userKey: string,
+  userKey: UserKey,
   account: Proven,
   current: Awaited<ReturnType<typeof readConnection>>,
 ): Promise<void> {

@@ -5,13 +5,13 @@
 import { type GroupMeta, readGroupMeta, readMembership } from '../data/groups.js';
 import type { Membership } from '../data/users.js';
 import { leaveGroup } from '../groups/leave.js';
+import { type GroupKey, groupKeyOf, userKeyOf } from '../protocol/names.js';
 import { CommandError } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { type Caller, type CommandContext, requireUser, stillCurrent } from './context.js';
 
 export interface Member {
   caller: Caller;
-  groupKey: string;
+  groupKey: GroupKey;
   membership: Membership;
   meta: GroupMeta;
 }
@@ -22,7 +22,7 @@ export interface Member {
  */
 export async function requireMember(ctx: CommandContext, name: string): Promise<Member> {
   const caller = await requireUser(ctx);
-  const groupKey = keyOf(name);
+  const groupKey = groupKeyOf(name);
   const [membership, meta] = await Promise.all([
     readMembership(caller.key, groupKey),
     readGroupMeta(groupKey),
@@ -34,17 +34,17 @@ export async function requireMember(ctx: CommandContext, name: string): Promise<
 
 export interface Owner {
   caller: Caller;
-  groupKey: string;
+  groupKey: GroupKey;
   meta: GroupMeta;
 }
 
 /** The caller owns `name` (read strongly: ownership may have just changed hands), or `unknown_group` / `not_owner`. */
 export async function requireOwner(ctx: CommandContext, name: string): Promise<Owner> {
   const caller = await requireUser(ctx);
-  const groupKey = keyOf(name);
+  const groupKey = groupKeyOf(name);
   const meta = await readGroupMeta(groupKey, true);
   if (!meta) throw new CommandError('unknown_group');
-  if (keyOf(meta.owner) !== caller.key) throw new CommandError('not_owner');
+  if (userKeyOf(meta.ownerName) !== caller.key) throw new CommandError('not_owner');
   return { caller, groupKey, meta };
 }
 
@@ -55,7 +55,7 @@ export async function requireOwner(ctx: CommandContext, name: string): Promise<O
 export async function keepOnlyIfCurrent(
   ctx: CommandContext,
   caller: Caller,
-  groupKey: string,
+  groupKey: GroupKey,
 ): Promise<void> {
   if (await stillCurrent(ctx, caller)) return;
   await leaveGroup(groupKey, caller.key, [], ctx.now);

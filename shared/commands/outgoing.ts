@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { claimClientId, markClaimDone, readClaim, type SendClaim } from '../data/send-claims.js';
 import { newId } from '../ids.js';
+import type { UserKey } from '../protocol/names.js';
 import { CommandError, ok, type Reply } from '../protocol/replies.js';
 import type { Caller, CommandContext } from './context.js';
 
@@ -74,7 +75,7 @@ export async function sendOnce(ctx: CommandContext, clientId: string, outgoing: 
 export const ABANDONED_MS = 15_000;
 
 /** Gives an unfinished claim a moment to be finished by the attempt that made it, if it may still be running. */
-async function settled(user: string, clientId: string, claim: SendClaim, now: number): Promise<SendClaim> {
+async function settled(user: UserKey, clientId: string, claim: SendClaim, now: number): Promise<SendClaim> {
   if (now - claim.at > ABANDONED_MS) return claim;
   let current = claim;
   for (let poll = 0; !current.done && poll < TAKEOVER_POLLS; poll++) {

@@ -12,8 +12,9 @@ import { readAccount } from '../data/users.js';
 import { conversationStart } from '../delivery/name-reuse.js';
 import { newId } from '../ids.js';
 import { splitParams } from '../protocol/codec.js';
+import { groupKeyOf, userKeyOf } from '../protocol/names.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
-import { isGroupName, isMessageId, isUsername, keyOf } from '../protocol/validation.js';
+import { isGroupName, isMessageId, isUsername } from '../protocol/validation.js';
 import { pushToAll } from '../push/deliver.js';
 import { refuseIfBlocked } from './blocking.js';
 import { defineCommand } from './command.js';
@@ -52,7 +53,7 @@ export const read = defineCommand({
   failure: FAILURE,
   parse: (rest) => parseRead(rest, isUsername),
   async run({ name, id }, ctx) {
-    const otherKey = keyOf(name);
+    const otherKey = userKeyOf(name);
     const user = requireUser(ctx);
     const [caller, other] = await Promise.all([
       user,
@@ -79,11 +80,11 @@ export const readGroup = defineCommand({
     // The message is read beside the membership check; nothing of it is told unless the caller is a member.
     const [{ caller, groupKey, membership }, message] = await Promise.all([
       requireMember(ctx, name),
-      readGroupMessage(keyOf(name), id),
+      readGroupMessage(groupKeyOf(name), id),
     ]);
     if (!message) throw new CommandError('unknown_message');
     const push = { event: 'READ', id: newId(ctx.now), by: caller.name, group: membership.name, upTo: id };
-    const sender = keyOf(String(message.from));
+    const sender = userKeyOf(String(message.from));
     // A message sent by the name's earlier owner (deleted, the name registered again) tells its new owner nothing.
     const devices = async () =>
       id < (await conversationStart(sender, sender)) ? [] : readUserConnections(sender, ctx.now);

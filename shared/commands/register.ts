@@ -4,8 +4,9 @@ import { createUser } from '../data/users.js';
 import { requireAddressBudget } from '../limits/addresses.js';
 import { withHashSlot } from '../limits/in-flight.js';
 import { splitParams } from '../protocol/codec.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { isCountry, isPassword, isText, isUsername, keyOf, LIMITS } from '../protocol/validation.js';
+import { isCountry, isPassword, isText, isUsername, LIMITS } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 
 export const register = defineCommand({
@@ -29,7 +30,9 @@ export const register = defineCommand({
     // At most a few hashes at once per address (shared/limits/in-flight.ts).
     const passwordHash = await withHashSlot(ctx.sourceIp, ctx.now, () => hashPassword(password));
     const createdAt = new Date(ctx.now).toISOString();
-    if (!(await createUser(keyOf(username), { username, passwordHash, country, name, createdAt }, ctx.now))) {
+    if (
+      !(await createUser(userKeyOf(username), { username, passwordHash, country, name, createdAt }, ctx.now))
+    ) {
       throw new CommandError('username_taken');
     }
     return ok('registrasi berhasil');

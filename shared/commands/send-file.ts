@@ -5,8 +5,8 @@
 import { readAccount } from '../data/users.js';
 import { deliverToUser } from '../delivery/direct.js';
 import { fileEvent, startUpload, storeInline } from '../files/transfer.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { refuseIfBlockedReadHeads } from './blocking.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
@@ -16,7 +16,7 @@ export const sendFile = defineCommand({
   failure: FILE_FAILURE,
   parse: (rest) => parseFileParams(rest, 'user'),
   async run({ target, filename, bytes }, ctx) {
-    const toKey = keyOf(target);
+    const toKey = userKeyOf(target);
     const user = requireUser(ctx);
     const [caller, recipient, heads] = await Promise.all([
       user,

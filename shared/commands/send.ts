@@ -4,8 +4,8 @@
  */
 import { readAccount } from '../data/users.js';
 import { deliverToUser } from '../delivery/direct.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { refuseIfBlockedReadHeads } from './blocking.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
@@ -20,7 +20,7 @@ export async function prepareDirect(
   ctx: CommandContext,
   { target, message }: { target: string; message: string },
 ): Promise<Outgoing> {
-  const toKey = keyOf(target);
+  const toKey = userKeyOf(target);
   const user = requireUser(ctx);
   const [caller, recipient, heads] = await Promise.all([
     user,

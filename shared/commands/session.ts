@@ -17,8 +17,8 @@ import { epochSeconds } from '../data/table.js';
 import { readAccount } from '../data/users.js';
 import { spendAddress } from '../limits/addresses.js';
 import { splitParams } from '../protocol/codec.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { logIn } from './log-in.js';
@@ -56,7 +56,7 @@ export const resume = defineCommand({
     return { username, token };
   },
   async run({ username, token }, ctx) {
-    const userKey = keyOf(username);
+    const userKey = userKeyOf(username);
     const wait = await spendAddress('auth', ctx.sourceIp, ctx.now);
     if (wait !== undefined) throw new CommandError('rate_limited', { retryAfter: wait });
     if (!TOKEN.test(token)) throw new CommandError('invalid_credentials');

@@ -6,8 +6,9 @@
 
 import { readAccount } from '../data/users.js';
 import { mayObserve, viewerGroupsOf } from '../delivery/observers.js';
+import { userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { isUsername, keyOf } from '../protocol/validation.js';
+import { isUsername } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 import { parseOneName } from './one-name.js';
@@ -16,7 +17,7 @@ export const status = defineCommand({
   failure: 'status pengguna gagal',
   parse: (rest) => parseOneName(rest, isUsername),
   async run({ name }, ctx) {
-    const targetKey = keyOf(name);
+    const targetKey = userKeyOf(name);
     const [caller, target] = await Promise.all([requireUser(ctx), readAccount(targetKey, ctx.now, true)]);
     const { profile } = target;
     const allowed =

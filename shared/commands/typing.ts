@@ -9,8 +9,9 @@ import { readProfile } from '../data/users.js';
 import { signal } from '../delivery/signals.js';
 import { newId } from '../ids.js';
 import { OncePer } from '../limits/once-per.js';
+import { groupKeyOf, userKeyOf } from '../protocol/names.js';
 import { CommandError, ok, type PushEvent } from '../protocol/replies.js';
-import { isGroupName, isUsername, keyOf } from '../protocol/validation.js';
+import { isGroupName, isUsername } from '../protocol/validation.js';
 import { enqueue } from '../queue/jobs.js';
 import { refuseIfBlocked } from './blocking.js';
 import { defineCommand } from './command.js';
@@ -37,8 +38,8 @@ export const typing = defineCommand({
   failure: 'status mengetik gagal',
   parse: (rest) => parseOneName(rest, isUsername),
   run: ({ name }, ctx) =>
-    throttled(ctx, `u:${keyOf(name)}`, async () => {
-      const toKey = keyOf(name);
+    throttled(ctx, `u:${userKeyOf(name)}`, async () => {
+      const toKey = userKeyOf(name);
       const user = requireUser(ctx);
       // The profile alone (not the devices), and the push handed to the worker: what TYPING reads and waits for is
       // the same whether the recipient is online or not, so neither its answer nor its timing tells.
@@ -66,7 +67,7 @@ export const typingGroup = defineCommand({
   failure: 'status mengetik gagal',
   parse: (rest) => parseOneName(rest, isGroupName),
   run: ({ name }, ctx) =>
-    throttled(ctx, `g:${keyOf(name)}`, async () => {
+    throttled(ctx, `g:${groupKeyOf(name)}`, async () => {
       const { caller, groupKey, membership } = await requireMember(ctx, name);
       const event: PushEvent = {
         event: 'TYPING',

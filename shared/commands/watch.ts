@@ -11,8 +11,9 @@ import { mapLimit } from '../concurrency.js';
 import { readConnection } from '../data/connections.js';
 import { addWatches, listWatches, removeWatches } from '../data/presence.js';
 import { mayObserve, viewerGroupsOf } from '../delivery/observers.js';
+import { type UserKey, userKeyOf } from '../protocol/names.js';
 import { CommandError, ok } from '../protocol/replies.js';
-import { isUsername, keyOf } from '../protocol/validation.js';
+import { isUsername } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { requireUser } from './context.js';
 
@@ -21,21 +22,22 @@ export const MAX_WATCHES = 200;
 /** Names in one WATCH / UNWATCH request. */
 export const MAX_NAMES_PER_REQUEST = 50;
 
-function parseNames(rest: string): { names: string[] } | undefined {
+/** The request's names, as the keys of the users they name (each once). */
+function parseNames(rest: string): { userKeys: UserKey[] } | undefined {
   const names = rest === '' ? [] : rest.split(/ +/);
   if (names.length === 0 || names.length > MAX_NAMES_PER_REQUEST || !names.every(isUsername)) return;
-  return { names: [...new Set(names.map(keyOf))] };
+  return { userKeys: [...new Set(names.map(userKeyOf))] };
 }
 
 export const watch = defineCommand({
   failure: 'pantau gagal',
   parse: parseNames,
-  async run({ names }, ctx) {
+  async run({ userKeys }, ctx) {
     const caller = await requireUser(ctx);
     const [watching, mine] = await Promise.all([listWatches(ctx.connectionId), viewerGroupsOf(caller.key)]);
-    const fresh = names.filter((name) => !watching.includes(name));
+    const fresh = userKeys.filter((userKey) => !watching.includes(userKey));
     if (watching.length + fresh.length > MAX_WATCHES) throw new CommandError('too_many_watches');
-    const allowed = await mapLimit(fresh, 16, (name) => mayObserve(caller.key, name, mine));
+    const allowed = await mapLimit(fresh, 16, (userKey) => mayObserve(caller.key, userKey, mine));
     if (allowed.includes(false)) throw new CommandError('not_allowed');
     const login = await ctx.session();
     const full = await addWatches(ctx.connectionId, caller.key, login.expiresAt, fresh, ctx.now);
@@ -67,9 +69,9 @@ export const watch = defineCommand({
 export const unwatch = defineCommand({
   failure: 'berhenti memantau gagal',
   parse: parseNames,
-  async run({ names }, ctx) {
+  async run({ userKeys }, ctx) {
     await requireUser(ctx);
-    await removeWatches(ctx.connectionId, names);
+    await removeWatches(ctx.connectionId, userKeys);
     return ok('berhenti memantau berhasil');
   },
 });

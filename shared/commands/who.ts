@@ -7,8 +7,8 @@
  */
 import { blockedAmong } from '../data/blocks.js';
 import { onlineMembersPage } from '../data/presence.js';
+import { userKeyOf } from '../protocol/names.js';
 import { ok, prefixThatFits } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { defineCommand } from './command.js';
 import { groupMembers } from './group-members.js';
 import { requireMember } from './membership.js';
@@ -24,20 +24,20 @@ export const who = defineCommand({
     const { caller, groupKey } = await requireMember(ctx, name);
     const page = await onlineMembersPage(
       groupKey,
-      after === undefined ? undefined : keyOf(after),
+      after === undefined ? undefined : userKeyOf(after),
       WHO_PAGE,
       ctx.now,
     );
     // A block either way hides presence here too: the pair do not see each other online, whoever made it.
     const hidden = await blockedAmong(
       caller.key,
-      page.names.map((member) => keyOf(member)),
+      page.names.map((member) => userKeyOf(member)),
       true,
     );
-    const names = page.names.filter((member) => !hidden.has(keyOf(member)));
+    const names = page.names.filter((member) => !hidden.has(userKeyOf(member)));
     const shown = prefixThatFits(names);
     const cut = shown.length < names.length;
-    const next = cut ? keyOf(shown.at(-1) ?? '') : page.next;
+    const next = cut ? userKeyOf(shown.at(-1) ?? '') : page.next;
     return next === undefined || next === '' ? ok(shown) : ok(shown, { next });
   },
 });

@@ -4,9 +4,10 @@
  * concurrent BLOCKs never take a user past the bound (docs/DATA_MODEL.md, "Blocks").
  */
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
 import { moveCounter } from './counters.js';
-import { keys, prefixEnd, prefixes } from './keys.js';
+import { keys, prefixEnd, prefixes, storedUserKey } from './keys.js';
 import { batchGet, batchWrite, conditionally, putFirst, queryAll, queryRange } from './table.js';
 
 /** Users one user may block. */
@@ -21,8 +22,8 @@ export type BlockOutcome = 'blocked' | 'already' | 'full';
  * too high (never too low), so the bound always holds.
  */
 export async function addBlock(
-  blocker: string,
-  blocked: string,
+  blocker: UserKey,
+  blocked: UserKey,
   username: string,
   now: number,
 ): Promise<BlockOutcome> {
@@ -46,7 +47,7 @@ export async function addBlock(
 }
 
 /** Unblocks: deletes the pair and, when this call deleted it, gives its slot back. False when there was none. */
-export async function removeBlock(blocker: string, blocked: string): Promise<boolean> {
+export async function removeBlock(blocker: UserKey, blocked: UserKey): Promise<boolean> {
   const removed = await conditionally(
     db.send(
       new DeleteCommand({
@@ -60,12 +61,12 @@ export async function removeBlock(blocker: string, blocked: string): Promise<boo
   return removed;
 }
 
-async function releaseSlot(blocker: string): Promise<void> {
+async function releaseSlot(blocker: UserKey): Promise<void> {
   await moveCounter(keys.blockCount(blocker), 'blocks', -1, MAX_BLOCKS);
 }
 
 /** Whether `blocker` blocked `blocked`: one strongly consistent GetItem. */
-export async function isBlocked(blocker: string, blocked: string): Promise<boolean> {
+export async function isBlocked(blocker: UserKey, blocked: UserKey): Promise<boolean> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.block(blocker, blocked), ConsistentRead: true }),
   );
@@ -73,7 +74,7 @@ export async function isBlocked(blocker: string, blocked: string): Promise<boole
 }
 
 /** Whether either of the two users blocked the other: one BatchGetItem of both pairs. */
-export async function eitherBlocked(a: string, b: string): Promise<boolean> {
+export async function eitherBlocked(a: UserKey, b: UserKey): Promise<boolean> {
   if (a === b) return false;
   return (await batchGet([keys.block(a, b), keys.block(b, a)], true)).length > 0;
 }
@@ -83,20 +84,20 @@ export async function eitherBlocked(a: string, b: string): Promise<boolean> {
  * (read strongly with `consistent`, as a request answering right after a BLOCK must).
  */
 export async function blockedAmong(
-  user: string,
-  others: readonly string[],
+  user: UserKey,
+  others: readonly UserKey[],
   consistent = false,
-): Promise<Set<string>> {
+): Promise<Set<UserKey>> {
   const distinct = [...new Set(others)].filter((other) => other !== user);
   if (distinct.length === 0) return new Set();
   const found = await batchGet(
     distinct.flatMap((other) => [keys.block(user, other), keys.block(other, user)]),
     consistent,
   );
-  const out = new Set<string>();
+  const out = new Set<UserKey>();
   for (const item of found) {
-    const blocker = item.pk.slice('BLOCKS#'.length);
-    out.add(blocker === user ? item.sk.slice(prefixes.blocked.length) : blocker);
+    const blocker = storedUserKey(item.pk.slice('BLOCKS#'.length));
+    out.add(blocker === user ? storedUserKey(item.sk.slice(prefixes.blocked.length)) : blocker);
   }
   return out;
 }
@@ -105,7 +106,7 @@ export async function blockedAmong(
  * The names `blocker` blocked, as the BLOCK that made each wrote it (not as registered: that would tell whether the
  * name exists), in key order: one Query of at most MAX_BLOCKS small items.
  */
-export async function listBlocks(blocker: string): Promise<string[]> {
+export async function listBlocks(blocker: UserKey): Promise<string[]> {
   const items = await queryAll(keys.block(blocker, '').pk, { beginsWith: prefixes.blocked });
   return items.map((item) => String(item.username));
 }
@@ -114,7 +115,7 @@ export async function listBlocks(blocker: string): Promise<string[]> {
  * Deletes one page of `blocker`'s blocks (DELETE_ACCOUNT's clean-up: the name's next owner starts with none), and the
  * counter once no pair is left, so the bound holds while pages go. True while more remain.
  */
-export async function forgetBlocksPage(blocker: string, limit: number): Promise<boolean> {
+export async function forgetBlocksPage(blocker: UserKey, limit: number): Promise<boolean> {
   const first = keys.block(blocker, '');
   const page = await queryRange(
     first.pk,

@@ -10,8 +10,9 @@
  * machine" and "Why nothing is missed".
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
-import { keys, prefixes } from './keys.js';
+import { keys, prefixes, storedUserKey } from './keys.js';
 import { batchWrite, conditionally, epochSeconds, type Item, type Key, queryAll } from './table.js';
 
 /** API Gateway closes every connection after two hours; a little slack covers clock skew. */
@@ -19,7 +20,7 @@ export const CONNECTION_LIFETIME_MS = (2 * 60 + 5) * 60 * 1000;
 
 export interface Connection {
   /** The user's key (lower case). */
-  user: string;
+  user: UserKey;
   connectionId: string;
   /** Epoch seconds after which the connection is certainly gone. */
   expiresAt: number;
@@ -31,7 +32,7 @@ export interface Connection {
 }
 
 /** A connection copy as read from the table: `#CONN#` under the user, or a group connection (`PRESENCE#`). */
-export function connectionOf(user: string, connectionId: string, item: Record<string, unknown>): Connection {
+export function connectionOf(user: UserKey, connectionId: string, item: Record<string, unknown>): Connection {
   const connection: Connection = { user, connectionId, expiresAt: Number(item.expiresAt) };
   if (item.pending === true) connection.pending = true;
   return connection;
@@ -39,7 +40,7 @@ export function connectionOf(user: string, connectionId: string, item: Record<st
 
 export interface ConnectionState {
   /** The bound user's key, when logged in. */
-  user: string | undefined;
+  user: UserKey | undefined;
   /** The bound user's name as they spell it. */
   username: string | undefined;
   expiresAt: number;
@@ -58,7 +59,7 @@ export interface ConnectionState {
   version: number;
   /** The change of binding under way, if any (see lockConnection), for whom (AUTH's user), and until when (ms). */
   lock: string | undefined;
-  lockUser: string | undefined;
+  lockUser: UserKey | undefined;
   lockUntil: number;
 }
 
@@ -110,13 +111,13 @@ function stateOf(item: Record<string, unknown> | undefined, now: number): Connec
     expiresAt,
     version: Number(item.version ?? 0),
     lock: held ? String(item.lock) : undefined,
-    lockUser: held && typeof item.lockUser === 'string' ? item.lockUser : undefined,
+    lockUser: held && typeof item.lockUser === 'string' ? storedUserKey(item.lockUser) : undefined,
     lockUntil: held ? Number(item.lockUntil) : 0,
   };
   if (typeof item.user !== 'string') return common;
   return {
     ...common,
-    user: item.user,
+    user: storedUserKey(item.user),
     username: String(item.username ?? item.user),
     expiresAt,
     boundary: typeof item.boundary === 'string' ? item.boundary : undefined,
@@ -146,7 +147,7 @@ export async function deleteConnection(connectionId: string): Promise<void> {
 }
 
 /** A user's live devices, read strongly: used to look once more before a message is left waiting. */
-export async function readUserConnections(userKey: string, now: number): Promise<Connection[]> {
+export async function readUserConnections(userKey: UserKey, now: number): Promise<Connection[]> {
   const items = await queryAll(keys.user(userKey).pk, {
     beginsWith: prefixes.userConnection,
     consistent: true,
@@ -158,7 +159,7 @@ export async function readUserConnections(userKey: string, now: number): Promise
 }
 
 /** The copy of a live connection kept in a group, so one range of the group lists who is online. */
-function groupConnectionItem(group: string, { user, connectionId, expiresAt, pending }: Connection): Item {
+function groupConnectionItem(group: GroupKey, { user, connectionId, expiresAt, pending }: Connection): Item {
   return {
     ...keys.groupConnection(group, user, connectionId),
     user,
@@ -169,7 +170,7 @@ function groupConnectionItem(group: string, { user, connectionId, expiresAt, pen
 }
 
 /** The connection's copies under the user and each of the groups, pending or not. */
-export function copyItems(connection: Connection, groups: readonly string[]): Item[] {
+export function copyItems(connection: Connection, groups: readonly GroupKey[]): Item[] {
   const { user, connectionId, expiresAt, pending } = connection;
   return [
     { ...keys.userConnection(user, connectionId), expiresAt, ...(pending ? { pending } : {}) },
@@ -178,7 +179,7 @@ export function copyItems(connection: Connection, groups: readonly string[]): It
 }
 
 /** The keys of the connection's copies under the user and each of the groups. */
-export function copyKeys(user: string, connectionId: string, groups: readonly string[]): Key[] {
+export function copyKeys(user: UserKey, connectionId: string, groups: readonly GroupKey[]): Key[] {
   return [
     keys.userConnection(user, connectionId),
     ...groups.map((group) => keys.groupConnection(group, user, connectionId)),
@@ -198,7 +199,7 @@ export async function lockConnection(
   connectionId: string,
   seen: ConnectionState,
   token: string,
-  lockUser: string | undefined,
+  lockUser: UserKey | undefined,
   now: number,
 ): Promise<boolean> {
   return conditionally(
@@ -233,7 +234,7 @@ export async function commitBinding(
   connectionId: string,
   token: string,
   version: number,
-  login: { user: string; username: string; boundary: string; credential?: string } | undefined,
+  login: { user: UserKey; username: string; boundary: string; credential?: string } | undefined,
 ) {
   const clear = 'lease, leaseUntil, credential, answered';
   const credential = login?.credential;
@@ -267,7 +268,7 @@ export async function commitBinding(
  */
 export async function markAnswered(
   connectionId: string,
-  login: { user: string; boundary: string },
+  login: { user: UserKey; boundary: string },
 ): Promise<void> {
   await conditionally(
     db.send(
@@ -303,7 +304,7 @@ export async function releaseLock(connectionId: string, token: string) {
 /** Runs an update that holds only while the connection is bound to this very login; false when it is not. */
 async function updateLogin(
   connectionId: string,
-  login: { user: string; boundary: string },
+  login: { user: UserKey; boundary: string },
   update: { expression: string; condition?: string; values?: Record<string, unknown> },
 ): Promise<boolean> {
   return conditionally(
@@ -326,7 +327,7 @@ async function updateLogin(
  */
 export function takeCatchUpLease(
   connectionId: string,
-  login: { user: string; boundary: string },
+  login: { user: UserKey; boundary: string },
   run: string,
   now: number,
   until: number,
@@ -341,7 +342,7 @@ export function takeCatchUpLease(
 /** Lets the next run of this login's catch-up (its continuation) take the connection at once. */
 export function releaseCatchUpLease(
   connectionId: string,
-  login: { user: string; boundary: string },
+  login: { user: UserKey; boundary: string },
   run: string,
 ) {
   return updateLogin(connectionId, login, {
@@ -354,7 +355,7 @@ export function releaseCatchUpLease(
 /** Moves this very login to the account's new credential (PASSWORD, on the connection that changed it). */
 export function refreshCredential(
   connectionId: string,
-  login: { user: string; boundary: string },
+  login: { user: UserKey; boundary: string },
   credential: string,
 ): Promise<boolean> {
   return updateLogin(connectionId, login, {
@@ -364,7 +365,7 @@ export function refreshCredential(
 }
 
 /** Records that this login's catch-up is complete, if the connection is still bound to the same login. */
-export function markCaughtUp(connectionId: string, user: string, boundary: string): Promise<boolean> {
+export function markCaughtUp(connectionId: string, user: UserKey, boundary: string): Promise<boolean> {
   return updateLogin(
     connectionId,
     { user, boundary },
@@ -374,7 +375,7 @@ export function markCaughtUp(connectionId: string, user: string, boundary: strin
 
 /** Publishes a user's live connections into one more group's connections (GROUP_CREATE, GROUP_JOIN). */
 export async function publishGroupConnections(
-  group: string,
+  group: GroupKey,
   connections: readonly Connection[],
   extra: Item[] = [],
 ) {
@@ -383,8 +384,8 @@ export async function publishGroupConnections(
 
 /** Takes the given connections of a user out of the group's connections (with `extra` keys, in the same batch). */
 export async function withdrawGroupConnections(
-  group: string,
-  user: string,
+  group: GroupKey,
+  user: UserKey,
   connectionIds: readonly string[],
   extra: Key[] = [],
 ) {

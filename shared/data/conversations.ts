@@ -7,8 +7,9 @@
  * (docs/DATA_MODEL.md, "Conversations").
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
-import { directPk, keys, prefixes } from './keys.js';
+import { directPk, keys, prefixes, storedUserKey } from './keys.js';
 import { batchGet, batchWrite, conditionally, type Item, type Key, queryRange } from './table.js';
 
 /** The listing's precision: a conversation moves at most once per hour of activity. */
@@ -23,11 +24,11 @@ export function bucketOf(ms: number): string {
 export interface PairState {
   blocked: boolean;
   /** Each side's `bucket` (keyed by the user whose list it is); absent when that side has no head yet. */
-  heads: ReadonlyMap<string, string>;
+  heads: ReadonlyMap<UserKey, string>;
 }
 
 /** Block and heads of a pair in one strongly consistent BatchGetItem (sending to oneself: the one head). */
-export async function readPair(from: string, to: string): Promise<PairState> {
+export async function readPair(from: UserKey, to: UserKey): Promise<PairState> {
   const wanted: Key[] = [keys.conversation(from, to)];
   if (to !== from) wanted.push(keys.block(to, from), keys.conversation(to, from));
   const items = await batchGet(wanted, true);
@@ -35,24 +36,24 @@ export async function readPair(from: string, to: string): Promise<PairState> {
 }
 
 /** The heads of the pair alone (a delivery that read no pair state: an upload's arrival). */
-export async function readHeads(from: string, to: string): Promise<ReadonlyMap<string, string>> {
+export async function readHeads(from: UserKey, to: UserKey): Promise<ReadonlyMap<UserKey, string>> {
   const wanted =
     to === from ? [keys.conversation(from, to)] : [keys.conversation(from, to), keys.conversation(to, from)];
   return headsOf(await batchGet(wanted, true));
 }
 
-function headsOf(items: readonly Item[]): Map<string, string> {
-  const heads = new Map<string, string>();
+function headsOf(items: readonly Item[]): Map<UserKey, string> {
+  const heads = new Map<UserKey, string>();
   for (const item of items)
     if (item.pk.startsWith('CONVS#') && typeof item.bucket === 'string')
-      heads.set(item.pk.slice('CONVS#'.length), item.bucket);
+      heads.set(storedUserKey(item.pk.slice('CONVS#'.length)), item.bucket);
   return heads;
 }
 
 /** One side of a message's activity: `user`'s list gains or moves `other` (spelled `username`) to `bucket`. */
 export interface Move {
-  user: string;
-  other: string;
+  user: UserKey;
+  other: UserKey;
   username: string;
   bucket: string;
 }
@@ -105,7 +106,7 @@ export async function forgetEntries(entries: readonly Key[]): Promise<void> {
 
 /** One listing entry: `other` (spelled as the move that wrote it), in `user`'s list at hour `bucket`. */
 export interface Entry {
-  other: string;
+  other: UserKey;
   username: string;
   bucket: string;
   /** The entry's sort key without `AT#`: what a page's `next` carries. */
@@ -117,7 +118,7 @@ export interface Entry {
  * one Query (one more item tells whether more follow).
  */
 export async function listPage(
-  user: string,
+  user: UserKey,
   cursor: string | undefined,
   limit: number,
 ): Promise<{ entries: Entry[]; more: boolean }> {
@@ -135,24 +136,29 @@ export async function listPage(
   const items = ((page.Items ?? []) as Item[]).filter((item) => item.sk !== bound);
   const entries = items.map((item) => {
     const cursor = item.sk.slice(prefixes.conversationEntry.length);
-    return { other: String(item.with), username: String(item.username), bucket: cursor.slice(0, 13), cursor };
+    return {
+      other: storedUserKey(String(item.with)),
+      username: String(item.username),
+      bucket: cursor.slice(0, 13),
+      cursor,
+    };
   });
   return { entries: entries.slice(0, limit), more: entries.length > limit };
 }
 
 /** The heads of `user`'s conversations with `others` (their current buckets): one BatchGetItem per 100. */
-export async function currentHeads(user: string, others: readonly string[]): Promise<Map<string, string>> {
+export async function currentHeads(user: UserKey, others: readonly UserKey[]): Promise<Map<UserKey, string>> {
   const items = await batchGet(others.map((other) => keys.conversation(user, other)));
-  const heads = new Map<string, string>();
+  const heads = new Map<UserKey, string>();
   for (const item of items)
-    if (typeof item.bucket === 'string') heads.set(item.sk.slice('WITH#'.length), item.bucket);
+    if (typeof item.bucket === 'string') heads.set(storedUserKey(item.sk.slice('WITH#'.length)), item.bucket);
   return heads;
 }
 
 /** The newest message of the conversation of `a` and `b` (its id, sender, time and whether deleted): one Query. */
 export async function newestDirect(
-  a: string,
-  b: string,
+  a: UserKey,
+  b: UserKey,
 ): Promise<{ id: string; from: string; sentAt: string; deleted: boolean } | undefined> {
   const page = await db.send(
     new QueryCommand({
@@ -179,7 +185,7 @@ export async function newestDirect(
  * Deletes one page of `user`'s own list, heads (`WITH#`) and entries (`AT#`) alike (DELETE_ACCOUNT's clean-up: a
  * name's next owner reads no earlier owner's list); true while more may remain.
  */
-export async function forgetConversationsPage(user: string, limit: number): Promise<boolean> {
+export async function forgetConversationsPage(user: UserKey, limit: number): Promise<boolean> {
   const { pk } = keys.conversation(user, '');
   const page = await queryRange(pk, { after: '#', upTo: '\uffff' }, { limit, consistent: true });
   if (page.items.length > 0)

@@ -1,6 +1,7 @@
 /** File records: what FILE_URL and the upload handler need to know about a file, keyed by its id. */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
 import { batchWrite, conditionally, epochSeconds, queryRange } from './table.js';
@@ -11,13 +12,13 @@ export interface FileRecord {
   filename: string;
   contentType: string;
   /** Sender's key and name. */
-  from: string;
+  from: UserKey;
   fromName: string;
   /** A private file's recipient (key and name)… */
-  to?: string;
+  to?: UserKey;
   toName?: string;
   /** …or a group file's group (key and name). */
-  group?: string;
+  group?: GroupKey;
   groupName?: string;
   status: 'uploading' | 'ready';
   size?: number;
@@ -50,7 +51,7 @@ export async function putFileRecord(record: FileRecord, forgetAfterMs?: number):
 }
 
 /** One page of the files a user sent (their index entries): ids and object keys. */
-export async function userFilesPage(userKey: string, limit: number) {
+export async function userFilesPage(userKey: UserKey, limit: number) {
   const pk = keys.userFile(userKey, '').pk;
   const page = await queryRange(pk, { after: 'FILE#', upTo: 'FILE#\uffff' }, { limit, consistent: true });
   return {
@@ -63,7 +64,7 @@ export async function userFilesPage(userKey: string, limit: number) {
 }
 
 /** Forgets files: their records and index entries (the objects are deleted by the caller first). */
-export async function forgetFiles(userKey: string, ids: readonly string[]): Promise<void> {
+export async function forgetFiles(userKey: UserKey, ids: readonly string[]): Promise<void> {
   await batchWrite(
     [],
     ids.flatMap((id) => [keys.file(id), keys.userFile(userKey, id)]),

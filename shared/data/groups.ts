@@ -5,9 +5,10 @@
  * Nothing here reads a whole group: every read is one item or one bounded page.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
 import { type Connection, connectionOf, liveConnections, withdrawGroupConnections } from './connections.js';
-import { keys, prefixEnd, prefixes } from './keys.js';
+import { keys, prefixEnd, prefixes, storedGroupKey, storedUserKey } from './keys.js';
 import {
   batchGet,
   batchWrite,
@@ -23,8 +24,11 @@ import { type Membership, membershipOf } from './users.js';
 
 export interface GroupMeta {
   name: string;
-  /** The owner's username as spelled (keyOf gives their key). */
-  owner: string;
+  /**
+   * The owner's username as spelled (stored as `owner`; userKeyOf gives their key): a name, where a connection's
+   * `user` is a key.
+   */
+  ownerName: string;
   members: number;
   /** Invite-only (GROUP_CREATE nama private). */
   private: boolean;
@@ -35,9 +39,9 @@ export interface GroupMeta {
  * marks the item as this call's own (putOnce), so abandonGroup can take back exactly this creation.
  */
 export async function createGroup(
-  groupKey: string,
+  groupKey: GroupKey,
   name: string,
-  owner: string,
+  ownerName: string,
   now: number,
   isPrivate = false,
   token?: string,
@@ -46,7 +50,7 @@ export async function createGroup(
     {
       ...keys.group(groupKey),
       name,
-      owner,
+      owner: ownerName,
       members: 0,
       private: isPrivate,
       createdAt: new Date(now).toISOString(),
@@ -59,7 +63,7 @@ export async function createGroup(
  * Takes back a creation whose creator could not be added (or whose outcome is unknown): deletes the group item only
  * if it is the one written with `token`, so no group is left without its creator and the name is free again.
  */
-export async function abandonGroup(groupKey: string, token: string): Promise<void> {
+export async function abandonGroup(groupKey: GroupKey, token: string): Promise<void> {
   await conditionally(
     db.send(
       new DeleteCommand({
@@ -73,14 +77,14 @@ export async function abandonGroup(groupKey: string, token: string): Promise<voi
 }
 
 /** The group, or undefined when there is none — or it is being deleted (it is gone for everyone at once). */
-export async function readGroupMeta(groupKey: string, consistent = false): Promise<GroupMeta | undefined> {
+export async function readGroupMeta(groupKey: GroupKey, consistent = false): Promise<GroupMeta | undefined> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.group(groupKey), ConsistentRead: consistent }),
   );
   if (!Item || Item.deleting !== undefined) return undefined;
   return {
     name: String(Item.name),
-    owner: String(Item.owner),
+    ownerName: String(Item.owner),
     members: Number(Item.members ?? 0),
     private: Item.private === true,
   };
@@ -88,8 +92,8 @@ export async function readGroupMeta(groupKey: string, consistent = false): Promi
 
 /** The caller's membership of a group, or undefined: one GetItem, whatever the group's size. */
 export async function readMembership(
-  userKey: string,
-  groupKey: string,
+  userKey: UserKey,
+  groupKey: GroupKey,
   consistent = false,
 ): Promise<Membership | undefined> {
   const { Item } = await db.send(
@@ -99,7 +103,12 @@ export async function readMembership(
 }
 
 /** The group's side of a membership: the member item (by name) and the join-order item. */
-export function memberItems(groupKey: string, userKey: string, username: string, joinedAt: string): Item[] {
+export function memberItems(
+  groupKey: GroupKey,
+  userKey: UserKey,
+  username: string,
+  joinedAt: string,
+): Item[] {
   return [
     { ...keys.groupMember(groupKey, userKey), username, joinedAt },
     { ...keys.groupJoined(groupKey, joinedAt, userKey), user: userKey, username },
@@ -111,9 +120,9 @@ export function memberItems(groupKey: string, userKey: string, username: string,
  * (putOnce: a put the SDK retried after it succeeded still counts as this call's own).
  */
 export function putMembership(
-  groupKey: string,
+  groupKey: GroupKey,
   groupName: string,
-  userKey: string,
+  userKey: UserKey,
   joinedAt: string,
   from: string,
 ): Promise<boolean> {
@@ -121,7 +130,7 @@ export function putMembership(
 }
 
 /** Deletes the user's side of a membership (one DeleteItem). */
-export async function deleteMembership(groupKey: string, userKey: string): Promise<void> {
+export async function deleteMembership(groupKey: GroupKey, userKey: UserKey): Promise<void> {
   await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.userGroup(userKey, groupKey) }));
 }
 
@@ -138,8 +147,8 @@ export interface Removal {
  * membership this call deleted.
  */
 export async function removeMember(
-  groupKey: string,
-  userKey: string,
+  groupKey: GroupKey,
+  userKey: UserKey,
   connectionIds: readonly string[],
 ): Promise<Removal | undefined> {
   const { Attributes } = await db.send(
@@ -164,7 +173,7 @@ export async function removeMember(
 }
 
 /** Deletes every group connection of `userKey` in the group, whichever devices they are (one strong Query). */
-export async function withdrawAllGroupConnections(groupKey: string, userKey: string): Promise<void> {
+export async function withdrawAllGroupConnections(groupKey: GroupKey, userKey: UserKey): Promise<void> {
   const items = await queryAll(keys.group(groupKey).pk, {
     beginsWith: `${prefixes.groupConnection}${userKey}#`,
     consistent: true,
@@ -182,8 +191,8 @@ export async function withdrawAllGroupConnections(groupKey: string, userKey: str
  * the push. A copy that outlived its membership (an AUTH that read the groups before a removal wrote it afterwards)
  * or its group (deleted, or deleted and created again) is passed over, so a removal is exact from its answer on.
  */
-export async function membersOnly<T extends { user: string; connectionId?: string }>(
-  groupKey: string,
+export async function membersOnly<T extends { user: UserKey; connectionId?: string }>(
+  groupKey: GroupKey,
   connections: readonly T[],
   { copies = false }: { copies?: boolean } = {},
 ): Promise<T[]> {
@@ -206,7 +215,7 @@ export async function membersOnly<T extends { user: string; connectionId?: strin
   const members = new Set(
     found
       .filter((item) => item.sk === `${prefixes.group}${groupKey}`)
-      .map((item) => item.pk.slice(keys.user('').pk.length)),
+      .map((item) => storedUserKey(item.pk.slice(keys.user('').pk.length))),
   );
   return connections.filter(
     (c) =>
@@ -219,7 +228,7 @@ export async function membersOnly<T extends { user: string; connectionId?: strin
  * Of `groups`, those the user is a member of now and that still live (strongly consistent; one BatchGetItem of the
  * memberships and group items, 50 groups a request).
  */
-export async function memberOf(userKey: string, groups: readonly string[]): Promise<Set<string>> {
+export async function memberOf(userKey: UserKey, groups: readonly GroupKey[]): Promise<Set<GroupKey>> {
   if (groups.length === 0) return new Set();
   const found = await batchGet(
     groups.flatMap((group) => [keys.userGroup(userKey, group), keys.group(group)]),
@@ -228,18 +237,18 @@ export async function memberOf(userKey: string, groups: readonly string[]): Prom
   const live = new Set(
     found
       .filter((item) => item.sk === keys.group('').sk && item.deleting === undefined)
-      .map((item) => item.pk.slice(keys.group('').pk.length)),
+      .map((item) => storedGroupKey(item.pk.slice(keys.group('').pk.length))),
   );
   return new Set(
     found
       .filter((item) => item.sk.startsWith(prefixes.group))
-      .map((item) => item.sk.slice(prefixes.group.length))
+      .map((item) => storedGroupKey(item.sk.slice(prefixes.group.length)))
       .filter((group) => live.has(group)),
   );
 }
 
 /** Moves the member count; the count after, or undefined when the group is gone or being deleted. */
-export async function changeCount(groupKey: string, by: number): Promise<number | undefined> {
+export async function changeCount(groupKey: GroupKey, by: number): Promise<number | undefined> {
   const moved = await unlessConditionFails(
     db.send(
       new UpdateCommand({
@@ -259,11 +268,11 @@ export interface MemberPage {
   /** Usernames as spelled, in key order. */
   names: string[];
   /** The key of the last member shown, when more follow. */
-  next: string | undefined;
+  next: UserKey | undefined;
 }
 
 /** One page of a group's members, after the member key `after`. */
-export async function membersPage(groupKey: string, after: string | undefined, limit: number) {
+export async function membersPage(groupKey: GroupKey, after: UserKey | undefined, limit: number) {
   const start = after === undefined ? prefixes.member : `${prefixes.member}${after}`;
   const page = await queryRange(
     keys.group(groupKey).pk,
@@ -272,7 +281,7 @@ export async function membersPage(groupKey: string, after: string | undefined, l
   );
   return {
     names: page.items.map((item) => String(item.username)),
-    next: page.next?.slice(prefixes.member.length),
+    next: page.next === undefined ? undefined : storedUserKey(page.next.slice(prefixes.member.length)),
   } satisfies MemberPage;
 }
 
@@ -284,7 +293,7 @@ export interface GroupConnectionsPage {
 
 /** One page of the group's live connections (strongly consistent), after the group connection key `after`. */
 export async function groupConnectionsPage(
-  groupKey: string,
+  groupKey: GroupKey,
   after: string | undefined,
   limit: number,
   now: number,
@@ -295,19 +304,19 @@ export async function groupConnectionsPage(
     { limit, consistent: true },
   );
   const connections = page.items.map((item) =>
-    connectionOf(String(item.user), String(item.connectionId), item),
+    connectionOf(storedUserKey(String(item.user)), String(item.connectionId), item),
   );
   return { connections: liveConnections(connections, now), next: page.next };
 }
 
 /** Members who left (a caught-up device went away) after the message `id` was made: strongly consistent. */
-export async function departuresAfter(groupKey: string, id: string): Promise<Set<string>> {
+export async function departuresAfter(groupKey: GroupKey, id: string): Promise<Set<UserKey>> {
   const items = await queryAll(keys.group(groupKey).pk, {
     after: `${prefixes.departure}${id}`,
     before: prefixEnd(prefixes.departure),
     consistent: true,
   });
-  return new Set(items.map((item) => String(item.user)));
+  return new Set(items.map((item) => storedUserKey(String(item.user))));
 }
 
 /**
@@ -315,20 +324,20 @@ export async function departuresAfter(groupKey: string, id: string): Promise<Set
  * Query of at most the per-user cap of small items. GROUPS lists their names; a login, a departure and who may see
  * whose presence use their keys (`groupKey`).
  */
-export async function userGroups(userKey: string): Promise<Membership[]> {
+export async function userGroups(userKey: UserKey): Promise<Membership[]> {
   const items = await queryAll(keys.user(userKey).pk, { beginsWith: prefixes.group });
   return items.map(membershipOf);
 }
 
 /** The keys of the user's groups (userGroups' one Query): where a login's copies are, and who shares a group. */
-export async function userGroupKeys(userKey: string): Promise<string[]> {
+export async function userGroupKeys(userKey: UserKey): Promise<GroupKey[]> {
   return (await userGroups(userKey)).map((group) => group.groupKey);
 }
 
 // ── Owners, invitations and deletion (issue 12) ──────────────────────────────────────────────────────────────────
 
 export interface Candidate {
-  user: string;
+  user: UserKey;
   username: string;
 }
 
@@ -337,7 +346,7 @@ export interface Candidate {
  * of them, whatever the group's size. Groups from before join-order items existed have none; then the first members
  * by name stand in.
  */
-export async function longestMembers(groupKey: string, limit: number): Promise<Candidate[]> {
+export async function longestMembers(groupKey: GroupKey, limit: number): Promise<Candidate[]> {
   const pk = keys.group(groupKey).pk;
   const joined = await queryRange(
     pk,
@@ -354,11 +363,11 @@ export async function longestMembers(groupKey: string, limit: number): Promise<C
             { limit, consistent: true },
           )
         ).items.map((item): Item => ({ ...item, user: item.sk.slice(prefixes.member.length) }));
-  return items.map((item) => ({ user: String(item.user), username: String(item.username) }));
+  return items.map((item) => ({ user: storedUserKey(String(item.user)), username: String(item.username) }));
 }
 
 /** A member's name as spelled, from the group's side (strongly consistent); undefined for a non-member. */
-export async function readMemberName(groupKey: string, userKey: string): Promise<string | undefined> {
+export async function readMemberName(groupKey: GroupKey, userKey: UserKey): Promise<string | undefined> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.groupMember(groupKey, userKey), ConsistentRead: true }),
   );
@@ -366,7 +375,7 @@ export async function readMemberName(groupKey: string, userKey: string): Promise
 }
 
 /** Hands ownership from `from` to `to` (usernames as spelled), only if `from` still owns the live group. */
-export async function setOwner(groupKey: string, from: string, to: string): Promise<boolean> {
+export async function setOwner(groupKey: GroupKey, from: string, to: string): Promise<boolean> {
   return conditionally(
     db.send(
       new UpdateCommand({
@@ -383,13 +392,13 @@ export async function setOwner(groupKey: string, from: string, to: string): Prom
 
 /**
  * Marks the group deleted, with a token the clean-up carries: from this write on the group is gone for everyone
- * (readGroupMeta answers undefined, joins and member counts fail). Only `owner` may (GROUP_DELETE), or, with
- * `owner` undefined, only while the group has no members (the last one left). False when the condition fails.
+ * (readGroupMeta answers undefined, joins and member counts fail). Only the owner `ownerName` may (GROUP_DELETE), or,
+ * with `ownerName` undefined, only while the group has no members (the last one left). False when the condition fails.
  */
 export async function markDeleting(
-  groupKey: string,
+  groupKey: GroupKey,
   token: string,
-  owner: string | undefined,
+  ownerName: string | undefined,
   now: number,
 ): Promise<boolean> {
   return conditionally(
@@ -399,12 +408,12 @@ export async function markDeleting(
         Key: keys.group(groupKey),
         UpdateExpression: 'SET deleting = :token, deletingSince = :since',
         // By the owner only (GROUP_DELETE), or only while nobody is left (the last member's leaving).
-        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleting) AND ${owner === undefined ? 'members <= :who' : '#owner = :who'}`,
-        ExpressionAttributeNames: owner === undefined ? undefined : { '#owner': 'owner' },
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deleting) AND ${ownerName === undefined ? 'members <= :who' : '#owner = :who'}`,
+        ExpressionAttributeNames: ownerName === undefined ? undefined : { '#owner': 'owner' },
         ExpressionAttributeValues: {
           ':token': token,
           ':since': new Date(now).toISOString(),
-          ':who': owner ?? 0,
+          ':who': ownerName ?? 0,
         },
       }),
     ),
@@ -413,7 +422,7 @@ export async function markDeleting(
 
 /** The deletion mark of a group being deleted (strongly consistent), its name and since when; else undefined. */
 export async function readDeletion(
-  groupKey: string,
+  groupKey: GroupKey,
 ): Promise<{ token: string; name: string; since: number } | undefined> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.group(groupKey), ConsistentRead: true }),
@@ -427,7 +436,7 @@ export async function readDeletion(
 }
 
 /** The last step of a deletion: the group item goes, and with it the name is free. Only for this deletion. */
-export async function deleteGroupMeta(groupKey: string, token: string): Promise<void> {
+export async function deleteGroupMeta(groupKey: GroupKey, token: string): Promise<void> {
   await conditionally(
     db.send(
       new DeleteCommand({
@@ -445,8 +454,8 @@ export async function deleteGroupMeta(groupKey: string, token: string): Promise<
  * expired one (`expiresAt`, epoch seconds, also the table's TTL) is replaced.
  */
 export async function putInvite(
-  groupKey: string,
-  userKey: string,
+  groupKey: GroupKey,
+  userKey: UserKey,
   event: { event: string; id: string; [field: string]: unknown },
   expiresAt: number,
   now: number,
@@ -464,7 +473,7 @@ export async function putInvite(
 }
 
 /** Whether the user holds an unexpired invitation to the group (one strongly consistent GetItem). */
-export async function hasInvite(groupKey: string, userKey: string, now: number): Promise<boolean> {
+export async function hasInvite(groupKey: GroupKey, userKey: UserKey, now: number): Promise<boolean> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.groupInvite(groupKey, userKey), ConsistentRead: true }),
   );
@@ -472,7 +481,7 @@ export async function hasInvite(groupKey: string, userKey: string, now: number):
 }
 
 /** An invitation is used up by joining (its inbox pointer, if any, then points at nothing and is skipped). */
-export async function deleteInvite(groupKey: string, userKey: string): Promise<void> {
+export async function deleteInvite(groupKey: GroupKey, userKey: UserKey): Promise<void> {
   await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.groupInvite(groupKey, userKey) }));
 }
 
@@ -481,7 +490,7 @@ export async function deleteInvite(groupKey: string, userKey: string): Promise<v
  * invitation that could still be used is gone. A GROUP_JOIN racing it either joined first (the invitation was used
  * up: false here) or finds none.
  */
-export async function revokeInvite(groupKey: string, userKey: string, now: number): Promise<boolean> {
+export async function revokeInvite(groupKey: GroupKey, userKey: UserKey, now: number): Promise<boolean> {
   return conditionally(
     db.send(
       new DeleteCommand({
@@ -499,7 +508,11 @@ export async function revokeInvite(groupKey: string, userKey: string, now: numbe
  * a GROUP_UNINVITE racing, exactly one finds it. The invitation as it was, to put back if the join then fails; or
  * undefined when there was none.
  */
-export async function takeInvite(groupKey: string, userKey: string, now: number): Promise<Item | undefined> {
+export async function takeInvite(
+  groupKey: GroupKey,
+  userKey: UserKey,
+  now: number,
+): Promise<Item | undefined> {
   const taken = await unlessConditionFails(
     db.send(
       new DeleteCommand({

@@ -1,7 +1,12 @@
 /**
  * Every key in the table, in one place. Names are stored by their lower-case key, so lookups ignore case
  * while items keep the spelling the user chose. docs/DATA_MODEL.md draws the same layout.
+ *
+ * The builders take plain strings: they only lay a key out (tests and prefix reads call them raw). The functions of
+ * shared/data/ that take a user or group take it as a UserKey / GroupKey, and a key parsed back out of a stored item
+ * becomes one again only through storedUserKey / storedGroupKey below.
  */
+import type { GroupKey, UserKey } from '../protocol/names.js';
 
 export const keys = {
   /** The account: profile, password hash and group-delivery cursor. */
@@ -166,9 +171,24 @@ export function prefixEnd(prefix: string): string {
   return `${prefix}\uffff`;
 }
 
+/**
+ * A user key read back out of a stored key or attribute. Every such key was written from a UserKey (userKeyOf), so
+ * it is one again: the one place storage vouches for that.
+ */
+export function storedUserKey(stored: string): UserKey {
+  return stored as UserKey;
+}
+
+/** A group key read back out of a stored key or attribute, as storedUserKey. */
+export function storedGroupKey(stored: string): GroupKey {
+  return stored as GroupKey;
+}
+
 /** Whose conversation a message partition is: the two users of `DM#a#b`, or the group of `GMSG#<group>`. */
-export function conversationOf(pk: string): { users: [string, string] } | { group: string } {
+export function conversationOf(pk: string): { users: [UserKey, UserKey] } | { group: GroupKey } {
   // Stryker disable next-line StringLiteral: a DM partition always names both users; the defaults only satisfy the type.
   const [kind, a = '', b = a] = pk.split('#');
-  return kind === 'DM' ? { users: [a, b] } : { group: pk.slice(pk.indexOf('#') + 1) };
+  return kind === 'DM'
+    ? { users: [storedUserKey(a), storedUserKey(b)] }
+    : { group: storedGroupKey(pk.slice(pk.indexOf('#') + 1)) };
 }

@@ -4,6 +4,7 @@
  * an entry counts, is shared/auth/known.ts's.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
 import { conditionally } from './table.js';
@@ -17,7 +18,7 @@ export interface KnownLogins {
   version: number;
 }
 
-export async function readKnownLogins(userKey: string, consistent = false): Promise<KnownLogins> {
+export async function readKnownLogins(userKey: UserKey, consistent = false): Promise<KnownLogins> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.authKnown(userKey), ConsistentRead: consistent }),
   );
@@ -33,7 +34,7 @@ export async function readKnownLogins(userKey: string, consistent = false): Prom
  * that version. False when another write came first. One conditional PutItem.
  */
 export async function writeKnownLogins(
-  userKey: string,
+  userKey: UserKey,
   read: number,
   known: Pick<KnownLogins, 'addresses' | 'devices'>,
   expiresAt: number,

@@ -12,8 +12,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { idTime } from '../ids.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
-import { directPk, keys, prefixes } from './keys.js';
+import { directPk, keys, prefixes, storedGroupKey, storedUserKey } from './keys.js';
 import {
   batchGet,
   batchWrite,
@@ -27,7 +28,7 @@ import {
 /** What a push says, stored as it will be sent (files add a fresh link when sent; see shared/push). */
 export type StoredEvent = { event: string; id: string; [field: string]: unknown };
 
-export async function storeDirectMessage(from: string, to: string, event: StoredEvent): Promise<Key> {
+export async function storeDirectMessage(from: UserKey, to: UserKey, event: StoredEvent): Promise<Key> {
   const key = keys.directMessage(from, to, event.id);
   await storeMessage(key, from, event);
   return key;
@@ -35,9 +36,9 @@ export async function storeDirectMessage(from: string, to: string, event: Stored
 
 /** Stores a group message once, for every member: nothing in it grows with the group. */
 export async function storeGroupMessage(
-  groupKey: string,
+  groupKey: GroupKey,
   event: StoredEvent,
-  senderKey: string,
+  senderKey: UserKey,
 ): Promise<Key> {
   const key = keys.groupMessage(groupKey, event.id);
   await storeMessage(key, senderKey, event);
@@ -48,7 +49,7 @@ export async function storeGroupMessage(
  * The message, and beside it (in parallel: one more write, no more waiting) the pointer by which its sender's EDIT or
  * DELETE finds it from the id alone. The pointer lives as long as the edit window (and an hour), then TTL takes it.
  */
-async function storeMessage(key: Key, senderKey: string, event: StoredEvent): Promise<void> {
+async function storeMessage(key: Key, senderKey: UserKey, event: StoredEvent): Promise<void> {
   const ref: Item = {
     ...keys.messageRef(event.id),
     from: senderKey,
@@ -64,7 +65,8 @@ async function storeMessage(key: Key, senderKey: string, event: StoredEvent): Pr
 
 /** Where a message lives and who sent it: what EDIT and DELETE read first. */
 export interface MessageRef {
-  from: string;
+  /** The sender's key. */
+  from: UserKey;
   ref: Key;
   /** The stored event's kind: MESSAGE, GROUP_MESSAGE, FILE, GROUP_FILE. */
   kind: string;
@@ -76,7 +78,7 @@ export async function readMessageRef(id: string, now: number): Promise<MessageRe
     new GetCommand({ TableName: TABLE, Key: keys.messageRef(id), ConsistentRead: true }),
   );
   if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt * 1000 <= now)) return undefined;
-  return { from: String(Item.from), ref: Item.ref as Key, kind: String(Item.kind) };
+  return { from: storedUserKey(String(Item.from)), ref: Item.ref as Key, kind: String(Item.kind) };
 }
 
 export async function deleteMessageRef(id: string): Promise<void> {
@@ -147,7 +149,7 @@ export function deliverable(event: StoredEvent | undefined): StoredEvent | undef
  * Moves `user`'s read cursor in a conversation forward to `upTo` (a conditional write: never backwards). False when
  * the cursor was already there or past it.
  */
-export async function advanceReadCursor(conversationPk: string, user: string, upTo: string, now: number) {
+export async function advanceReadCursor(conversationPk: string, user: UserKey, upTo: string, now: number) {
   const moved = await updateIf({
     Key: keys.readCursor(conversationPk, user),
     UpdateExpression: 'SET upTo = :upTo, readAt = :at',
@@ -158,7 +160,7 @@ export async function advanceReadCursor(conversationPk: string, user: string, up
 }
 
 /** How far `user` has read a conversation: the id of the last message they marked read, or null. */
-export async function readCursorOf(conversationPk: string, user: string): Promise<string | null> {
+export async function readCursorOf(conversationPk: string, user: UserKey): Promise<string | null> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.readCursor(conversationPk, user) }),
   );
@@ -166,7 +168,7 @@ export async function readCursorOf(conversationPk: string, user: string): Promis
 }
 
 /** A stored group message, read strongly (fan-out must see the message its job names). */
-export async function readGroupMessage(groupKey: string, id: string): Promise<StoredEvent | undefined> {
+export async function readGroupMessage(groupKey: GroupKey, id: string): Promise<StoredEvent | undefined> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.groupMessage(groupKey, id), ConsistentRead: true }),
   );
@@ -179,7 +181,7 @@ export function eventOf(item: Item): StoredEvent {
 }
 
 /** Leaves a pointer to a stored message for the user's next login. Idempotent: one item per message id. */
-export async function putInbox(userKey: string, message: Key, id: string): Promise<void> {
+export async function putInbox(userKey: UserKey, message: Key, id: string): Promise<void> {
   await db.send(
     new PutCommand({
       TableName: TABLE,
@@ -188,7 +190,7 @@ export async function putInbox(userKey: string, message: Key, id: string): Promi
   );
 }
 
-export async function deleteInbox(userKey: string, ids: readonly string[]): Promise<void> {
+export async function deleteInbox(userKey: UserKey, ids: readonly string[]): Promise<void> {
   if (ids.length === 1) {
     await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.inbox(userKey, ids[0] as string) }));
   } else if (ids.length > 1) {
@@ -204,13 +206,13 @@ export interface Waiting {
   /** The stored message as it now is (edited or not), or undefined when it no longer exists or was deleted. */
   event: StoredEvent | undefined;
   /** The group's key, when it points to a group message (catch-up pushes it only to a member). */
-  group?: string;
+  group?: GroupKey;
 }
 
 const GROUP_LOG = keys.groupMessage('', '').pk;
 
 /** One page of the user's inbox (oldest first, after `after`), with the messages it points to. */
-export async function inboxPage(userKey: string, after: string | undefined, limit: number) {
+export async function inboxPage(userKey: UserKey, after: string | undefined, limit: number) {
   const page = await queryRange(
     keys.inbox(userKey, '').pk,
     { after: `${prefixes.message}${after ?? ''}`, upTo: `${prefixes.message}\uffff` },
@@ -223,7 +225,7 @@ export async function inboxPage(userKey: string, after: string | undefined, limi
     const ref = refs[i];
     const found = ref ? byKey.get(`${ref.pk}\n${ref.sk}`) : undefined;
     // A deleted message waits no more: it is as if it were gone.
-    const group = ref?.pk.startsWith(GROUP_LOG) ? ref.pk.slice(GROUP_LOG.length) : undefined;
+    const group = ref?.pk.startsWith(GROUP_LOG) ? storedGroupKey(ref.pk.slice(GROUP_LOG.length)) : undefined;
     return {
       id: item.sk.slice(prefixes.message.length),
       event: found ? deliverable(eventOf(found)) : undefined,
@@ -234,7 +236,7 @@ export async function inboxPage(userKey: string, after: string | undefined, limi
 }
 
 /** One page of a group's messages with ids in (after, upTo], oldest first, read strongly. */
-export async function groupLogPage(groupKey: string, after: string, upTo: string, limit: number) {
+export async function groupLogPage(groupKey: GroupKey, after: string, upTo: string, limit: number) {
   const page = await queryRange(
     keys.groupMessage(groupKey, '').pk,
     { after: `${prefixes.message}${after}`, upTo: `${prefixes.message}${upTo}` },
@@ -279,10 +281,10 @@ export function fromStart(page: HistoryPage, start: string): HistoryPage {
   return more ? { events, more, beyond: page.beyond } : { events, more };
 }
 
-export function directHistory(a: string, b: string, before: string | undefined, limit: number) {
+export function directHistory(a: UserKey, b: UserKey, before: string | undefined, limit: number) {
   return historyOf(directPk(a, b), before, limit);
 }
 
-export function groupHistory(groupKey: string, before: string | undefined, limit: number) {
+export function groupHistory(groupKey: GroupKey, before: string | undefined, limit: number) {
   return historyOf(keys.groupMessage(groupKey, '').pk, before, limit);
 }

@@ -7,10 +7,11 @@
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapLimit } from '../concurrency.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
 import { type Connection, liveConnections } from './connections.js';
 import { moveCounter } from './counters.js';
-import { directPk, keys, prefixEnd, prefixes } from './keys.js';
+import { directPk, keys, prefixEnd, prefixes, storedUserKey } from './keys.js';
 import {
   batchGet,
   batchWrite,
@@ -27,7 +28,7 @@ import {
  * user from offline to online (exactly one of several concurrent first logins sees true); otherwise the flag is only
  * extended to the later connection's lifetime.
  */
-export async function markOnline(userKey: string, expiresAt: number, now: number): Promise<boolean> {
+export async function markOnline(userKey: UserKey, expiresAt: number, now: number): Promise<boolean> {
   const turnedOnline = await conditionally(
     db.send(
       new UpdateCommand({
@@ -59,7 +60,7 @@ export async function markOnline(userKey: string, expiresAt: number, now: number
  * The user's last connection went: one UpdateItem writes `lastSeen` and clears the online flag. Returns the
  * username when this call turned the user offline (of concurrent last departures exactly one does), else undefined.
  */
-export async function markOffline(userKey: string, now: number): Promise<string | undefined> {
+export async function markOffline(userKey: UserKey, now: number): Promise<string | undefined> {
   // A failed condition: the account is gone (deleted), nobody to show as offline.
   const left = await unlessConditionFails(
     db.send(
@@ -82,8 +83,8 @@ export async function markOffline(userKey: string, now: number): Promise<string 
  * deleted marks only. One Query.
  */
 export async function newestMessages(
-  a: string,
-  b: string,
+  a: UserKey,
+  b: UserKey,
   limit: number,
 ): Promise<Record<string, unknown>[]> {
   const { Items } = await db.send(
@@ -105,12 +106,12 @@ export async function newestMessages(
 }
 
 /** The users this connection watches (at most the per-connection bound: one Query). */
-export async function listWatches(connectionId: string): Promise<string[]> {
+export async function listWatches(connectionId: string): Promise<UserKey[]> {
   const items = await queryAll(keys.connection(connectionId).pk, {
     beginsWith: prefixes.watching,
     consistent: true,
   });
-  return items.map((item) => item.sk.slice(prefixes.watching.length));
+  return items.map((item) => storedUserKey(item.sk.slice(prefixes.watching.length)));
 }
 
 /** Connections that may watch one user at once (WATCH answers `too_many_watchers` beyond). */
@@ -126,11 +127,11 @@ export const MAX_WATCHERS = 100;
  */
 export async function addWatches(
   connectionId: string,
-  watcher: string,
+  watcher: UserKey,
   expiresAt: number,
-  watched: readonly string[],
+  watched: readonly UserKey[],
   now: number,
-): Promise<string[]> {
+): Promise<UserKey[]> {
   const full = await mapLimit(watched, 16, async (user) => {
     // The connection's side first: whatever fails after it, the departure finds this watch and removes it.
     await db.send(
@@ -160,16 +161,16 @@ export async function addWatches(
   return watched.filter((_, i) => full[i]);
 }
 
-function takeWatcherSlot(user: string): Promise<boolean> {
+function takeWatcherSlot(user: UserKey): Promise<boolean> {
   return moveCounter(keys.watcherCount(user), 'watchers', 1, MAX_WATCHERS);
 }
 
-async function releaseWatcherSlot(user: string): Promise<void> {
+async function releaseWatcherSlot(user: UserKey): Promise<void> {
   await moveCounter(keys.watcherCount(user), 'watchers', -1, MAX_WATCHERS);
 }
 
 /** Deletes a watcher item (when `condition` holds) and gives its slot back, exactly once: only the deleting call does. */
-async function deleteWatcher(user: string, connectionId: string, condition?: { expiredBefore: number }) {
+async function deleteWatcher(user: UserKey, connectionId: string, condition?: { expiredBefore: number }) {
   const deleted = await conditionally(
     db.send(
       new DeleteCommand({
@@ -185,7 +186,7 @@ async function deleteWatcher(user: string, connectionId: string, condition?: { e
 }
 
 /** Removes the user's watcher items whose connection expired (TTL may lag): true when any slot was freed. */
-async function sweepWatchers(user: string, now: number): Promise<boolean> {
+async function sweepWatchers(user: UserKey, now: number): Promise<boolean> {
   const items = await queryAll(keys.watcher(user, '').pk, { beginsWith: prefixes.watcher, consistent: true });
   const cutoff = epochSeconds(now);
   const expired = items.filter((item) => Number(item.expiresAt) < cutoff);
@@ -195,7 +196,7 @@ async function sweepWatchers(user: string, now: number): Promise<boolean> {
   return freed.includes(true);
 }
 
-export async function removeWatches(connectionId: string, watched: readonly string[]): Promise<void> {
+export async function removeWatches(connectionId: string, watched: readonly UserKey[]): Promise<void> {
   await Promise.all([
     mapLimit(watched, 32, (user) => deleteWatcher(user, connectionId)),
     batchWrite(
@@ -220,7 +221,7 @@ export interface WatcherPage {
 
 /** One page of the connections watching `watched` (strongly consistent), after the sort key `after`. */
 export async function watchersPage(
-  watched: string,
+  watched: UserKey,
   after: string | undefined,
   limit: number,
   now: number,
@@ -231,7 +232,7 @@ export async function watchersPage(
     { limit, consistent: true },
   );
   const connections = page.items.map((item) => ({
-    user: String(item.watcher),
+    user: storedUserKey(String(item.watcher)),
     connectionId: String(item.connectionId),
     expiresAt: Number(item.expiresAt),
   }));
@@ -242,7 +243,7 @@ export interface OnlinePage {
   /** Usernames as spelled, in key order, each once. */
   names: string[];
   /** The key of the last user read, when the group's connections hold more. */
-  next: string | undefined;
+  next: UserKey | undefined;
 }
 
 /**
@@ -251,8 +252,8 @@ export interface OnlinePage {
  * 100). Offline members are never read.
  */
 export async function onlineMembersPage(
-  groupKey: string,
-  after: string | undefined,
+  groupKey: GroupKey,
+  after: UserKey | undefined,
   limit: number,
   now: number,
 ): Promise<OnlinePage> {
@@ -265,14 +266,14 @@ export async function onlineMembersPage(
     { limit },
   );
   const live = liveConnections(
-    page.items.map((item) => ({ user: String(item.user), expiresAt: Number(item.expiresAt) })),
+    page.items.map((item) => ({ user: storedUserKey(String(item.user)), expiresAt: Number(item.expiresAt) })),
     now,
   );
   const users = [...new Set(live.map((c) => c.user))];
   const members = await batchGet(users.map((user) => keys.groupMember(groupKey, user)));
   const names = new Map(
-    members.map((item) => [item.sk.slice(prefixes.member.length), String(item.username)]),
+    members.map((item) => [storedUserKey(item.sk.slice(prefixes.member.length)), String(item.username)]),
   );
-  const last = page.next === undefined ? undefined : String(page.items.at(-1)?.user);
+  const last = page.next === undefined ? undefined : storedUserKey(String(page.items.at(-1)?.user));
   return { names: users.flatMap((user) => names.get(user) ?? []), next: last };
 }

@@ -4,6 +4,7 @@
  * conditional put, so of two racing attempts exactly one claims; the other reads the winner's id.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
 import { keys } from './keys.js';
 import { conditionally, epochSeconds, putFirst } from './table.js';
@@ -32,7 +33,7 @@ function claimOf(item: Record<string, unknown> | undefined, now: number): SendCl
 
 /** Claims the client id for `claim`; returns undefined when this call claimed it, else the claim that holds it. */
 export async function claimClientId(
-  user: string,
+  user: UserKey,
   clientId: string,
   claim: Omit<SendClaim, 'done'>,
   now: number,
@@ -52,7 +53,11 @@ export async function claimClientId(
   return claimOf(found, now) ?? claimClientId(user, clientId, claim, now);
 }
 
-export async function readClaim(user: string, clientId: string, now: number): Promise<SendClaim | undefined> {
+export async function readClaim(
+  user: UserKey,
+  clientId: string,
+  now: number,
+): Promise<SendClaim | undefined> {
   const { Item } = await db.send(
     new GetCommand({ TableName: TABLE, Key: keys.sendClaim(user, clientId), ConsistentRead: true }),
   );
@@ -60,7 +65,7 @@ export async function readClaim(user: string, clientId: string, now: number): Pr
 }
 
 /** Marks the claim's message stored and pushed (only the claim for that very id: never creates an item). */
-export async function markClaimDone(user: string, clientId: string, id: string): Promise<void> {
+export async function markClaimDone(user: UserKey, clientId: string, id: string): Promise<void> {
   await conditionally(
     db.send(
       new UpdateCommand({

@@ -3,12 +3,14 @@
  * itself. Storage only: whether a token still logs its user in is decided in shared/commands/session.ts.
  */
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
-import { keys } from './keys.js';
+import { keys, storedUserKey } from './keys.js';
 import { putOnce } from './table.js';
 
 export interface SessionItem {
-  user: string;
+  /** The key of the user the token logs in. */
+  user: UserKey;
   /** A fingerprint of the account's password hash when the token was made. */
   credential: string;
   /** Epoch seconds (the table's TTL attribute). */
@@ -26,7 +28,7 @@ export async function readSession(digest: string): Promise<SessionItem | undefin
     new GetCommand({ TableName: TABLE, Key: keys.session(digest), ConsistentRead: true }),
   );
   if (!Item || typeof Item.user !== 'string' || typeof Item.expiresAt !== 'number') return undefined;
-  return { user: Item.user, credential: String(Item.credential), expiresAt: Item.expiresAt };
+  return { user: storedUserKey(Item.user), credential: String(Item.credential), expiresAt: Item.expiresAt };
 }
 
 /** Ends a token, whether or not it still existed. */

@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../concurrency.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
 import { type Connection, connectionOf, liveConnections } from './connections.js';
-import { keys, prefixes } from './keys.js';
+import { keys, prefixes, storedGroupKey, storedUserKey } from './keys.js';
 import {
   batchGet,
   conditionally,
@@ -48,7 +49,7 @@ export function credentialOf(profile: { createdAt?: unknown; epoch?: unknown }):
 }
 
 /** The account's credential now, read strongly (one small GetItem); undefined for no account or a deleted one. */
-export async function readCredential(userKey: string): Promise<string | undefined> {
+export async function readCredential(userKey: UserKey): Promise<string | undefined> {
   const { Item } = await db.send(
     new GetCommand({
       TableName: TABLE,
@@ -65,7 +66,7 @@ export async function readCredential(userKey: string): Promise<string | undefine
  * a write the SDK retried after it had succeeded is still recognized as this REGISTER's own (putOnce).
  */
 export async function createUser(
-  userKey: string,
+  userKey: UserKey,
   profile: Profile,
   now: number = Date.now(),
 ): Promise<boolean> {
@@ -81,19 +82,19 @@ export const NAME_RESERVED_MS = 30 * 24 * 3600 * 1000;
  * When each of the accounts was created (`createdAt` as stored; a tombstone keeps its own), in no order; nothing for
  * a name that was never registered. One BatchGetItem.
  */
-export async function creationTimes(userKeys: readonly string[]): Promise<unknown[]> {
+export async function creationTimes(userKeys: readonly UserKey[]): Promise<unknown[]> {
   const profiles = await batchGet(userKeys.map((userKey) => keys.user(userKey)));
   return profiles.map((profile) => profile.createdAt);
 }
 
 /** The accounts of `userKeys` (a tombstone too), by key: `username` as spelled and `createdAt`. One BatchGetItem per 100. */
 export async function accountsByKey(
-  userKeys: readonly string[],
-): Promise<Map<string, { username: string; createdAt: unknown }>> {
+  userKeys: readonly UserKey[],
+): Promise<Map<UserKey, { username: string; createdAt: unknown }>> {
   const profiles = await batchGet([...new Set(userKeys)].map((userKey) => keys.user(userKey)));
   return new Map(
     profiles.map((profile) => [
-      profile.pk.slice('USER#'.length),
+      storedUserKey(profile.pk.slice('USER#'.length)),
       { username: String(profile.username), createdAt: profile.createdAt },
     ]),
   );
@@ -124,7 +125,7 @@ const SWEEP = 20;
  * connection may have renewed it); if one was renewed, the registration is written again without the sweep.
  */
 export async function registerLogin(
-  userKey: string,
+  userKey: UserKey,
   profile: Profile,
   connectionId: string,
   until: number,
@@ -164,7 +165,7 @@ export async function registerLogin(
  * else the connections whose logins registered before the change (see registerLogin).
  */
 export async function changePasswordHash(
-  userKey: string,
+  userKey: UserKey,
   oldHash: string,
   newHash: string,
 ): Promise<string[] | undefined> {
@@ -178,7 +179,7 @@ export async function changePasswordHash(
  * changePasswordHash returns.
  */
 export async function tombstoneUser(
-  userKey: string,
+  userKey: UserKey,
   oldHash: string,
   now: number,
 ): Promise<string[] | undefined> {
@@ -202,7 +203,7 @@ export async function tombstoneUser(
  * as it was, or as read back: none registers after the change, and only lapsed ones are swept); else undefined.
  */
 async function updateProfileIf(
-  userKey: string,
+  userKey: UserKey,
   oldHash: string,
   update: { set: string; remove?: string; names?: Record<string, string>; values: Record<string, unknown> },
 ): Promise<string[] | undefined> {
@@ -237,7 +238,7 @@ async function updateProfileIf(
 /** The user's side of a group membership (`USER#u` / `GROUP#g`). */
 export interface Membership {
   /** The group's key. */
-  groupKey: string;
+  groupKey: GroupKey;
   /** The group's name as created. */
   name: string;
   /** Messages with ids above this are the member's (set at joining). */
@@ -251,21 +252,21 @@ export interface Account {
   deleted: boolean;
   connections: Connection[];
   /** The keys of the user's groups (read only with `withGroups`). */
-  groups: string[];
+  groups: GroupKey[];
   memberships: Membership[];
   /** Group key → how far an unfinished catch-up delivered its messages (read only with `withGroups`). */
-  progress: Map<string, string>;
+  progress: Map<GroupKey, string>;
 }
 
 /** The profile alone (one GetItem), undefined for no account and for a deleted one. */
-export async function readProfile(userKey: string): Promise<Profile | undefined> {
+export async function readProfile(userKey: UserKey): Promise<Profile | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.user(userKey) }));
   return Item === undefined || Item.deleted === true ? undefined : (Item as unknown as Profile);
 }
 
 /** One Query: the profile, the live connections and (with `withGroups`) the group keys of a user. */
 export async function readAccount(
-  userKey: string,
+  userKey: UserKey,
   now: number,
   withGroups = false,
   consistent = false,
@@ -277,7 +278,7 @@ export async function readAccount(
   return accountFrom(userKey, items, now);
 }
 
-function accountFrom(userKey: string, items: Item[], now: number): Account {
+function accountFrom(userKey: UserKey, items: Item[], now: number): Account {
   const profileSk = keys.user(userKey).sk;
   const found = items.find((item) => item.sk === profileSk);
   const deleted = found?.deleted === true;
@@ -290,10 +291,10 @@ function accountFrom(userKey: string, items: Item[], now: number): Account {
   );
   const memberships = items.filter((item) => item.sk.startsWith(prefixes.group)).map(membershipOf);
   const saved = items.find((item) => item.sk === keys.catchUpProgress(userKey).sk);
-  const progress = new Map<string, string>();
+  const progress = new Map<GroupKey, string>();
   for (const [name, value] of Object.entries(saved ?? {}))
     if (name.startsWith(PROGRESS_ATTRIBUTE) && typeof value === 'string')
-      progress.set(name.slice(PROGRESS_ATTRIBUTE.length), value);
+      progress.set(storedGroupKey(name.slice(PROGRESS_ATTRIBUTE.length)), value);
   return { profile, deleted, connections, groups: memberships.map((m) => m.groupKey), memberships, progress };
 }
 
@@ -302,7 +303,7 @@ const PROGRESS_ATTRIBUTE = 'g:';
 
 export function membershipOf(item: Item): Membership {
   return {
-    groupKey: item.sk.slice(prefixes.group.length),
+    groupKey: storedGroupKey(item.sk.slice(prefixes.group.length)),
     name: String(item.group),
     from: String(item.from ?? ''),
   };
@@ -312,7 +313,10 @@ export function membershipOf(item: Item): Membership {
  * Records how far a catch-up has delivered each group it just pushed from: one UpdateItem per frame (per 100 groups),
  * whatever the number of groups the frame touched. A frame's ids only grow, and one run at a time writes.
  */
-export async function advanceProgress(userKey: string, progress: ReadonlyMap<string, string>): Promise<void> {
+export async function advanceProgress(
+  userKey: UserKey,
+  progress: ReadonlyMap<GroupKey, string>,
+): Promise<void> {
   await Promise.all(
     chunk([...progress], 100).map((entries) => {
       const names: Record<string, string> = {};
@@ -336,11 +340,11 @@ export async function advanceProgress(userKey: string, progress: ReadonlyMap<str
 }
 
 /** A completed catch-up leaves nothing behind: the group cursor covers every group now. */
-export async function clearProgress(userKey: string): Promise<void> {
+export async function clearProgress(userKey: UserKey): Promise<void> {
   await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.catchUpProgress(userKey) }));
 }
 
-export async function advanceGroupCursor(userKey: string, cursor: string): Promise<void> {
+export async function advanceGroupCursor(userKey: UserKey, cursor: string): Promise<void> {
   await conditionally(
     db.send(
       new UpdateCommand({

@@ -17,8 +17,8 @@ import { deleteInbox, deliverable, groupLogPage, inboxPage, type StoredEvent } f
 import { advanceGroupCursor, advanceProgress, clearProgress, readAccount } from '../data/users.js';
 import { idCeil, idTime } from '../ids.js';
 import { metrics } from '../metrics.js';
+import { type GroupKey, type UserKey, userKeyOf } from '../protocol/names.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
-import { keyOf } from '../protocol/validation.js';
 import { FENCE_TRIES, pushOne } from '../push/deliver.js';
 import type { CatchUpJob } from '../queue/jobs.js';
 import { BOUNDARY_LEAD_MS } from './boundary.js';
@@ -60,11 +60,11 @@ interface Item {
   source: Source;
   event: StoredEvent | undefined;
   /** The group the message belongs to (from a group's log, or a group message waiting in the inbox). */
-  group: string | undefined;
+  group: GroupKey | undefined;
 }
 
 interface Source {
-  group: string | undefined;
+  group: GroupKey | undefined;
   /** The inbox only: the smallest id this account incarnation owns (see startFrom). */
   from: string;
   after: string;
@@ -73,7 +73,7 @@ interface Source {
   more: boolean;
 }
 
-async function fill(source: Source, user: string): Promise<void> {
+async function fill(source: Source, user: UserKey): Promise<void> {
   if (source.buffer.length > 0 || !source.more) return;
   if (source.group === undefined) {
     const page = await inboxPage(user, source.after || undefined, PAGE);
@@ -95,7 +95,8 @@ async function fill(source: Source, user: string): Promise<void> {
     source.buffer = page.events.map((event) => ({
       id: event.id,
       source,
-      event: typeof event.from === 'string' && keyOf(event.from) === user ? undefined : deliverable(event),
+      event:
+        typeof event.from === 'string' && userKeyOf(event.from) === user ? undefined : deliverable(event),
       group: source.group,
     }));
     source.more = page.more;
@@ -108,7 +109,7 @@ async function fill(source: Source, user: string): Promise<void> {
  * The next waiting item by id across all sources, or undefined when nothing is left. The same message can wait twice
  * (in the group's log and, handed over by a fan-out, in the inbox): its copies come out together, as one.
  */
-async function next(sources: Source[], user: string): Promise<Item[] | undefined> {
+async function next(sources: Source[], user: UserKey): Promise<Item[] | undefined> {
   await Promise.all(sources.map((source) => fill(source, user)));
   let best: string | undefined;
   for (const source of sources) {
@@ -128,9 +129,9 @@ function minId(a: string, b: string): string {
 }
 
 /** Marks a pushed frame's items as delivered: inbox items go, each group's progress moves to its last item. */
-async function mark(user: string, items: readonly Item[]): Promise<void> {
+async function mark(user: UserKey, items: readonly Item[]): Promise<void> {
   const inbox = items.filter((item) => item.source.group === undefined).map((item) => item.id);
-  const progress = new Map<string, string>();
+  const progress = new Map<GroupKey, string>();
   for (const item of items) if (item.source.group !== undefined) progress.set(item.source.group, item.id);
   await Promise.all([
     deleteInbox(user, inbox),
@@ -225,7 +226,7 @@ async function deliver(
   let frameItems: Item[] = [];
   let framePushes: PushEvent[] = [];
   /** The group of each push in the frame (undefined for a private message or an invitation). */
-  let frameGroups: (string | undefined)[] = [];
+  let frameGroups: (GroupKey | undefined)[] = [];
   let frameBytes = BATCH_OVERHEAD_BYTES;
   const send = async (): Promise<boolean> => {
     if (frameItems.length === 0) return true;
@@ -233,7 +234,7 @@ async function deliver(
     // a removal answered before this point leaves nothing of the group to push (what is passed over counts as done).
     // A frame with group messages is fenced from that read on (shared/push/deliver.ts): not started in time, it is
     // decided again on fresh reads.
-    const groups = [...new Set(frameGroups.filter((g): g is string => g !== undefined))];
+    const groups = [...new Set(frameGroups.filter((g): g is GroupKey => g !== undefined))];
     for (let tries = 1; ; tries++) {
       const readAt = performance.now();
       // Pushed only to the login it is for: an AUTH as someone else on this connection stops the catch-up.

@@ -6,17 +6,18 @@
 import { bucketOf, type Move, moveConversation, readHeads } from '../data/conversations.js';
 import { idTime } from '../ids.js';
 import { log } from '../log.js';
+import type { UserKey } from '../protocol/names.js';
 
 /** The two users of a private message: their keys (lower case) and their names as spelled in the event. */
 export interface ConversationPair {
-  fromKey: string;
-  toKey: string;
+  fromKey: UserKey;
+  toKey: UserKey;
   from: string;
   to: string;
 }
 
 /** The moves a message from `from` to `to` (names as spelled in the event) needs, given the heads read. */
-export function movesFor(pair: ConversationPair, id: string, heads: ReadonlyMap<string, string>): Move[] {
+export function movesFor(pair: ConversationPair, id: string, heads: ReadonlyMap<UserKey, string>): Move[] {
   const bucket = bucketOf(idTime(id));
   const sides: Move[] = [{ user: pair.fromKey, other: pair.toKey, username: pair.to, bucket }];
   if (pair.toKey !== pair.fromKey)
@@ -31,7 +32,7 @@ export function movesFor(pair: ConversationPair, id: string, heads: ReadonlyMap<
 export async function noteActivity(
   pair: ConversationPair,
   id: string,
-  heads: ReadonlyMap<string, string> | undefined,
+  heads: ReadonlyMap<UserKey, string> | undefined,
 ): Promise<void> {
   try {
     const read = heads ?? (await readHeads(pair.fromKey, pair.toKey));

@@ -11,7 +11,7 @@ import type { StoredEvent } from '../data/messages.js';
 import { readAccount } from '../data/users.js';
 import { newId } from '../ids.js';
 import { log } from '../log.js';
-import { keyOf } from '../protocol/validation.js';
+import { type UserKey, userKeyOf } from '../protocol/names.js';
 import { pushToAll } from '../push/deliver.js';
 import { startFrom } from './name-reuse.js';
 
@@ -20,14 +20,14 @@ const SENDERS_AT_ONCE = 16;
 
 /** Per sender (user key), the newest of their private messages among `events` (the recipient's own left out). */
 export function newestBySender(
-  user: string,
+  user: UserKey,
   events: readonly (StoredEvent | undefined)[],
-): Map<string, string> {
-  const newest = new Map<string, string>();
+): Map<UserKey, string> {
+  const newest = new Map<UserKey, string>();
   for (const event of events) {
     if (!event || (event.event !== 'MESSAGE' && event.event !== 'FILE') || typeof event.from !== 'string')
       continue;
-    const sender = keyOf(event.from);
+    const sender = userKeyOf(event.from);
     if (sender !== user && event.id > (newest.get(sender) ?? '')) newest.set(sender, event.id);
   }
   return newest;
@@ -40,8 +40,8 @@ export function newestBySender(
  */
 export async function tellDelivered(
   endpoint: string,
-  recipient: { key: string; name: string },
-  newest: ReadonlyMap<string, string>,
+  recipient: { key: UserKey; name: string },
+  newest: ReadonlyMap<UserKey, string>,
   now: number,
 ): Promise<void> {
   if (newest.size === 0) return;

@@ -6,6 +6,7 @@
 import type { Connection } from '../data/connections.js';
 import { type StoredEvent, storeDirectMessage } from '../data/messages.js';
 import { metrics } from '../metrics.js';
+import type { UserKey } from '../protocol/names.js';
 import { pushToAll } from '../push/deliver.js';
 import { type ConversationPair, noteActivity } from './conversations.js';
 import { renderEvent } from './render.js';
@@ -14,8 +15,8 @@ import { leaveWaiting } from './waiting.js';
 /** A private message (or file) to deliver: from whom to whom (keys), the recipient's live devices as read, when. */
 export interface DirectDelivery {
   endpoint: string;
-  fromKey: string;
-  toKey: string;
+  fromKey: UserKey;
+  toKey: UserKey;
   connections: readonly Connection[];
   event: StoredEvent;
   now: number;
@@ -28,7 +29,7 @@ export interface DirectDelivery {
  */
 export async function deliverToUser(
   delivery: DirectDelivery,
-  heads?: ReadonlyMap<string, string>,
+  heads?: ReadonlyMap<UserKey, string>,
 ): Promise<boolean> {
   const { fromKey, toKey, event } = delivery;
   const pair: ConversationPair = { fromKey, toKey, from: String(event.from), to: String(event.to) };

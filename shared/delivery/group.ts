@@ -7,10 +7,11 @@
  */
 import { mapLimit } from '../concurrency.js';
 import { departuresAfter, groupConnectionsPage, membersOnly } from '../data/groups.js';
-import { keys, prefixes } from '../data/keys.js';
+import { keys, prefixes, storedUserKey } from '../data/keys.js';
 import { deliverable, readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
 import { batchGet } from '../data/table.js';
 import { metrics } from '../metrics.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { type Fence, pushToAll } from '../push/deliver.js';
 import { enqueue, type FanOutJob } from '../queue/jobs.js';
 import { renderEvent } from './render.js';
@@ -27,8 +28,8 @@ export const PAGE_CONNECTIONS = 1000;
  */
 export async function deliverToGroup(
   endpoint: string,
-  groupKey: string,
-  senderKey: string,
+  groupKey: GroupKey,
+  senderKey: UserKey,
   event: StoredEvent,
   now: number,
 ): Promise<void> {
@@ -97,7 +98,7 @@ export async function fanOutPage(
     candidates.map((user) => keys.userGroup(user, job.group)),
     true,
   );
-  const members = memberships.map((item) => item.pk.slice(keys.user('').pk.length));
+  const members = memberships.map((item) => storedUserKey(item.pk.slice(keys.user('').pk.length)));
   const message = keys.groupMessage(job.group, event.id);
   metrics.count('MessagesQueued', members.length);
   const tried = new Set(targets.map((c) => c.connectionId));
@@ -108,6 +109,6 @@ export async function fanOutPage(
 }
 
 /** The fence of a push to a group's members: past it, those left are pushed to only if still members, still there. */
-export function fenced(groupKey: string, readAt: number): Fence {
+export function fenced(groupKey: GroupKey, readAt: number): Fence {
   return { readAt, recheck: (left) => membersOnly(groupKey, left, { copies: true }) };
 }

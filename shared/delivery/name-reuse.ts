@@ -4,6 +4,7 @@
  */
 import { creationTimes } from '../data/users.js';
 import { idFloor } from '../ids.js';
+import type { UserKey } from '../protocol/names.js';
 
 /**
  * Slack below an account's creation for clocks of different Lambda containers: a message sent right after REGISTER
@@ -18,7 +19,7 @@ const NAME_REUSE_SLACK_MS = 3600 * 1000;
  * both accounts' creation keeps a name's earlier owner's messages (and read cursor) from the new owner and from the
  * other side's view of the new account. One BatchGetItem of the two profiles (a tombstone keeps its `createdAt`).
  */
-export async function conversationStart(a: string, b: string): Promise<string> {
+export async function conversationStart(a: UserKey, b: UserKey): Promise<string> {
   return startFrom(await creationTimes(a === b ? [a] : [a, b]));
 }
 

@@ -8,7 +8,7 @@ import { blockedAmong, eitherBlocked } from '../data/blocks.js';
 import { userGroupKeys } from '../data/groups.js';
 import { prefixes } from '../data/keys.js';
 import { newestMessages } from '../data/presence.js';
-import { keyOf } from '../protocol/validation.js';
+import { type GroupKey, type UserKey, userKeyOf } from '../protocol/names.js';
 import { conversationStart } from './name-reuse.js';
 
 /** How many of a conversation's newest messages decide whether it counts for presence (haveConversation). */
@@ -22,7 +22,7 @@ export const CONVERSATION_LOOKBACK = 20;
  * stranger who sends one and deletes it before it arrives gains nothing. One Query (Limit CONVERSATION_LOOKBACK,
  * newest first) beside one BatchGetItem of the two profiles.
  */
-async function haveConversation(viewer: string, target: string): Promise<boolean> {
+async function haveConversation(viewer: UserKey, target: UserKey): Promise<boolean> {
   const [items, start] = await Promise.all([
     newestMessages(viewer, target, CONVERSATION_LOOKBACK),
     conversationStart(viewer, target),
@@ -32,7 +32,7 @@ async function haveConversation(viewer: string, target: string): Promise<boolean
     (item) =>
       typeof item.sk === 'string' &&
       item.sk >= floor &&
-      (item.deleted !== true || (typeof item.from === 'string' && keyOf(item.from) === target)),
+      (item.deleted !== true || (typeof item.from === 'string' && userKeyOf(item.from) === target)),
   );
 }
 
@@ -42,10 +42,10 @@ async function haveConversation(viewer: string, target: string): Promise<boolean
  * `targetGroups` (when already read) spare their Queries; the conversation is read only when no group is shared.
  */
 export async function mayObserve(
-  viewer: string,
-  target: string,
-  viewerGroups: ReadonlySet<string>,
-  targetGroups?: readonly string[],
+  viewer: UserKey,
+  target: UserKey,
+  viewerGroups: ReadonlySet<GroupKey>,
+  targetGroups?: readonly GroupKey[],
 ): Promise<boolean> {
   if (viewer === target) return true;
   const [blocked, theirs] = await Promise.all([
@@ -56,15 +56,15 @@ export async function mayObserve(
 }
 
 async function shareOrConverse(
-  viewer: string,
-  target: string,
-  viewerGroups: ReadonlySet<string>,
-  targetGroups: readonly string[],
+  viewer: UserKey,
+  target: UserKey,
+  viewerGroups: ReadonlySet<GroupKey>,
+  targetGroups: readonly GroupKey[],
 ): Promise<boolean> {
   return targetGroups.some((group) => viewerGroups.has(group)) || haveConversation(viewer, target);
 }
 
-export async function viewerGroupsOf(userKey: string): Promise<Set<string>> {
+export async function viewerGroupsOf(userKey: UserKey): Promise<Set<GroupKey>> {
   return new Set(await userGroupKeys(userKey));
 }
 
@@ -74,7 +74,7 @@ export async function viewerGroupsOf(userKey: string): Promise<Set<string>> {
  * once, the blocks of the whole page in one BatchGetItem, then each watcher's groups (and, without a shared group,
  * the conversation).
  */
-export async function observersAmong(target: string, watchers: readonly string[]): Promise<Set<string>> {
+export async function observersAmong(target: UserKey, watchers: readonly UserKey[]): Promise<Set<UserKey>> {
   const distinct = [...new Set(watchers)];
   if (distinct.length === 0) return new Set();
   const [theirs, blocked] = await Promise.all([userGroupKeys(target), blockedAmong(target, distinct)]);

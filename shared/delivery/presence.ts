@@ -13,9 +13,16 @@ import { readUserConnections } from '../data/connections.js';
 import { dropWatches, markOffline, markOnline } from '../data/presence.js';
 import { newId } from '../ids.js';
 import { log } from '../log.js';
+import type { UserKey } from '../protocol/names.js';
 import { signal } from './signals.js';
 
-function announce(endpoint: string | undefined, user: string, username: string, online: boolean, at: number) {
+function announce(
+  endpoint: string | undefined,
+  user: UserKey,
+  username: string,
+  online: boolean,
+  at: number,
+) {
   const event = { event: 'PRESENCE', id: newId(at), user: username, online, at: new Date(at).toISOString() };
   return signal(endpoint, { kind: 'signal', to: 'watchers', key: user, skip: '', after: '', event }, at);
 }
@@ -26,7 +33,7 @@ function announce(endpoint: string | undefined, user: string, username: string, 
  */
 export async function cameOnline(
   endpoint: string,
-  user: string,
+  user: UserKey,
   username: string,
   expiresAt: number,
   now: number,
@@ -43,7 +50,7 @@ export async function cameOnline(
  * was the user's last live connection, records `lastSeen` and announces the user offline (to the worker: a
  * departure may run where no @connections endpoint is known).
  */
-export async function departed(connectionId: string, user: string, now: number): Promise<void> {
+export async function departed(connectionId: string, user: UserKey, now: number): Promise<void> {
   try {
     const [, remaining] = await Promise.all([dropWatches(connectionId), readUserConnections(user, now)]);
     if (remaining.length > 0) return;

@@ -10,6 +10,7 @@
 import { type Connection, readUserConnections } from '../data/connections.js';
 import { groupConnectionsPage, membersOnly } from '../data/groups.js';
 import { removeWatches, watchersPage } from '../data/presence.js';
+import type { UserKey } from '../protocol/names.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type SignalJob } from '../queue/jobs.js';
 import { fenced, INLINE_CONNECTIONS } from './group.js';
@@ -51,7 +52,7 @@ export async function signalPage(
  * a leave or a BLOCK since the WATCH ends it), and the watches of those who lost it are removed, so they cost nothing
  * on the next change.
  */
-async function stillObserving(watched: string, watchers: Connection[]): Promise<Connection[]> {
+async function stillObserving(watched: UserKey, watchers: Connection[]): Promise<Connection[]> {
   if (watchers.length === 0) return watchers;
   const observers = await observersAmong(
     watched,

@@ -7,12 +7,13 @@
 import { readUserConnections } from '../data/connections.js';
 import { deleteInbox, putInbox, type StoredEvent } from '../data/messages.js';
 import type { Key } from '../data/table.js';
+import type { UserKey } from '../protocol/names.js';
 import type { PushEvent } from '../protocol/replies.js';
 import { type Fence, pushToAll } from '../push/deliver.js';
 
 export async function leaveWaiting(
   endpoint: string,
-  userKey: string,
+  userKey: UserKey,
   message: Key,
   event: StoredEvent,
   push: PushEvent,

@@ -8,11 +8,12 @@ import type { FileRecord } from '../data/files.js';
 import { putFileRecord } from '../data/files.js';
 import type { StoredEvent } from '../data/messages.js';
 import { newId } from '../ids.js';
+import type { UserKey } from '../protocol/names.js';
 import { ok, type Reply } from '../protocol/replies.js';
 import { contentTypeOf, type ObjectArea, objectKey } from './names.js';
 
 export type Audience = Pick<FileRecord, 'to' | 'toName'> | Pick<FileRecord, 'group' | 'groupName'>;
-type Sender = { key: string; name: string };
+type Sender = { key: UserKey; name: string };
 
 /** The push a file becomes: FILE to a user, GROUP_FILE to a group; the link is signed when it is sent. */
 export function fileEvent(file: FileRecord): StoredEvent {

@@ -21,6 +21,7 @@ import {
 import { keys, prefixes } from '../data/keys.js';
 import { batchWrite, type Key } from '../data/table.js';
 import { newId } from '../ids.js';
+import type { GroupKey } from '../protocol/names.js';
 import { pushToAll } from '../push/deliver.js';
 import { enqueue, type GroupDeleteJob } from '../queue/jobs.js';
 
@@ -30,22 +31,22 @@ export const DELETE_PAGE = 100;
 export const STALE_DELETION_MS = 15 * 60 * 1000;
 
 /**
- * Marks the group deleted and hands the clean-up to the worker. `owner`: only if they own it (GROUP_DELETE);
+ * Marks the group deleted and hands the clean-up to the worker. `ownerName`: only if they own it (GROUP_DELETE);
  * undefined: only if it has no members (the last one left). False when the condition does not hold.
  */
 export async function deleteGroup(
-  groupKey: string,
-  owner: string | undefined,
+  groupKey: GroupKey,
+  ownerName: string | undefined,
   now: number,
 ): Promise<boolean> {
   const token = newId(now);
-  if (!(await markDeleting(groupKey, token, owner, now))) return false;
+  if (!(await markDeleting(groupKey, token, ownerName, now))) return false;
   await enqueue({ kind: 'groupdelete', group: groupKey, token, phase: 'presence', after: '' });
   return true;
 }
 
 /** Starts a deletion again whose job was lost (the queue refused it, or it was parked in the dead-letter queue). */
-export async function resumeStaleDeletion(groupKey: string, now: number): Promise<void> {
+export async function resumeStaleDeletion(groupKey: GroupKey, now: number): Promise<void> {
   const deletion = await readDeletion(groupKey);
   if (!deletion || now - deletion.since < STALE_DELETION_MS) return;
   await enqueue({

@@ -5,6 +5,7 @@
 import { type Connection, publishGroupConnections, withdrawGroupConnections } from '../data/connections.js';
 import { changeCount, deleteMembership, memberItems, putMembership } from '../data/groups.js';
 import { idCeil } from '../ids.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 
 export type AddOutcome = 'added' | 'already' | 'gone';
 
@@ -17,9 +18,9 @@ export type AddOutcome = 'added' | 'already' | 'gone';
  * departure then skips for good.
  */
 export async function addMember(
-  groupKey: string,
+  groupKey: GroupKey,
   groupName: string,
-  userKey: string,
+  userKey: UserKey,
   username: string,
   connections: readonly Connection[],
   now: number,

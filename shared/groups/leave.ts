@@ -5,6 +5,7 @@
  * longest-standing member.
  */
 import { removeMember } from '../data/groups.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import { deleteGroup } from './delete.js';
 import { ensureOwner } from './owner.js';
 
@@ -15,8 +16,8 @@ export type LeaveOutcome = 'left' | 'deleted' | 'not_member';
  * connections go too). `not_member` when they were not a member.
  */
 export async function leaveGroup(
-  groupKey: string,
-  userKey: string,
+  groupKey: GroupKey,
+  userKey: UserKey,
   devices: readonly string[],
   now: number,
 ): Promise<LeaveOutcome> {

@@ -7,7 +7,7 @@
  */
 import { type Candidate, longestMembers, readGroupMeta, readMembership, setOwner } from '../data/groups.js';
 import { log } from '../log.js';
-import { keyOf } from '../protocol/validation.js';
+import { type GroupKey, userKeyOf } from '../protocol/names.js';
 
 /** Rounds of read-and-repair before giving up (each lost race is one round; more than a few means a storm). */
 const ROUNDS = 8;
@@ -15,7 +15,7 @@ const ROUNDS = 8;
 const HEIRS = 5;
 
 /** The longest-standing member who is still one (their join-order item may outlive their membership briefly). */
-async function heirOf(groupKey: string): Promise<Candidate | undefined> {
+async function heirOf(groupKey: GroupKey): Promise<Candidate | undefined> {
   for (const candidate of await longestMembers(groupKey, HEIRS)) {
     if (await readMembership(candidate.user, groupKey, true)) return candidate;
   }
@@ -23,14 +23,14 @@ async function heirOf(groupKey: string): Promise<Candidate | undefined> {
 }
 
 /** Makes the longest-standing member owner if the owner is no longer a member. Nothing to do for an empty group. */
-export async function ensureOwner(groupKey: string): Promise<void> {
+export async function ensureOwner(groupKey: GroupKey): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     const meta = await readGroupMeta(groupKey, true);
     if (!meta || meta.members <= 0) return;
-    if (await readMembership(keyOf(meta.owner), groupKey, true)) return;
+    if (await readMembership(userKeyOf(meta.ownerName), groupKey, true)) return;
     const heir = await heirOf(groupKey);
     if (!heir) return; // the members counted are joining or leaving right now; their own calls repair it
-    await setOwner(groupKey, meta.owner, heir.username);
+    await setOwner(groupKey, meta.ownerName, heir.username);
   }
   log.warn('group owner not settled', { group: groupKey });
 }

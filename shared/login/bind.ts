@@ -10,6 +10,7 @@ import { keys } from '../data/keys.js';
 import { batchWrite } from '../data/table.js';
 import { BOUNDARY_LEAD_MS } from '../delivery/boundary.js';
 import { idCeil } from '../ids.js';
+import type { GroupKey } from '../protocol/names.js';
 import { changeBinding, copiesOf, type Previous, previousOf } from './change.js';
 import { depart } from './depart.js';
 
@@ -25,7 +26,7 @@ import { depart } from './depart.js';
 export async function bindConnection(
   connection: Connection,
   username: string,
-  groups: readonly string[],
+  groups: readonly GroupKey[],
   previous: ConnectionState,
   now: number,
   prepare: (boundary: string) => Promise<void> = async () => undefined,
@@ -99,7 +100,7 @@ export async function bindConnection(
  */
 export interface Settled {
   valid: boolean;
-  left: readonly string[];
+  left: readonly GroupKey[];
 }
 
 /** The login's gate refused it (its credentials changed since they were checked): nothing was written. */

@@ -7,17 +7,18 @@ import { type ConnectionState, copyItems, lockConnection, releaseLock } from '..
 import { userGroupKeys } from '../data/groups.js';
 import type { Item } from '../data/table.js';
 import { log } from '../log.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 
 /** The binding a change found, with where its copies are. */
 export interface Previous {
   state: ConnectionState;
-  user: string;
-  groups: readonly string[];
+  user: UserKey;
+  groups: readonly GroupKey[];
 }
 
 export async function previousOf(
   state: ConnectionState,
-  known?: readonly string[],
+  known?: readonly GroupKey[],
 ): Promise<Previous | undefined> {
   if (state.user === undefined) return undefined;
   return {
@@ -44,7 +45,7 @@ export function copiesOf(connectionId: string, previous: Previous, pending: bool
 export async function changeBinding(
   connectionId: string,
   seen: ConnectionState,
-  lockUser: string | undefined,
+  lockUser: UserKey | undefined,
   now: number,
   steps: {
     before: (token: string) => Promise<void>;

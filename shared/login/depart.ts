@@ -9,6 +9,7 @@ import { batchWrite, epochSeconds } from '../data/table.js';
 import { advanceGroupCursor } from '../data/users.js';
 import { departed } from '../delivery/presence.js';
 import { idCeil } from '../ids.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 
 /** Departure marks outlive every fan-out job that could still need them (queue retention + DLQ redrive). */
 export const DEPARTURE_TTL_MS = 15 * 24 * 3600 * 1000;
@@ -22,10 +23,10 @@ export const DEPARTURE_TTL_MS = 15 * 24 * 3600 * 1000;
  */
 export async function depart(
   connectionId: string,
-  user: string,
+  user: UserKey,
   state: ConnectionState,
   now: number,
-  { groups, keep = false }: { groups?: readonly string[]; keep?: boolean } = {},
+  { groups, keep = false }: { groups?: readonly GroupKey[]; keep?: boolean } = {},
 ) {
   const known = groups ?? (await userGroupKeys(user));
   const drop = () => (keep ? undefined : batchWrite([], copyKeys(user, connectionId, known)));

@@ -1,5 +1,6 @@
 /** A connection that is gone ($disconnect, or a 410 from @connections): its item goes and its logins depart. */
 import { deleteConnection, readConnection } from '../data/connections.js';
+import type { UserKey } from '../protocol/names.js';
 import { depart } from './depart.js';
 
 /**
@@ -10,14 +11,14 @@ import { depart } from './depart.js';
  */
 export async function forgetConnection(
   connectionId: string,
-  knownUser?: string,
+  knownUser?: UserKey,
   now: number = Date.now(),
 ): Promise<void> {
   const state = await readConnection(connectionId, now, true);
   // An expired or vanished item still leaves copies to remove, under the user a push found it for.
   const user = state.user ?? knownUser;
   const others = [...new Set([knownUser, state.lockUser])].filter(
-    (other): other is string => other !== undefined && other !== user,
+    (other): other is UserKey => other !== undefined && other !== user,
   );
   await Promise.all([
     deleteConnection(connectionId),

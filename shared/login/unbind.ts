@@ -1,6 +1,7 @@
 /** LOGOUT's change of binding: the connection stays open and speaks for no one. */
 import { type ConnectionState, commitBinding } from '../data/connections.js';
 import { batchWrite } from '../data/table.js';
+import type { UserKey } from '../protocol/names.js';
 import { changeBinding, copiesOf, type Previous, previousOf } from './change.js';
 import { depart } from './depart.js';
 
@@ -11,7 +12,7 @@ import { depart } from './depart.js';
  */
 export async function unbindConnection(
   connectionId: string,
-  user: string,
+  user: UserKey,
   seen: ConnectionState,
   now: number,
 ): Promise<boolean> {

@@ -48,11 +48,6 @@ export function isText(value: string, max: number): boolean {
   return n >= 1 && n <= max && !hasForbiddenControl(value);
 }
 
-/** Keys are case-insensitive: `Alice` and `alice` are one account, one group. */
-export function keyOf(name: string): string {
-  return name.toLowerCase();
-}
-
 /** A message id as the service makes them (shared/ids.ts): 26 characters of Crockford base32. */
 export function isMessageId(value: string): boolean {
   return /^[0-9A-HJKMNP-TV-Z]{26}$/.test(value);

@@ -15,6 +15,7 @@ import { config } from '../config.js';
 import type { Connection } from '../data/connections.js';
 import { log } from '../log.js';
 import { metrics } from '../metrics.js';
+import type { UserKey } from '../protocol/names.js';
 import { encodePush, type PushEvent } from '../protocol/replies.js';
 import { managementClient, PUSH_CONCURRENCY, PUSH_LIMITS } from './client.js';
 
@@ -138,7 +139,7 @@ export async function pushToAll(
   connections: readonly Connection[],
   event: PushEvent,
   fence?: Fence,
-): Promise<Set<string>> {
+): Promise<Set<UserKey>> {
   const frame = encodePush(event);
   const outcomes = new Map<Connection, PushOutcome>();
   let left = [...connections];
@@ -157,8 +158,8 @@ export async function pushToAll(
     readAt = performance.now();
     left = await fence.recheck(late);
   }
-  const reached = new Set<string>();
-  const tried = new Set<string>();
+  const reached = new Set<UserKey>();
+  const tried = new Set<UserKey>();
   for (const connection of connections) {
     tried.add(connection.user);
     if (outcomes.get(connection) === 'delivered' && !connection.pending) reached.add(connection.user);

@@ -15,22 +15,23 @@
  */
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { config, queueUrl } from '../config.js';
+import type { GroupKey, UserKey } from '../protocol/names.js';
 import type { PushEvent } from '../protocol/replies.js';
 
 export interface FanOutJob {
   kind: 'fanout';
-  group: string;
+  group: GroupKey;
   /** The stored message's id. */
   id: string;
   /** The sender's key: none of their devices get the push. */
-  sender: string;
+  sender: UserKey;
   /** The group connection key this page starts after. */
   after: string;
 }
 
 export interface CatchUpJob {
   kind: 'catchup';
-  user: string;
+  user: UserKey;
   connectionId: string;
   /** The login's boundary: the job stops if the connection is no longer bound to this very login. */
   boundary: string;
@@ -42,14 +43,27 @@ export interface CatchUpJob {
  * A push that is never stored (TYPING, PRESENCE, and the news of an edited or deleted group message), to one page of
  * a group's online connections or of a user's watchers (shared/delivery/signals.ts).
  */
-export interface SignalJob {
+export type SignalJob = SignalCommon & (GroupSignal | UserSignal);
+
+/** A signal to one page of a group's online connections: its key is a group's. */
+interface GroupSignal {
+  to: 'group';
+  key: GroupKey;
+}
+
+/**
+ * A signal to one page of a user's watchers (`watchers`: the watched user's key), or to the live devices of one user
+ * (`user`: TYPING, sent off the request path so its answer tells nothing).
+ */
+interface UserSignal {
+  to: 'watchers' | 'user';
+  key: UserKey;
+}
+
+interface SignalCommon {
   kind: 'signal';
-  /** `user`: the live devices of one user (TYPING, sent off the request path so its answer tells nothing). */
-  to: 'group' | 'watchers' | 'user';
-  /** The group's key, the watched user's key, or the user's key. */
-  key: string;
   /** A user none of whose connections get it (the sender), or '' for nobody. */
-  skip: string;
+  skip: UserKey | '';
   /** A connection that does not get it (the one that made an edit or deletion), when there is one. */
   except?: string;
   /** The sort key this page starts after. */
@@ -59,7 +73,7 @@ export interface SignalJob {
 
 export interface GroupDeleteJob {
   kind: 'groupdelete';
-  group: string;
+  group: GroupKey;
   /** The deletion's mark on the group item (an id): a run stops once the group no longer carries it. */
   token: string;
   /**
@@ -74,7 +88,7 @@ export interface GroupDeleteJob {
 /** DELETE_ACCOUNT's remaining clean-up of one user, from `stage` on (shared/account/cleanup.ts). */
 export interface AccountCleanupJob {
   kind: 'account-cleanup';
-  user: string;
+  user: UserKey;
   stage: 'groups' | 'inbox' | 'files' | 'blocks' | 'conversations';
 }
 
@@ -105,7 +119,10 @@ export function retryDelaySeconds(receiveCount: number): number {
   return Math.min(300, 2 ** Math.max(0, receiveCount - 1));
 }
 
-/** Reads a job from a queue message body; undefined for anything that is not one (it is then dropped). */
+/**
+ * Reads a job from a queue message body; undefined for anything that is not one (it is then dropped). Its keys come
+ * back as UserKey / GroupKey: enqueue wrote them from keys, and only this service writes to the queue.
+ */
 export function parseJob(body: string): Job | undefined {
   let value: unknown;
   try {

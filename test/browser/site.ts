@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { writePage } from '../../web/build.js';
 
 export interface Site {
@@ -33,7 +34,7 @@ export async function startSite(): Promise<Site> {
     webUrl: runtime.webUrl ?? '',
     wsUrl: runtime.url,
     drop: async (user) => {
-      const { connections } = await readAccount(user.toLowerCase(), Date.now());
+      const { connections } = await readAccount(userKeyOf(user), Date.now());
       // Signed with the runtime's key pair (in this process's environment): @connections refuses anything else.
       const { ApiGatewayManagementApiClient, DeleteConnectionCommand } = await import(
         '@aws-sdk/client-apigatewaymanagementapi'
@@ -65,7 +66,7 @@ async function dropDeployed(user: string): Promise<number> {
     '@aws-sdk/client-apigatewaymanagementapi'
   );
   const client = new ApiGatewayManagementApiClient({ endpoint: CALLBACK_URL });
-  const { connections } = await readAccount(user.toLowerCase(), Date.now());
+  const { connections } = await readAccount(userKeyOf(user), Date.now());
   for (const { connectionId } of connections) {
     await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
   }

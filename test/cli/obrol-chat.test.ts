@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { ChatClient } from '../support/client.js';
 import { type Endpoint, PASSWORD, startEndpoint, uniqueName } from '../support/endpoint.js';
 import { BIN, ChatProcess, runToEnd } from './chat-process.js';
@@ -179,7 +180,7 @@ describe('obrol-chat', () => {
     try {
       b.send(`/login ${bob}`);
       await b.waitFor(`logged in as ${bob}`);
-      const [connection] = (await readAccount(bob.toLowerCase(), Date.now())).connections;
+      const [connection] = (await readAccount(userKeyOf(bob), Date.now())).connections;
       expect(connection).toBeDefined();
       // @connections answers only requests signed with the runtime's key pair, as on AWS.
       const api = new ApiGatewayManagementApiClient({ endpoint: process.env.CALLBACK_URL });
@@ -188,7 +189,7 @@ describe('obrol-chat', () => {
       await b.waitFor('* connection lost; reconnecting');
       await b.waitFor(`* reconnected, logged in again as ${bob}`);
       await vi.waitFor(async () => {
-        const live = (await readAccount(bob.toLowerCase(), Date.now())).connections;
+        const live = (await readAccount(userKeyOf(bob), Date.now())).connections;
         expect(live.map((c) => c.connectionId)).not.toContain(connection?.connectionId);
         expect(live).toHaveLength(1);
       });
@@ -214,7 +215,7 @@ describe('obrol-chat', () => {
     expect((await alice.request(`GROUP_CREATE ${group}`)).status).toBe('OK');
     const { readAccount } = await import('../../shared/data/users.js');
     const drop = async () => {
-      const [connection] = (await readAccount(bob.toLowerCase(), Date.now())).connections;
+      const [connection] = (await readAccount(userKeyOf(bob), Date.now())).connections;
       const api = new ApiGatewayManagementApiClient({ endpoint: process.env.CALLBACK_URL });
       await api.send(new DeleteConnectionCommand({ ConnectionId: connection?.connectionId }));
       api.destroy();

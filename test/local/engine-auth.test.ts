@@ -14,6 +14,7 @@ import {
 import { DynamoDBClient, GetItemCommand, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { useLocalRuntime } from '../support/runtime.js';
 
 const local = useLocalRuntime();
@@ -137,7 +138,7 @@ describe('@connections (the gateway checks in its handler)', () => {
   it('refuses unsigned and wrongly signed requests, which push nothing; serves the runtime’s signature', async () => {
     const bob = await local.user('bob');
     const { readAccount } = await import('../../shared/data/users.js');
-    const [connection] = (await readAccount(bob.name.toLowerCase(), Date.now())).connections;
+    const [connection] = (await readAccount(userKeyOf(bob.name), Date.now())).connections;
     const id = String(connection?.connectionId);
     const at = `${local.runtime.callbackUrl}/@connections/${encodeURIComponent(id)}`;
     for (const method of ['GET', 'POST', 'DELETE']) {

@@ -9,6 +9,7 @@
  * are read again, and it never starts.
  */
 import { expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import type { ChatClient } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import { GENEROUS_LIMITS } from '../support/logins.js';
@@ -26,7 +27,7 @@ async function ok(client: ChatClient, text: string) {
 
 async function connectionsOf(user: User): Promise<string[]> {
   const { readUserConnections } = await import('../../shared/data/connections.js');
-  return (await readUserConnections(user.name.toLowerCase(), Date.now())).map((c) => c.connectionId);
+  return (await readUserConnections(userKeyOf(user.name), Date.now())).map((c) => c.connectionId);
 }
 
 const waitFor = async (done: () => boolean) => {

@@ -4,6 +4,7 @@
  * nothing to a new group under the same name.
  */
 import { describe, expect, it } from 'vitest';
+import { type GroupKey, groupKeyOf } from '../../shared/protocol/names.js';
 import { uniqueName } from '../support/endpoint.js';
 import { useLocalRuntime } from '../support/runtime.js';
 import { seeder } from '../support/seed.js';
@@ -20,7 +21,7 @@ describe('group deletion, page by page', () => {
 
     const alice = await local.user('alice');
     const group = uniqueName('big');
-    const groupKey = group.toLowerCase();
+    const groupKey = groupKeyOf(group);
     expect(await alice.client.request(`GROUP_CREATE ${group}`)).toMatchObject({ status: 'OK' });
     const seed = seeder();
     const fillers = Array.from({ length: 300 }, (_, i) => `${group}_m${i}`);
@@ -71,6 +72,6 @@ describe('group deletion, page by page', () => {
   });
 });
 
-function job0(group: string, token: string) {
+function job0(group: GroupKey, token: string) {
   return { kind: 'groupdelete' as const, group, token, phase: 'presence' as const, after: '' };
 }

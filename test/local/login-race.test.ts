@@ -5,6 +5,7 @@
  * or pushed twice by the next AUTH. Faults are made with SDK middleware on the handlers' own DynamoDB client.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import * as logins from '../support/logins.js';
@@ -95,7 +96,7 @@ describe('AUTHs racing on one connection', () => {
     await ok(c, `AUTH ${alice} ${PASSWORD}`);
     await ok(c, `GROUP_CREATE g${alice}`);
     const { readUserConnections } = await import('../../shared/data/connections.js');
-    const [device] = await readUserConnections(alice.toLowerCase(), Date.now());
+    const [device] = await readUserConnections(userKeyOf(alice), Date.now());
     // LOGOUT reads alice's login at once; its first write on the connection is held back for three seconds, while
     // AUTH bob (sent right after it, slowed only by scrypt) runs.
     delay = {
@@ -157,7 +158,7 @@ describe('an AUTH that fails at any DynamoDB step', () => {
     await ok(carol, `SEND ${bob} waiting${n}`);
     // Loaded after the runtime has set the handlers' environment.
     const { readUserConnections } = await import('../../shared/data/connections.js');
-    const devices = await readUserConnections(alice.toLowerCase(), Date.now());
+    const devices = await readUserConnections(userKeyOf(alice), Date.now());
     expect(devices).toHaveLength(1);
 
     fault = { match: authStep(String(devices[0]?.connectionId), alice.toLowerCase()), n, seen: 0 };

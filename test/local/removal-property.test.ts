@@ -17,6 +17,7 @@
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import { GENEROUS_LIMITS } from '../support/logins.js';
@@ -102,7 +103,7 @@ function groupPushes(clients: ChatClient[], group: string, texts: Set<string>): 
 /** The connection ids of a user's devices now. */
 async function devicesOf(user: User): Promise<string[]> {
   const { readUserConnections } = await import('../../shared/data/connections.js');
-  return (await readUserConnections(user.name.toLowerCase(), Date.now())).map((c) => c.connectionId);
+  return (await readUserConnections(userKeyOf(user.name), Date.now())).map((c) => c.connectionId);
 }
 
 async function runOnce(run: Run) {

@@ -5,6 +5,7 @@
  * that lands after its recipient deleted their account.
  */
 import { describe, expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import type { ChatClient, Frame } from '../support/client.js';
 import { PASSWORD, type User, uniqueName } from '../support/endpoint.js';
 import { randomFile, type UploadForm, upload } from '../support/files.js';
@@ -141,7 +142,7 @@ async function noOldLogins(racing: ChatClient[], name: string | undefined) {
 /** The connections the user's `#CONN#` copies name now (live and pending), read strongly. */
 async function copiesOf(name: string): Promise<string[]> {
   const { readUserConnections } = await import('../../shared/data/connections.js');
-  return (await readUserConnections(name.toLowerCase(), Date.now())).map((c) => c.connectionId);
+  return (await readUserConnections(userKeyOf(name), Date.now())).map((c) => c.connectionId);
 }
 
 describe('credential changes are exact while devices AUTH (items 4 and 5)', () => {

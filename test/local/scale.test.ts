@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Runtime } from '../../local/runtime.js';
 import { keys } from '../../shared/data/keys.js';
 import { idCeil, newId } from '../../shared/ids.js';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { ChatClient, type Frame } from '../support/client.js';
 import { PASSWORD, uniqueName } from '../support/endpoint.js';
 import { type PushProxy, startProxiedRuntime } from '../support/push-proxy.js';
@@ -188,7 +189,7 @@ describe('the same catch-up handed out twice (SQS delivers at least once)', () =
     const [connectionId] = await connectionsOf(name);
     const binding = await seed.get(keys.connection(String(connectionId)));
     const { enqueue } = await import('../../shared/queue/jobs.js');
-    const job = { kind: 'catchup', user: name.toLowerCase(), connectionId: String(connectionId) } as const;
+    const job = { kind: 'catchup', user: userKeyOf(name), connectionId: String(connectionId) } as const;
     await enqueue({ ...job, boundary: String(binding?.boundary) });
     const pushes = await backlogOf(back);
     expect(pushes.map((p) => p.id)).toEqual(waiting);

@@ -6,6 +6,7 @@
  * Call `useDispatcher` with top-level await before importing any shared/ module: the settings are read once.
  */
 import { expect } from 'vitest';
+import { groupKeyOf, userKeyOf } from '../../shared/protocol/names.js';
 import { useConnectionsApi } from './connections-api.js';
 import { fakeQueue } from './fakes.js';
 import { useTable } from './table.js';
@@ -61,13 +62,13 @@ export async function useDispatcher(env: Record<string, string> = {}) {
     };
   }
 
-  /** A registered user (named `prefix` and a number), logged in on a fresh device. */
+  /** A registered user (named `prefix` and a number, and keyed by `key`), logged in on a fresh device. */
   async function user(prefix = 'user') {
     const name = fresh(prefix);
     const d = await device();
     expect(await d.ask(`REGISTER ${name} ${PASSWORD} ID ${name} Full`)).toEqual(OK('registrasi berhasil'));
     expect(await d.ask(`AUTH ${name} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
-    return { name, ...d };
+    return { name, key: userKeyOf(name), ...d };
   }
 
   /** Fresh users, the first of whom made a fresh group that the others joined. */
@@ -78,7 +79,7 @@ export async function useDispatcher(env: Record<string, string> = {}) {
     const [owner, ...others] = users;
     expect(await owner?.ask(`GROUP_CREATE ${name}`)).toEqual(OK('grup berhasil dibuat'));
     for (const member of others) expect((await member.ask(`GROUP_JOIN ${name}`)).status).toBe('OK');
-    return { name, users };
+    return { name, key: groupKeyOf(name), users };
   }
 
   /** Runs every enqueued job on the worker (and the jobs those enqueue) until the queue is empty. */

@@ -4,6 +4,7 @@
  * sent files with their objects), page by page.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { type GroupKey, groupKeyOf, userKeyOf } from '../../shared/protocol/names.js';
 import { useDispatcher } from '../support/dispatcher.js';
 import { answered, intercept } from '../support/fakes.js';
 import { attachFaults } from '../support/faults.js';
@@ -39,11 +40,11 @@ async function account(options: {
   blocks?: number;
   conversations?: number;
 }) {
-  const user = t.fresh('gone');
-  const other = t.fresh('stays');
-  const groupKeys: string[] = [];
+  const user = userKeyOf(t.fresh('gone'));
+  const other = userKeyOf(t.fresh('stays'));
+  const groupKeys: GroupKey[] = [];
   for (let i = 0; i < options.groups; i++) {
-    const group = t.fresh(`${user}g`);
+    const group = groupKeyOf(t.fresh(`${user}g`));
     await createGroup(group, group, user, Date.now());
     await addMember(group, group, user, user, [], Date.now());
     await addMember(group, group, other, other, [], Date.now());
@@ -58,9 +59,9 @@ async function account(options: {
       { ...keys.userFile(user, id), objectKey: `files/${id}/a.txt` },
     ]),
   ]);
-  await advanceProgress(user, new Map([['g', 'id']]));
+  await advanceProgress(user, new Map([[groupKeyOf('g'), 'id']]));
   for (let i = 0; i < (options.blocks ?? 0); i++)
-    await addBlock(user, `blocked${i}`, `Blocked${i}`, Date.now());
+    await addBlock(user, userKeyOf(`blocked${i}`), `Blocked${i}`, Date.now());
   // The user's list of conversations: a head and a listing entry per conversation (shared/data/conversations.ts).
   await batchWrite(
     Array.from({ length: options.conversations ?? 0 }, (_, i) => [
@@ -111,7 +112,7 @@ describe('account clean-up', () => {
       conversations: 4,
     });
     // The groups stay with their other member, who owns them now.
-    for (const group of a.groupKeys) expect((await readGroupMeta(group, true))?.owner).toBe(a.other);
+    for (const group of a.groupKeys) expect((await readGroupMeta(group, true))?.ownerName).toBe(a.other);
     expect(
       await cleanUpAccount({ ...job, stage: 'inbox' }, { steps: 5, deadline: FAR, stopAt: 'files' }),
     ).toEqual({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.TABLE_NAME ??= 'unit';
@@ -11,7 +12,7 @@ const { isDeviceParam, withEntry, REMEMBER_MS, MAX_ENTRIES, isKnown } = await im
 
 describe('which failure counters a password check takes a slot on', () => {
   it('a stranger: the account from this address, the account, the address', () => {
-    expect(countersFor({ userKey: 'u', address: '1.2.3.4', known: false })).toEqual([
+    expect(countersFor({ userKey: userKeyOf('u'), address: '1.2.3.4', known: false })).toEqual([
       { scope: 'pair', subject: 'u#1.2.3.4', limit: 10 },
       { scope: 'user', subject: 'u', limit: 10 },
       { scope: 'ip', subject: '1.2.3.4', limit: 100 },
@@ -19,23 +20,23 @@ describe('which failure counters a password check takes a slot on', () => {
   });
 
   it('an address or device the account logged in from: only its own count', () => {
-    expect(countersFor({ userKey: 'u', address: '1.2.3.4', known: true })).toEqual([
+    expect(countersFor({ userKey: userKeyOf('u'), address: '1.2.3.4', known: true })).toEqual([
       { scope: 'pair', subject: 'u#1.2.3.4', limit: 10 },
     ]);
-    expect(countersFor({ userKey: 'u', address: '1.2.3.4', device: 'D', known: true })).toEqual([
+    expect(countersFor({ userKey: userKeyOf('u'), address: '1.2.3.4', device: 'D', known: true })).toEqual([
       { scope: 'device', subject: 'u#D', limit: 10 },
     ]);
   });
 
   it('a logged-in session: only its own count, whatever it knows', () => {
     for (const known of [true, false])
-      expect(countersFor({ userKey: 'u', address: '1.2.3.4', session: 'c1', known })).toEqual([
+      expect(countersFor({ userKey: userKeyOf('u'), address: '1.2.3.4', session: 'c1', known })).toEqual([
         { scope: 'session', subject: 'u#c1', limit: 10 },
       ]);
   });
 
   it('no address: the account only', () => {
-    expect(countersFor({ userKey: 'u', address: undefined, known: false })).toEqual([
+    expect(countersFor({ userKey: userKeyOf('u'), address: undefined, known: false })).toEqual([
       { scope: 'user', subject: 'u', limit: 10 },
     ]);
   });

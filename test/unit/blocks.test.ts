@@ -143,7 +143,7 @@ describe('BLOCK / UNBLOCK / BLOCKED', () => {
     expect(watcher.pushes('PRESENCE')).toEqual([]);
     expect(second.pushes('PRESENCE')).toEqual([]);
     // The watch whose right ended is gone.
-    expect((await watchersPage(victim.name, undefined, 100, Date.now())).connections).toEqual([]);
+    expect((await watchersPage(victim.key, undefined, 100, Date.now())).connections).toEqual([]);
   });
 
   it('keeps at most MAX_BLOCKS blocks, exactly, under concurrent BLOCK and UNBLOCK', {
@@ -352,7 +352,7 @@ describe('watchers of one user', () => {
         expect(admitted).toBe(Math.min(room, devices.length));
         for (const a of answers)
           if (a.status !== 'OK') expect(a).toEqual(ERR('pantau gagal', 'too_many_watchers'));
-        expect((await watchersPage(target.name, undefined, 200, Date.now())).connections).toHaveLength(
+        expect((await watchersPage(target.key, undefined, 200, Date.now())).connections).toHaveLength(
           admitted,
         );
         expect(await counter(keys.watcherCount(target.name), 'watchers')).toBe(
@@ -429,7 +429,7 @@ describe('presence leaks', () => {
     await t.runJobs();
     expect(watcher.pushes('PRESENCE')).toEqual([]);
     expect(await watcher.ask(`STATUS ${owner.name}`)).toEqual(ERR('status pengguna gagal', 'not_allowed'));
-    expect((await watchersPage(owner.name, undefined, 100, Date.now())).connections).toEqual([]);
+    expect((await watchersPage(owner.key, undefined, 100, Date.now())).connections).toEqual([]);
   });
 });
 

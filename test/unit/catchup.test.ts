@@ -5,6 +5,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
+import { type GroupKey, groupKeyOf, type UserKey, userKeyOf } from '../../shared/protocol/names.js';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
@@ -35,9 +36,9 @@ const FAR = () => Date.now() + 60_000;
 
 /** A user in two groups (joined at time 0), with a connection bound now; messages are stored by the test. */
 async function world() {
-  const user = fresh('u');
+  const user = userKeyOf(fresh('u'));
   const connectionId = fresh('c');
-  const gs = [fresh('g'), fresh('g')];
+  const gs = [groupKeyOf(fresh('g')), groupKeyOf(fresh('g'))];
   await users.createUser(user, {
     username: 'U',
     passwordHash: 'h',
@@ -66,16 +67,16 @@ const pushed = (connectionId: string) =>
 const idsOf = (frame: Record<string, unknown>) =>
   frame.event === 'BATCH' ? (frame.events as { id: string }[]).map((e) => e.id) : [frame.id as string];
 
-async function direct(from: string, to: string, ms: number, text = 'hi') {
+async function direct(from: UserKey, to: UserKey, ms: number, text = 'hi') {
   const id = newId(ms);
   const key = await messages.storeDirectMessage(from, to, { event: 'MESSAGE', id, from, text });
   await messages.putInbox(to, key, id);
   return id;
 }
 
-async function inGroup(g: string, ms: number, text = 'hey') {
+async function inGroup(g: GroupKey, ms: number, text = 'hey') {
   const id = newId(ms);
-  await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g, text }, 'owner');
+  await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g, text }, userKeyOf('owner'));
   return id;
 }
 
@@ -84,14 +85,14 @@ describe('catch-up', () => {
     const w = await world();
     const base = Date.now() - 10_000;
     const ids = [
-      await inGroup(w.gs[0] as string, base + 1),
-      await direct('x', w.user, base + 2),
-      await inGroup(w.gs[1] as string, base + 3),
-      await direct('y', w.user, base + 4),
+      await inGroup(w.gs[0] as GroupKey, base + 1),
+      await direct(userKeyOf('x'), w.user, base + 2),
+      await inGroup(w.gs[1] as GroupKey, base + 3),
+      await direct(userKeyOf('y'), w.user, base + 4),
     ];
     // A group message handed to the inbox by a fan-out waits twice: it goes once.
-    const twice = await inGroup(w.gs[1] as string, base + 5);
-    await messages.putInbox(w.user, keys.groupMessage(w.gs[1] as string, twice), twice);
+    const twice = await inGroup(w.gs[1] as GroupKey, base + 5);
+    await messages.putInbox(w.user, keys.groupMessage(w.gs[1] as GroupKey, twice), twice);
     // A pointer to a message that no longer exists is dropped.
     await messages.putInbox(w.user, { pk: 'DM#gone', sk: 'MSG#gone' }, newId(base + 6));
     expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
@@ -115,14 +116,14 @@ describe('catch-up', () => {
 
   it('pushes a single waiting message as itself, and nothing from before the membership or after the boundary', async () => {
     const w = await world();
-    const g = w.gs[0] as string;
+    const g = w.gs[0] as GroupKey;
     const late = newId(Date.now() + 60_000);
-    await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id: late, group: g }, 'owner');
-    const g2 = fresh('g');
+    await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id: late, group: g }, userKeyOf('owner'));
+    const g2 = groupKeyOf(fresh('g'));
     await groups.createGroup(g2, g2, 'owner', 0);
     const before = await inGroup(g2, Date.now() - 5000);
     await addMember(g2, g2, w.user, 'U', [], Date.now() - 1000);
-    const id = await direct('x', w.user, Date.now() - 500);
+    const id = await direct(userKeyOf('x'), w.user, Date.now() - 500);
     expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
     const frames = pushed(w.connectionId);
     expect(frames[0]).toMatchObject({ event: 'MESSAGE', id });
@@ -133,7 +134,7 @@ describe('catch-up', () => {
 
   it("passes over the user's own group messages, as the live fan-out does, and moves past them", async () => {
     const w = await world();
-    const g = w.gs[0] as string;
+    const g = w.gs[0] as GroupKey;
     const base = Date.now() - 5000;
     const own = newId(base + 1);
     await messages.storeGroupMessage(
@@ -142,7 +143,11 @@ describe('catch-up', () => {
       w.user,
     );
     const theirs = newId(base + 2);
-    await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id: theirs, group: g, from: 'V' }, 'v');
+    await messages.storeGroupMessage(
+      g,
+      { event: 'GROUP_MESSAGE', id: theirs, group: g, from: 'V' },
+      userKeyOf('v'),
+    );
     const ownLast = newId(base + 3);
     await messages.storeGroupMessage(
       g,
@@ -220,8 +225,8 @@ describe('catch-up', () => {
     const base = Date.now() - 10_000;
     const big = 'x'.repeat(12_000);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await inGroup(w.gs[i % 2] as string, base + i, big));
-    for (let i = 5; i < 8; i++) ids.push(await direct('x', w.user, base + i, big));
+    for (let i = 0; i < 5; i++) ids.push(await inGroup(w.gs[i % 2] as GroupKey, base + i, big));
+    for (let i = 5; i < 8; i++) ids.push(await direct(userKeyOf('x'), w.user, base + i, big));
     // Deadline already past: the run stops after its first full frame.
     expect(await catchUp(api.endpoint, w.job, Date.now() - 1, Date.now())).toBe('continue');
     const first = pushed(w.connectionId);
@@ -229,8 +234,8 @@ describe('catch-up', () => {
     expect(idsOf(first[0] as Record<string, unknown>)).toEqual(ids.slice(0, 2));
     expect((await c.readConnection(w.connectionId, Date.now(), true)).lease).toBeUndefined();
     const progress = (await users.readAccount(w.user, Date.now(), true)).progress;
-    expect(progress.get(w.gs[0] as string)).toBe(ids[0]);
-    expect(progress.get(w.gs[1] as string)).toBe(ids[1]);
+    expect(progress.get(w.gs[0] as GroupKey)).toBe(ids[0]);
+    expect(progress.get(w.gs[1] as GroupKey)).toBe(ids[1]);
 
     expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
     const frames = pushed(w.connectionId);
@@ -244,9 +249,11 @@ describe('catch-up', () => {
 
   it('stops when the connection speaks for someone else, or is gone', async () => {
     const w = await world();
-    await direct('x', w.user, Date.now() - 1000);
+    await direct(userKeyOf('x'), w.user, Date.now() - 1000);
     expect(await catchUp(api.endpoint, { ...w.job, boundary: 'other' }, FAR(), Date.now())).toBe('stopped');
-    expect(await catchUp(api.endpoint, { ...w.job, user: 'other' }, FAR(), Date.now())).toBe('stopped');
+    expect(await catchUp(api.endpoint, { ...w.job, user: userKeyOf('other') }, FAR(), Date.now())).toBe(
+      'stopped',
+    );
     expect(pushed(w.connectionId)).toEqual([]);
     api.gone.add(w.connectionId);
     expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('stopped');
@@ -256,7 +263,7 @@ describe('catch-up', () => {
 
   it('stops pushing when the login changed during the run', async () => {
     const w = await world();
-    await direct('x', w.user, Date.now() - 1000);
+    await direct(userKeyOf('x'), w.user, Date.now() - 1000);
     expect(
       await login.unbindConnection(
         w.connectionId,
@@ -271,7 +278,7 @@ describe('catch-up', () => {
 
   it('leaves everything waiting and lets a retry in at once when a push fails', async () => {
     const w = await world();
-    const id = await direct('x', w.user, Date.now() - 1000);
+    const id = await direct(userKeyOf('x'), w.user, Date.now() - 1000);
     api.failing.add(w.connectionId);
     await expect(catchUp(api.endpoint, w.job, FAR(), Date.now())).rejects.toThrow(
       'push failed during catch-up',
@@ -299,7 +306,7 @@ describe('catch-up', () => {
 
   it('waits a second for its own user’s change of login still under way, and stops for another user’s', async () => {
     const w = await world();
-    await direct('x', w.user, Date.now() - 1000);
+    await direct(userKeyOf('x'), w.user, Date.now() - 1000);
     // An AUTH of this user on this connection holds the lock and has not committed yet: the binding is the old one.
     const lock = async (lockUser: string) =>
       db.send(
@@ -338,7 +345,7 @@ describe('catch-up across logins and pages', () => {
     const w = await world();
     const big = 'x'.repeat(12_000);
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push(await direct('x', w.user, Date.now() - 1000 + i, big));
+    for (let i = 0; i < 3; i++) ids.push(await direct(userKeyOf('x'), w.user, Date.now() - 1000 + i, big));
     let switched = false;
     onManagementClient((client) =>
       client.middlewareStack.add(
@@ -363,7 +370,7 @@ describe('catch-up across logins and pages', () => {
 
   it('pushes nothing when the login ended before its first frame went', async () => {
     const w = await world();
-    const id = await direct('x', w.user, Date.now() - 1000);
+    const id = await direct(userKeyOf('x'), w.user, Date.now() - 1000);
     let switched = false;
     intercept(dynamo, `log-out-after-read-${w.connectionId}`, (next) => async (args) => {
       const result = await next(args);
@@ -383,7 +390,7 @@ describe('catch-up across logins and pages', () => {
     const w = await world();
     const base = Date.now() - 10_000;
     const ids: string[] = [];
-    for (let i = 0; i < 101; i++) ids.push(await direct('x', w.user, base + i));
+    for (let i = 0; i < 101; i++) ids.push(await direct(userKeyOf('x'), w.user, base + i));
     expect(await catchUp(api.endpoint, w.job, FAR(), Date.now())).toBe('done');
     const frames = pushed(w.connectionId);
     expect(frames.slice(0, -1).flatMap(idsOf)).toEqual(ids);

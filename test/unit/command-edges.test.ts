@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { groupKeyOf } from '../../shared/protocol/names.js';
 import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { intercept } from '../support/fakes.js';
 import { attachFaults, type Input } from '../support/faults.js';
@@ -99,7 +100,7 @@ describe('GROUP_JOIN', () => {
     expect(await owner.ask(`GROUP_CREATE ${g} private`)).toEqual(OK('grup berhasil dibuat'));
     expect(await owner.ask(`GROUP_INVITE ${g} ${bob.name}`)).toEqual(OK('undangan berhasil dikirim'));
     expect(await bob.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
-    expect(await hasInvite(g.toLowerCase(), bob.name, Date.now())).toBe(false);
+    expect(await hasInvite(groupKeyOf(g), bob.key, Date.now())).toBe(false);
     expect(await bob.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
     expect(await bob.ask('GROUPS')).toEqual(OK([g]));
   });
@@ -107,13 +108,13 @@ describe('GROUP_JOIN', () => {
   it('joining an open group leaves an invitation to it in place', { timeout: SLOW }, async () => {
     const owner = await t.user('oo');
     const bob = await t.user('ob');
-    const g = t.fresh('open');
+    const g = groupKeyOf(t.fresh('open'));
     expect(await owner.ask(`GROUP_CREATE ${g}`)).toEqual(OK('grup berhasil dibuat'));
     expect(await owner.ask(`GROUP_INVITE ${g} ${bob.name}`)).toEqual(OK('undangan berhasil dikirim'));
     faults.reset();
     expect(await bob.ask(`GROUP_JOIN ${g}`)).toEqual(OK('berhasil bergabung ke grup'));
     expect(callsOn('DeleteItem', keys.groupInvite(g, bob.name))).toEqual([]);
-    expect(await hasInvite(g, bob.name, Date.now())).toBe(true);
+    expect(await hasInvite(g, bob.key, Date.now())).toBe(true);
   });
 
   it('a group deleted between its read and the membership answers unknown_group and keeps nobody', {
@@ -172,7 +173,7 @@ describe('GROUP_CREATE', () => {
     faults.reset();
     expect(await other.ask(`GROUP_CREATE ${g.name}`)).toEqual(ERR('grup gagal dibuat', 'group_exists'));
     expect(callsOn('DeleteItem', keys.group(g.name))).toEqual([]);
-    expect(await readGroupMeta(g.name)).toMatchObject({ name: g.name, members: 1 });
+    expect(await readGroupMeta(g.key)).toMatchObject({ name: g.name, members: 1 });
   });
 });
 
@@ -203,7 +204,7 @@ describe('GROUP_OWNER', () => {
     // Read here, then again by the owner rule (shared/groups/owner.ts): both strongly.
     const strong = expect.objectContaining({ ConsistentRead: true });
     expect(reads).toEqual([strong, strong]);
-    expect((await readGroupMeta(g.name))?.owner).toBe(next.name);
+    expect((await readGroupMeta(g.key))?.ownerName).toBe(next.name);
   });
 
   it('to a non-member, or a member half-gone on either side, is not_a_member and keeps the owner', {
@@ -217,7 +218,7 @@ describe('GROUP_OWNER', () => {
     await remove(keys.groupMember(g.name, noMemberItem.name));
     for (const user of [outsider, noMembership.name, noMemberItem.name])
       expect(await owner.ask(`GROUP_OWNER ${g.name} ${user}`), user).toEqual(ERR(FAILED, 'not_a_member'));
-    expect((await readGroupMeta(g.name))?.owner).toBe(owner.name);
+    expect((await readGroupMeta(g.key))?.ownerName).toBe(owner.name);
   });
 
   it('answers not_owner when the group changed hands between the check and the hand-over', {
@@ -234,7 +235,7 @@ describe('GROUP_OWNER', () => {
       () => update(keys.group(g.name), 'SET #o = :o', { ':o': third.name }, { '#o': 'owner' }),
     );
     expect(await owner.ask(`GROUP_OWNER ${g.name} ${next.name}`)).toEqual(ERR(FAILED, 'not_owner'));
-    expect((await readGroupMeta(g.name))?.owner).toBe(third.name);
+    expect((await readGroupMeta(g.key))?.ownerName).toBe(third.name);
   });
 });
 
@@ -368,7 +369,7 @@ describe('SEND_ID and SEND_GROUP_ID', () => {
       const at = now - age;
       const clientId = `age-${age}`;
       const claimed = newId(at);
-      await claimClientId(alice.name, clientId, { id: claimed, at, fingerprint }, now);
+      await claimClientId(alice.key, clientId, { id: claimed, at, fingerprint }, now);
       const d = await login(alice.name, now);
       faults.reset();
       expect(await d.ask(`SEND_ID ${clientId} ${bob.name} tunggu`)).toEqual(
@@ -376,7 +377,7 @@ describe('SEND_ID and SEND_GROUP_ID', () => {
       );
       const reads = callsOn('GetItem', keys.sendClaim(alice.name, clientId));
       expect(reads, `age ${age}`).toHaveLength(polls);
-      expect((await readClaim(alice.name, clientId, Date.now()))?.done).toBe(true);
+      expect((await readClaim(alice.key, clientId, Date.now()))?.done).toBe(true);
     }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { type GroupKey, groupKeyOf, type UserKey, userKeyOf } from '../../shared/protocol/names.js';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { fakeQueue, intercept } from '../support/fakes.js';
 import { seeder } from '../support/seed.js';
@@ -448,7 +449,10 @@ describe('groups', () => {
 });
 
 describe('files', () => {
-  async function file(from: string, audience: Record<string, string>) {
+  async function file(
+    from: UserKey,
+    audience: { to: UserKey; toName: string } | { group: GroupKey; groupName: string },
+  ) {
     const id = newId();
     await putFileRecord({
       id,
@@ -468,7 +472,7 @@ describe('files', () => {
     const a = await user();
     const b = await user();
     const c = await user();
-    const direct = await file(a.name, { to: b.name, toName: b.name });
+    const direct = await file(userKeyOf(a.name), { to: userKeyOf(b.name), toName: b.name });
     for (const d of [a, b]) {
       const reply = (await d.ask(`FILE_URL ${direct}`)) as { status: string; data: Record<string, unknown> };
       expect(reply.status).toBe('OK');
@@ -478,7 +482,7 @@ describe('files', () => {
     expect(await c.ask(`FILE_URL ${direct}`)).toEqual(ERR('link file gagal', 'unknown_file'));
     const g = fresh('fg');
     await a.ask(`GROUP_CREATE ${g}`);
-    const shared = await file(a.name, { group: g.toLowerCase(), groupName: g });
+    const shared = await file(userKeyOf(a.name), { group: groupKeyOf(g), groupName: g });
     expect(await c.ask(`FILE_URL ${shared}`)).toEqual(ERR('link file gagal', 'unknown_file'));
     await c.ask(`GROUP_JOIN ${g}`);
     expect((await c.ask(`FILE_URL ${shared}`)).status).toBe('OK');
@@ -490,7 +494,7 @@ describe('files', () => {
       objectKey: 'x',
       filename: 'a',
       contentType: 'x',
-      from: c.name,
+      from: userKeyOf(c.name),
       fromName: c.name,
       status: 'uploading',
     });

@@ -4,6 +4,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { type GroupKey, groupKeyOf, type UserKey, userKeyOf } from '../../shared/protocol/names.js';
 import { intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
 
@@ -44,9 +45,9 @@ const profile = { username: 'U', passwordHash: 'h', country: 'ID', name: 'U', cr
 
 /** A user in two groups, with a connection opened now. */
 async function setup() {
-  const user = fresh('u');
+  const user = userKeyOf(fresh('u'));
   const connectionId = fresh('c');
-  const gs = [fresh('g'), fresh('g')];
+  const gs = [groupKeyOf(fresh('g')), groupKeyOf(fresh('g'))];
   await users.createUser(user, profile);
   for (const g of gs) {
     await groups.createGroup(g, g, user, 0);
@@ -59,7 +60,7 @@ async function setup() {
 }
 
 /** AUTH's binding: on the state read strongly, as AUTH does; the boundary it returns (no race here). */
-async function bind(connection: { user: string; connectionId: string; expiresAt: number }, gs: string[]) {
+async function bind(connection: { user: UserKey; connectionId: string; expiresAt: number }, gs: GroupKey[]) {
   const now = Date.now();
   const previous = await c.readConnection(connection.connectionId, now, true);
   const boundary = await login.bindConnection(connection, 'U', gs, previous, now);
@@ -143,7 +144,7 @@ describe('a connection', () => {
     const { connectionId, connection, user, gs, now } = await setup();
     const stale = await c.readConnection(connectionId, now, true);
     const boundary = await bind(connection, gs);
-    const other = fresh('u');
+    const other = userKeyOf(fresh('u'));
     const lost = await login.bindConnection({ ...connection, user: other }, 'O', [], stale, now);
     expect(lost).toBeUndefined();
     const state = await c.readConnection(connectionId, now, true);
@@ -163,7 +164,7 @@ describe('a connection', () => {
   it('undoes a change whose commit failed: the old binding, its copies and no lock, as before', async () => {
     const { connectionId, connection, user, gs, now } = await setup();
     await bind(connection, gs);
-    const other = fresh('u');
+    const other = userKeyOf(fresh('u'));
     const failCommit = once((input) => String(input.UpdateExpression).includes('boundary = :boundary'));
     const state = await c.readConnection(connectionId, now, true);
     await expect(login.bindConnection({ ...connection, user: other }, 'O', gs, state, now)).rejects.toThrow(
@@ -213,9 +214,9 @@ describe('a connection', () => {
     expect(await c.takeCatchUpLease(connectionId, { user, boundary: 'other' }, 'r4', now + 9999, now)).toBe(
       false,
     );
-    expect(await c.takeCatchUpLease(connectionId, { user: 'x', boundary }, 'r4', now + 9999, now)).toBe(
-      false,
-    );
+    expect(
+      await c.takeCatchUpLease(connectionId, { user: userKeyOf('x'), boundary }, 'r4', now + 9999, now),
+    ).toBe(false);
     expect(await c.markCaughtUp(connectionId, user, 'other')).toBe(false);
     expect(await c.markCaughtUp(connectionId, user, boundary)).toBe(true);
     const state = await c.readConnection(connectionId, now, true);
@@ -267,7 +268,7 @@ describe('a connection', () => {
     const { connectionId, connection, gs, now, user } = await setup();
     const boundary = await bind(connection, gs);
     await c.markCaughtUp(connectionId, user, boundary);
-    const state = { ...(await c.readConnection(connectionId, now, true)), user: 'someone' };
+    const state = { ...(await c.readConnection(connectionId, now, true)), user: userKeyOf('someone') };
     expect(await login.unbindConnection(connectionId, user, state, now)).toBe(false);
     expect((await get(keys.user(user)))?.groupCursor).toBeUndefined();
     expect(await c.readUserConnections(user, now)).toEqual([connection]);
@@ -293,7 +294,7 @@ describe('a connection', () => {
 
   it('publishes and withdraws group connections in one more group', async () => {
     const { connection, now, user } = await setup();
-    const g = fresh('g');
+    const g = groupKeyOf(fresh('g'));
     await c.publishGroupConnections(g, [connection], [{ ...keys.groupMember(g, user), username: 'U' }]);
     expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([connection]);
     expect((await groups.membersPage(g, undefined, 10)).names).toEqual(['U']);

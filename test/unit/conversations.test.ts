@@ -7,6 +7,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { type Answer, ERR, OK, useDispatcher } from '../support/dispatcher.js';
 import { intercept } from '../support/fakes.js';
 
@@ -182,7 +183,7 @@ describe('CONVERSATIONS', () => {
 describe('movesFor', () => {
   it('moves only the sides whose head is older than the message hour; oneself is one side', () => {
     const id = newId(Date.parse('2026-12-07T20:30:00Z'));
-    const pair = { fromKey: 'a', toKey: 'b', from: 'A', to: 'B' };
+    const pair = { fromKey: userKeyOf('a'), toKey: userKeyOf('b'), from: 'A', to: 'B' };
     expect(movesFor(pair, id, new Map())).toEqual([
       { user: 'a', other: 'b', username: 'B', bucket: '2026-12-07T20' },
       { user: 'b', other: 'a', username: 'A', bucket: '2026-12-07T20' },
@@ -192,8 +193,8 @@ describe('movesFor', () => {
         pair,
         id,
         new Map([
-          ['a', '2026-12-07T20'],
-          ['b', '2026-12-07T19'],
+          [userKeyOf('a'), '2026-12-07T20'],
+          [userKeyOf('b'), '2026-12-07T19'],
         ]),
       ),
     ).toEqual([{ user: 'b', other: 'a', username: 'A', bucket: '2026-12-07T20' }]);
@@ -202,12 +203,14 @@ describe('movesFor', () => {
         pair,
         id,
         new Map([
-          ['a', '2026-12-07T21'],
-          ['b', '2026-12-07T20'],
+          [userKeyOf('a'), '2026-12-07T21'],
+          [userKeyOf('b'), '2026-12-07T20'],
         ]),
       ),
     ).toEqual([]);
-    expect(movesFor({ fromKey: 'a', toKey: 'a', from: 'A', to: 'A' }, id, new Map())).toHaveLength(1);
+    expect(
+      movesFor({ fromKey: userKeyOf('a'), toKey: userKeyOf('a'), from: 'A', to: 'A' }, id, new Map()),
+    ).toHaveLength(1);
   });
 });
 
@@ -222,8 +225,8 @@ describe('moving a conversation, over interleavings of its writes', () => {
         fc.boolean(),
         fc.option(fc.constantFrom(...hours), { nil: undefined }),
         async (s, buckets, listing, before) => {
-          const user = `prop${++run}`;
-          const other = 'peer';
+          const user = userKeyOf(`prop${++run}`);
+          const other = userKeyOf('peer');
           const move = (bucket: string) => ({ user, other, username: 'Peer', bucket });
           if (before) await conversations.moveConversation(move(before));
           scheduler = s;

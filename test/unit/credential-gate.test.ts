@@ -60,7 +60,7 @@ describe('the credential gate', () => {
     async (change) => {
       const bob = await t.user('bob');
       const phone = await t.device();
-      const old = await readCredential(bob.name);
+      const old = await readCredential(bob.key);
       let answer: Promise<unknown> | undefined;
       /** The phone as it was when the change answered: bound to whom, and its copy under the user (if any). */
       let atAnswer: { user: string | undefined; copies: string[] } | undefined;
@@ -71,7 +71,7 @@ describe('the credential gate', () => {
           answer = bob.ask(changes[change].text).then(async (a) => {
             const [state, copies] = await Promise.all([
               readConnection(phone.id, Date.now(), true),
-              readUserConnections(bob.name, Date.now()),
+              readUserConnections(bob.key, Date.now()),
             ]);
             atAnswer = {
               user: state.user,
@@ -79,7 +79,7 @@ describe('the credential gate', () => {
             };
             return a;
           });
-          await waitFor(async () => (await readCredential(bob.name)) !== old);
+          await waitFor(async () => (await readCredential(bob.key)) !== old);
         }
         if (answer !== undefined && readsConnection(phone.id)(input)) looks++;
         // The AUTH commits only once the change has looked at the phone twice (it waits for the AUTH), or has
@@ -135,7 +135,7 @@ describe('the credential gate', () => {
       expect(gone).toBe(true);
       expect((await readConnection(phone.id, Date.now(), true)).user).toBeUndefined();
       // The failed unbinding's undo put the phone's copies back live: none may be left to push to.
-      const copies = await readUserConnections(bob.name, Date.now());
+      const copies = await readUserConnections(bob.key, Date.now());
       expect(copies.map((c) => c.connectionId)).not.toContain(phone.id);
       const presence = await db.send(
         new GetCommand({
@@ -161,7 +161,7 @@ describe('the credential gate', () => {
     expect(await bob.ask(changes.DELETE_ACCOUNT.text)).toEqual(changes.DELETE_ACCOUNT.answer);
     before = undefined;
     expect(gone).toBe(true);
-    expect(await readUserConnections(bob.name, Date.now())).toEqual([]);
+    expect(await readUserConnections(bob.key, Date.now())).toEqual([]);
     expect((await alice.ask(`GROUP_MEMBERS ${group}`)).data).toEqual([alice.name]);
   });
 

@@ -4,6 +4,7 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { groupKeyOf, userKeyOf } from '../../shared/protocol/names.js';
 import { useTable } from '../support/table.js';
 
 await useTable();
@@ -24,6 +25,9 @@ const get = async (key: { pk: string; sk: string }) =>
 
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
+/** A fresh user's or group's key. */
+const freshUser = (prefix: string) => userKeyOf(fresh(prefix));
+const freshGroup = (prefix: string) => groupKeyOf(fresh(prefix));
 
 describe('table helpers', () => {
   it('queryAll reads every page, by prefix, after a key, or in a range', async () => {
@@ -106,7 +110,7 @@ describe('table helpers', () => {
 
 describe('messages', () => {
   it('store a private message once per pair and page its history newest first', async () => {
-    const [a, b] = [fresh('a'), fresh('b')];
+    const [a, b] = [freshUser('a'), freshUser('b')];
     const ids = [newId(1000), newId(2000), newId(3000)];
     for (const id of ids) {
       const key = await messages.storeDirectMessage(a, b, { event: 'MESSAGE', id, text: id });
@@ -129,9 +133,10 @@ describe('messages', () => {
   });
 
   it('store a group message once, read it back, and page the log in (after, upTo]', async () => {
-    const g = fresh('g');
+    const g = freshGroup('g');
     const ids = [newId(1000), newId(2000), newId(3000)];
-    for (const id of ids) await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g }, 'x');
+    for (const id of ids)
+      await messages.storeGroupMessage(g, { event: 'GROUP_MESSAGE', id, group: g }, userKeyOf('x'));
     expect(await messages.readGroupMessage(g, ids[1] as string)).toEqual({
       event: 'GROUP_MESSAGE',
       id: ids[1],
@@ -149,7 +154,7 @@ describe('messages', () => {
   });
 
   it('keep inbox pointers, resolve them in pages, and delete one or many', async () => {
-    const [a, b] = [fresh('a'), fresh('b')];
+    const [a, b] = [freshUser('a'), freshUser('b')];
     const ids = [newId(1000), newId(2000), newId(3000)];
     for (const id of ids) {
       const key = await messages.storeDirectMessage(a, b, { event: 'MESSAGE', id });
@@ -188,9 +193,9 @@ describe('file records', () => {
       objectKey: `uploads/${id}/a.txt`,
       filename: 'a.txt',
       contentType: 'text/plain',
-      from: 'a',
+      from: userKeyOf('a'),
       fromName: 'A',
-      to: 'b',
+      to: userKeyOf('b'),
       toName: 'B',
       status: 'uploading',
     }) as const;
@@ -223,7 +228,7 @@ describe('accounts', () => {
   const profile = { username: 'Alice', passwordHash: 'h', country: 'ID', name: 'A', createdAt: 'now' };
 
   it('are created once per key and read with their live devices and groups', async () => {
-    const u = fresh('u');
+    const u = freshUser('u');
     expect(await users.createUser(u, profile)).toBe(true);
     expect(await users.createUser(u, { ...profile, name: 'B' })).toBe(false);
     const now = 10_000_000;
@@ -244,27 +249,27 @@ describe('accounts', () => {
       { groupKey: 'g1', name: 'G1', from: 'F' },
       { groupKey: 'g2', name: 'G2', from: '' },
     ]);
-    expect((await users.readAccount(fresh('nobody'), now)).profile).toBeUndefined();
+    expect((await users.readAccount(freshUser('nobody'), now)).profile).toBeUndefined();
   });
 
   it('keep catch-up progress per group until cleared', async () => {
-    const u = fresh('u');
+    const u = freshUser('u');
     await users.createUser(u, profile);
-    const progress = new Map(Array.from({ length: 130 }, (_, i) => [`g${i}`, `id${i}`] as [string, string]));
+    const progress = new Map(Array.from({ length: 130 }, (_, i) => [groupKeyOf(`g${i}`), `id${i}`] as const));
     await users.advanceProgress(u, progress);
-    await users.advanceProgress(u, new Map([['g0', 'id0b']]));
+    await users.advanceProgress(u, new Map([[groupKeyOf('g0'), 'id0b']]));
     await db.send(new PutCommand({ TableName: TABLE, Item: { ...keys.catchUpProgress(`${u}x`), 'g:n': 5 } }));
     const read = (await users.readAccount(u, 0, true)).progress;
     expect(read.size).toBe(130);
-    expect(read.get('g0')).toBe('id0b');
-    expect(read.get('g129')).toBe('id129');
-    expect((await users.readAccount(`${u}x`, 0, true)).progress.size).toBe(0);
+    expect(read.get(groupKeyOf('g0'))).toBe('id0b');
+    expect(read.get(groupKeyOf('g129'))).toBe('id129');
+    expect((await users.readAccount(userKeyOf(`${u}x`), 0, true)).progress.size).toBe(0);
     await users.clearProgress(u);
     expect((await users.readAccount(u, 0, true)).progress.size).toBe(0);
   });
 
   it('move the group cursor only forward, and only on an account', async () => {
-    const u = fresh('u');
+    const u = freshUser('u');
     await users.createUser(u, profile);
     await users.advanceGroupCursor(u, 'B');
     expect((await get(keys.user(u)))?.groupCursor).toBe('B');
@@ -272,7 +277,7 @@ describe('accounts', () => {
     expect((await get(keys.user(u)))?.groupCursor).toBe('B');
     await users.advanceGroupCursor(u, 'C');
     expect((await get(keys.user(u)))?.groupCursor).toBe('C');
-    const ghost = fresh('ghost');
+    const ghost = freshUser('ghost');
     await users.advanceGroupCursor(ghost, 'C');
     expect(await get(keys.user(ghost))).toBeUndefined();
   });
@@ -281,13 +286,13 @@ describe('accounts', () => {
     const hour = 3600 * 1000;
     const older = Date.parse('2026-01-01T00:00:00.000Z');
     const newer = older + 40 * 24 * hour;
-    const [a, b] = [fresh('u'), fresh('u')];
+    const [a, b] = [freshUser('u'), freshUser('u')];
     await users.createUser(a, { ...profile, createdAt: new Date(older).toISOString() });
     await users.createUser(b, { ...profile, createdAt: new Date(newer).toISOString() });
     expect(await nameReuse.conversationStart(a, b)).toBe(idFloor(newer - hour));
     expect(await nameReuse.conversationStart(b, a)).toBe(idFloor(newer - hour));
     expect(await nameReuse.conversationStart(a, a)).toBe(idFloor(older - hour));
-    expect(await nameReuse.conversationStart(a, fresh('nobody'))).toBe(idFloor(older - hour));
+    expect(await nameReuse.conversationStart(a, freshUser('nobody'))).toBe(idFloor(older - hour));
     // Unreadable times are ignored, and with none the conversation starts at the beginning.
     expect(nameReuse.startFrom(['not a date', 7, new Date(older).toISOString()])).toBe(idFloor(older - hour));
     expect(nameReuse.startFrom([])).toBe(idFloor(0));
@@ -296,32 +301,40 @@ describe('accounts', () => {
 
 describe('groups', () => {
   it('are created once; members join once, are counted, listed in pages and leave', async () => {
-    const g = fresh('g');
+    const g = freshGroup('g');
     const now = 50_000_000;
     expect(await groups.createGroup(g, 'Grp', 'owner', now)).toBe(true);
     expect(await groups.createGroup(g, 'Other', 'x', now)).toBe(false);
     expect(await groups.readGroupMeta(g)).toEqual({
       name: 'Grp',
-      owner: 'owner',
+      ownerName: 'owner',
       members: 0,
       private: false,
     });
-    expect(await groups.readGroupMeta(fresh('none'))).toBeUndefined();
-    const live = { user: 'u1', connectionId: 'c1', expiresAt: now / 1000 + 600 };
-    expect(await addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('added');
-    expect(await addMember(g, 'Grp', 'u1', 'U1', [live], now)).toBe('already');
-    expect(await addMember(g, 'Grp', 'u2', 'U2', [], now)).toBe('added');
-    expect(await addMember(g, 'Grp', 'u3', 'U3', [], now)).toBe('added');
+    expect(await groups.readGroupMeta(freshGroup('none'))).toBeUndefined();
+    const live = { user: userKeyOf('u1'), connectionId: 'c1', expiresAt: now / 1000 + 600 };
+    expect(await addMember(g, 'Grp', userKeyOf('u1'), 'U1', [live], now)).toBe('added');
+    expect(await addMember(g, 'Grp', userKeyOf('u1'), 'U1', [live], now)).toBe('already');
+    expect(await addMember(g, 'Grp', userKeyOf('u2'), 'U2', [], now)).toBe('added');
+    expect(await addMember(g, 'Grp', userKeyOf('u3'), 'U3', [], now)).toBe('added');
     // A join to a group that is gone is taken back whole: no membership, no member item, no group connections.
-    const none = fresh('none');
-    expect(await addMember(none, 'None', 'u1', 'U1', [live], now)).toBe('gone');
-    expect(await groups.readMembership('u1', none)).toBeUndefined();
+    const none = freshGroup('none');
+    expect(await addMember(none, 'None', userKeyOf('u1'), 'U1', [live], now)).toBe('gone');
+    expect(await groups.readMembership(userKeyOf('u1'), none)).toBeUndefined();
     expect((await groups.membersPage(none, undefined, 10)).names).toEqual([]);
     expect((await groups.groupConnectionsPage(none, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.readGroupMeta(g))?.members).toBe(3);
-    expect(await groups.readMembership('u1', g)).toEqual({ groupKey: g, name: 'Grp', from: idCeil(now) });
-    expect(await groups.readMembership('u9', g)).toBeUndefined();
-    expect(await groups.userGroups('u1')).toContainEqual({ groupKey: g, name: 'Grp', from: idCeil(now) });
+    expect(await groups.readMembership(userKeyOf('u1'), g)).toEqual({
+      groupKey: g,
+      name: 'Grp',
+      from: idCeil(now),
+    });
+    expect(await groups.readMembership(userKeyOf('u9'), g)).toBeUndefined();
+    expect(await groups.userGroups(userKeyOf('u1'))).toContainEqual({
+      groupKey: g,
+      name: 'Grp',
+      from: idCeil(now),
+    });
 
     const first = await groups.membersPage(g, undefined, 2);
     expect(first).toEqual({ names: ['U1', 'U2'], next: 'u2' });
@@ -334,17 +347,17 @@ describe('groups', () => {
       (await groups.groupConnectionsPage(g, undefined, 10, (live.expiresAt + 5) * 1000)).connections,
     ).toEqual([]);
 
-    expect(await groups.removeMember(g, 'u1', ['c1'])).toEqual({ remaining: 2 });
-    expect(await groups.removeMember(g, 'u1', ['c1'])).toBeUndefined();
+    expect(await groups.removeMember(g, userKeyOf('u1'), ['c1'])).toEqual({ remaining: 2 });
+    expect(await groups.removeMember(g, userKeyOf('u1'), ['c1'])).toBeUndefined();
     expect((await groups.readGroupMeta(g))?.members).toBe(2);
     expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([]);
     expect((await groups.membersPage(g, undefined, 10)).names).toEqual(['U2', 'U3']);
-    expect(await groups.readMembership('u1', g)).toBeUndefined();
+    expect(await groups.readMembership(userKeyOf('u1'), g)).toBeUndefined();
   });
 
   it('list a user’s groups exactly: keys and names as spelled', async () => {
-    const u = fresh('u');
-    const gs = [fresh('g'), fresh('g')].sort();
+    const u = freshUser('u');
+    const gs = [freshGroup('g'), freshGroup('g')].sort();
     for (const g of gs) {
       await groups.createGroup(g, g.toUpperCase(), u, 0);
       await addMember(g, g.toUpperCase(), u, u, [], 0);
@@ -352,11 +365,11 @@ describe('groups', () => {
     expect(await groups.userGroups(u)).toEqual(
       gs.map((g) => ({ groupKey: g, name: g.toUpperCase(), from: idCeil(0) })),
     );
-    expect(await groups.userGroups(fresh('u'))).toEqual([]);
+    expect(await groups.userGroups(freshUser('u'))).toEqual([]);
   });
 
   it('find departures after a message, and only after it', async () => {
-    const g = fresh('g');
+    const g = freshGroup('g');
     await table.batchWrite([
       { ...keys.groupDeparture(g, 'B', 'early'), user: 'early' },
       { ...keys.groupDeparture(g, 'D', 'late'), user: 'late' },

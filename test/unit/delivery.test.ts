@@ -4,6 +4,7 @@
  * members, members who left after a message was made, and connections that are gone.
  */
 import { describe, expect, it } from 'vitest';
+import { type GroupKey, groupKeyOf, type UserKey, userKeyOf } from '../../shared/protocol/names.js';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { fakeQueue } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
@@ -32,14 +33,15 @@ const jobs = fakeQueue(sqs).sent;
 
 let unique = 0;
 const fresh = (prefix: string) => `${prefix}${++unique}`;
+const freshUser = (prefix: string) => userKeyOf(fresh(prefix));
 const lifetime = () => Math.floor((Date.now() + c.CONNECTION_LIFETIME_MS) / 1000);
 const got = (connectionId: string) =>
   (api.frames.get(connectionId) ?? []).map((f) => JSON.parse(f.slice(0, -4)) as Record<string, unknown>);
-const waiting = async (user: string) =>
+const waiting = async (user: UserKey) =>
   (await messages.inboxPage(user, undefined, 100)).waiting.map((w) => w.id);
 
 /** A device bound to `user` (and its copies in `gs`). */
-async function online(user: string, gs: string[] = []) {
+async function online(user: UserKey, gs: GroupKey[] = []) {
   const connection = { user, connectionId: fresh('c'), expiresAt: lifetime() };
   await c.openConnection(connection.connectionId, Date.now(), undefined);
   const now = Date.now();
@@ -50,7 +52,7 @@ async function online(user: string, gs: string[] = []) {
 
 describe('pushes', () => {
   it('report the users none of whose devices took a push, and forget gone devices', async () => {
-    const [a, b, d] = [fresh('a'), fresh('b'), fresh('d')];
+    const [a, b, d] = [freshUser('a'), freshUser('b'), freshUser('d')];
     const a1 = await online(a);
     const a2 = await online(a);
     const b1 = await online(b);
@@ -78,7 +80,7 @@ describe('pushes', () => {
         .filter((m) => m.name === name)
         .reduce((s, m) => s + (m.values[0] ?? 0), 0);
     const counts = ['PushesDelivered', 'PushesGone', 'PushesFailed'].map(before);
-    const u = fresh('u');
+    const u = freshUser('u');
     const ok = await online(u);
     const gone = await online(u);
     const failing = await online(u);
@@ -93,7 +95,7 @@ describe('pushes', () => {
 
 describe('a private message', () => {
   it('reaches every live device and waits nowhere', async () => {
-    const [from, to] = [fresh('f'), fresh('t')];
+    const [from, to] = [freshUser('f'), freshUser('t')];
     const d1 = await online(to);
     const d2 = await online(to);
     const event = { event: 'MESSAGE', id: newId(), text: 'hi' };
@@ -112,7 +114,7 @@ describe('a private message', () => {
   });
 
   it('waits in the inbox when no device took it, and reaches a device that logged in meanwhile', async () => {
-    const [from, to] = [fresh('f'), fresh('t')];
+    const [from, to] = [freshUser('f'), freshUser('t')];
     const event = { event: 'MESSAGE', id: newId() };
     await deliverToUser({
       endpoint: api.endpoint,
@@ -153,11 +155,11 @@ describe('a private message', () => {
   });
 
   it('is not pushed again to a device already tried', async () => {
-    const to = fresh('t');
+    const to = freshUser('t');
     const hung = await online(to);
     api.failing.add(hung.connectionId);
     const event = { event: 'MESSAGE', id: newId() };
-    const key = await messages.storeDirectMessage('x', to, event);
+    const key = await messages.storeDirectMessage(userKeyOf('x'), to, event);
     await leaveWaiting(api.endpoint, to, key, event, event, Date.now(), new Set([hung.connectionId]));
     expect(await waiting(to)).toEqual([event.id]);
     api.failing.delete(hung.connectionId);
@@ -169,16 +171,16 @@ describe('a private message', () => {
 
 describe('a group message', () => {
   async function group(members: number) {
-    const g = fresh('g');
+    const g = groupKeyOf(fresh('g'));
     await groups.createGroup(g, g, 'owner', 0);
-    const users = Array.from({ length: members }, (_, i) => `${g}m${String(i).padStart(3, '0')}`);
+    const users = Array.from({ length: members }, (_, i) => userKeyOf(`${g}m${String(i).padStart(3, '0')}`));
     for (const u of users) await addMember(g, g, u, u, [], 0);
     return { g, users };
   }
 
   it('reaches every online member but the sender, in the request when few', async () => {
     const { g, users } = await group(3);
-    const [sender, m1, m2] = users as [string, string, string];
+    const [sender, m1, m2] = users as [UserKey, UserKey, UserKey];
     const s = await online(sender, [g]);
     const d1 = await online(m1, [g]);
     const event = { event: 'GROUP_MESSAGE', id: newId(), group: g };
@@ -197,13 +199,13 @@ describe('a group message', () => {
     const devices = [];
     for (const u of users) devices.push(await online(u, [g]));
     const event = { event: 'GROUP_MESSAGE', id: newId(), group: g };
-    await messages.storeGroupMessage(g, event, 'nobody');
+    await messages.storeGroupMessage(g, event, userKeyOf('nobody'));
     jobs.length = 0;
-    const job = { kind: 'fanout' as const, group: g, id: event.id, sender: 'nobody', after: '' };
+    const job = { kind: 'fanout' as const, group: g, id: event.id, sender: userKeyOf('nobody'), after: '' };
     await fanOutPage(api.endpoint, job, undefined, 2, Date.now());
     expect(devices.map((d) => got(d.connectionId).length)).toEqual([1, 1, 0, 0, 0]);
     expect(jobs).toEqual([
-      { ...job, after: keys.groupConnection(g, users[1] as string, devices[1]?.connectionId as string).sk },
+      { ...job, after: keys.groupConnection(g, users[1] as UserKey, devices[1]?.connectionId as string).sk },
     ]);
     await fanOutPage(api.endpoint, jobs[0] as typeof job, undefined, 2, Date.now());
     await fanOutPage(api.endpoint, jobs[1] as typeof job, undefined, 2, Date.now());
@@ -215,7 +217,7 @@ describe('a group message', () => {
 
   it("as a signal, skips the sender (a user) or one connection (an edit's), page by page", async () => {
     const { g, users } = await group(3);
-    const [a, b, d] = users as [string, string, string];
+    const [a, b, d] = users as [UserKey, UserKey, UserKey];
     const a1 = await online(a, [g]);
     const a2 = await online(a, [g]);
     const b1 = await online(b, [g]);
@@ -235,7 +237,7 @@ describe('a group message', () => {
       kind: 'signal' as const,
       to: 'group' as const,
       key: g,
-      skip: '',
+      skip: '' as const,
       except: a1.connectionId,
       after: '',
       event: edited,
@@ -253,19 +255,19 @@ describe('a group message', () => {
 
   it('does nothing for a message that was never stored', async () => {
     const { g, users } = await group(1);
-    const d = await online(users[0] as string, [g]);
-    const job = { kind: 'fanout' as const, group: g, id: newId(), sender: 'x', after: '' };
+    const d = await online(users[0] as UserKey, [g]);
+    const job = { kind: 'fanout' as const, group: g, id: newId(), sender: userKeyOf('x'), after: '' };
     await fanOutPage(api.endpoint, job, undefined, 10, Date.now());
     expect(got(d.connectionId)).toEqual([]);
   });
 
   it('hands the message to members who left after it was made, and to members no device took it for', async () => {
     const { g, users } = await group(4);
-    const [sender, left, unreachable, quitter] = users as [string, string, string, string];
+    const [sender, left, unreachable, quitter] = users as [UserKey, UserKey, UserKey, UserKey];
     const event = { event: 'GROUP_MESSAGE', id: newId(Date.now() - 5000), group: g };
     await messages.storeGroupMessage(g, event, sender);
     // `left` went offline after the message was made (a departure mark after its id); so did the sender.
-    const mark = (u: string) => ({ ...keys.groupDeparture(g, idCeil(Date.now()), u), user: u });
+    const mark = (u: UserKey) => ({ ...keys.groupDeparture(g, idCeil(Date.now()), u), user: u });
     const { batchWrite } = await import('../../shared/data/table.js');
     await batchWrite([mark(left), mark(sender), mark(quitter)]);
     // `quitter` left the group as well: not a member, nothing waits for them.
@@ -282,15 +284,15 @@ describe('a group message', () => {
 
   it('leaves a departed member to the page that covers them', async () => {
     const { g, users } = await group(3);
-    const [a, b, z] = users as [string, string, string];
+    const [a, b, z] = users as [UserKey, UserKey, UserKey];
     const event = { event: 'GROUP_MESSAGE', id: newId(Date.now() - 5000), group: g };
-    await messages.storeGroupMessage(g, event, 'x');
+    await messages.storeGroupMessage(g, event, userKeyOf('x'));
     const { batchWrite } = await import('../../shared/data/table.js');
     await batchWrite([{ ...keys.groupDeparture(g, idCeil(Date.now()), z), user: z }]);
     const da = await online(a, [g]);
     await online(b, [g]);
     // The first page ends at b: z, after it, belongs to the next page.
-    const job = { kind: 'fanout' as const, group: g, id: event.id, sender: 'x', after: '' };
+    const job = { kind: 'fanout' as const, group: g, id: event.id, sender: userKeyOf('x'), after: '' };
     jobs.length = 0;
     await fanOutPage(api.endpoint, job, event, 2, Date.now());
     expect(await waiting(z)).toEqual([]);

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { groupKeyOf, userKeyOf } from '../../shared/protocol/names.js';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { answered, fakeQueue, intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
@@ -94,7 +95,7 @@ describe('inline files', () => {
     expect(String(push?.url)).toContain('attachment');
     expect(await getFileRecord(id)).toMatchObject({ status: 'ready', from: a.name, to: b.name, size: 5 });
     // The sender's file index, by which DELETE_ACCOUNT finds their objects.
-    expect(await userFilesPage(a.name, 10)).toEqual({
+    expect(await userFilesPage(userKeyOf(a.name), 10)).toEqual({
       files: [{ id, objectKey: `files/${id}/hello.txt` }],
       more: false,
     });
@@ -381,13 +382,13 @@ describe('sealing and links', () => {
       objectKey: 'files/I/a',
       filename: 'a',
       contentType: 't',
-      from: 'u',
+      from: userKeyOf('u'),
       fromName: 'U',
       status: 'ready' as const,
       size: 3,
       sentAt: 'S',
     };
-    expect(fileEvent({ ...base, to: 'v', toName: 'V' })).toEqual({
+    expect(fileEvent({ ...base, to: userKeyOf('v'), toName: 'V' })).toEqual({
       event: 'FILE',
       id: 'I',
       from: 'U',
@@ -398,7 +399,7 @@ describe('sealing and links', () => {
       sentAt: 'S',
       objectKey: 'files/I/a',
     });
-    expect(fileEvent({ ...base, group: 'g', groupName: 'G', size: undefined })).toMatchObject({
+    expect(fileEvent({ ...base, group: groupKeyOf('g'), groupName: 'G', size: undefined })).toMatchObject({
       event: 'GROUP_FILE',
       group: 'G',
       size: 0,

@@ -5,6 +5,7 @@
  * is stored afterwards.
  */
 import { describe, expect, it } from 'vitest';
+import { groupKeyOf } from '../../shared/protocol/names.js';
 import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { answered, intercept } from '../support/fakes.js';
 
@@ -83,13 +84,13 @@ describe('private groups and invitations', () => {
     expect(await alice.ask(`GROUP_CREATE a/b private`)).toEqual(ERR(CREATE_FAILED, 'bad_request'));
     expect(await alice.ask(`GROUP_CREATE ${closed} PriVate`)).toEqual(CREATED);
     expect(await alice.ask(`GROUP_CREATE ${open}`)).toEqual(CREATED);
-    expect(await readGroupMeta(closed.toLowerCase(), true)).toEqual({
+    expect(await readGroupMeta(groupKeyOf(closed), true)).toEqual({
       name: closed,
-      owner: alice.name,
+      ownerName: alice.name,
       members: 1,
       private: true,
     });
-    expect((await readGroupMeta(open.toLowerCase(), true))?.private).toBe(false);
+    expect((await readGroupMeta(groupKeyOf(open), true))?.private).toBe(false);
 
     // One namespace for both: the name is taken, in any case.
     expect(await bob.ask(`GROUP_CREATE ${closed.toUpperCase()}`)).toEqual(ERR(CREATE_FAILED, 'group_exists'));
@@ -279,7 +280,7 @@ describe('GROUP_KICK', () => {
     expect(await alice.ask(`GROUP_MEMBERS ${g.name}`)).toEqual(
       OK([alice.name, carol.name], { owner: alice.name }),
     );
-    expect((await readGroupMeta(g.name, true))?.members).toBe(2);
+    expect((await readGroupMeta(g.key, true))?.members).toBe(2);
     expect(await bob.ask(`GROUP_MEMBERS ${g.name}`)).toEqual(ERR(MEMBERS_FAILED, 'not_a_member'));
     expect(await bob.ask(`SEND_GROUP ${g.name} halo`)).toEqual(ERR(SEND_FAILED, 'not_a_member'));
     expect(await bob.ask(`GROUP_HISTORY ${g.name}`)).toEqual(ERR('riwayat gagal', 'not_a_member'));
@@ -334,7 +335,7 @@ describe('GROUP_KICK', () => {
     expect(await alice.ask(`GROUP_MEMBERS ${g.name}`)).toEqual(
       OK([alice.name, bob.name, carol.name], { owner: alice.name }),
     );
-    expect((await readGroupMeta(g.name, true))?.members).toBe(3);
+    expect((await readGroupMeta(g.key, true))?.members).toBe(3);
   });
 });
 
@@ -359,7 +360,7 @@ describe('GROUP_OWNER and the owner leaving', () => {
     expect(await (await t.device()).ask(`GROUP_OWNER ${g.name} ${bob.name}`)).toEqual(
       ERR(HAND_FAILED, 'not_authenticated'),
     );
-    expect((await readGroupMeta(g.name, true))?.owner).toBe(alice.name);
+    expect((await readGroupMeta(g.key, true))?.ownerName).toBe(alice.name);
 
     expect(await alice.ask(`GROUP_OWNER ${g.name} ${carol.name.toUpperCase()}`)).toEqual(HANDED);
     expect(await bob.ask(`GROUP_MEMBERS ${g.name}`)).toEqual(
@@ -407,7 +408,7 @@ describe('GROUP_OWNER and the owner leaving', () => {
     expect(await bob.ask(`GROUP_MEMBERS ${g.name}`)).toEqual(OK([bob.name], { owner: bob.name }));
     expect(await bob.ask(`GROUP_LEAVE ${g.name}`)).toEqual(LEFT);
 
-    expect(await readGroupMeta(g.name, true)).toBeUndefined();
+    expect(await readGroupMeta(g.key, true)).toBeUndefined();
     expect(await bob.ask(`GROUP_JOIN ${g.name}`)).toEqual(ERR(JOIN_FAILED, 'unknown_group'));
     expect(await bob.ask(`GROUP_LEAVE ${g.name}`)).toEqual(ERR('gagal keluar dari grup', 'unknown_group'));
     expect(await bob.ask(`GROUP_CREATE ${g.name}`)).toEqual(ERR(CREATE_FAILED, 'group_exists'));
@@ -436,9 +437,9 @@ describe('GROUP_DELETE', () => {
     expect(await (await t.device()).ask(`GROUP_DELETE ${g.name}`)).toEqual(
       ERR(DELETE_FAILED, 'not_authenticated'),
     );
-    expect(await readGroupMeta(g.name, true)).toEqual({
+    expect(await readGroupMeta(g.key, true)).toEqual({
       name: g.name,
-      owner: alice.name,
+      ownerName: alice.name,
       members: 2,
       private: false,
     });
@@ -450,7 +451,7 @@ describe('GROUP_DELETE', () => {
     const bob = await t.user('bob');
     const carol = await offlineUser('carol');
     const name = groupName();
-    const g = name.toLowerCase();
+    const g = groupKeyOf(name);
     expect(await alice.ask(`GROUP_CREATE ${name}`)).toEqual(CREATED);
     expect(await bob.ask(`GROUP_JOIN ${g}`)).toEqual(JOINED);
     const carolDevice = await login(carol);
@@ -487,7 +488,12 @@ describe('GROUP_DELETE', () => {
     expect(await bob.ask(`GROUP_CREATE ${g}`)).toEqual(CREATED);
     expect(await bob.ask(`GROUP_MEMBERS ${g}`)).toEqual(OK([bob.name], { owner: bob.name }));
     expect(await bob.ask(`GROUP_HISTORY ${g}`)).toEqual(OK([]));
-    expect(await readGroupMeta(g, true)).toEqual({ name: g, owner: bob.name, members: 1, private: false });
+    expect(await readGroupMeta(g, true)).toEqual({
+      name: g,
+      ownerName: bob.name,
+      members: 1,
+      private: false,
+    });
     expect(await alice.ask(`GROUP_MEMBERS ${g}`)).toEqual(ERR(MEMBERS_FAILED, 'not_a_member'));
     // A second run finds nothing more to do.
     expect(await t.runJobs()).toBe(0);

@@ -6,6 +6,7 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { groupKeyOf, userKeyOf } from '../../shared/protocol/names.js';
 import { useDispatcher } from '../support/dispatcher.js';
 import { attachFaults, db as onDb } from '../support/faults.js';
 import { captureLogs } from '../support/logs.js';
@@ -33,7 +34,7 @@ afterEach(() => {
 
 describe('taking a creation or a deletion back', () => {
   it('abandonGroup deletes the group only for the token it was created with', async () => {
-    const g = t.fresh('gab');
+    const g = groupKeyOf(t.fresh('gab'));
     expect(await groups.createGroup(g, g, 'owner', NOW, false, 'token-1')).toBe(true);
     await groups.abandonGroup(g, 'token-2');
     expect(await item(keys.group(g))).toBeDefined();
@@ -42,7 +43,7 @@ describe('taking a creation or a deletion back', () => {
   });
 
   it('abandonGroup passes on an error other than a failed condition', async () => {
-    const g = t.fresh('gab');
+    const g = groupKeyOf(t.fresh('gab'));
     expect(await groups.createGroup(g, g, 'owner', NOW, false, 'token-1')).toBe(true);
     faults.inject(onDb('DeleteItem', 'error', isGroupItem(g)));
     await expect(groups.abandonGroup(g, 'token-1')).rejects.toThrow();
@@ -50,7 +51,7 @@ describe('taking a creation or a deletion back', () => {
   });
 
   it("deleteGroupMeta removes the item only for its own deletion's token, and passes on other errors", async () => {
-    const g = t.fresh('gdel');
+    const g = groupKeyOf(t.fresh('gdel'));
     expect(await groups.createGroup(g, g, 'owner', NOW)).toBe(true);
     expect(await groups.markDeleting(g, 'mine', 'owner', NOW)).toBe(true);
     await groups.deleteGroupMeta(g, 'theirs');
@@ -65,22 +66,22 @@ describe('taking a creation or a deletion back', () => {
 
 describe('a join taken back', () => {
   it('when its group connections could not be written: no membership, and the count is as before', async () => {
-    const g = t.fresh('gjoin');
+    const g = groupKeyOf(t.fresh('gjoin'));
     expect(await groups.createGroup(g, g, 'owner', NOW)).toBe(true);
-    expect(await addMember(g, g, 'owner', 'Owner', [], NOW)).toBe('added');
-    const live = { user: 'u1', connectionId: 'c1', expiresAt: NOW / 1000 + 600 };
+    expect(await addMember(g, g, userKeyOf('owner'), 'Owner', [], NOW)).toBe('added');
+    const live = { user: userKeyOf('u1'), connectionId: 'c1', expiresAt: NOW / 1000 + 600 };
     faults.inject(onDb('BatchWriteItem', 'error'));
-    await expect(addMember(g, g, 'u1', 'U1', [live], NOW)).rejects.toThrow();
+    await expect(addMember(g, g, userKeyOf('u1'), 'U1', [live], NOW)).rejects.toThrow();
     faults.reset();
     expect((await groups.readGroupMeta(g, true))?.members).toBe(1);
-    expect(await groups.readMembership('u1', g, true)).toBeUndefined();
+    expect(await groups.readMembership(userKeyOf('u1'), g, true)).toBeUndefined();
     expect((await groups.groupConnectionsPage(g, undefined, 10, NOW)).connections).toEqual([]);
   });
 });
 
 describe('heirs', () => {
   it('of a group without join-order items are its first members by name', async () => {
-    const g = t.fresh('gold');
+    const g = groupKeyOf(t.fresh('gold'));
     expect(await groups.createGroup(g, g, 'owner', NOW)).toBe(true);
     for (const [user, username] of [
       ['zed', 'Zed'],
@@ -103,9 +104,9 @@ describe('heirs', () => {
 
 describe('the owner repair', () => {
   it('stops after its rounds when every hand-over loses its race, with a warning', async () => {
-    const g = t.fresh('grace');
+    const g = groupKeyOf(t.fresh('grace'));
     expect(await groups.createGroup(g, g, 'gone', NOW)).toBe(true);
-    expect(await addMember(g, g, 'heir', 'Heir', [], NOW)).toBe('added');
+    expect(await addMember(g, g, userKeyOf('heir'), 'Heir', [], NOW)).toBe('added');
     const lost = { count: 0 };
     intercept(dynamo, 'owner-race-lost', (next, context) => async (args) => {
       const input = JSON.stringify(args.input);
@@ -125,6 +126,6 @@ describe('the owner repair', () => {
     expect(warnings).toEqual([
       expect.objectContaining({ level: 'warn', message: 'group owner not settled', group: g }),
     ]);
-    expect((await groups.readGroupMeta(g, true))?.owner).toBe('gone');
+    expect((await groups.readGroupMeta(g, true))?.ownerName).toBe('gone');
   });
 });

@@ -4,6 +4,7 @@
  * messages) goes on page by page, by its own cursor, before the next phase starts, until the group item itself goes.
  */
 import { describe, expect, it } from 'vitest';
+import { groupKeyOf, userKeyOf } from '../../shared/protocol/names.js';
 import { useDispatcher } from '../support/dispatcher.js';
 import { seeder } from '../support/seed.js';
 
@@ -21,9 +22,9 @@ const seed = seeder();
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 
 async function ownedGroup(prefix: string) {
-  const g = t.fresh(prefix);
+  const g = groupKeyOf(t.fresh(prefix));
   expect(await groups.createGroup(g, g, 'owner', NOW)).toBe(true);
-  expect(await addMember(g, g, 'owner', 'owner', [], NOW)).toBe('added');
+  expect(await addMember(g, g, userKeyOf('owner'), 'owner', [], NOW)).toBe('added');
   return g;
 }
 

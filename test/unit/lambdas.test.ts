@@ -4,6 +4,7 @@
  */
 import type { Context, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { groupKeyOf, userKeyOf } from '../../shared/protocol/names.js';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { fakeQueue, intercept } from '../support/fakes.js';
 import { useTable } from '../support/table.js';
@@ -143,13 +144,13 @@ describe('the job worker', () => {
     }) as unknown as SQSEvent['Records'][number];
 
   it('drops what is not a job, runs a fan-out page, and reports only the failed records', async () => {
-    const g = fresh('g');
+    const g = groupKeyOf(fresh('g'));
     await groups.createGroup(g, g, 'o', 0);
-    const user = fresh('u');
+    const user = userKeyOf(fresh('u'));
     const connection = { user, connectionId: fresh('c'), expiresAt: Math.floor(Date.now() / 1000) + 600 };
     await addMember(g, g, user, user, [connection], 0);
     const message = { event: 'GROUP_MESSAGE', id: newId(), group: g };
-    await messages.storeGroupMessage(g, message, 'x');
+    await messages.storeGroupMessage(g, message, userKeyOf('x'));
     const good = record({ kind: 'fanout', group: g, id: message.id, sender: 'x', after: '' });
     const junk = record('not json');
     dynamoDown = false;
@@ -183,7 +184,7 @@ describe('the job worker', () => {
   });
 
   it('re-enqueues a catch-up that ran out of time, and retries one held by another run when its hold ends', async () => {
-    const user = fresh('u');
+    const user = userKeyOf(fresh('u'));
     const connectionId = fresh('c');
     await connect.handler(event(connectionId));
     const now = Date.now();
@@ -197,7 +198,7 @@ describe('the job worker', () => {
     if (boundary === undefined) throw new Error('bindConnection lost a race nobody ran');
     for (let i = 0; i < 3; i++) {
       const id = newId(Date.now() - 1000 + i);
-      const key = await messages.storeDirectMessage('x', user, {
+      const key = await messages.storeDirectMessage(userKeyOf('x'), user, {
         event: 'MESSAGE',
         id,
         text: 'y'.repeat(20_000),

@@ -6,6 +6,7 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type GroupKey, groupKeyOf, type UserKey, userKeyOf } from '../../shared/protocol/names.js';
 import { useDispatcher } from '../support/dispatcher.js';
 import { intercept } from '../support/fakes.js';
 import { db as dbRule } from '../support/faults.js';
@@ -82,9 +83,9 @@ const profile = { username: 'U', passwordHash: 'h', country: 'ID', name: 'U', cr
 
 /** A user in two groups, with a connection opened now. */
 async function setup() {
-  const user = t.fresh('ls');
+  const user = userKeyOf(t.fresh('ls'));
   const connectionId = t.fresh('lc');
-  const gs = [t.fresh('lg'), t.fresh('lg')];
+  const gs = [groupKeyOf(t.fresh('lg')), groupKeyOf(t.fresh('lg'))];
   await users.createUser(user, profile);
   for (const g of gs) {
     await groups.createGroup(g, g, user, 0);
@@ -96,7 +97,7 @@ async function setup() {
   return { user, connectionId, gs, now, connection: { user, connectionId, expiresAt } };
 }
 
-async function bind(connection: { user: string; connectionId: string; expiresAt: number }, gs: string[]) {
+async function bind(connection: { user: UserKey; connectionId: string; expiresAt: number }, gs: GroupKey[]) {
   const now = Date.now();
   const previous = await c.readConnection(connection.connectionId, now, true);
   const boundary = await login.bindConnection(connection, 'U', gs, previous, now);
@@ -234,7 +235,7 @@ describe('a change of login', () => {
     const boundary = await login.bindConnection(connection, 'U', gs, previous, now, async () => {
       during = await c.readConnection(connectionId, now + c.LOCK_MS - 1, true);
       rival = await login.bindConnection(
-        { ...connection, user: 'rival' },
+        { ...connection, user: userKeyOf('rival') },
         'R',
         [],
         previous,
@@ -414,7 +415,7 @@ describe('a change of login', () => {
 
   it('group connections published into, and withdrawn from, one more group without extra items', async () => {
     const { connection, now, user } = await setup();
-    const g = t.fresh('lg');
+    const g = groupKeyOf(t.fresh('lg'));
     await c.publishGroupConnections(g, [connection]);
     expect((await groups.groupConnectionsPage(g, undefined, 10, now)).connections).toEqual([connection]);
     await c.withdrawGroupConnections(g, user, [connection.connectionId]);
@@ -437,7 +438,7 @@ describe('logging a user’s other devices out', () => {
     const alice = await t.user('alice');
     const phone = await t.device();
     expect((await phone.ask(`AUTH ${alice.name} password1`)).status).toBe('OK');
-    return { alice, phone, key: alice.name.toLowerCase() };
+    return { alice, phone, key: userKeyOf(alice.name) };
   }
   const lockOf = (id: string) => (input: Input) => isLock(input) && input.Key?.pk === `CONN#${id}`;
 

@@ -41,6 +41,8 @@ const DAY_MS = 24 * 3600 * 1000;
 const ID = /^[0-9A-Z]{26}$/;
 
 type Device = Awaited<ReturnType<typeof t.device>>;
+/** A registered user's device (t.user): its name and key beside it. */
+type User = Awaited<ReturnType<typeof t.user>>;
 
 /** Another device of user `name`, logged in, whose requests run at `now` (default: the clock). */
 async function login(name: string, now?: number): Promise<Device> {
@@ -312,7 +314,7 @@ describe('EDIT and DELETE of private messages', () => {
 describe('EDIT and DELETE of group messages', () => {
   it('are pushed to every online member’s devices but the editing one, and shown in GROUP_HISTORY', async () => {
     const g = await t.group('alice', 'bob', 'carol');
-    const [alice, bob, carol] = g.users as [Device & { name: string }, Device, Device & { name: string }];
+    const [alice, bob, carol] = g.users as [User, User, User];
     const dave = await t.user('dave');
     const alice2 = await login(alice.name);
     const now = Date.now();
@@ -354,7 +356,7 @@ describe('EDIT and DELETE of group messages', () => {
 
   it('a group file cannot be edited; its DELETE removes the object and tells the members', async () => {
     const g = await t.group('alice', 'bob');
-    const [alice, bob] = g.users as [Device & { name: string }, Device];
+    const [alice, bob] = g.users as [User, User];
     const answer = await alice.ask(`SEND_GROUP_FILE ${g.name} c.txt aGFsbw==`);
     expect(answer.status).toBe('OK');
     const id = answer.id as string;
@@ -382,7 +384,7 @@ describe('EDIT and DELETE of group messages', () => {
 
   it('a member who left may delete but not edit their group messages', async () => {
     const g = await t.group('alice', 'bob', 'carol');
-    const [alice, bob, carol] = g.users as [Device, Device & { name: string }, Device];
+    const [alice, bob, carol] = g.users as [User, User, User];
     const id = await sent(bob, `SEND_GROUP ${g.name} sebelum pergi`);
     expect(await bob.ask(`GROUP_LEAVE ${g.name}`)).toMatchObject({ status: 'OK' });
     expect(await bob.ask(`EDIT ${id} sesudah pergi`)).toEqual(ERR(EDIT_FAILED, 'not_a_member'));
@@ -464,7 +466,7 @@ describe('READ', () => {
 
   it('answers unknown_message for an id of another conversation, and checks its parameters', async () => {
     const g = await t.group('alice', 'bob');
-    const [alice, bob] = g.users as [Device & { name: string }, Device & { name: string }];
+    const [alice, bob] = g.users as [User, User];
     const carol = await t.user('carol');
     const elsewhere = await sent(alice, `SEND ${carol.name} bukan untukmu`);
     const inGroup = await sent(alice, `SEND_GROUP ${g.name} grup`);
@@ -486,7 +488,7 @@ describe('READ', () => {
 describe('READ_GROUP', () => {
   it('tells only the sender of the message, once per forward move of each reader’s cursor', async () => {
     const g = await t.group('alice', 'bob', 'carol');
-    const [alice, bob, carol] = g.users as [Device & { name: string }, Device & { name: string }, Device];
+    const [alice, bob, carol] = g.users as [User, User, User];
     const carolName = (g.users[2] as { name: string }).name;
     const alice2 = await login(alice.name);
     const now = Date.now();
@@ -518,7 +520,7 @@ describe('READ_GROUP', () => {
 
   it('answers not_a_member, unknown_group and unknown_message, and checks its parameters', async () => {
     const g = await t.group('alice', 'bob');
-    const [alice, bob] = g.users as [Device & { name: string }, Device];
+    const [alice, bob] = g.users as [User, User];
     const other = t.fresh('grp');
     expect(await alice.ask(`GROUP_CREATE ${other}`)).toEqual(OK('grup berhasil dibuat'));
     const dave = await t.user('dave');
@@ -651,7 +653,7 @@ describe('SEND_ID', () => {
     const at = Date.now() - 20_000;
     const claimed = newId(at);
     const fingerprint = createHash('sha256').update(`user:${bob.name}\nyatim`).digest('hex');
-    expect(await claimClientId(alice.name, 'orphan-01', { id: claimed, at, fingerprint }, Date.now())).toBe(
+    expect(await claimClientId(alice.key, 'orphan-01', { id: claimed, at, fingerprint }, Date.now())).toBe(
       undefined,
     );
     expect(await alice.ask(`SEND_ID orphan-01 ${bob.name} yatim`)).toEqual(DELIVERED(claimed));
@@ -664,7 +666,7 @@ describe('SEND_ID', () => {
       sentAt: iso(at),
     };
     expect(bob.pushes('MESSAGE')).toEqual([message]);
-    expect(await readClaim(alice.name, 'orphan-01', Date.now())).toEqual({
+    expect(await readClaim(alice.key, 'orphan-01', Date.now())).toEqual({
       id: claimed,
       at,
       fingerprint,
@@ -681,14 +683,14 @@ describe('SEND_ID', () => {
     const at = Date.now();
     const claimed = newId(at);
     const fingerprint = createHash('sha256').update(`user:${bob.name}\nsedang`).digest('hex');
-    await claimClientId(alice.name, 'racing-01', { id: claimed, at, fingerprint }, at);
+    await claimClientId(alice.key, 'racing-01', { id: claimed, at, fingerprint }, at);
     // Finished by its first attempt while the retry waits: just before the retry's second read of the claim (the
     // first is the failed claim's read-back, the second its first poll), whatever the wait's length.
     let reads = 0;
     intercept(dynamo, 'finish-racing-01', (next, context) => async (args) => {
       const claimRead =
         context.commandName === 'GetItemCommand' && JSON.stringify(args.input).includes('racing-01');
-      if (claimRead && ++reads === 2) await markClaimDone(alice.name, 'racing-01', claimed);
+      if (claimRead && ++reads === 2) await markClaimDone(alice.key, 'racing-01', claimed);
       return next(args);
     });
     expect(await alice.ask(`SEND_ID racing-01 ${bob.name} sedang`)).toEqual(SENT(claimed));
@@ -702,15 +704,15 @@ describe('SEND_ID', () => {
     const alice = await t.user('alice');
     const now = Date.now();
     const claim = { id: newId(now), at: now, fingerprint: 'f' };
-    await claimClientId(alice.name, 'marking-1', claim, now);
-    await markClaimDone(alice.name, 'marking-1', newId(now));
-    expect(await readClaim(alice.name, 'marking-1', now)).toEqual({ ...claim, done: false });
-    await markClaimDone(alice.name, 'marking-1', claim.id);
-    expect(await readClaim(alice.name, 'marking-1', now)).toEqual({ ...claim, done: true });
-    await markClaimDone(alice.name, 'marking-2', claim.id);
+    await claimClientId(alice.key, 'marking-1', claim, now);
+    await markClaimDone(alice.key, 'marking-1', newId(now));
+    expect(await readClaim(alice.key, 'marking-1', now)).toEqual({ ...claim, done: false });
+    await markClaimDone(alice.key, 'marking-1', claim.id);
+    expect(await readClaim(alice.key, 'marking-1', now)).toEqual({ ...claim, done: true });
+    await markClaimDone(alice.key, 'marking-2', claim.id);
     expect(await item(keys.sendClaim(alice.name, 'marking-2'))).toBeUndefined();
     // Another claim of a held client id gets the holder's.
-    expect(await claimClientId(alice.name, 'marking-1', { ...claim, id: newId(now) }, now)).toEqual({
+    expect(await claimClientId(alice.key, 'marking-1', { ...claim, id: newId(now) }, now)).toEqual({
       ...claim,
       done: true,
     });
@@ -722,12 +724,12 @@ describe('SEND_ID', () => {
     const at = Date.now();
     const claimed = newId(at);
     const fingerprint = createHash('sha256').update(`user:${bob.name}\nmacet`).digest('hex');
-    await claimClientId(alice.name, 'stuck-001', { id: claimed, at, fingerprint }, at);
+    await claimClientId(alice.key, 'stuck-001', { id: claimed, at, fingerprint }, at);
     expect(await alice.ask(`SEND_ID stuck-001 ${bob.name} macet`)).toEqual(DELIVERED(claimed));
     expect(bob.pushes('MESSAGE')).toEqual([
       { event: 'MESSAGE', id: claimed, from: alice.name, to: bob.name, message: 'macet', sentAt: iso(at) },
     ]);
-    expect((await readClaim(alice.name, 'stuck-001', Date.now()))?.done).toBe(true);
+    expect((await readClaim(alice.key, 'stuck-001', Date.now()))?.done).toBe(true);
   });
 
   it('a retry after the recipient deleted their account answers unknown_recipient', async () => {
@@ -745,7 +747,7 @@ describe('SEND_ID', () => {
 describe('SEND_GROUP_ID', () => {
   it('a retry answers the same id and the group gets the message once', async () => {
     const g = await t.group('alice', 'bob', 'carol');
-    const [alice, bob, carol] = g.users as [Device & { name: string }, Device & { name: string }, Device];
+    const [alice, bob, carol] = g.users as [User, User, User];
     const dave = await t.user('dave');
     const id = await sent(alice, `SEND_GROUP_ID group-0001 ${g.name} hai  semua`);
     const message = {

@@ -13,6 +13,7 @@ import {
   NAMESPACE,
   pendingMetrics,
 } from '../../shared/metrics.js';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { offlineDispatcher } from '../support/offline.js';
 
 let dispatch: Awaited<ReturnType<typeof offlineDispatcher>>['dispatch'];
@@ -194,7 +195,7 @@ describe('what the handlers record', () => {
 
   it('counts a push that could not be posted as failed', async () => {
     const { pushOne } = await import('../../shared/push/deliver.js');
-    const outcome = await pushOne('http://127.0.0.1:9', { connectionId: 'c1', user: 'bob' }, '{}');
+    const outcome = await pushOne('http://127.0.0.1:9', { connectionId: 'c1', user: userKeyOf('bob') }, '{}');
     expect(outcome).toBe('failed');
     const [doc] = flushOnLambda();
     expect(doc).toMatchObject({ PushesFailed: 1 });

@@ -89,8 +89,8 @@ const accepted: [string, string, unknown][] = [
   ['STATUS', 'bob', { name: 'bob' }],
   ['TYPING', 'bob', { name: 'bob' }],
   ['TYPING_GROUP', 'g', { name: 'g' }],
-  ['WATCH', 'bob Bob carol', { names: ['bob', 'carol'] }],
-  ['UNWATCH', 'bob', { names: ['bob'] }],
+  ['WATCH', 'bob Bob carol', { userKeys: ['bob', 'carol'] }],
+  ['UNWATCH', 'bob', { userKeys: ['bob'] }],
 ];
 
 /** [command, parameters as sent]: each is refused. */

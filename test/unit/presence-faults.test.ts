@@ -4,6 +4,7 @@
  * is announced online again after the offline news, so watchers end with the truth.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { attachFaults, db } from '../support/faults.js';
 import { captureLogs, type LogLine } from '../support/logs.js';
@@ -38,7 +39,7 @@ async function watched(prefix: string) {
   const watcher = await t.user('watcher');
   expect((await watcher.ask(`SEND ${name} halo`)).status).toBe('OK');
   expect(await watcher.ask(`WATCH ${name}`)).toEqual(OK('pantau berhasil'));
-  return { name, key: name.toLowerCase(), device: d, watcher };
+  return { name, key: userKeyOf(name), device: d, watcher };
 }
 
 const presenceOf = (pushes: Record<string, unknown>[]) => pushes.map((p) => p.online);

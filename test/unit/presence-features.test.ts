@@ -4,6 +4,7 @@
  * WHO (online members, each once, paged) and TYPING / TYPING_GROUP (who is pushed, never the sender, the 3 s drop).
  */
 import { describe, expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { ERR, OK, PASSWORD, useDispatcher } from '../support/dispatcher.js';
 import { seeder } from '../support/seed.js';
 
@@ -50,9 +51,7 @@ const presence = (user: string, online: boolean, at: number) => ({
 });
 
 const watchersOf = async (user: string) =>
-  (await watchersPage(user.toLowerCase(), undefined, 1000, Date.now())).connections.map(
-    (c) => c.connectionId,
-  );
+  (await watchersPage(userKeyOf(user), undefined, 1000, Date.now())).connections.map((c) => c.connectionId);
 
 describe('WATCH / UNWATCH: parameters and login', () => {
   it('needs a login and 1–50 valid names', { timeout: SLOW }, async () => {

@@ -9,6 +9,7 @@ import { BATCH_FRAME_BYTES, batchBytes, frameOf } from '../../shared/delivery/fr
 import { contentTypeOf, decodeBase64, isFilename, objectKey, uploadIdOf } from '../../shared/files/names.js';
 import { idCeil, idFloor, idTime, newId } from '../../shared/ids.js';
 import { splitParams } from '../../shared/protocol/codec.js';
+import { type GroupKey, groupKeyOf, type UserKey, userKeyOf } from '../../shared/protocol/names.js';
 import {
   CommandError,
   encodePush,
@@ -25,7 +26,6 @@ import {
   isPassword,
   isText,
   isUsername,
-  keyOf,
   LIMITS,
 } from '../../shared/protocol/validation.js';
 
@@ -357,7 +357,18 @@ describe('validation', () => {
   });
 
   it('folds names to lower case keys', () => {
-    expect(keyOf('AliCE')).toBe('alice');
+    expect(userKeyOf('AliCE')).toBe('alice');
+    expect(groupKeyOf('Kantor.Pusat')).toBe('kantor.pusat');
+  });
+
+  it('keeps names and the two kinds of key apart for the compiler (npm run typecheck checks these lines)', () => {
+    const group: GroupKey = groupKeyOf('Kantor');
+    // @ts-expect-error a name is not a key until userKeyOf makes one
+    const fromName: UserKey = 'alice';
+    // @ts-expect-error a group's key is not a user's
+    const crossed: UserKey = group;
+    const asText: string = userKeyOf('Alice');
+    expect([fromName, crossed, asText]).toEqual(['alice', 'kantor', 'alice']);
   });
 });
 

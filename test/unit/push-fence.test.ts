@@ -5,6 +5,7 @@
  * what was posted.
  */
 import { describe, expect, it } from 'vitest';
+import { userKeyOf } from '../../shared/protocol/names.js';
 import { useConnectionsApi } from '../support/connections-api.js';
 import { useTable } from '../support/table.js';
 
@@ -14,7 +15,12 @@ const api = await useConnectionsApi();
 const { config } = await import('../../shared/config.js');
 const { pushToAll, pushOne, FENCE_TRIES } = await import('../../shared/push/deliver.js');
 
-const conn = (user: string, connectionId: string) => ({ user, connectionId, expiresAt: 0, pending: false });
+const conn = (user: string, connectionId: string) => ({
+  user: userKeyOf(user),
+  connectionId,
+  expiresAt: 0,
+  pending: false,
+});
 const push = { event: 'GROUP_MESSAGE', id: 'x', group: 'g' };
 /** A moment whose fence has long passed. */
 const stale = () => performance.now() - config.fenceMs - 1000;

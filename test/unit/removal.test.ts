@@ -79,14 +79,20 @@ describe('removal from a group', () => {
   });
 
   it('a fan-out page still queued when the group is deleted pushes to nobody', async () => {
-    const { name: group, users } = await t.group('alice', 'bob');
+    const { name: group, key: groupKey, users } = await t.group('alice', 'bob');
     const [alice, bob] = users as [(typeof users)[0], (typeof users)[0]];
     expect((await alice.ask(`SEND_GROUP ${group} sebelum`)).status).toBe('OK');
     const [sent] = bob.pushes('GROUP_MESSAGE').filter((p) => p.message === 'sebelum');
     expect(await alice.ask(`GROUP_DELETE ${group}`)).toEqual(OK('grup berhasil dihapus'));
     // The page the worker had not run yet (the deletion's own job, which drops the copies, has not run either).
     const { fanOutPage } = await import('../../shared/delivery/group.js');
-    const job = { kind: 'fanout', group, id: String(sent?.id), sender: alice.name, after: '' } as const;
+    const job = {
+      kind: 'fanout',
+      group: groupKey,
+      id: String(sent?.id),
+      sender: alice.key,
+      after: '',
+    } as const;
     await fanOutPage(t.api.endpoint, job, undefined, 100, Date.now());
     expect(bob.pushes('GROUP_MESSAGE').filter((p) => p.message === 'sebelum')).toHaveLength(1);
     await t.runJobs();
@@ -112,7 +118,7 @@ describe('credentials', () => {
   });
 
   it('a GROUP_JOIN that passed its check just before DELETE_ACCOUNT leaves nothing in the name', async () => {
-    const { name: group, users } = await t.group('alice');
+    const { name: group, key: groupKey, users } = await t.group('alice');
     const bob = await t.user('bob');
     const phone = await t.device();
     expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(OK('autentikasi berhasil'));
@@ -124,21 +130,21 @@ describe('credentials', () => {
     };
     expect(await bob.ask(`GROUP_JOIN ${group}`)).toEqual(ERR('gagal bergabung ke grup', 'not_authenticated'));
     expect(hook).toBeUndefined();
-    expect(await readMembership(bob.name, group, true)).toBeUndefined();
-    expect((await readGroupMeta(group, true))?.members).toBe(users.length);
+    expect(await readMembership(bob.key, groupKey, true)).toBeUndefined();
+    expect((await readGroupMeta(groupKey, true))?.members).toBe(users.length);
   });
 
   it('an AUTH whose password changed between its check and its commit is taken back and refused', async () => {
     const bob = await t.user('bob');
     const phone = await t.device();
-    const before = await readCredential(bob.name);
+    const before = await readCredential(bob.key);
     let changed: Promise<unknown> | undefined;
     // PASSWORD lands just before the AUTH's commit; it waits for that AUTH, so it is not awaited here.
     hook = {
       match: bindingCommit,
       run: async () => {
         changed = bob.ask(`PASSWORD ${PASSWORD} newpassword2`);
-        while ((await readCredential(bob.name)) === before) await new Promise((r) => setTimeout(r, 5));
+        while ((await readCredential(bob.key)) === before) await new Promise((r) => setTimeout(r, 5));
       },
     };
     expect(await phone.ask(`AUTH ${bob.name} ${PASSWORD}`)).toEqual(
