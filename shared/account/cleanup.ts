@@ -12,9 +12,8 @@ import { mapLimit } from '../concurrency.js';
 import { forgetBlocksPage } from '../data/blocks.js';
 import { forgetConversationsPage } from '../data/conversations.js';
 import { forgetFiles, userFilesPage } from '../data/files.js';
-import { keys, prefixEnd, prefixes, storedGroupKey } from '../data/keys.js';
-import { deleteInbox } from '../data/messages.js';
-import { queryRange } from '../data/table.js';
+import { userGroupsPage } from '../data/groups.js';
+import { forgetInboxPage } from '../data/messages.js';
 import { clearProgress } from '../data/users.js';
 import { leaveGroup } from '../groups/leave.js';
 import { log } from '../log.js';
@@ -31,31 +30,12 @@ export const PAGE = { groups: 100, inbox: 1000, files: 200, blocks: 1000, conver
  * leaving (ownership passing, last member deleting the group) is whatever GROUP_LEAVE does (shared/groups/leave.ts).
  */
 export async function leaveAllGroups(userKey: UserKey, limit: number = PAGE.groups): Promise<boolean> {
-  const page = await queryRange(
-    keys.user(userKey).pk,
-    { after: prefixes.group, upTo: prefixEnd(prefixes.group) },
-    { limit, consistent: true },
-  );
+  const { groupKeys, more } = await userGroupsPage(userKey, limit);
   // Every device was logged out first, so no group connections are left to withdraw. Leaving as GROUP_LEAVE does:
   // an owner's group passes to its longest member, and a group the user was the last member of is deleted.
   const now = Date.now();
-  await mapLimit(page.items, 16, (item) =>
-    leaveGroup(storedGroupKey(item.sk.slice(prefixes.group.length)), userKey, [], now),
-  );
-  return page.next !== undefined;
-}
-
-async function emptyInbox(userKey: UserKey): Promise<boolean> {
-  const page = await queryRange(
-    keys.inbox(userKey, '').pk,
-    { after: prefixes.message, upTo: prefixEnd(prefixes.message) },
-    { limit: PAGE.inbox, consistent: true },
-  );
-  await deleteInbox(
-    userKey,
-    page.items.map((item) => item.sk.slice(prefixes.message.length)),
-  );
-  return page.next !== undefined;
+  await mapLimit(groupKeys, 16, (groupKey) => leaveGroup(groupKey, userKey, [], now));
+  return more;
 }
 
 async function deleteSentFiles(userKey: UserKey): Promise<boolean> {
@@ -70,7 +50,7 @@ async function deleteSentFiles(userKey: UserKey): Promise<boolean> {
 
 const STEPS: Record<CleanupStage, (userKey: UserKey) => Promise<boolean>> = {
   groups: (userKey) => leaveAllGroups(userKey),
-  inbox: emptyInbox,
+  inbox: (userKey) => forgetInboxPage(userKey, PAGE.inbox),
   files: deleteSentFiles,
   blocks: (userKey) => forgetBlocksPage(userKey, PAGE.blocks),
   conversations: (userKey) => forgetConversationsPage(userKey, PAGE.conversations),

@@ -15,6 +15,7 @@ import {
   conditionally,
   epochSeconds,
   type Item,
+  type Key,
   putOnce,
   queryAll,
   queryRange,
@@ -329,6 +330,37 @@ export async function userGroups(userKey: UserKey): Promise<Membership[]> {
   return items.map(membershipOf);
 }
 
+/**
+ * One page of the user's groups, read strongly (DELETE_ACCOUNT's clean-up leaves them page by page): their keys, and
+ * whether more remain.
+ */
+export async function userGroupsPage(
+  userKey: UserKey,
+  limit: number,
+): Promise<{ groupKeys: GroupKey[]; more: boolean }> {
+  const page = await queryRange(
+    keys.user(userKey).pk,
+    { after: prefixes.group, upTo: prefixEnd(prefixes.group) },
+    { limit, consistent: true },
+  );
+  return {
+    groupKeys: page.items.map((item) => storedGroupKey(item.sk.slice(prefixes.group.length))),
+    more: page.next !== undefined,
+  };
+}
+
+/**
+ * Of `users`, those who are members of the group now: one strongly consistent BatchGetItem of their memberships (a
+ * message waits only for those still members; shared/delivery/group.ts).
+ */
+export async function stillMembers(groupKey: GroupKey, users: readonly UserKey[]): Promise<UserKey[]> {
+  const found = await batchGet(
+    users.map((user) => keys.userGroup(user, groupKey)),
+    true,
+  );
+  return found.map((item) => storedUserKey(item.pk.slice(keys.user('').pk.length)));
+}
+
 /** The keys of the user's groups (userGroups' one Query): where a login's copies are, and who shares a group. */
 export async function userGroupKeys(userKey: UserKey): Promise<GroupKey[]> {
   return (await userGroups(userKey)).map((group) => group.groupKey);
@@ -537,6 +569,80 @@ export async function restoreInvite(invite: Item): Promise<void> {
 }
 
 /** One page of every item of a partition, in key order, after the sort key `after` (strongly consistent). */
-export function partitionPage(pk: string, after: string | undefined, limit: number) {
+function partitionPage(pk: string, after: string | undefined, limit: number) {
   return queryRange(pk, { after: after ?? ' ', upTo: '\uffff' }, { limit, consistent: true });
+}
+
+// ── A deleted group's pages (shared/groups/delete.ts): each page read, then deleted ──────────────────────────────
+
+/** Removes these connections' copies from the group's connections (GROUP_DELETE, once they were told). */
+export async function removeGroupConnections(
+  groupKey: GroupKey,
+  connections: readonly Pick<Connection, 'user' | 'connectionId'>[],
+): Promise<void> {
+  await batchWrite(
+    [],
+    connections.map((c) => keys.groupConnection(groupKey, c.user, c.connectionId)),
+  );
+}
+
+/**
+ * Deletes one page of the group's partition but its group item (members, join order, invitations, connections,
+ * departure marks), and each member's own membership item; the sort key to continue after, if more remain.
+ */
+export async function deleteGroupItemsPage(
+  groupKey: GroupKey,
+  after: string | undefined,
+  limit: number,
+): Promise<string | undefined> {
+  const page = await partitionPage(keys.group(groupKey).pk, after, limit);
+  const doomed: Key[] = [];
+  for (const { pk, sk } of page.items) {
+    if (sk === keys.group(groupKey).sk) continue;
+    doomed.push({ pk, sk });
+    if (sk.startsWith(prefixes.member))
+      doomed.push(keys.userGroup(storedUserKey(sk.slice(prefixes.member.length)), groupKey));
+  }
+  await batchWrite([], doomed);
+  return page.next;
+}
+
+/** One page of a group's messages: their keys, the files among them, and the sort key to continue after. */
+export interface GroupLogPage {
+  messages: Key[];
+  files: { id: string; objectKey: string }[];
+  next: string | undefined;
+}
+
+export async function groupLogPage(
+  groupKey: GroupKey,
+  after: string | undefined,
+  limit: number,
+): Promise<GroupLogPage> {
+  const page = await partitionPage(keys.groupMessage(groupKey, '').pk, after, limit);
+  return {
+    messages: page.items.map(({ pk, sk }) => ({ pk, sk })),
+    files: page.items
+      .filter((item) => typeof item.objectKey === 'string')
+      .map((item) => ({ id: String(item.id), objectKey: String(item.objectKey) })),
+    next: page.next,
+  };
+}
+
+/** Deletes a page of a group's messages and the records of its files (their objects go first: the caller's). */
+export async function forgetGroupLogPage(page: GroupLogPage): Promise<void> {
+  await batchWrite([], [...page.messages, ...page.files.map((file) => keys.file(file.id))]);
+}
+
+/**
+ * Marks that `user` left each of `groups` at `cursor` (a caught-up device went away), until `expiresAt` (epoch
+ * seconds): a group message made before it and not pushed to them waits for them (departuresAfter).
+ */
+export async function markDepartures(
+  groups: readonly GroupKey[],
+  cursor: string,
+  user: UserKey,
+  expiresAt: number,
+): Promise<void> {
+  await batchWrite(groups.map((group) => ({ ...keys.groupDeparture(group, cursor, user), user, expiresAt })));
 }

@@ -14,7 +14,7 @@ import { config } from '../config.js';
 import { idTime } from '../ids.js';
 import type { GroupKey, UserKey } from '../protocol/names.js';
 import { db, TABLE } from './client.js';
-import { directPk, keys, prefixes, storedGroupKey, storedUserKey } from './keys.js';
+import { directPk, keys, prefixEnd, prefixes, storedGroupKey, storedUserKey } from './keys.js';
 import {
   batchGet,
   batchWrite,
@@ -199,6 +199,23 @@ export async function deleteInbox(userKey: UserKey, ids: readonly string[]): Pro
       ids.map((id) => keys.inbox(userKey, id)),
     );
   }
+}
+
+/**
+ * Deletes one page of the user's inbox pointers, read strongly (DELETE_ACCOUNT's clean-up: the messages are others'
+ * history, only the pointers go). True while more remain.
+ */
+export async function forgetInboxPage(userKey: UserKey, limit: number): Promise<boolean> {
+  const page = await queryRange(
+    keys.inbox(userKey, '').pk,
+    { after: prefixes.message, upTo: prefixEnd(prefixes.message) },
+    { limit, consistent: true },
+  );
+  await deleteInbox(
+    userKey,
+    page.items.map((item) => item.sk.slice(prefixes.message.length)),
+  );
+  return page.next !== undefined;
 }
 
 export interface Waiting {

@@ -6,10 +6,9 @@
  * after the message was made (their cursor may already be past it) get it in their inbox; see docs/DATA_MODEL.md.
  */
 import { mapLimit } from '../concurrency.js';
-import { departuresAfter, groupConnectionsPage, membersOnly } from '../data/groups.js';
-import { keys, prefixes, storedUserKey } from '../data/keys.js';
+import { departuresAfter, groupConnectionsPage, membersOnly, stillMembers } from '../data/groups.js';
+import { keys, prefixes } from '../data/keys.js';
 import { deliverable, readGroupMessage, type StoredEvent, storeGroupMessage } from '../data/messages.js';
-import { batchGet } from '../data/table.js';
 import { metrics } from '../metrics.js';
 import type { GroupKey, UserKey } from '../protocol/names.js';
 import { type Fence, pushToAll } from '../push/deliver.js';
@@ -94,11 +93,7 @@ export async function fanOutPage(
   // Only those still members wait for it (a member who left the group meanwhile does not); a push to a device of
   // theirs that appeared meanwhile is fenced from this read.
   const checkedAt = performance.now();
-  const memberships = await batchGet(
-    candidates.map((user) => keys.userGroup(user, job.group)),
-    true,
-  );
-  const members = memberships.map((item) => storedUserKey(item.pk.slice(keys.user('').pk.length)));
+  const members = await stillMembers(job.group, candidates);
   const message = keys.groupMessage(job.group, event.id);
   metrics.count('MessagesQueued', members.length);
   const tried = new Set(targets.map((c) => c.connectionId));
