@@ -186,6 +186,14 @@ export function copyKeys(user: UserKey, connectionId: string, groups: readonly G
   ];
 }
 
+/**
+ * Writes copies of bindings (copyItems) and removes others, in BatchWriteItems of 25 side by side: how a change of
+ * login (shared/login/) puts a device's copies in place, turns them pending or live, and takes them away.
+ */
+export async function writeCopies(items: readonly Item[], removed: readonly Key[] = []): Promise<void> {
+  await batchWrite(items, removed);
+}
+
 /** How long a change of binding may hold the connection: well past the longest AUTH (the function's timeout). */
 export const LOCK_MS = 30_000;
 

@@ -12,14 +12,15 @@ import { deleteFile } from '../bucket/s3.js';
 import { mapLimit } from '../concurrency.js';
 import { config } from '../config.js';
 import {
+  deleteGroupItemsPage,
   deleteGroupMeta,
+  forgetGroupLogPage,
   groupConnectionsPage,
+  groupLogPage,
   markDeleting,
-  partitionPage,
   readDeletion,
+  removeGroupConnections,
 } from '../data/groups.js';
-import { keys, prefixes } from '../data/keys.js';
-import { batchWrite, type Key } from '../data/table.js';
 import { newId } from '../ids.js';
 import type { GroupKey } from '../protocol/names.js';
 import { pushToAll } from '../push/deliver.js';
@@ -76,33 +77,18 @@ export async function deletionStep(
         id: job.token,
         group: deletion.name,
       });
-      await batchWrite(
-        [],
-        page.connections.map((c) => keys.groupConnection(job.group, c.user, c.connectionId)),
-      );
+      await removeGroupConnections(job.group, page.connections);
       return page.next ? { ...job, after: page.next } : { ...job, phase: 'items', after: '' };
     }
     case 'items': {
-      const page = await partitionPage(keys.group(job.group).pk, after, DELETE_PAGE);
-      const doomed: Key[] = [];
-      for (const { pk, sk } of page.items) {
-        if (sk === keys.group(job.group).sk) continue;
-        doomed.push({ pk, sk });
-        if (sk.startsWith(prefixes.member))
-          doomed.push(keys.userGroup(sk.slice(prefixes.member.length), job.group));
-      }
-      await batchWrite([], doomed);
-      return page.next ? { ...job, after: page.next } : { ...job, phase: 'messages', after: '' };
+      const next = await deleteGroupItemsPage(job.group, after, DELETE_PAGE);
+      return next ? { ...job, after: next } : { ...job, phase: 'messages', after: '' };
     }
     case 'messages': {
-      const page = await partitionPage(keys.groupMessage(job.group, '').pk, after, DELETE_PAGE);
-      const files = page.items.filter((item) => typeof item.objectKey === 'string');
+      const page = await groupLogPage(job.group, after, DELETE_PAGE);
       if (config.bucketName !== undefined)
-        await mapLimit(files, 16, (item) => deleteFile(String(item.objectKey)));
-      await batchWrite(
-        [],
-        [...page.items.map(({ pk, sk }) => ({ pk, sk })), ...files.map((item) => keys.file(String(item.id)))],
-      );
+        await mapLimit(page.files, 16, (file) => deleteFile(file.objectKey));
+      await forgetGroupLogPage(page);
       return page.next ? { ...job, after: page.next } : { ...job, phase: 'meta', after: '' };
     }
     case 'meta':

@@ -5,9 +5,9 @@ import {
   commitBinding,
   copyItems,
   copyKeys,
+  writeCopies,
 } from '../data/connections.js';
 import { keys } from '../data/keys.js';
-import { batchWrite } from '../data/table.js';
 import { BOUNDARY_LEAD_MS } from '../delivery/boundary.js';
 import { idCeil } from '../ids.js';
 import type { GroupKey } from '../protocol/names.js';
@@ -47,7 +47,7 @@ export async function bindConnection(
       if (!(await gate())) throw new LoginRefused();
       passed = true;
       before = await previousOf(previous, same ? groups : undefined);
-      await batchWrite([
+      await writeCopies([
         ...copyItems(fresh, groups),
         ...(before && !same ? copiesOf(connectionId, before, true) : []),
       ]);
@@ -57,8 +57,8 @@ export async function bindConnection(
     undo: async () =>
       passed &&
       Promise.all([
-        same ? undefined : batchWrite([], copyKeys(user, connectionId, groups)),
-        before ? batchWrite(copiesOf(connectionId, before, false)) : undefined,
+        same ? undefined : writeCopies([], copyKeys(user, connectionId, groups)),
+        before ? writeCopies(copiesOf(connectionId, before, false)) : undefined,
       ]),
     commit: (token) =>
       commitBinding(connectionId, token, previous.version, { user, username, boundary, credential }),
@@ -83,7 +83,7 @@ export async function bindConnection(
         before
           ? depart(connectionId, before.user, previous, now, { groups: before.groups, keep: same })
           : undefined,
-        batchWrite(
+        writeCopies(
           copyItems({ ...connection, pending: false }, kept),
           left.map((group) => keys.groupConnection(group, user, connectionId)),
         ),

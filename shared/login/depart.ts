@@ -2,10 +2,9 @@
  * The departure: what happens when a connection stops speaking for a user, whoever ends it (LOGOUT, AUTH, a
  * $disconnect, a 410 from @connections). See docs/DATA_MODEL.md, "Why nothing is missed".
  */
-import { type ConnectionState, copyKeys } from '../data/connections.js';
-import { userGroupKeys } from '../data/groups.js';
-import { keys } from '../data/keys.js';
-import { batchWrite, epochSeconds } from '../data/table.js';
+import { type ConnectionState, copyKeys, writeCopies } from '../data/connections.js';
+import { markDepartures, userGroupKeys } from '../data/groups.js';
+import { epochSeconds } from '../data/table.js';
 import { advanceGroupCursor } from '../data/users.js';
 import { departed } from '../delivery/presence.js';
 import { idCeil } from '../ids.js';
@@ -29,13 +28,11 @@ export async function depart(
   { groups, keep = false }: { groups?: readonly GroupKey[]; keep?: boolean } = {},
 ) {
   const known = groups ?? (await userGroupKeys(user));
-  const drop = () => (keep ? undefined : batchWrite([], copyKeys(user, connectionId, known)));
+  const drop = () => (keep ? undefined : writeCopies([], copyKeys(user, connectionId, known)));
   if (state.caughtUp && state.user === user) {
     const cursor = idCeil(now);
     const expiresAt = epochSeconds(now + DEPARTURE_TTL_MS);
-    await batchWrite(
-      known.map((group) => ({ ...keys.groupDeparture(group, cursor, user), user, expiresAt })),
-    );
+    await markDepartures(known, cursor, user, expiresAt);
     await Promise.all([drop(), advanceGroupCursor(user, cursor)]);
   } else {
     await drop();

@@ -1,6 +1,5 @@
 /** LOGOUT's change of binding: the connection stays open and speaks for no one. */
-import { type ConnectionState, commitBinding } from '../data/connections.js';
-import { batchWrite } from '../data/table.js';
+import { type ConnectionState, commitBinding, writeCopies } from '../data/connections.js';
 import type { UserKey } from '../protocol/names.js';
 import { changeBinding, copiesOf, type Previous, previousOf } from './change.js';
 import { depart } from './depart.js';
@@ -21,9 +20,9 @@ export async function unbindConnection(
   return changeBinding(connectionId, seen, undefined, now, {
     before: async () => {
       before = await previousOf(seen);
-      if (before) await batchWrite(copiesOf(connectionId, before, true));
+      if (before) await writeCopies(copiesOf(connectionId, before, true));
     },
-    undo: async () => (before ? batchWrite(copiesOf(connectionId, before, false)) : undefined),
+    undo: async () => (before ? writeCopies(copiesOf(connectionId, before, false)) : undefined),
     commit: (token) => commitBinding(connectionId, token, seen.version, undefined),
     after: async () =>
       before ? depart(connectionId, user, seen, now, { groups: before.groups }) : undefined,

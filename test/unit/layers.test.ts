@@ -4,7 +4,7 @@
  * and the ground floor; and every Lambda entry that pushes loads the login room, which is what hands a 410 to the
  * departure.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { circles, importGraph, reach, roomGraph } from '../support/imports.js';
 
@@ -33,6 +33,26 @@ describe('the layers of shared/', () => {
           .map((to) => `${file} -> ${to}`),
       );
     expect(upward).toEqual([]);
+  });
+
+  it('open the table only in shared/data/: elsewhere the table module gives epochSeconds and types, never a request', () => {
+    const IMPORT = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+'([^']+)'/g;
+    const opened = [...graph.keys()]
+      .filter((file) => !file.startsWith('shared/data/'))
+      .flatMap((file) =>
+        [...readFileSync(`${root}${file}`, 'utf8').matchAll(IMPORT)].flatMap(
+          ([, onlyTypes, names = '', from = '']) => {
+            if (from.endsWith('/data/client.js')) return [`${file}: the client`];
+            if (!from.endsWith('/data/table.js') || onlyTypes) return [];
+            return names
+              .split(',')
+              .map((name) => name.trim())
+              .filter((name) => name !== '' && !name.startsWith('type ') && name !== 'epochSeconds')
+              .map((name) => `${file}: ${name}`);
+          },
+        ),
+      );
+    expect(opened).toEqual([]);
   });
 
   it('load the login room in every Lambda entry that pushes', () => {
